@@ -1,0 +1,50 @@
+import { AnnoflowError, type ErrorCode } from './index.js';
+
+/** The one place where error codes become HTTP statuses. */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  INVALID_INPUT: 400,
+  EMPTY_COLLECTION: 422,
+  UNSUPPORTED_MEDIA_TYPE: 422,
+  LABEL_SCHEMA_REQUIRED: 400,
+  SCHEMA_TYPE_REQUIRED: 400,
+  UNSUPPORTED_SCALAR_TYPE: 422,
+  UNSUPPORTED_FIELD_TYPE: 422,
+  LABEL_TYPE_MISMATCH: 422,
+  UNSUPPORTED_LABEL_TYPE: 422,
+  VIDEO_SPATIAL_FIELD_NOT_FRAME_LEVEL: 422,
+  VIDEO_SAMPLE_FIELD_UNSUPPORTED: 422,
+  INVALID_CLASSES_DICT: 400,
+  CLASSES_REQUIRED: 400,
+  MASK_TARGETS_REQUIRED: 400,
+  ATTRIBUTE_TYPE_REQUIRED: 400,
+  UNSUPPORTED_ATTRIBUTE_TYPE: 422,
+  ATTRIBUTE_VALUES_REQUIRED: 400,
+  ATTRIBUTE_DEFAULT_NOT_IN_VALUES: 400,
+  INVALID_ANNO_KEY: 400,
+  RUN_KEY_EXISTS: 409,
+  RUN_NOT_FOUND: 404,
+  INVALID_RUN_TRANSITION: 409,
+  UNEXPECTED_PROMPT_UNSUPPORTED: 400,
+  DEST_FIELD_CONFLICT: 400,
+  UNSUPPORTED_BACKEND: 400,
+  BACKEND_MODULE_MISSING: 400,
+};
+
+export interface HttpErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+/** Maps any thrown value to a status and the documented `{ error: { code, message, details } }` body. */
+export function toHttpError(error: unknown): { statusCode: number; body: HttpErrorBody } {
+  if (error instanceof AnnoflowError) {
+    return {
+      statusCode: STATUS_BY_CODE[error.code],
+      body: { error: { code: error.code, message: error.message, details: { ...error.details } } },
+    };
+  }
+  // Unknown failures never leak their message: it may carry internals.
+  return {
+    statusCode: 500,
+    body: { error: { code: 'INTERNAL', message: 'Internal error', details: {} } },
+  };
+}

@@ -1,0 +1,109 @@
+import type { z } from 'zod';
+
+/**
+ * Stable, machine-readable error codes. Clients match on these; messages may improve.
+ * Every code maps to an HTTP status in `./http.ts`.
+ */
+export const ERROR_CODES = [
+  // input that failed validation at an edge (API body, tool response, config file)
+  'INVALID_INPUT',
+  // label schema building (SEMANTICS §3)
+  'EMPTY_COLLECTION',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'LABEL_SCHEMA_REQUIRED',
+  'SCHEMA_TYPE_REQUIRED',
+  'UNSUPPORTED_SCALAR_TYPE',
+  'UNSUPPORTED_FIELD_TYPE',
+  'LABEL_TYPE_MISMATCH',
+  'UNSUPPORTED_LABEL_TYPE',
+  'VIDEO_SPATIAL_FIELD_NOT_FRAME_LEVEL',
+  'VIDEO_SAMPLE_FIELD_UNSUPPORTED',
+  'INVALID_CLASSES_DICT',
+  'CLASSES_REQUIRED',
+  'MASK_TARGETS_REQUIRED',
+  'ATTRIBUTE_TYPE_REQUIRED',
+  'UNSUPPORTED_ATTRIBUTE_TYPE',
+  'ATTRIBUTE_VALUES_REQUIRED',
+  'ATTRIBUTE_DEFAULT_NOT_IN_VALUES',
+  // runs (SEMANTICS §7)
+  'INVALID_ANNO_KEY',
+  'RUN_KEY_EXISTS',
+  'RUN_NOT_FOUND',
+  'INVALID_RUN_TRANSITION',
+  // merge (SEMANTICS §6)
+  'UNEXPECTED_PROMPT_UNSUPPORTED',
+  'DEST_FIELD_CONFLICT',
+  // annotation config (SEMANTICS §8)
+  'UNSUPPORTED_BACKEND',
+  'BACKEND_MODULE_MISSING',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorDetails {
+  readonly [key: string]: unknown;
+}
+
+/** The root of annoflow's error hierarchy: a stable `code`, a message naming the culprit, details. */
+export class AnnoflowError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details: ErrorDetails } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Input from outside failed its schema; `details.issues` lists every problem with its path. */
+export class InvalidInputError extends AnnoflowError {
+  constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super('INVALID_INPUT', message, details, options);
+  }
+}
+
+/** The requested label schema cannot be built for this dataset and backend (SEMANTICS §3). */
+export class LabelSchemaError extends AnnoflowError {}
+
+/** Annotation run registry errors: bad keys, duplicates, unknown runs, illegal transitions. */
+export class AnnotationRunError extends AnnoflowError {}
+
+/** A merge request that cannot be honoured as asked (e.g. `unexpected: 'prompt'`). */
+export class MergeError extends AnnoflowError {}
+
+/** Annotation config errors: unknown backends, custom backends without a module. */
+export class AnnotationConfigError extends AnnoflowError {}
+
+export function isAnnoflowError(error: unknown): error is AnnoflowError {
+  return error instanceof AnnoflowError;
+}
+
+/**
+ * Parses `value` with `schema`, turning a zod failure into an {@link InvalidInputError}
+ * whose message names the first offending path and whose details list all of them.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
+  const first = issues[0];
+  const where = first && first.path !== '' ? ` at '${first.path}'` : '';
+  throw new InvalidInputError(
+    `Invalid ${what}${where}: ${first?.message ?? 'unknown problem'}`,
+    { issues },
+    { cause: result.error },
+  );
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((part) => (typeof part === 'number' ? `[${part}]` : String(part))).join('.');
+}

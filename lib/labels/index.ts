@@ -1,0 +1,5 @@
+export * from './attributes.js';
+export * from './fiftyone-json.js';
+export * from './label-types.js';
+export * from './object-id.js';
+export * from './schemas.js';

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // CI reads a plain closing line, not vitest's own summary.
+    reporters: ['default', './test/support/plain-summary-reporter.ts'],
+    testTimeout: 30_000,
+  },
+});
