@@ -1,0 +1,3 @@
+export * from './keys.js';
+export * from './record.js';
+export * from './status.js';
