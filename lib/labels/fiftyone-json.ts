@@ -69,4 +69,10 @@ function assignMissingLabelIds(value: unknown): void {
   for (const inner of Object.values(record)) assignMissingLabelIds(inner);
 }
 
-const SINGLE_LABEL_CLASSES = new Set(['Classification', 'Detection', 'Polyline', 'Keypoint', 'Segmentation']);
+const SINGLE_LABEL_CLASSES = new Set([
+  'Classification',
+  'Detection',
+  'Polyline',
+  'Keypoint',
+  'Segmentation',
+]);

@@ -61,7 +61,12 @@ export type LabelClass =
   | 'Keypoints'
   | 'Segmentation';
 
-export type SingleLabelClass = 'Classification' | 'Detection' | 'Polyline' | 'Keypoint' | 'Segmentation';
+export type SingleLabelClass =
+  | 'Classification'
+  | 'Detection'
+  | 'Polyline'
+  | 'Keypoint'
+  | 'Segmentation';
 export type ListLabelClass = 'Classifications' | 'Detections' | 'Polylines' | 'Keypoints';
 
 /** List containers: their list key and the class of their elements. */
@@ -101,7 +106,11 @@ export const SPATIAL_RETURN_TYPES: ReadonlySet<ReturnType> = new Set([
   'segmentation',
 ]);
 /** Return types that form tracks in video frame fields (SEMANTICS §3.8, §6.7). */
-export const TRACKABLE_RETURN_TYPES: ReadonlySet<ReturnType> = new Set(['detections', 'polylines', 'keypoints']);
+export const TRACKABLE_RETURN_TYPES: ReadonlySet<ReturnType> = new Set([
+  'detections',
+  'polylines',
+  'keypoints',
+]);
 
 /** Fields that belong to a label class itself; everything else on a label is a custom attribute. */
 export const BUILTIN_LABEL_KEYS: ReadonlySet<string> = new Set([

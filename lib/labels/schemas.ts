@@ -120,7 +120,9 @@ export const sampleSchema = z.looseObject({
   media_type: mediaTypeSchema.optional(),
   metadata: z.looseObject({}).nullable().optional(),
   tags: z.array(z.string()).optional(),
-  frames: z.record(z.string().regex(/^[1-9]\d*$/, 'frame numbers are 1-based'), frameSchema).optional(),
+  frames: z
+    .record(z.string().regex(/^[1-9]\d*$/, 'frame numbers are 1-based'), frameSchema)
+    .optional(),
 });
 
 export type Classification = z.infer<typeof classificationSchema>;

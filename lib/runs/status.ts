@@ -6,8 +6,8 @@ import { AnnotationRunError } from '../errors/index.js';
  * we need one because the steps of a run happen in separate, retried Lambda invocations.
  *
  * ```
- *   registered ──► uploading ──► annotating ◄──► loading ──► loaded
- *                                     │     (partial load)      │
+ *   registered ──► uploading ──► annotating ◄──► loading ◄──► loaded
+ *                                     │     (partial load)  (reload)
  *                                     ▼                         │
  *                                  cleaned ◄────────────────────┘
  *                                     ▲
@@ -18,7 +18,7 @@ import { AnnotationRunError } from '../errors/index.js';
  *   upload), nothing is in the tool yet.
  * - `uploading` → `annotating`: tasks exist in the tool and people work on them.
  * - `loading`: downloads are being merged; a partial load (some tasks still open)
- *   returns to `annotating`, a complete one ends in `loaded`.
+ *   returns to `annotating`, a complete one ends in `loaded`; a loaded run may load again.
  * - `failed`: reachable from every status except `cleaned`; like FiftyOne's results-less
  *   record after a failed upload, it keeps the key taken (SEMANTICS §2.2).
  * - `cleaned`: tool-side data deleted; from `annotating`, `loaded` or `failed`.
@@ -44,7 +44,8 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   uploading: ['annotating', 'failed'],
   annotating: ['loading', 'failed', 'cleaned'],
   loading: ['annotating', 'loaded', 'failed'],
-  loaded: ['failed', 'cleaned'],
+  // FiftyOne lets a run be loaded again (annotators may keep editing after a load).
+  loaded: ['loading', 'failed', 'cleaned'],
   failed: ['cleaned'],
   cleaned: [],
 });

@@ -23,6 +23,7 @@ const ALLOWED: ReadonlyArray<[RunStatus, RunStatus]> = [
   ['annotating', 'loading'],
   ['loading', 'annotating'],
   ['loading', 'loaded'],
+  ['loaded', 'loading'],
   ['registered', 'failed'],
   ['uploading', 'failed'],
   ['annotating', 'failed'],
@@ -96,7 +97,7 @@ describe('Function: assertTransition', () => {
   it('lists the allowed next statuses in the message', () => {
     const error = thrown(() => assertTransition('loaded', 'uploading'));
     expect(error).toMatchObject({
-      message: expect.stringContaining('allowed: loaded, failed, cleaned'),
+      message: expect.stringContaining('allowed: loaded, loading, failed, cleaned'),
     });
   });
 });

@@ -1,0 +1,247 @@
+import { z } from 'zod';
+import { MergeError, parseInput } from '../errors/index.js';
+import {
+  FRAMES_PREFIX,
+  isFrameField,
+  LABEL_TYPES,
+  type LabelClass,
+  RETURN_TYPE_STORAGE,
+  type ReturnType,
+  TRACKABLE_RETURN_TYPES,
+} from '../labels/label-types.js';
+import { type Sample, sampleSchema } from '../labels/schemas.js';
+import {
+  type DatasetSchema,
+  datasetSchemaSchema,
+  type FieldSchema,
+  labelSchemaSchema,
+} from '../schema/types.js';
+import { type Annotations, annotationsSchema, type IdMap, idMapSchema } from './contract.js';
+import { type FieldIdMap, mergeLabelField } from './merge-labels.js';
+import { mergeScalarField } from './merge-scalars.js';
+import { PageState } from './page-state.js';
+import { parseDownloadedLabels, parseDownloadedScalars } from './parse-download.js';
+import { type MergeReport, ReportBuilder } from './report.js';
+import { planTargets } from './targets.js';
+
+export const unexpectedPolicySchema = z.enum(['keep', 'ignore', 'return']);
+export type UnexpectedPolicy = z.infer<typeof unexpectedPolicySchema>;
+
+export const mergeInputSchema = z.object({
+  dataset: datasetSchemaSchema,
+  samples: z.array(sampleSchema),
+  labelSchema: labelSchemaSchema,
+  idMap: idMapSchema,
+  annotations: annotationsSchema,
+  destField: z.union([z.string().min(1), z.record(z.string(), z.string().min(1))]).optional(),
+  unexpected: unexpectedPolicySchema.default('return'),
+});
+export type MergeInput = z.input<typeof mergeInputSchema>;
+
+export interface MergeResult {
+  /** The page's samples in input order; changed ones are new objects, the rest the inputs. */
+  samples: Sample[];
+  /** The dataset schema with any field the merge created. */
+  dataset: DatasetSchema;
+  /** The page's id map with the ids this merge added (so re-merging edits, not re-adds). */
+  idMap: IdMap;
+  /** `unexpected: 'return'` only: labels of unexpected types, or null when there were none. */
+  unexpected: Annotations | null;
+  report: MergeReport;
+  warnings: string[];
+}
+
+/**
+ * Merges a tool's annotations into samples under the run's label schema: FiftyOne's
+ * `load_annotations` (SEMANTICS §6) for one page. It needs only the page's samples and the
+ * page's slices of the id map and annotations, so a run of any size merges page by page.
+ * Inputs are never mutated; merging the same page twice changes nothing the second time.
+ *
+ * @example
+ * const { samples, idMap, report } = mergeAnnotations({
+ *   dataset, samples: page, labelSchema: run.labelSchema, idMap: run.idMap,
+ *   annotations: { ground_truth: { detections: { [sampleId]: { [labelId]: detection } } } },
+ * });
+ */
+export function mergeAnnotations(input: MergeInput): MergeResult {
+  if ((input as { unexpected?: unknown }).unexpected === 'prompt') {
+    throw new MergeError(
+      'UNEXPECTED_PROMPT_UNSUPPORTED',
+      "unexpected='prompt' is not supported: a service cannot prompt. Use 'keep', 'ignore' or 'return'",
+      { unexpected: 'prompt' },
+    );
+  }
+  const parsed = parseInput(mergeInputSchema, input, 'merge input');
+  // Validated above; the caller's own objects are kept so unchanged samples come back as-is.
+  const samples = input.samples as Sample[];
+  const warnings: string[] = [];
+  const report = new ReportBuilder();
+  const state = new PageState(samples);
+  const dataset = structuredClone(parsed.dataset);
+  const idMap: IdMap = { ...parsed.idMap };
+  const returned: Annotations = {};
+
+  const plan = planTargets(parsed.labelSchema, parsed.dataset, parsed.destField, warnings);
+  const fieldIdMap = (target: string): FieldIdMap => {
+    const copy: FieldIdMap = { ...(idMap[target] ?? {}) };
+    idMap[target] = copy;
+    return copy;
+  };
+  const markCreated = (target: string, storedAs: LabelClass | null, firstValue?: unknown): void => {
+    if (isFrameField(target) && dataset.frameFields === undefined) dataset.frameFields = {};
+    const fields = isFrameField(target)
+      ? (dataset.frameFields as Record<string, string>)
+      : dataset.sampleFields;
+    const name = isFrameField(target) ? target.slice(FRAMES_PREFIX.length) : target;
+    if (fields[name] === undefined) fields[name] = storedAs ?? scalarFieldType(firstValue);
+  };
+
+  for (const { source, target, field } of plan) {
+    const { returnType: expected, storedAs } = LABEL_TYPES[field.type];
+    const downloaded = parsed.annotations[source] ?? {};
+    // The expected type is merged even when absent, so recorded labels are still deleted.
+    const returnTypes = new Set<ReturnType>([
+      ...(Object.keys(downloaded) as ReturnType[]),
+      expected,
+    ]);
+    const frameField = isFrameField(source);
+
+    for (const returnType of returnTypes) {
+      const raw = downloaded[returnType] ?? {};
+      const where = `annotations['${source}']['${returnType}']`;
+      if (returnType === expected) {
+        mergeInto({ target, field, returnType, storedAs, raw, where });
+        continue;
+      }
+      // Unexpected labels (SEMANTICS §6.4): never kept when additions are not allowed.
+      const allowAdditions = field.allowAdditions ?? true;
+      const disposition =
+        parsed.unexpected === 'keep'
+          ? allowAdditions
+            ? 'kept'
+            : 'refused'
+          : parsed.unexpected === 'return'
+            ? 'returned'
+            : 'ignored';
+      for (const entry of listDownloaded(raw, returnType, frameField, where)) {
+        report.unexpected({ field: target, returnType, disposition, ...entry });
+      }
+      if (parsed.unexpected === 'return' && Object.keys(raw).length > 0) {
+        returned[target] = { ...(returned[target] ?? {}), [returnType]: raw };
+      }
+      if (disposition === 'kept') {
+        const keepTarget = `${frameField ? FRAMES_PREFIX : ''}${returnType}`;
+        mergeInto({
+          target: keepTarget,
+          field: null,
+          returnType,
+          storedAs: RETURN_TYPE_STORAGE[returnType],
+          raw,
+          where,
+        });
+      }
+    }
+  }
+
+  function mergeInto(job: {
+    target: string;
+    field: FieldSchema | null;
+    returnType: ReturnType;
+    storedAs: LabelClass | null;
+    raw: Record<string, unknown>;
+    where: string;
+  }): void {
+    const { target, field, returnType, storedAs, raw, where } = job;
+    const frameField = isFrameField(target);
+    const before = report.report.changes.length;
+    if (returnType === 'scalar' || storedAs === null) {
+      mergeScalarField({
+        state,
+        report,
+        warnings,
+        target,
+        field,
+        downloaded: parseDownloadedScalars(raw, frameField, where),
+        idMap: fieldIdMap(target),
+        isFrameField: frameField,
+      });
+    } else {
+      const trackable = frameField && parsed.dataset.mediaType === 'video';
+      mergeLabelField({
+        state,
+        report,
+        warnings,
+        target,
+        field,
+        storedAs,
+        downloaded: parseDownloadedLabels(raw, returnType, frameField, where),
+        idMap: fieldIdMap(target),
+        isFrameField: frameField,
+        // FiftyOne reconciles tracks only for the exact plural type strings (a quirk we keep).
+        tracked:
+          trackable &&
+          (field === null ? TRACKABLE_RETURN_TYPES.has(returnType) : TRACKED_TYPES.has(field.type)),
+        // New fields are keyframe-only by force, so imported keyframes keep `keyframe=true`.
+        onlyKeyframes: field === null || !field.existingField ? true : field.onlyKeyframes === true,
+      });
+    }
+    if (report.report.changes.length > before) markCreated(target, storedAs, firstScalar(raw));
+  }
+
+  for (const [target, entries] of Object.entries(idMap)) {
+    if (Object.keys(entries).length === 0 && !(target in parsed.idMap)) delete idMap[target];
+  }
+  return {
+    samples: state.result(),
+    dataset,
+    idMap,
+    unexpected: Object.keys(returned).length > 0 ? returned : null,
+    report: report.finish(),
+    warnings,
+  };
+}
+
+function listDownloaded(
+  raw: Record<string, unknown>,
+  returnType: ReturnType,
+  frameField: boolean,
+  where: string,
+): Array<{ sampleId: string; frameId?: string; labelId?: string }> {
+  const out: Array<{ sampleId: string; frameId?: string; labelId?: string }> = [];
+  if (returnType === 'scalar') {
+    for (const [sampleId, frames] of parseDownloadedScalars(raw, frameField, where)) {
+      for (const frameKey of frames.keys())
+        out.push(frameKey ? { sampleId, frameId: frameKey } : { sampleId });
+    }
+    return out;
+  }
+  for (const [sampleId, frames] of parseDownloadedLabels(raw, returnType, frameField, where)) {
+    for (const [frameKey, labels] of frames) {
+      for (const label of labels) {
+        out.push({
+          sampleId,
+          ...(frameKey ? { frameId: frameKey } : {}),
+          labelId: label.id as string,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const TRACKED_TYPES: ReadonlySet<string> = new Set(['detections', 'polylines', 'keypoints']);
+
+function firstScalar(raw: Record<string, unknown>): unknown {
+  for (const value of Object.values(raw)) {
+    if (value === null || typeof value !== 'object') return value;
+    for (const inner of Object.values(value))
+      if (inner === null || typeof inner !== 'object') return inner;
+  }
+  return undefined;
+}
+
+function scalarFieldType(value: unknown): string {
+  if (typeof value === 'boolean') return 'BooleanField';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'IntField' : 'FloatField';
+  return 'StringField';
+}

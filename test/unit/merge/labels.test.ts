@@ -1,0 +1,354 @@
+import { describe, expect, it } from 'vitest';
+import { mergeAnnotations } from '../../../lib/merge/index.js';
+import {
+  byId,
+  detection,
+  detections,
+  field,
+  imageSample,
+  mergeInput,
+  oid,
+} from '../../support/builders.js';
+
+const A = oid(1);
+const B = oid(2);
+const C = oid(3);
+const NEW = oid(99);
+
+// One sample with two uploaded detections A and B, and C that was never uploaded.
+const stored = () =>
+  imageSample('s1', {
+    gt: detections(detection(A, 'cat'), detection(B, 'dog'), detection(C, 'bird')),
+  });
+const uploaded = { gt: { s1: [A, B] } };
+
+function gtOf(
+  result: ReturnType<typeof mergeAnnotations>,
+  index = 0,
+): Array<Record<string, unknown>> {
+  const value = result.samples[index]?.gt as { detections: Array<Record<string, unknown>> } | null;
+  return value?.detections ?? [];
+}
+
+describe('Function: mergeAnnotations — classifying labels by the id map (SEMANTICS §6.2–6.3)', () => {
+  it('deletes a recorded label the download no longer has', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: { gt: { detections: { s1: byId(detection(A, 'cat')) } } },
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toEqual([A, C]);
+    expect(result.report.fields.gt?.deleted).toBe(1);
+  });
+
+  it('never deletes a label that was not uploaded, even when the download omits it', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: { gt: { detections: { s1: byId(detection(A, 'cat'), detection(B, 'dog')) } } },
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toContain(C);
+  });
+
+  it('deletes recorded labels when the expected return type is missing from the download', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: {},
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toEqual([C]);
+  });
+
+  it('deletes every label of a sample whose labels were all deleted by the annotator', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored(), imageSample('s2', { gt: detections(detection(oid(5), 'cat')) })],
+        gt: field({ type: 'detections' }),
+        idMap: { gt: { s1: [A, B], s2: [oid(5)] } },
+        annotations: { gt: { detections: { s1: byId(detection(A, 'cat'), detection(B, 'dog')) } } },
+      }),
+    );
+    expect(gtOf(result, 1)).toEqual([]);
+  });
+
+  it('keeps an empty list container when the last label of a list field is deleted', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [imageSample('s1', { gt: detections(detection(A, 'cat')) })],
+        gt: field({ type: 'detections' }),
+        idMap: { gt: { s1: [A] } },
+      }),
+    );
+    expect(result.samples[0]?.gt).toEqual({ _cls: 'Detections', detections: [] });
+  });
+
+  it('sets a single-label field to null when its label is deleted', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        dataset: { mediaType: 'image', sampleFields: { gt: 'Detection' } },
+        samples: [imageSample('s1', { gt: detection(A, 'cat') })],
+        gt: field({ type: 'detection' }),
+        idMap: { gt: { s1: [A] } },
+      }),
+    );
+    expect(result.samples[0]?.gt).toBeNull();
+  });
+
+  it('refuses deletions when allowDeletions is false, with a warning and a report entry', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections', allowDeletions: false }),
+        idMap: uploaded,
+        annotations: { gt: { detections: { s1: byId(detection(A, 'cat')) } } },
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toEqual([A, B, C]);
+    expect(result.warnings).toContain(
+      "Ignored 1 deleted labels in field 'gt' because `allowDeletions=false`",
+    );
+    expect(result.report.refused).toEqual([
+      { field: 'gt', sampleId: 's1', labelId: B, reason: 'DELETION_NOT_ALLOWED' },
+    ]);
+  });
+
+  it('appends new labels to a present list in download order', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: {
+          gt: {
+            detections: {
+              s1: byId(
+                detection(oid(20), 'x'),
+                detection(A, 'cat'),
+                detection(B, 'dog'),
+                detection(oid(10), 'y'),
+              ),
+            },
+          },
+        },
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toEqual([A, B, C, oid(20), oid(10)]);
+    expect(result.report.fields.gt?.added).toBe(2);
+  });
+
+  it('records added ids in the id map so a second merge edits instead of adding again', () => {
+    const input = mergeInput({
+      samples: [stored()],
+      gt: field({ type: 'detections' }),
+      idMap: uploaded,
+      annotations: {
+        gt: {
+          detections: { s1: byId(detection(A, 'cat'), detection(B, 'dog'), detection(NEW, 'cow')) },
+        },
+      },
+    });
+    const first = mergeAnnotations(input);
+    expect(first.idMap.gt?.s1).toEqual([A, B, NEW]);
+    const second = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+    expect(second.samples).toEqual(first.samples);
+    expect(second.report.changes).toEqual([]);
+  });
+
+  it('refuses additions when allowAdditions is false, with a warning and a report entry', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections', allowAdditions: false }),
+        idMap: uploaded,
+        annotations: {
+          gt: {
+            detections: {
+              s1: byId(detection(A, 'cat'), detection(B, 'dog'), detection(NEW, 'cow')),
+            },
+          },
+        },
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toEqual([A, B, C]);
+    expect(result.warnings).toContain(
+      "Ignored 1 added labels in field 'gt' because `allowAdditions=false`",
+    );
+    expect(result.report.fields.gt?.refused).toEqual({ ADDITION_NOT_ALLOWED: 1 });
+  });
+
+  it('writes every downloaded label, with its original id, into an empty field', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [imageSample('s1', { gt: null })],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: {
+          gt: { detections: { s1: byId(detection(A, 'cat'), detection(NEW, 'cow')) } },
+        },
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toEqual([A, NEW]);
+  });
+
+  it('writes nothing into an empty field when additions are not allowed, not even edits', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [imageSample('s1')],
+        gt: field({ type: 'detections', allowAdditions: false }),
+        idMap: uploaded,
+        annotations: { gt: { detections: { s1: byId(detection(A, 'cat')) } } },
+      }),
+    );
+    expect(result.samples[0]?.gt).toBeUndefined();
+    expect(result.report.refused.map((entry) => entry.reason)).toEqual(['ADDITION_NOT_ALLOWED']);
+  });
+
+  it('replaces a single label: the old one is deleted and the new one written', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        dataset: { mediaType: 'image', sampleFields: { gt: 'Detection' } },
+        samples: [imageSample('s1', { gt: detection(A, 'cat') })],
+        gt: field({ type: 'detection' }),
+        idMap: { gt: { s1: [A] } },
+        annotations: { gt: { detections: { s1: byId(detection(NEW, 'dog')) } } },
+      }),
+    );
+    expect(result.samples[0]?.gt).toMatchObject({ id: NEW, label: 'dog' });
+  });
+
+  it('drops the replacement of a single label when its deletion is not allowed, and reports it', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        dataset: { mediaType: 'image', sampleFields: { gt: 'Detection' } },
+        samples: [imageSample('s1', { gt: detection(A, 'cat') })],
+        gt: field({ type: 'detection', allowDeletions: false }),
+        idMap: { gt: { s1: [A] } },
+        annotations: { gt: { detections: { s1: byId(detection(NEW, 'dog')) } } },
+      }),
+    );
+    expect(result.samples[0]?.gt).toMatchObject({ id: A, label: 'cat' });
+    expect(result.report.refused.map((entry) => entry.reason)).toEqual([
+      'DELETION_NOT_ALLOWED',
+      'REPLACEMENT_DROPPED',
+    ]);
+  });
+
+  it('gives a pasted copy of a label on another sample a new id while the original keeps its own', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored(), imageSample('s2', { gt: detections() })],
+        gt: field({ type: 'detections' }),
+        idMap: { gt: { s1: [A, B], s2: [] } },
+        annotations: {
+          gt: {
+            detections: {
+              s1: byId(detection(A, 'cat'), detection(B, 'dog')),
+              s2: byId(detection(A, 'cat')),
+            },
+          },
+        },
+      }),
+    );
+    expect(gtOf(result).map((label) => label.id)).toEqual([A, B, C]);
+    const copy = gtOf(result, 1)[0];
+    expect(copy?.id).not.toBe(A);
+    expect(copy?.id).toMatch(/^[0-9a-f]{24}$/);
+  });
+
+  it('mints the same id for a pasted copy when the same download is merged again', () => {
+    const input = mergeInput({
+      samples: [stored(), imageSample('s2', { gt: detections() })],
+      gt: field({ type: 'detections' }),
+      idMap: { gt: { s1: [A, B], s2: [] } },
+      annotations: {
+        gt: {
+          detections: {
+            s1: byId(detection(A, 'cat'), detection(B, 'dog')),
+            s2: byId(detection(A, 'cat')),
+          },
+        },
+      },
+    });
+    const first = mergeAnnotations(input);
+    const second = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+    expect(second.samples).toEqual(first.samples);
+  });
+
+  it('leaves samples without downloaded labels or recorded ids untouched (same object)', () => {
+    const untouched = imageSample('s9', { gt: detections(detection(oid(50), 'cat')) });
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored(), untouched],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+      }),
+    );
+    expect(result.samples[1]).toBe(untouched);
+  });
+
+  it('does not mutate its inputs', () => {
+    const input = mergeInput({
+      samples: [stored()],
+      gt: field({ type: 'detections' }),
+      idMap: uploaded,
+      annotations: { gt: { detections: { s1: byId(detection(A, 'dog'), detection(NEW, 'cow')) } } },
+    });
+    const snapshot = structuredClone(input);
+    mergeAnnotations(input);
+    expect(input).toEqual(snapshot);
+  });
+
+  it('reports labels for samples that are not in the page as skipped', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: {
+          gt: {
+            detections: {
+              s1: byId(detection(A, 'cat'), detection(B, 'dog')),
+              gone: byId(detection(NEW, 'x')),
+            },
+          },
+        },
+      }),
+    );
+    expect(result.report.skipped).toEqual([
+      { field: 'gt', sampleId: 'gone', labelId: NEW, reason: 'SAMPLE_NOT_FOUND' },
+    ]);
+  });
+
+  it('lists the samples it changed', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored(), imageSample('s2')],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: { gt: { detections: { s1: byId(detection(A, 'cow'), detection(B, 'dog')) } } },
+      }),
+    );
+    expect(result.report.changedSampleIds).toEqual(['s1']);
+  });
+
+  it('creates the target field in the dataset schema when it writes a new field', () => {
+    const result = mergeAnnotations(
+      mergeInput({
+        dataset: { mediaType: 'image', sampleFields: {} },
+        samples: [imageSample('s1')],
+        gt: field({ type: 'detections', existingField: false }),
+        annotations: { gt: { detections: { s1: byId(detection(NEW, 'cow')) } } },
+      }),
+    );
+    expect(result.dataset.sampleFields.gt).toBe('Detections');
+  });
+});

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../../lib/labels/index.js';
+import { mergeAnnotations } from '../../../lib/merge/index.js';
+import { detection, detections, field, oid } from '../../support/builders.js';
+
+const F1 = oid(0xf1);
+const F2 = oid(0xf2);
+const dataset = { mediaType: 'video', sampleFields: {}, frameFields: { dets: 'Detections' } };
+
+function video(frame1: Record<string, unknown>[], frame2: Record<string, unknown>[] = []): Sample {
+  return {
+    id: 'v1',
+    filepath: '/data/v1.mp4',
+    media_type: 'video',
+    frames: {
+      '1': { id: F1, dets: detections(...frame1) },
+      '2': { id: F2, dets: detections(...frame2) },
+    },
+  };
+}
+
+const framesOf = (sample: Sample | undefined) =>
+  Object.fromEntries(
+    Object.entries(sample?.frames ?? {}).map(([n, frame]) => [
+      n,
+      (frame.dets as { detections: Array<Record<string, unknown>> }).detections,
+    ]),
+  );
+
+describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTICS §6.7)', () => {
+  it('merges labels frame by frame using the frame ids of the download', () => {
+    const A = oid(1);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 1 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A] } } },
+      annotations: {
+        'frames.dets': { detections: { v1: { [F1]: { [A]: detection(A, 'dog', { index: 1 }) } } } },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']?.[0]).toMatchObject({ id: A, label: 'dog', index: 1 });
+  });
+
+  it('gives a downloaded track that contains a stored label the stored index', () => {
+    const A = oid(1);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 5 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: { [A]: detection(A, 'cat', { index: 0 }) },
+              [F2]: { [oid(2)]: detection(oid(2), 'cat', { index: 0 }) },
+            },
+          },
+        },
+      },
+    });
+    const frames = framesOf(result.samples[0]);
+    expect(frames['1']?.[0]?.index).toBe(5);
+    expect(frames['2']?.[0]?.index).toBe(5);
+  });
+
+  it('gives the smaller stored index to a track that merged two stored tracks', () => {
+    const A = oid(1);
+    const B = oid(2);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 4 })], [detection(B, 'cat', { index: 2 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A], [F2]: [B] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: { [A]: detection(A, 'cat', { index: 9 }) },
+              [F2]: { [B]: detection(B, 'cat', { index: 9 }) },
+            },
+          },
+        },
+      },
+    });
+    const frames = framesOf(result.samples[0]);
+    expect([frames['1']?.[0]?.index, frames['2']?.[0]?.index]).toEqual([2, 2]);
+  });
+
+  it('numbers unseen tracks after the largest stored index', () => {
+    const A = oid(1);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 3 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: {
+                [A]: detection(A, 'cat', { index: 3 }),
+                [oid(8)]: detection(oid(8), 'dog', { index: 0 }),
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']?.map((label) => label.index)).toEqual([3, 4]);
+  });
+
+  it('strips keyframe flags when the field is not keyframe-only', () => {
+    const A = oid(1);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 1 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: {
+                [A]: detection(A, 'cat', { index: 1 }),
+                [oid(3)]: detection(oid(3), 'x', { index: 2, keyframe: true }),
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']?.[1]).not.toHaveProperty('keyframe');
+  });
+
+  it('keeps keyframe flags on labels imported into a new field', () => {
+    const result = mergeAnnotations({
+      dataset: { ...dataset, frameFields: {} },
+      samples: [{ id: 'v1', filepath: '/v.mp4', media_type: 'video', frames: { '1': { id: F1 } } }],
+      labelSchema: { 'frames.dets': field({ type: 'detections', existingField: false }) },
+      idMap: {},
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: { [F1]: { [oid(3)]: detection(oid(3), 'x', { index: 0, keyframe: true }) } },
+          },
+        },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']?.[0]?.keyframe).toBe(true);
+    expect(result.dataset.frameFields?.dets).toBe('Detections');
+  });
+
+  it('creates a frame, with a deterministic id, for a frame number the sample does not have yet', () => {
+    const input = {
+      dataset,
+      samples: [video([])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: {},
+      annotations: {
+        'frames.dets': {
+          detections: { v1: { '7': { [oid(3)]: detection(oid(3), 'x', { index: 0 }) } } },
+        },
+      },
+    };
+    const first = mergeAnnotations(input);
+    const again = mergeAnnotations(input);
+    expect(first.samples[0]?.frames?.['7']?.id).toMatch(/^[0-9a-f]{24}$/);
+    expect(again.samples[0]?.frames?.['7']?.id).toBe(first.samples[0]?.frames?.['7']?.id);
+  });
+
+  it('reports labels on an unknown frame id as skipped', () => {
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: {},
+      annotations: {
+        'frames.dets': {
+          detections: { v1: { [oid(0xdead)]: { [oid(3)]: detection(oid(3), 'x') } } },
+        },
+      },
+    });
+    expect(result.report.skipped.map((entry) => entry.reason)).toEqual(['FRAME_NOT_FOUND']);
+  });
+});
