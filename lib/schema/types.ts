@@ -17,7 +17,12 @@ export const datasetSchemaSchema = z.object({
 export type DatasetSchema = z.infer<typeof datasetSchemaSchema>;
 
 /** Primitive field types a backend may annotate as `scalar`. */
-export const SCALAR_FIELD_TYPES = ['IntField', 'FloatField', 'StringField', 'BooleanField'] as const;
+export const SCALAR_FIELD_TYPES = [
+  'IntField',
+  'FloatField',
+  'StringField',
+  'BooleanField',
+] as const;
 
 /** A normalized attribute spec (SEMANTICS §3.6): `{type, values?, default?, mutable?, readOnly?}`. */
 export const attributeSpecSchema = z.object({
@@ -89,15 +94,17 @@ export type BackendCapabilities = z.input<typeof backendCapabilitiesSchema>;
 // --- AnnotateOptions: what a caller asks for. Permissive on purpose: the builder reports
 // FiftyOne's own errors (missing `type`, bad class dicts) with their codes, not zod's.
 
-const attributeSpecInputSchema = z
+// A null `type`/`values` means "not given", as `None` does in FiftyOne's dict specs.
+export const attributeSpecInputSchema = z
   .object({
-    type: z.string().optional(),
-    values: z.array(z.unknown()).optional(),
+    type: z.string().nullable().optional(),
+    values: z.array(z.unknown()).nullable().optional(),
     default: z.unknown().optional(),
     mutable: z.boolean().nullable().optional(),
     readOnly: z.boolean().nullable().optional(),
   })
   .loose();
+export type AttributeSpecInput = z.infer<typeof attributeSpecInputSchema>;
 
 export const attributesInputSchema = z.union([
   z.boolean(),

@@ -1,0 +1,5 @@
+export * from './build-label-schema.js';
+export * from './capabilities.js';
+export * from './prepare-upload.js';
+export * from './types.js';
+export * from './upload-sample.js';
