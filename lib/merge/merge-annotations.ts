@@ -7,6 +7,7 @@ import {
   type LabelClass,
   RETURN_TYPE_STORAGE,
   type ReturnType,
+  returnTypeSchema,
   TRACKABLE_RETURN_TYPES,
 } from '../labels/label-types.js';
 import { type Sample, sampleSchema } from '../labels/schemas.js';
@@ -17,6 +18,7 @@ import {
   labelSchemaSchema,
 } from '../schema/types.js';
 import { type Annotations, annotationsSchema, type IdMap, idMapSchema } from './contract.js';
+import { isPlainIdMap, isPlainSample } from './fast-guards.js';
 import { type FieldIdMap, mergeLabelField } from './merge-labels.js';
 import { mergeScalarField } from './merge-scalars.js';
 import { PageState } from './page-state.js';
@@ -27,14 +29,17 @@ import { planTargets } from './targets.js';
 export const unexpectedPolicySchema = z.enum(['keep', 'ignore', 'return']);
 export type UnexpectedPolicy = z.infer<typeof unexpectedPolicySchema>;
 
-export const mergeInputSchema = z.object({
+const mergeOptionsSchema = z.object({
   dataset: datasetSchemaSchema,
-  samples: z.array(sampleSchema),
   labelSchema: labelSchemaSchema,
-  idMap: idMapSchema,
-  annotations: annotationsSchema,
   destField: z.union([z.string().min(1), z.record(z.string(), z.string().min(1))]).optional(),
   unexpected: unexpectedPolicySchema.default('return'),
+});
+
+export const mergeInputSchema = mergeOptionsSchema.extend({
+  samples: z.array(sampleSchema),
+  idMap: idMapSchema,
+  annotations: annotationsSchema,
 });
 export type MergeInput = z.input<typeof mergeInputSchema>;
 
@@ -71,8 +76,8 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
       { unexpected: 'prompt' },
     );
   }
-  const parsed = parseInput(mergeInputSchema, input, 'merge input');
-  // Validated above; the caller's own objects are kept so unchanged samples come back as-is.
+  const parsed = parseMergeInput(input);
+  // Validated; the caller's own objects are kept so unchanged samples come back as-is.
   const samples = input.samples as Sample[];
   const warnings: string[] = [];
   const report = new ReportBuilder();
@@ -185,7 +190,9 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
         onlyKeyframes: field === null || !field.existingField ? true : field.onlyKeyframes === true,
       });
     }
-    if (report.report.changes.length > before) markCreated(target, storedAs, firstScalar(raw));
+    if (report.report.changes.length > before) {
+      markCreated(target, storedAs, storedAs === null ? firstScalar(raw) : undefined);
+    }
   }
 
   for (const [target, entries] of Object.entries(idMap)) {
@@ -200,6 +207,47 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
     warnings,
   };
 }
+
+/**
+ * Validates a merge input. The bulky parts (samples, id map, annotations) take the
+ * allocation-free guards first and fall back to their zod schemas, which name the culprit.
+ */
+function parseMergeInput(input: MergeInput): z.output<typeof mergeInputSchema> {
+  const options = parseInput(mergeOptionsSchema, input, 'merge input');
+  const samples =
+    Array.isArray(input.samples) && input.samples.every(isPlainSample) ? input.samples : undefined;
+  const idMap = isPlainIdMap(input.idMap) ? input.idMap : undefined;
+  const annotations = isPlainAnnotations(input.annotations) ? input.annotations : undefined;
+  const rest =
+    samples && idMap && annotations
+      ? { samples, idMap, annotations }
+      : parseInput(
+          mergeInputSchema.pick({ samples: true, idMap: true, annotations: true }),
+          input,
+          'merge input',
+        );
+  return { ...options, ...rest } as z.output<typeof mergeInputSchema>;
+}
+
+function isPlainAnnotations(value: unknown): value is Annotations {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const byType of Object.values(value)) {
+    if (byType === null || typeof byType !== 'object' || Array.isArray(byType)) return false;
+    for (const [type, bySample] of Object.entries(byType)) {
+      if (
+        !RETURN_TYPES.has(type) ||
+        bySample === null ||
+        typeof bySample !== 'object' ||
+        Array.isArray(bySample)
+      ) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+const RETURN_TYPES: ReadonlySet<string> = new Set(returnTypeSchema.options);
 
 function listDownloaded(
   raw: Record<string, unknown>,

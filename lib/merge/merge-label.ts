@@ -27,8 +27,19 @@ export function restrictionsOf(field: FieldSchema | null): Restrictions {
   };
 }
 
-const HAS_LABEL = new Set(['Classification', 'Detection', 'Polyline', 'Keypoint']);
-const HAS_INDEX = new Set(['Detection', 'Polyline', 'Keypoint']);
+const HAS_LABEL: ReadonlySet<unknown> = new Set([
+  'Classification',
+  'Detection',
+  'Polyline',
+  'Keypoint',
+]);
+const HAS_INDEX: ReadonlySet<unknown> = new Set(['Detection', 'Polyline', 'Keypoint']);
+const BOX = ['bounding_box'];
+const BOX_AND_MASK = ['bounding_box', 'mask', 'mask_path'];
+const POLYLINE = ['points', 'closed', 'filled'];
+const POINTS = ['points'];
+const MASK = ['mask', 'mask_path'];
+const NONE: string[] = [];
 
 function spatialKeys(cls: unknown, field: FieldSchema | null, downloaded: LabelRecord): string[] {
   switch (cls) {
@@ -38,16 +49,16 @@ function spatialKeys(cls: unknown, field: FieldSchema | null, downloaded: LabelR
         field === null
           ? downloaded.mask != null || downloaded.mask_path != null
           : field.type === 'instance' || field.type === 'instances';
-      return withMask ? ['bounding_box', 'mask', 'mask_path'] : ['bounding_box'];
+      return withMask ? BOX_AND_MASK : BOX;
     }
     case 'Polyline':
-      return ['points', 'closed', 'filled'];
+      return POLYLINE;
     case 'Keypoint':
-      return ['points'];
+      return POINTS;
     case 'Segmentation':
-      return ['mask', 'mask_path'];
+      return MASK;
     default:
-      return [];
+      return NONE;
   }
 }
 
@@ -60,6 +71,32 @@ export interface MergedLabel {
   label: LabelRecord;
   changed: boolean;
   refusals: LabelRefusal[];
+}
+
+/**
+ * Copies `key` from the download unless a restriction forbids it; returns whether the
+ * stored value changed, or pushes the refusal. FiftyOne copies nulls too; an absent key
+ * stays absent rather than becoming null.
+ */
+function copyKey(
+  out: LabelRecord,
+  stored: LabelRecord,
+  downloaded: LabelRecord,
+  key: string,
+  allowed: boolean,
+  reason: RefusalReason,
+  refusals: LabelRefusal[],
+): boolean {
+  const next = downloaded[key];
+  const same = sameValue(stored[key], next);
+  if (!allowed) {
+    if (!same) refusals.push({ reason });
+    return false;
+  }
+  if (next == null) {
+    if (out[key] != null) out[key] = null;
+  } else out[key] = next;
+  return !same;
 }
 
 /**
@@ -76,79 +113,114 @@ export function mergeLabel(
   const out: LabelRecord = { ...stored };
   const refusals: LabelRefusal[] = [];
   const cls = stored._cls;
+  let changed = false;
 
-  const copy = (key: string, allowed: boolean, reason: RefusalReason): void => {
-    const next = downloaded[key];
-    if (!allowed) {
-      if (!sameValue(stored[key], next)) refusals.push({ reason });
-      return;
-    }
-    // FiftyOne copies nulls too; an absent key stays absent rather than becoming null.
-    if (next == null) {
-      if (out[key] != null) out[key] = null;
-    } else out[key] = next;
-  };
-
-  if (typeof cls === 'string' && HAS_LABEL.has(cls))
-    copy('label', restrictions.allowLabelEdits, 'LABEL_EDIT_NOT_ALLOWED');
-  if (typeof cls === 'string' && HAS_INDEX.has(cls))
-    copy('index', restrictions.allowIndexEdits, 'INDEX_EDIT_NOT_ALLOWED');
-  let spatialRefused = false;
-  for (const key of spatialKeys(cls, field, downloaded)) {
-    if (restrictions.allowSpatialEdits) copy(key, true, 'SPATIAL_EDIT_NOT_ALLOWED');
-    else if (!spatialRefused && !sameValue(stored[key], downloaded[key])) {
-      refusals.push({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' });
-      spatialRefused = true;
-    }
+  if (HAS_LABEL.has(cls)) {
+    changed =
+      copyKey(
+        out,
+        stored,
+        downloaded,
+        'label',
+        restrictions.allowLabelEdits,
+        'LABEL_EDIT_NOT_ALLOWED',
+        refusals,
+      ) || changed;
   }
-  if (field?.onlyKeyframes) copy('keyframe', true, 'SPATIAL_EDIT_NOT_ALLOWED');
+  if (HAS_INDEX.has(cls)) {
+    changed =
+      copyKey(
+        out,
+        stored,
+        downloaded,
+        'index',
+        restrictions.allowIndexEdits,
+        'INDEX_EDIT_NOT_ALLOWED',
+        refusals,
+      ) || changed;
+  }
+  const spatial = spatialKeys(cls, field, downloaded);
+  if (restrictions.allowSpatialEdits) {
+    for (const key of spatial) {
+      changed =
+        copyKey(out, stored, downloaded, key, true, 'SPATIAL_EDIT_NOT_ALLOWED', refusals) ||
+        changed;
+    }
+  } else if (spatial.some((key) => !sameValue(stored[key], downloaded[key]))) {
+    refusals.push({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' });
+  }
+  if (field?.onlyKeyframes) {
+    changed =
+      copyKey(out, stored, downloaded, 'keyframe', true, 'SPATIAL_EDIT_NOT_ALLOWED', refusals) ||
+      changed;
+  }
 
   if (field === null) {
-    for (const [name, value] of customAttributes(downloaded)) setAttribute(out, name, value);
+    for (const [name, value] of customAttributes(downloaded)) {
+      if (!sameValue(getAttribute(stored, name), value)) changed = true;
+      setAttribute(out, name, value);
+    }
   } else {
-    const { writable, readOnly } = attributeNames(field, out.label);
-    for (const name of writable) setAttribute(out, name, getAttribute(downloaded, name) ?? null);
-    for (const name of readOnly) {
+    const names = attributeNames(field, out.label);
+    for (const name of names.writable) {
+      const value = getAttribute(downloaded, name) ?? null;
+      if (!sameValue(getAttribute(stored, name), value)) changed = true;
+      setAttribute(out, name, value);
+    }
+    for (const name of names.readOnly) {
       if (!sameValue(getAttribute(stored, name), getAttribute(downloaded, name))) {
         refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
       }
     }
   }
 
-  return { label: out, changed: !sameLabel(stored, out), refusals };
+  return { label: out, changed, refusals };
 }
+
+interface AttributeNames {
+  writable: string[];
+  readOnly: string[];
+}
+
+// Per field schema object, per class: computed once per merge instead of once per label.
+const attributeNamesCache = new WeakMap<FieldSchema, Map<unknown, AttributeNames>>();
 
 /**
  * The schema attributes that apply to a label: field-level ones plus those of every class
  * group containing its current class, split by `readOnly`.
  */
-function attributeNames(
-  field: FieldSchema,
-  currentClass: unknown,
-): { writable: string[]; readOnly: string[] } {
-  const writable: string[] = [];
-  const readOnly: string[] = [];
-  const add = (attributes: FieldSchema['attributes']): void => {
-    for (const [name, spec] of Object.entries(attributes)) {
-      const into = spec.readOnly ? readOnly : writable;
-      if (!into.includes(name)) into.push(name);
-    }
-  };
-  add(field.attributes);
+function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNames {
+  let byClass = attributeNamesCache.get(field);
+  if (!byClass) {
+    byClass = new Map();
+    attributeNamesCache.set(field, byClass);
+  }
+  const cached = byClass.get(currentClass);
+  if (cached) return cached;
+  const specs: Array<[string, boolean]> = Object.entries(field.attributes).map(([name, spec]) => [
+    name,
+    spec.readOnly === true,
+  ]);
   for (const entry of field.classes) {
     if (
-      typeof entry !== 'string' &&
-      typeof currentClass === 'string' &&
-      entry.classes.includes(currentClass)
+      typeof entry === 'string' ||
+      typeof currentClass !== 'string' ||
+      !entry.classes.includes(currentClass)
     ) {
-      add(entry.attributes);
+      continue;
     }
+    for (const [name, spec] of Object.entries(entry.attributes))
+      specs.push([name, spec.readOnly === true]);
   }
-  return { writable: writable.filter((name) => !readOnly.includes(name)), readOnly };
-}
-
-function sameLabel(a: LabelRecord, b: LabelRecord): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) if (!sameValue(a[key], b[key])) return false;
-  return true;
+  const readOnly = [...new Set(specs.filter(([, isReadOnly]) => isReadOnly).map(([name]) => name))];
+  const writable = [
+    ...new Set(
+      specs
+        .filter(([name, isReadOnly]) => !isReadOnly && !readOnly.includes(name))
+        .map(([name]) => name),
+    ),
+  ];
+  const names = { writable, readOnly };
+  byClass.set(currentClass, names);
+  return names;
 }

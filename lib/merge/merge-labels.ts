@@ -58,12 +58,16 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
   // 1. Deletions: recorded ids the download no longer has.
   let deletionCount = 0;
   for (const [key, recorded] of existing) {
-    const slot = slotOf(key);
-    const kept = new Set(downloaded.get(key)?.labels.map((label) => label.id as string));
-    const gone = [...recorded].filter((id) => !kept.has(id));
-    if (gone.length === 0) continue;
-    deletionCount += gone.length;
-    deleteLabels(merge, restrictions, slot, leaf, new Set(gone));
+    const returned = downloaded.get(key)?.labels;
+    let gone: Set<string> | undefined;
+    for (const id of recorded) {
+      if (returned?.some((label) => label.id === id)) continue;
+      gone ??= new Set();
+      gone.add(id);
+    }
+    if (gone === undefined) continue;
+    deletionCount += gone.size;
+    deleteLabels(merge, restrictions, slotOf(key), leaf, gone);
   }
   if (deletionCount > 0 && !restrictions.allowDeletions) {
     merge.warnings.push(
@@ -155,15 +159,22 @@ function regenerateDuplicateIds(
   downloaded: Map<string, SlotLabels>,
   existing: Map<string, Set<string>>,
 ): void {
-  const seen = new Set<string>();
-  const duplicated = new Set<string>();
+  // Only a new key can be regenerated, and new keys are few: find their ids first, then
+  // count how often each occurs in the whole download.
+  const occurrences = new Map<string, number>();
+  for (const [key, { labels }] of downloaded) {
+    const recorded = existing.get(key);
+    for (const label of labels)
+      if (!recorded?.has(label.id as string)) occurrences.set(label.id as string, 0);
+  }
+  if (occurrences.size === 0) return;
   for (const { labels } of downloaded.values()) {
     for (const label of labels) {
-      const id = label.id as string;
-      if (seen.has(id)) duplicated.add(id);
-      else seen.add(id);
+      const count = occurrences.get(label.id as string);
+      if (count !== undefined) occurrences.set(label.id as string, count + 1);
     }
   }
+  const duplicated = new Set([...occurrences].filter(([, count]) => count > 1).map(([id]) => id));
   if (duplicated.size === 0) return;
   for (const [key, { slot, labels }] of downloaded) {
     const recorded = existing.get(key);
@@ -363,7 +374,8 @@ function recordAdded(merge: LabelFieldMerge, slot: Slot, labels: ReadonlyArray<L
   if (slot.frameId === undefined) {
     const current = merge.idMap[slot.sampleId];
     const recorded = Array.isArray(current) ? current : [];
-    merge.idMap[slot.sampleId] = [...recorded, ...ids.filter((id) => !recorded.includes(id))];
+    const added = ids.filter((id) => !recorded.includes(id));
+    if (added.length > 0) merge.idMap[slot.sampleId] = recorded.concat(added);
     return;
   }
   const current = merge.idMap[slot.sampleId];

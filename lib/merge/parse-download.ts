@@ -12,6 +12,7 @@ import {
   scalarSchema,
   segmentationSchema,
 } from '../labels/schemas.js';
+import { isPlainClassification, isPlainDetection } from './fast-guards.js';
 import type { DownloadedLabels } from './merge-labels.js';
 import type { DownloadedScalars } from './merge-scalars.js';
 
@@ -21,6 +22,11 @@ const ELEMENT_SCHEMAS: Record<Exclude<ReturnType, 'scalar'>, z.ZodType> = {
   polylines: polylineSchema,
   keypoints: keypointSchema,
   segmentation: segmentationSchema,
+};
+
+const FAST_GUARDS: Partial<Record<ReturnType, (value: unknown) => boolean>> = {
+  detections: isPlainDetection,
+  classifications: isPlainClassification,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -45,6 +51,7 @@ export function parseDownloadedLabels(
   where: string,
 ): DownloadedLabels {
   const schema = ELEMENT_SCHEMAS[returnType];
+  const fastGuard = FAST_GUARDS[returnType];
   const out: DownloadedLabels = new Map();
   const parseLabels = (labels: unknown, path: string): LabelRecord[] => {
     const list: LabelRecord[] = [];
@@ -52,6 +59,10 @@ export function parseDownloadedLabels(
       if (!labelIdSchema.safeParse(labelId).success)
         parseInput(labelIdSchema, labelId, `label id key in ${path}`);
       const withId = isRecord(label) ? { ...label, id: labelId } : label;
+      if (fastGuard?.(withId)) {
+        list.push(withId as LabelRecord);
+        continue;
+      }
       const parsed = schema.safeParse(withId);
       if (!parsed.success) parseInput(schema, withId, `${path}['${labelId}']`);
       list.push(parsed.data as LabelRecord);

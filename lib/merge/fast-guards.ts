@@ -1,0 +1,95 @@
+/**
+ * Allocation-free pre-checks for the shapes that dominate a large merge. zod remains the
+ * definition: each guard accepts only a subset of what its schema accepts (a property test
+ * holds them to that), and whatever a guard does not accept goes through zod, which either
+ * accepts it too or produces the error that names the culprit. Parsing every label with zod
+ * costs more than merging it; this keeps validation at the edge without paying that twice.
+ */
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const isOptionalString = (value: unknown): boolean => value == null || typeof value === 'string';
+const isOptionalNumber = (value: unknown): boolean => value == null || typeof value === 'number';
+
+function isOptionalStringList(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (typeof item !== 'string') return false;
+  return true;
+}
+
+function isBox(value: unknown): boolean {
+  if (value == null) return true;
+  return (
+    Array.isArray(value) &&
+    value.length === 4 &&
+    typeof value[0] === 'number' &&
+    typeof value[1] === 'number' &&
+    typeof value[2] === 'number' &&
+    typeof value[3] === 'number'
+  );
+}
+
+/** A Detection without a mask, as detectionSchema would accept it. */
+export function isPlainDetection(value: unknown): boolean {
+  if (!isPlainObject(value) || value._cls !== 'Detection') return false;
+  return (
+    typeof value.id === 'string' &&
+    OBJECT_ID.test(value.id) &&
+    isOptionalString(value.label) &&
+    isBox(value.bounding_box) &&
+    value.mask == null &&
+    isOptionalString(value.mask_path) &&
+    isOptionalNumber(value.confidence) &&
+    (value.index == null || Number.isInteger(value.index)) &&
+    isOptionalStringList(value.tags) &&
+    (value.attributes === undefined || isPlainObject(value.attributes))
+  );
+}
+
+/** A Classification without logits, as classificationSchema would accept it. */
+export function isPlainClassification(value: unknown): boolean {
+  if (!isPlainObject(value) || value._cls !== 'Classification') return false;
+  return (
+    typeof value.id === 'string' &&
+    OBJECT_ID.test(value.id) &&
+    isOptionalString(value.label) &&
+    isOptionalNumber(value.confidence) &&
+    value.logits == null &&
+    isOptionalStringList(value.tags)
+  );
+}
+
+/** A sample without frames, as sampleSchema would accept it. */
+export function isPlainSample(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const { id, filepath, media_type: mediaType, metadata, tags, frames } = value;
+  return (
+    typeof id === 'string' &&
+    id.length > 0 &&
+    typeof filepath === 'string' &&
+    filepath.length > 0 &&
+    (mediaType === undefined || mediaType === 'image' || mediaType === 'video') &&
+    (metadata == null || isPlainObject(metadata)) &&
+    isOptionalStringList(tags) &&
+    frames === undefined
+  );
+}
+
+/** An id-map slice of plain sample-level entries (lists of ObjectIds or booleans). */
+export function isPlainIdMap(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  for (const field of Object.values(value)) {
+    if (!isPlainObject(field)) return false;
+    for (const entry of Object.values(field)) {
+      if (typeof entry === 'boolean') continue;
+      if (!Array.isArray(entry)) return false;
+      for (const id of entry) if (typeof id !== 'string' || !OBJECT_ID.test(id)) return false;
+    }
+  }
+  return true;
+}
