@@ -19,7 +19,8 @@ import {
 } from '../schema/types.js';
 import { type Annotations, annotationsSchema, type IdMap, idMapSchema } from './contract.js';
 import { isPlainIdMap, isPlainSample } from './fast-guards.js';
-import { type FieldIdMap, mergeLabelField } from './merge-labels.js';
+import { IdMapSlice } from './id-map-slice.js';
+import { mergeLabelField } from './merge-labels.js';
 import { mergeScalarField } from './merge-scalars.js';
 import { PageState } from './page-state.js';
 import { parseDownloadedLabels, parseDownloadedScalars } from './parse-download.js';
@@ -83,14 +84,17 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
   const report = new ReportBuilder();
   const state = new PageState(samples);
   const dataset = structuredClone(parsed.dataset);
-  const idMap: IdMap = { ...parsed.idMap };
+  const slices = new Map<string, IdMapSlice>();
   const returned: Annotations = {};
 
   const plan = planTargets(parsed.labelSchema, parsed.dataset, parsed.destField, warnings);
-  const fieldIdMap = (target: string): FieldIdMap => {
-    const copy: FieldIdMap = { ...(idMap[target] ?? {}) };
-    idMap[target] = copy;
-    return copy;
+  const fieldIdMap = (target: string): IdMapSlice => {
+    let slice = slices.get(target);
+    if (!slice) {
+      slice = new IdMapSlice(parsed.idMap[target] ?? {});
+      slices.set(target, slice);
+    }
+    return slice;
   };
   const markCreated = (target: string, storedAs: LabelClass | null, firstValue?: unknown): void => {
     if (isFrameField(target) && dataset.frameFields === undefined) dataset.frameFields = {};
@@ -195,9 +199,8 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
     }
   }
 
-  for (const [target, entries] of Object.entries(idMap)) {
-    if (Object.keys(entries).length === 0 && !(target in parsed.idMap)) delete idMap[target];
-  }
+  const idMap: IdMap = { ...parsed.idMap };
+  for (const [target, slice] of slices) if (slice.changed) idMap[target] = slice.toRecord();
   return {
     samples: state.result(),
     dataset,

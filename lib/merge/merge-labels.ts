@@ -2,7 +2,7 @@ import type { LabelRecord } from '../labels/attributes.js';
 import { isListClass, type LabelClass, LIST_CONTAINERS } from '../labels/label-types.js';
 import { deterministicObjectId } from '../labels/object-id.js';
 import type { FieldSchema } from '../schema/types.js';
-import type { IdMapEntry } from './contract.js';
+import type { IdMapSlice } from './id-map-slice.js';
 import { mergeLabel, type Restrictions, restrictionsOf } from './merge-label.js';
 import type { PageState, Slot } from './page-state.js';
 import type { ReportBuilder } from './report.js';
@@ -10,9 +10,6 @@ import { updateTracks } from './update-tracks.js';
 
 /** Downloaded labels of one field: sample id → frame key ('' for images) → labels in order. */
 export type DownloadedLabels = Map<string, Map<string, LabelRecord[]>>;
-
-/** The id-map slice of one field: sample id → ids, or frame id → ids for frame fields. */
-export type FieldIdMap = Record<string, IdMapEntry | Record<string, IdMapEntry>>;
 
 export interface LabelFieldMerge {
   state: PageState;
@@ -25,8 +22,8 @@ export interface LabelFieldMerge {
   /** The class the target stores, e.g. `Detections`. */
   storedAs: LabelClass;
   downloaded: DownloadedLabels;
-  /** The id map of the target, updated in place with the ids this merge adds. */
-  idMap: FieldIdMap;
+  /** The id map of the target; the ids this merge adds are recorded in it. */
+  idMap: IdMapSlice;
   isFrameField: boolean;
   /** Reconcile video track indexes first (SEMANTICS §6.7). */
   tracked: boolean;
@@ -135,7 +132,7 @@ function resolveSlots(merge: LabelFieldMerge): Map<string, SlotLabels> {
 /** The recorded (uploaded or previously added) ids per slot, for this page's samples. */
 function recordedIds(merge: LabelFieldMerge): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const [sampleId, entry] of Object.entries(merge.idMap)) {
+  for (const [sampleId, entry] of merge.idMap.entries()) {
     if (!merge.state.has(sampleId)) continue;
     if (Array.isArray(entry)) {
       if (!merge.isFrameField && entry.length > 0) out.set(slotKey({ sampleId }), new Set(entry));
@@ -372,13 +369,13 @@ function mergeIntoValue(
 function recordAdded(merge: LabelFieldMerge, slot: Slot, labels: ReadonlyArray<LabelRecord>): void {
   const ids = labels.map((label) => label.id as string);
   if (slot.frameId === undefined) {
-    const current = merge.idMap[slot.sampleId];
+    const current = merge.idMap.get(slot.sampleId);
     const recorded = Array.isArray(current) ? current : [];
     const added = ids.filter((id) => !recorded.includes(id));
-    if (added.length > 0) merge.idMap[slot.sampleId] = recorded.concat(added);
+    if (added.length > 0) merge.idMap.set(slot.sampleId, recorded.concat(added));
     return;
   }
-  const current = merge.idMap[slot.sampleId];
+  const current = merge.idMap.get(slot.sampleId);
   const frames =
     current !== undefined && typeof current === 'object' && !Array.isArray(current)
       ? { ...current }
@@ -386,5 +383,5 @@ function recordAdded(merge: LabelFieldMerge, slot: Slot, labels: ReadonlyArray<L
   const recorded = frames[slot.frameId];
   const list = Array.isArray(recorded) ? recorded : [];
   frames[slot.frameId] = [...list, ...ids.filter((id) => !list.includes(id))];
-  merge.idMap[slot.sampleId] = frames;
+  merge.idMap.set(slot.sampleId, frames);
 }

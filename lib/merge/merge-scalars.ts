@@ -1,7 +1,7 @@
 import type { Scalar } from '../labels/schemas.js';
 import type { FieldSchema } from '../schema/types.js';
+import type { IdMapSlice } from './id-map-slice.js';
 import { restrictionsOf } from './merge-label.js';
-import type { FieldIdMap } from './merge-labels.js';
 import type { PageState, Slot } from './page-state.js';
 import type { ReportBuilder } from './report.js';
 
@@ -15,7 +15,7 @@ export interface ScalarFieldMerge {
   target: string;
   field: FieldSchema | null;
   downloaded: DownloadedScalars;
-  idMap: FieldIdMap;
+  idMap: IdMapSlice;
   isFrameField: boolean;
 }
 
@@ -31,7 +31,7 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
   const leaf = merge.isFrameField ? target.slice('frames.'.length) : target;
 
   const candidates = new Map<string, { slot: Slot; value: Scalar }>();
-  for (const [sampleId, entry] of Object.entries(merge.idMap)) {
+  for (const [sampleId, entry] of merge.idMap.entries()) {
     if (!state.has(sampleId)) continue;
     if (!merge.isFrameField) {
       if (typeof entry === 'boolean') candidates.set(sampleId, { slot: { sampleId }, value: null });

@@ -1,0 +1,58 @@
+/**
+ * Merge throughput and peak memory, one configuration per process so peak RSS is its own.
+ * Usage: tsx bench/merge.ts <labels> <whole|paged>  → prints one JSON line.
+ */
+import { mergeAnnotations } from '../lib/merge/index.js';
+import { benchPage, LABELS_PER_SAMPLE } from './merge-workload.js';
+
+const SAMPLES_PER_PAGE = 1000;
+
+const labels = Number(process.argv[2] ?? 10_000);
+const mode = process.argv[3] === 'whole' ? 'whole' : 'paged';
+const samples = Math.max(1, Math.round(labels / LABELS_PER_SAMPLE));
+const pages = Math.ceil(samples / SAMPLES_PER_PAGE);
+
+let mergeMs = 0;
+let merged = 0;
+let liveHeapBytes = 0;
+
+// Live heap while a merge's input and result are both held: what one step really needs.
+// (Peak RSS also counts garbage V8 has not collected yet, which it sizes to the machine.)
+const gc = (globalThis as { gc?: () => void }).gc;
+function measureLive(): void {
+  if (!gc) return;
+  gc();
+  liveHeapBytes = Math.max(liveHeapBytes, process.memoryUsage().heapUsed);
+}
+if (mode === 'paged') {
+  // Warm-up page so JIT compilation is not billed to the first measured page.
+  mergeAnnotations(benchPage(pages, Math.min(SAMPLES_PER_PAGE, samples)));
+  for (let page = 0; page < pages; page += 1) {
+    const input = benchPage(page, Math.min(SAMPLES_PER_PAGE, samples - page * SAMPLES_PER_PAGE));
+    const start = performance.now();
+    const result = mergeAnnotations(input);
+    mergeMs += performance.now() - start;
+    measureLive();
+    merged += result.report.fields.gt ? input.samples.length * LABELS_PER_SAMPLE : 0;
+  }
+} else {
+  mergeAnnotations(benchPage(1, Math.min(SAMPLES_PER_PAGE, samples)));
+  const input = benchPage(0, samples);
+  const start = performance.now();
+  const result = mergeAnnotations(input);
+  mergeMs = performance.now() - start;
+  measureLive();
+  merged = result.report.fields.gt ? samples * LABELS_PER_SAMPLE : 0;
+}
+
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'merge',
+    labels: merged,
+    mode,
+    mergeMs: Math.round(mergeMs),
+    labelsPerSecond: Math.round((merged / mergeMs) * 1000),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    liveHeapMiB: Math.round(liveHeapBytes / 2 ** 20),
+  })}\n`,
+);

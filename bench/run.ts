@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: runs each benchmark configuration in its own process (so peak RSS is
+ * that configuration's alone) and prints the figures with the machine they ran on.
+ * `npm run bench -- --quick` runs the small sizes only.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+interface MergeFigure {
+  labels: number;
+  mode: 'whole' | 'paged';
+  mergeMs: number;
+  labelsPerSecond: number;
+  peakRssMiB: number;
+  liveHeapMiB: number;
+}
+
+const quick = process.argv.includes('--quick');
+const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const script = fileURLToPath(new URL('./merge.ts', import.meta.url));
+
+function runMerge(labels: number, mode: 'whole' | 'paged'): MergeFigure {
+  const output = execFileSync(tsx, [script, String(labels), mode], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '--expose-gc' },
+  });
+  return JSON.parse(output.trim().split('\n').at(-1) as string) as MergeFigure;
+}
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(
+  `machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
+console.log('\nbench/merge — mergeAnnotations, detections with restrictions and attribute checks');
+console.log('labels     mode    merge ms   labels/s    peak RSS MiB   live heap MiB');
+const figures: MergeFigure[] = [];
+for (const labels of sizes) {
+  for (const mode of ['whole', 'paged'] as const) {
+    const figure = runMerge(labels, mode);
+    figures.push(figure);
+    console.log(
+      `${String(figure.labels).padEnd(10)} ${mode.padEnd(7)} ${String(figure.mergeMs).padStart(8)} ${String(figure.labelsPerSecond).padStart(10)} ${String(figure.peakRssMiB).padStart(14)} ${String(figure.liveHeapMiB).padStart(15)}`,
+    );
+  }
+}
+
+const find = (labels: number, mode: string) =>
+  figures.find((f) => f.labels === labels && f.mode === mode);
+const small = find(10_000, 'paged');
+const large = find(sizes.at(-1) as number, 'paged');
+const middle = find(100_000, 'paged');
+if (small && large && middle) {
+  console.log('\nratios (paged):');
+  console.log(
+    `  time growth t(${large.labels})/t(${middle.labels}) = ${(large.mergeMs / middle.mergeMs).toFixed(2)} (linear = ${(large.labels / middle.labels).toFixed(0)})`,
+  );
+  console.log(
+    `  peak RSS at ${large.labels} / at ${small.labels} = ${(large.peakRssMiB / small.peakRssMiB).toFixed(2)}`,
+  );
+  console.log(
+    `  live heap at ${large.labels} / at ${small.labels} = ${(large.liveHeapMiB / small.liveHeapMiB).toFixed(2)}`,
+  );
+  const whole = find(large.labels, 'whole');
+  if (whole)
+    console.log(
+      `  whole-run / paged live heap at ${large.labels} = ${(whole.liveHeapMiB / large.liveHeapMiB).toFixed(1)}`,
+    );
+}

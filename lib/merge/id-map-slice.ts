@@ -1,0 +1,40 @@
+import type { IdMapEntry } from './contract.js';
+
+type SampleEntry = IdMapEntry | Record<string, IdMapEntry>;
+
+/**
+ * One field's id map during a merge: the recorded entries plus the ones this merge changed.
+ * Copying a page's whole id map up front costs more than the merge; this copies on output,
+ * and only for fields that changed.
+ */
+export class IdMapSlice {
+  private readonly updates = new Map<string, SampleEntry>();
+
+  constructor(private readonly recorded: Readonly<Record<string, SampleEntry>>) {}
+
+  get(sampleId: string): SampleEntry | undefined {
+    return this.updates.get(sampleId) ?? this.recorded[sampleId];
+  }
+
+  set(sampleId: string, entry: SampleEntry): void {
+    this.updates.set(sampleId, entry);
+  }
+
+  *entries(): IterableIterator<[string, SampleEntry]> {
+    for (const [sampleId, entry] of Object.entries(this.recorded)) {
+      if (!this.updates.has(sampleId)) yield [sampleId, entry];
+    }
+    yield* this.updates;
+  }
+
+  get changed(): boolean {
+    return this.updates.size > 0;
+  }
+
+  /** The field's id map with this merge's changes, sharing unchanged entries. */
+  toRecord(): Record<string, SampleEntry> {
+    const out: Record<string, SampleEntry> = Object.assign({}, this.recorded);
+    for (const [sampleId, entry] of this.updates) out[sampleId] = entry;
+    return out;
+  }
+}
