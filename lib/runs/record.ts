@@ -2,6 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { compareCodePoints, isSecretParam, REDACTED, redactSecrets } from '../config/index.js';
 import { parseInput } from '../errors/index.js';
+// FiftyOne's `prompt` asks on a terminal; a service has none, so it is not a storable choice.
+import { unexpectedPolicySchema } from '../merge/merge-annotations.js';
 import { isValidAnnoKey, validateAnnoKey } from './keys.js';
 import { assertTransition, type RunStatus, runStatusSchema } from './status.js';
 
@@ -26,13 +28,6 @@ export const runFailureSchema = z.object({
   message: z.string(),
 });
 export type RunFailure = z.infer<typeof runFailureSchema>;
-
-/**
- * What to do with labels of an unexpected type (SEMANTICS §6.4). FiftyOne's `prompt` asks
- * on a terminal; a service has none, so it is not a storable choice.
- */
-export const unexpectedPolicySchema = z.enum(['keep', 'ignore', 'return']);
-export type UnexpectedPolicy = z.infer<typeof unexpectedPolicySchema>;
 
 /** Secret-looking keys at any depth whose value is present and not redacted. */
 function unredactedSecrets(value: unknown, path: string[] = []): string[] {
