@@ -1,0 +1,2 @@
+export * from './inspect-media.js';
+export * from './mp4-header.js';
