@@ -1,0 +1,54 @@
+import { toHttpError } from '../errors/http.js';
+import { InvalidInputError, parseInput } from '../errors/index.js';
+import { type HttpEvent, type HttpResponse, httpEventSchema, jsonResponse } from './http-event.js';
+import { type AnyRoute, routeKey } from './route.js';
+
+/**
+ * Serves one HTTP API event: finds the route by its route key, validates path, query and
+ * body with the route's schemas, calls it, and maps every failure through the one
+ * error-to-HTTP table. Unknown failures become a bare 500 (their messages may hold internals).
+ */
+export async function serveHttp<Deps>(
+  routes: ReadonlyArray<AnyRoute<Deps>>,
+  deps: Deps,
+  rawEvent: unknown,
+  log: (entry: Record<string, unknown>) => void = () => {},
+): Promise<HttpResponse> {
+  try {
+    const event = parseInput(httpEventSchema, rawEvent, 'HTTP event');
+    const route = routes.find((candidate) => routeKey(candidate) === event.routeKey);
+    if (!route) {
+      return jsonResponse(404, {
+        error: { code: 'ROUTE_NOT_FOUND', message: `No route for ${event.routeKey}`, details: {} },
+      });
+    }
+    const params = parseInput(route.params, event.pathParameters ?? {}, 'path parameters');
+    const query = parseInput(route.query, event.queryStringParameters ?? {}, 'query string');
+    const body =
+      route.body === null ? undefined : parseInput(route.body, readJsonBody(event), 'request body');
+    const result = await route.handle(deps, { params, query, body });
+    return jsonResponse(route.status ?? 200, route.status === 204 ? null : result);
+  } catch (error) {
+    const { statusCode, body } = toHttpError(error);
+    if (statusCode >= 500) log({ level: 'error', message: 'request failed', error: String(error) });
+    return jsonResponse(statusCode, body);
+  }
+}
+
+function readJsonBody(event: { body?: string | undefined; isBase64Encoded?: boolean }): unknown {
+  if (event.body === undefined || event.body === '') return undefined;
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body, 'base64').toString('utf8')
+    : event.body;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(
+      `Invalid request body: not JSON (${(error as Error).message})`,
+      {},
+      { cause: error },
+    );
+  }
+}
+
+export type { HttpEvent };
