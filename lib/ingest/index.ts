@@ -1,2 +1,3 @@
 export * from './inspect-media.js';
 export * from './mp4-header.js';
+export * from './s3-event.js';
