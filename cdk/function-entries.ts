@@ -1,0 +1,52 @@
+/**
+ * Every Lambda of the service, once. The CDK construct deploys exactly these, and the local
+ * runtime maps each one to its handler from the same list, so the deployed and the local
+ * service cannot drift apart. Pure data: safe to import without aws-cdk-lib.
+ */
+export interface FunctionEntry {
+  /** Construct id (PascalCase); it appears in the `aws:cdk:path` of the synthesized function. */
+  readonly id: string;
+  /** Handler source, relative to the repository root. */
+  readonly entry: string;
+  /** Exported handler name in `entry`. */
+  readonly handler: string;
+  /** Lambda description (also what the function is for). */
+  readonly description: string;
+}
+
+/** An HTTP API v2 route key, `METHOD /path` with `{name}` path parameters. */
+export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`;
+
+export const FUNCTION_ENTRIES = {
+  ingest: {
+    id: 'Ingest',
+    entry: 'functions/ingest/handler.ts',
+    handler: 'handler',
+    description: 'Registers, updates and removes samples when media lands in or leaves datasets/',
+  },
+  api: {
+    id: 'Api',
+    entry: 'functions/api/handler.ts',
+    handler: 'handler',
+    description: 'HTTP API: datasets and samples (list, create, get, delete, import)',
+  },
+} as const satisfies Record<string, FunctionEntry>;
+
+export type FunctionKey = keyof typeof FUNCTION_ENTRIES;
+
+/**
+ * The routes the HTTP API sends to the `api` function, all behind IAM (SigV4) authorization.
+ * The local HTTP gateway serves the same list.
+ */
+export const API_ROUTES = [
+  'GET /datasets',
+  'POST /datasets',
+  'GET /datasets/{dataset}',
+  'DELETE /datasets/{dataset}',
+  'GET /datasets/{dataset}/samples',
+  'POST /datasets/{dataset}/samples/import',
+  'GET /datasets/{dataset}/samples/{id}',
+] as const satisfies readonly RouteKey[];
+
+/** Key prefix under which media (and everything ingest reacts to) lives in the media bucket. */
+export const MEDIA_PREFIX = 'datasets/';

@@ -1,0 +1,13 @@
+/**
+ * Names of the environment variables the deployed service sets on its Lambdas.
+ *
+ * The CDK `bind*` helpers set them (and grant the matching IAM access in the same call); the
+ * runtime config parses them; the local runtime sets them to its stand-ins. One list, so the
+ * three cannot drift.
+ */
+export const SERVICE_ENV = {
+  /** Name of the service's single DynamoDB table. */
+  TABLE_NAME: 'TABLE_NAME',
+  /** Name of the S3 bucket holding media, manifests and blobs under `datasets/`. */
+  MEDIA_BUCKET: 'MEDIA_BUCKET',
+} as const;
