@@ -8,6 +8,6 @@
 export const SERVICE_ENV = {
   /** Name of the service's single DynamoDB table. */
   TABLE_NAME: 'TABLE_NAME',
-  /** Name of the S3 bucket holding media, manifests and blobs under `datasets/`. */
+  /** Name of the media bucket: media under `datasets/`, large label values under `blobs/`. */
   MEDIA_BUCKET: 'MEDIA_BUCKET',
 } as const;
