@@ -1,0 +1,38 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AnnotationStack } from '../../cdk/annotation-stack.js';
+import { FUNCTION_ENTRIES } from '../../cdk/function-entries.js';
+import { ESM_REQUIRE_BANNER } from '../../cdk/project-function.js';
+import { TEST_ENV, testApp } from './support.js';
+
+// The one test that runs esbuild (~5-10 s): everything else skips bundling.
+describe('Synth: AnnotationStack with bundling', () => {
+  it('bundles every function locally (no Docker) as a minified ESM file with a source map', () => {
+    const app = testApp({
+      bundling: true,
+      appProps: { context: { 'aws:cdk:enable-asset-metadata': true } },
+    });
+    const stack = new AnnotationStack(app, 'Annoflow', { env: TEST_ENV });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as {
+      Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+    };
+
+    for (const entry of Object.values(FUNCTION_ENTRIES)) {
+      const fn = Object.values(template.Resources).find(
+        (r) => r.Metadata?.['aws:cdk:path'] === `Annoflow/Service/${entry.id}/Function/Resource`,
+      );
+      const assetPath = fn?.Metadata?.['aws:asset:path'];
+      expect(assetPath, entry.id).toBeDefined();
+      const dir = join(assembly.directory, String(assetPath));
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(code).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{[^}]*\bhandler\b/);
+      expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      // Budget from PERFORMANCE.md P1: ≤ 1 MB minified per handler.
+      expect(statSync(join(dir, 'index.mjs')).size).toBeLessThanOrEqual(1_000_000);
+    }
+  });
+});
