@@ -31,8 +31,12 @@ describe('Synth: AnnotationStack with bundling', () => {
       expect(code).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{[^}]*\bhandler\b/);
       expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
       expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-      // Budget from PERFORMANCE.md P1: ≤ 1 MB minified per handler.
-      expect(statSync(join(dir, 'index.mjs')).size).toBeLessThanOrEqual(1_000_000);
+      // PERFORMANCE.md P1: ≤ 1 MB minified for a handler with ≤ 3 SDK clients; growing past
+      // it is a design decision to state, not a side effect to absorb.
+      expect(
+        statSync(join(dir, 'index.mjs')).size,
+        `${entry.id} bundle exceeds the PERFORMANCE.md P1 budget`,
+      ).toBeLessThanOrEqual(1_000_000);
     }
   });
 });
