@@ -28,6 +28,16 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   DEST_FIELD_CONFLICT: 400,
   UNSUPPORTED_BACKEND: 400,
   BACKEND_MODULE_MISSING: 400,
+  DATASET_EXISTS: 409,
+  DATASET_NOT_FOUND: 404,
+  SCHEMA_FIELD_CONFLICT: 409,
+  SAMPLE_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+  MEDIA_NOT_FOUND: 404,
+  VERSION_CONFLICT: 409,
+  ITEM_TOO_LARGE: 413,
+  // Throttling: the client may retry later, and nothing half-written is lost.
+  BATCH_WRITE_INCOMPLETE: 429,
 };
 
 export interface HttpErrorBody {

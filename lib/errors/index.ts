@@ -36,6 +36,16 @@ export const ERROR_CODES = [
   // annotation config (SEMANTICS §8)
   'UNSUPPORTED_BACKEND',
   'BACKEND_MODULE_MISSING',
+  // store (DynamoDB items, S3 objects)
+  'DATASET_EXISTS',
+  'DATASET_NOT_FOUND',
+  'SCHEMA_FIELD_CONFLICT',
+  'SAMPLE_NOT_FOUND',
+  'TASK_NOT_FOUND',
+  'MEDIA_NOT_FOUND',
+  'VERSION_CONFLICT',
+  'ITEM_TOO_LARGE',
+  'BATCH_WRITE_INCOMPLETE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -84,6 +94,35 @@ export class MergeError extends AnnoflowError {}
 
 /** Annotation config errors: unknown backends, custom backends without a module. */
 export class AnnotationConfigError extends AnnoflowError {}
+
+/**
+ * Store errors the caller can act on: missing or duplicate items, version races, oversize
+ * items, throttled batches. Conditional write failures (`ConditionalCheckFailedException`)
+ * never escape the store untranslated. Corrupt stored data is not one of these: it is the
+ * service's fault, so it stays a plain 500 that leaks nothing.
+ */
+export class StoreError extends AnnoflowError {}
+
+/**
+ * A conditional write lost a race: the item's `version` is no longer the one the caller read.
+ * Re-read and retry; its own class so Step Functions can `Retry` on the name.
+ */
+export class VersionConflictError extends StoreError {
+  constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super('VERSION_CONFLICT', message, details, options);
+  }
+}
+
+/**
+ * DynamoDB kept returning `UnprocessedItems` (throttling) after every retry. Transient by
+ * nature (HTTP 429), so it has its own class for Step Functions `Retry`; every item already
+ * written stays written and a retry rewrites the rest idempotently.
+ */
+export class BatchWriteIncompleteError extends StoreError {
+  constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super('BATCH_WRITE_INCOMPLETE', message, details, options);
+  }
+}
 
 export function isAnnoflowError(error: unknown): error is AnnoflowError {
   return error instanceof AnnoflowError;
