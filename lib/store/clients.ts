@@ -1,0 +1,64 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadStoreConfig, type StoreConfig } from './config.js';
+
+/** The store's SDK clients. Everything else receives them by parameter (STYLE §7.7). */
+export interface StoreClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+}
+
+export interface StoreClientOptions {
+  readonly region: string;
+  readonly dynamodbEndpoint?: string | undefined;
+  readonly s3Endpoint?: string | undefined;
+  /** Omit on AWS (the default provider chain); the local stand-ins pass fixed ones. */
+  readonly credentials?: DynamoDBClientConfig['credentials'];
+}
+
+/**
+ * Builds the clients; no network I/O happens here. An S3 endpoint means a local stand-in:
+ * it gets path-style URLs (s3rver has no virtual-host buckets). Checksums are computed only
+ * when an operation requires them, everywhere: the SDK's default flexible checksums frame
+ * streamed bodies as aws-chunked, which s3rver stores verbatim (LOCAL-STACK §4), and AWS
+ * accepts either.
+ */
+export function createStoreClients(options: StoreClientOptions): StoreClients {
+  const { region, credentials } = options;
+  const dynamodb = new DynamoDBClient({
+    region,
+    ...(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
+  const doc = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const s3 = new S3Client({
+    region,
+    ...(options.s3Endpoint ? { endpoint: options.s3Endpoint, forcePathStyle: true } : {}),
+    ...(credentials ? { credentials } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return { dynamodb, doc, s3 };
+}
+
+/** Closes the clients' sockets, so a test or local process can exit promptly. */
+export function destroyStoreClients(clients: StoreClients): void {
+  clients.dynamodb.destroy();
+  clients.s3.destroy();
+}
+
+let shared: StoreClients | undefined;
+
+/**
+ * One set of clients per process, built on first use from the environment. Lazy rather
+ * than at module scope, so importing the store never fails on a missing variable and a
+ * frozen Lambda sandbox never holds a half-built client (aws-sdk-js-v3 AWS_LAMBDA.md).
+ */
+export function sharedStoreClients(config: StoreConfig = loadStoreConfig()): StoreClients {
+  shared ??= createStoreClients(config);
+  return shared;
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { InvalidInputError, parseInput } from '../errors/index.js';
+import { validateAnnoKey } from '../runs/keys.js';
+import { utf8Length } from './item-size.js';
+
+/**
+ * The key scheme of annoflow's one table: the ONLY module that builds keys, so no call site
+ * concatenates strings into a key (ARCHITECTURE "Data", STYLE §7.6).
+ *
+ * ```
+ * item      pk                            sk              gsi1pk                           gsi1sk
+ * dataset   DS#<dataset>                  META            DATASETS                         DS#<dataset>
+ * sample    DS#<dataset>                  S#<sampleId>
+ * run       DS#<dataset>                  RUN#<annoKey>
+ * task      RUN#<dataset>#<annoKey>       T#<taskId>      TASK#<backend>#<backendTaskId>   T#<taskId>
+ * delivery  HOOK#<backend>#<deliveryId>   HOOK
+ * ```
+ *
+ * `gsi1` serves two lookups: a webhook's backend task id → its task (and so its run), and
+ * the list of datasets (one `DATASETS` partition, so listing never scans the table).
+ *
+ * Forgery: `#` separates components, so no component may carry a raw `#`. Dataset names are
+ * validated (`^[A-Za-z0-9_.-]{1,128}$`), run keys are Python identifiers (no `#`), and every
+ * other component (sample, task, delivery and backend task ids, backend names) is escaped,
+ * `%` → `%25` then `#` → `%23`, which is injective: distinct inputs give distinct keys. Each
+ * escaped component is at most 256 UTF-8 bytes before escaping, which keeps every key below
+ * DynamoDB's limits (2048 bytes for a partition key, 1024 for a sort key).
+ *
+ * S3 keys for large label fields are built here too: `blobs/<dataset>/<sampleId>/<field>/
+ * <sha256>.json`, with sample id and field URI-encoded so a `/` cannot forge a path.
+ */
+
+/** Dataset names appear raw in keys and S3 prefixes, so only this safe alphabet is allowed. */
+export const datasetNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be 1-128 characters from A-Z a-z 0-9 _ . -');
+
+const MAX_COMPONENT_BYTES = 256;
+const MAX_ANNO_KEY_LENGTH = 128;
+
+/** A free-form key component: non-empty, at most 256 UTF-8 bytes. */
+export const keyComponentSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine(
+    (value) => utf8Length(value) <= MAX_COMPONENT_BYTES,
+    `must be at most ${MAX_COMPONENT_BYTES} bytes`,
+  );
+
+export const DATASETS_PARTITION = 'DATASETS';
+export const DATASET_META_SK = 'META';
+export const DELIVERY_SK = 'HOOK';
+/** Sort key prefixes, for `begins_with` queries within a partition. */
+export const SK_PREFIX = { sample: 'S#', run: 'RUN#', task: 'T#', dataset: 'DS#' } as const;
+/** Where large label field values live in the media bucket. */
+export const BLOB_PREFIX = 'blobs/';
+
+/**
+ * @throws InvalidInputError `INVALID_INPUT` naming the dataset when the name is not allowed.
+ */
+export function validateDatasetName(dataset: string): string {
+  return parseInput(datasetNameSchema, dataset, `dataset name '${String(dataset)}'`);
+}
+
+/**
+ * @throws AnnotationRunError `INVALID_ANNO_KEY`; InvalidInputError when longer than 128.
+ */
+export function validateRunKey(annoKey: string): string {
+  validateAnnoKey(annoKey);
+  if (annoKey.length > MAX_ANNO_KEY_LENGTH) {
+    throw new InvalidInputError(
+      `Invalid annotation run key: at most ${MAX_ANNO_KEY_LENGTH} characters`,
+      { key: annoKey },
+    );
+  }
+  return annoKey;
+}
+
+function component(value: string, what: string): string {
+  return parseInput(keyComponentSchema, value, what).replaceAll('%', '%25').replaceAll('#', '%23');
+}
+
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
+export function datasetPk(dataset: string): string {
+  return `DS#${validateDatasetName(dataset)}`;
+}
+
+export function datasetKey(dataset: string): TableKey {
+  return { pk: datasetPk(dataset), sk: DATASET_META_SK };
+}
+
+/** Puts a dataset's META item on `gsi1` so datasets can be listed by name. */
+export function datasetIndexKey(dataset: string): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: DATASETS_PARTITION,
+    gsi1sk: `${SK_PREFIX.dataset}${validateDatasetName(dataset)}`,
+  };
+}
+
+export function sampleKey(dataset: string, sampleId: string): TableKey {
+  return { pk: datasetPk(dataset), sk: `${SK_PREFIX.sample}${component(sampleId, 'sample id')}` };
+}
+
+export function runKey(dataset: string, annoKey: string): TableKey {
+  return { pk: datasetPk(dataset), sk: `${SK_PREFIX.run}${validateRunKey(annoKey)}` };
+}
+
+/** The partition holding a run's tasks. */
+export function runTasksPk(dataset: string, annoKey: string): string {
+  return `RUN#${validateDatasetName(dataset)}#${validateRunKey(annoKey)}`;
+}
+
+export function taskKey(dataset: string, annoKey: string, taskId: string): TableKey {
+  return {
+    pk: runTasksPk(dataset, annoKey),
+    sk: `${SK_PREFIX.task}${component(taskId, 'task id')}`,
+  };
+}
+
+export function taskIndexPk(backend: string, backendTaskId: string): string {
+  return `TASK#${component(backend, 'backend name')}#${component(backendTaskId, 'backend task id')}`;
+}
+
+/** A task's `gsi1` keys: found by the backend's own task id, as webhooks name it. */
+export function taskIndexKey(
+  backend: string,
+  backendTaskId: string,
+  taskId: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: taskIndexPk(backend, backendTaskId),
+    gsi1sk: `${SK_PREFIX.task}${component(taskId, 'task id')}`,
+  };
+}
+
+export function deliveryKey(backend: string, deliveryId: string): TableKey {
+  return {
+    pk: `HOOK#${component(backend, 'backend name')}#${component(deliveryId, 'delivery id')}`,
+    sk: DELIVERY_SK,
+  };
+}
+
+/** Prefix of every blob of one dataset, for deleting them with it. */
+export function datasetBlobPrefix(dataset: string): string {
+  return `${BLOB_PREFIX}${validateDatasetName(dataset)}/`;
+}
+
+/** Content-addressed: the same value always lands on the same key, so rewrites are no-ops. */
+export function sampleBlobKey(
+  dataset: string,
+  sampleId: string,
+  field: string,
+  sha256: string,
+): string {
+  const id = encodeURIComponent(parseInput(keyComponentSchema, sampleId, 'sample id'));
+  const name = encodeURIComponent(parseInput(keyComponentSchema, field, 'field name'));
+  return `${datasetBlobPrefix(dataset)}${id}/${name}/${sha256}.json`;
+}
