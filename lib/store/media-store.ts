@@ -1,0 +1,97 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { z } from 'zod';
+import { parseInput, StoreError } from '../errors/index.js';
+import { isS3NotFound } from './aws-errors.js';
+import { utf8Length } from './item-size.js';
+import { BLOB_PREFIX } from './keys.js';
+
+/**
+ * Media keys: S3's 1,024-byte limit, no leading `/`, and never under `blobs/`, which the
+ * store keeps for large label fields so media can never overwrite one.
+ */
+export const mediaKeySchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((key) => utf8Length(key) <= 1024, 'must be at most 1024 bytes')
+  .refine((key) => !key.startsWith('/'), 'must not start with /')
+  .refine((key) => !key.startsWith(BLOB_PREFIX), `must not start with '${BLOB_PREFIX}' (reserved)`);
+
+/** SigV4 presigned URLs live at most 7 days. */
+export const presignExpirySchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 3600);
+
+export interface MediaHead {
+  readonly size: number;
+  readonly contentType: string | undefined;
+  readonly etag: string | undefined;
+}
+
+/** Media objects (images, videos) in the media bucket. */
+export class MediaStore {
+  readonly #s3: S3Client;
+  readonly bucket: string;
+
+  constructor(options: { s3: S3Client; bucket: string }) {
+    this.#s3 = options.s3;
+    this.bucket = options.bucket;
+  }
+
+  /** @throws InvalidInputError `INVALID_INPUT` for a bad key. */
+  async put(
+    key: string,
+    body: Uint8Array | string,
+    contentType = 'application/octet-stream',
+  ): Promise<{ etag: string | undefined }> {
+    const Key = parseInput(mediaKeySchema, key, 'media key');
+    const output = await this.#s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentType: contentType }),
+    );
+    return { etag: output.ETag };
+  }
+
+  /** @throws StoreError `MEDIA_NOT_FOUND` */
+  async head(key: string): Promise<MediaHead> {
+    const Key = parseInput(mediaKeySchema, key, 'media key');
+    try {
+      const output = await this.#s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return {
+        size: output.ContentLength ?? 0,
+        contentType: output.ContentType,
+        etag: output.ETag,
+      };
+    } catch (error) {
+      if (isS3NotFound(error)) {
+        throw new StoreError(
+          'MEDIA_NOT_FOUND',
+          `No media object '${Key}'`,
+          { key: Key },
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A URL anyone can GET for `expiresInSeconds` (1 s to 7 days), for annotation tools that
+   * fetch media themselves. Signing is local: it neither checks nor needs the object.
+   */
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    const Key = parseInput(mediaKeySchema, key, 'media key');
+    const expiresIn = parseInput(presignExpirySchema, expiresInSeconds, 'presign expiry');
+    return getSignedUrl(this.#s3, new GetObjectCommand({ Bucket: this.bucket, Key }), {
+      expiresIn,
+    });
+  }
+}

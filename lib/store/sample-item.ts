@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { type Sample, sampleSchema } from '../labels/schemas.js';
+import type { BlobStore } from './blob-store.js';
+import { CorruptStoreDataError } from './corrupt-data-error.js';
+import { sampleKey } from './keys.js';
+import { type Fields, resolveBlobs } from './large-fields.js';
+
+/**
+ * A sample item: the FiftyOne JSON sample under `data` (large label fields as S3 pointers),
+ * a `version` for optimistic concurrency (0 when written whole, +1 per update), and the
+ * tokens of the merges already applied to it.
+ */
+export const sampleItemSchema = z.object({
+  dataset: z.string(),
+  sampleId: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  version: z.number().int().nonnegative(),
+  updatedAt: z.string(),
+  appliedMerges: z.set(z.string()).optional(),
+});
+export type SampleItem = z.infer<typeof sampleItemSchema>;
+
+/** A sample as read from the store, large fields resolved. */
+export interface StoredSample {
+  readonly dataset: string;
+  readonly sample: Sample;
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+export function newSampleItem(dataset: string, sample: Sample, data: Fields, now: Date): Fields {
+  return {
+    ...sampleKey(dataset, sample.id),
+    entity: 'sample',
+    dataset,
+    sampleId: sample.id,
+    data,
+    version: 0,
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** @throws CorruptStoreDataError when the item is not a sample item. */
+export function parseSampleItem(raw: Record<string, unknown>): SampleItem {
+  const parsed = sampleItemSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new CorruptStoreDataError(`${raw.pk}/${raw.sk}`, 'not a sample item', {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+/** The item as a {@link StoredSample}, its S3 pointers resolved. */
+export async function toStoredSample(blobs: BlobStore, item: SampleItem): Promise<StoredSample> {
+  const data = await resolveBlobs(blobs, item.data);
+  const sample = sampleSchema.safeParse(data);
+  if (!sample.success) {
+    throw new CorruptStoreDataError(`${item.dataset}/${item.sampleId}`, 'not a sample', {
+      cause: sample.error,
+    });
+  }
+  return {
+    dataset: item.dataset,
+    sample: sample.data,
+    version: item.version,
+    updatedAt: item.updatedAt,
+  };
+}
