@@ -1,0 +1,50 @@
+import type { RetryPolicy } from './batch-write.js';
+import { BlobStore } from './blob-store.js';
+import type { StoreClients } from './clients.js';
+import { DatasetRepository } from './datasets.js';
+import { DeliveryRepository } from './deliveries.js';
+import { MediaStore } from './media-store.js';
+import { RunRepository } from './runs.js';
+import { SampleRepository } from './samples.js';
+import { TaskRepository } from './tasks.js';
+
+export interface StoreOptions {
+  readonly tableName: string;
+  /** The media bucket; large label fields live under its `blobs/` prefix. */
+  readonly bucket: string;
+  readonly clock?: () => Date;
+  readonly retry?: RetryPolicy;
+}
+
+/** Every repository on one table and one bucket. */
+export interface Store {
+  readonly datasets: DatasetRepository;
+  readonly samples: SampleRepository;
+  readonly runs: RunRepository;
+  readonly tasks: TaskRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly media: MediaStore;
+  readonly blobs: BlobStore;
+}
+
+/**
+ * Wires the repositories to shared clients. Construction does no I/O, so a handler may
+ * build its store once per cold start.
+ */
+export function createStore(clients: StoreClients, options: StoreOptions): Store {
+  const { doc, s3 } = clients;
+  const { tableName, bucket } = options;
+  const clock = options.clock ?? (() => new Date());
+  const retry = options.retry;
+  const blobs = new BlobStore({ s3, bucket });
+  const tasks = new TaskRepository({ doc, tableName, retry });
+  return {
+    datasets: new DatasetRepository({ doc, tableName, blobs, clock, retry }),
+    samples: new SampleRepository({ doc, tableName, blobs, clock, retry }),
+    runs: new RunRepository({ doc, tableName, tasks, clock }),
+    tasks,
+    deliveries: new DeliveryRepository({ doc, tableName, clock }),
+    media: new MediaStore({ s3, bucket }),
+    blobs,
+  };
+}

@@ -1,0 +1,206 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { parseInput, StoreError } from '../errors/index.js';
+import { idMapSchema } from '../merge/contract.js';
+import { isValidAnnoKey } from '../runs/keys.js';
+import { isItemTooLarge } from './aws-errors.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
+import { CorruptStoreDataError } from './corrupt-data-error.js';
+import { INLINE_ITEM_BYTES, itemSize } from './item-size.js';
+import {
+  datasetNameSchema,
+  keyComponentSchema,
+  runTasksPk,
+  SK_PREFIX,
+  taskIndexKey,
+  taskIndexPk,
+  taskKey,
+} from './keys.js';
+import { type Page, type PageRequest, queryAll, queryPage } from './paging.js';
+import { deletePartition } from './partition.js';
+import { TABLE } from './table.js';
+
+/** Where a task stands in the tool and in our merge. */
+export const TASK_STATUSES = ['open', 'completed', 'merged', 'deleted'] as const;
+
+/**
+ * One task of a run: the tool's ids for it, the samples it holds and their id map (our
+ * label ids as uploaded, which alone decide deletions at merge), and the last revision
+ * merged so a late or repeated webhook for an older revision merges nothing.
+ */
+export const taskRecordSchema = z.object({
+  dataset: datasetNameSchema,
+  annoKey: z.string().refine(isValidAnnoKey, 'must be a valid variable name'),
+  taskId: keyComponentSchema,
+  backend: keyComponentSchema,
+  /** The tool's own id for the task, as its webhooks name it. */
+  backendTaskId: keyComponentSchema,
+  status: z.enum(TASK_STATUSES),
+  sampleIds: z.array(z.string().min(1)),
+  idMap: idMapSchema,
+  mergedRevision: z.string().min(1).optional(),
+  /** Tool-specific ids (jobs, projects, label ids) the backend needs later. */
+  backendData: z.record(z.string(), z.unknown()).optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type TaskRecord = z.infer<typeof taskRecordSchema>;
+
+export interface TaskRepositoryOptions {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly retry?: RetryPolicy;
+}
+
+function parseTask(raw: Record<string, unknown>): TaskRecord {
+  const parsed = taskRecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new CorruptStoreDataError(`${raw.pk}/${raw.sk}`, 'not a task item', {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+function tooLarge(task: TaskRecord, bytes: number, cause?: unknown): StoreError {
+  return new StoreError(
+    'ITEM_TOO_LARGE',
+    `Task '${task.taskId}' of run '${task.annoKey}' is ${Math.ceil(bytes / 1024)} KB; a task ` +
+      `holds at most ${INLINE_ITEM_BYTES / 1024} KB: upload smaller pages`,
+    { dataset: task.dataset, annoKey: task.annoKey, taskId: task.taskId, bytes },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * A run's tasks (`RUN#<dataset>#<annoKey>` / `T#<taskId>`), also found by the tool's task id
+ * through `gsi1` for webhooks.
+ */
+export class TaskRepository {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retry: RetryPolicy;
+
+  constructor(options: TaskRepositoryOptions) {
+    this.#doc = options.doc;
+    this.#table = options.tableName;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  /**
+   * Writes the task whole, replacing any stored one: uploads retry, so this is idempotent.
+   * Id maps stay in the item: a task is one upload page, small by construction.
+   *
+   * @throws InvalidInputError `INVALID_INPUT`; StoreError `ITEM_TOO_LARGE`
+   */
+  async put(input: TaskRecord): Promise<TaskRecord> {
+    const task = parseInput(taskRecordSchema, input, 'task');
+    const item = {
+      ...taskKey(task.dataset, task.annoKey, task.taskId),
+      ...taskIndexKey(task.backend, task.backendTaskId, task.taskId),
+      entity: 'task',
+      ...task,
+    };
+    const bytes = itemSize(item);
+    if (bytes > INLINE_ITEM_BYTES) throw tooLarge(task, bytes);
+    try {
+      await this.#doc.send(new PutCommand({ TableName: this.#table, Item: item }));
+    } catch (error) {
+      if (isItemTooLarge(error)) throw tooLarge(task, bytes, error);
+      throw error;
+    }
+    return task;
+  }
+
+  /** @throws StoreError `TASK_NOT_FOUND` */
+  async get(dataset: string, annoKey: string, taskId: string): Promise<TaskRecord> {
+    const output = await this.#doc.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: taskKey(dataset, annoKey, taskId),
+        ConsistentRead: true,
+      }),
+    );
+    if (output.Item === undefined) {
+      throw new StoreError(
+        'TASK_NOT_FOUND',
+        `Annotation run '${annoKey}' of dataset '${dataset}' has no task '${taskId}'`,
+        { dataset, annoKey, taskId },
+      );
+    }
+    return parseTask(output.Item);
+  }
+
+  /** One page of a run's tasks, in task-id order. */
+  async listByRun(
+    dataset: string,
+    annoKey: string,
+    page: PageRequest = {},
+  ): Promise<Page<TaskRecord>> {
+    const pk = runTasksPk(dataset, annoKey);
+    const result = await queryPage(
+      this.#doc,
+      {
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.task },
+      },
+      {
+        attributes: [TABLE.partitionKey, TABLE.sortKey],
+        partition: { name: TABLE.partitionKey, value: pk },
+        sortPrefix: { name: TABLE.sortKey, prefix: SK_PREFIX.task },
+      },
+      page,
+    );
+    return { ...result, items: result.items.map(parseTask) };
+  }
+
+  /**
+   * The tasks a tool's webhook names, through `gsi1` (eventually consistent, like every
+   * GSI). Usually one; more when a backend's task ids are only unique per run, and briefly
+   * two while a run is being renamed.
+   */
+  async findByBackendTaskId(backend: string, backendTaskId: string): Promise<TaskRecord[]> {
+    const { gsi1 } = TABLE;
+    const output = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: gsi1.indexName,
+        KeyConditionExpression: '#gpk = :gpk',
+        ExpressionAttributeNames: { '#gpk': gsi1.partitionKey },
+        ExpressionAttributeValues: { ':gpk': taskIndexPk(backend, backendTaskId) },
+      }),
+    );
+    return (output.Items ?? []).map(parseTask);
+  }
+
+  /** Copies every task of run `from` to run `to` (same dataset); for renames, idempotent. */
+  async copyRun(dataset: string, from: string, to: string): Promise<number> {
+    let copied = 0;
+    const pages = queryAll(this.#doc, {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': runTasksPk(dataset, from), ':prefix': SK_PREFIX.task },
+    });
+    for await (const page of pages) {
+      for (const raw of page) {
+        await this.put({ ...parseTask(raw), annoKey: to });
+        copied += 1;
+      }
+    }
+    return copied;
+  }
+
+  /** Deletes every task of a run; returns how many. */
+  async deleteByRun(dataset: string, annoKey: string): Promise<number> {
+    return deletePartition(this.#doc, this.#table, runTasksPk(dataset, annoKey), this.#retry, {
+      skPrefix: SK_PREFIX.task,
+      what: 'tasks',
+    });
+  }
+}
