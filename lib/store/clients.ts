@@ -58,7 +58,7 @@ let shared: StoreClients | undefined;
  * than at module scope, so importing the store never fails on a missing variable and a
  * frozen Lambda sandbox never holds a half-built client (aws-sdk-js-v3 AWS_LAMBDA.md).
  */
-export function sharedStoreClients(config: StoreConfig = loadStoreConfig()): StoreClients {
-  shared ??= createStoreClients(config);
+export function sharedStoreClients(config?: StoreConfig): StoreClients {
+  shared ??= createStoreClients(config ?? loadStoreConfig());
   return shared;
 }
