@@ -11,7 +11,7 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Charset, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -171,6 +171,8 @@ export class ProjectFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         keepNames: true,
+        // Non-ASCII text (zod's message locales) as UTF-8, not \uXXXX escapes: ~7% smaller.
+        charset: Charset.UTF8,
         logLevel: LogLevel.WARNING,
         // Bundled SDK: ~2.4x faster module init than the runtime's (PERFORMANCE.md §1.3-1.4)
         // and the SDK version is the one we test against.

@@ -13,6 +13,7 @@ export * from './deliveries.js';
 export * from './item-size.js';
 export * from './keys.js';
 export * from './large-fields.js';
+export * from './media-objects.js';
 export * from './media-store.js';
 export * from './merge-dataset-schema.js';
 export * from './paging.js';

@@ -11,6 +11,7 @@ import { utf8Length } from './item-size.js';
  * item      pk                            sk              gsi1pk                           gsi1sk
  * dataset   DS#<dataset>                  META            DATASETS                         DS#<dataset>
  * sample    DS#<dataset>                  S#<sampleId>
+ * object    DS#<dataset>                  OBJ#<mediaKey>   (a media object ingest has seen)
  * run       DS#<dataset>                  RUN#<annoKey>
  * task      RUN#<dataset>#<annoKey>       T#<taskId>      TASK#<backend>#<backendTaskId>   T#<taskId>
  * delivery  HOOK#<backend>#<deliveryId>   HOOK
@@ -51,7 +52,13 @@ export const DATASETS_PARTITION = 'DATASETS';
 export const DATASET_META_SK = 'META';
 export const DELIVERY_SK = 'HOOK';
 /** Sort key prefixes, for `begins_with` queries within a partition. */
-export const SK_PREFIX = { sample: 'S#', run: 'RUN#', task: 'T#', dataset: 'DS#' } as const;
+export const SK_PREFIX = {
+  sample: 'S#',
+  run: 'RUN#',
+  task: 'T#',
+  dataset: 'DS#',
+  mediaObject: 'OBJ#',
+} as const;
 /** Where large label field values live in the media bucket. */
 export const BLOB_PREFIX = 'blobs/';
 
@@ -103,6 +110,14 @@ export function datasetIndexKey(dataset: string): { gsi1pk: string; gsi1sk: stri
 
 export function sampleKey(dataset: string, sampleId: string): TableKey {
   return { pk: datasetPk(dataset), sk: `${SK_PREFIX.sample}${component(sampleId, 'sample id')}` };
+}
+
+/** What ingest knows of one media object (by its S3 key) of a dataset. */
+export function mediaObjectKey(dataset: string, objectKey: string): TableKey {
+  const key = parseInput(z.string().min(1).max(1024), objectKey, 'media object key')
+    .replaceAll('%', '%25')
+    .replaceAll('#', '%23');
+  return { pk: datasetPk(dataset), sk: `${SK_PREFIX.mediaObject}${key}` };
 }
 
 export function runKey(dataset: string, annoKey: string): TableKey {

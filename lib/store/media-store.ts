@@ -84,6 +84,39 @@ export class MediaStore {
   }
 
   /**
+   * The first `bytes` bytes of an object (a ranged GET), its full size and ETag; undefined
+   * when the object is gone. Ingest reads media headers this way, never whole files.
+   */
+  async readStart(
+    key: string,
+    bytes: number,
+  ): Promise<{ head: Uint8Array; size: number; etag: string | undefined } | undefined> {
+    const Key = parseInput(mediaKeySchema, key, 'media key');
+    try {
+      const output = await this.#s3.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Range: `bytes=0-${Math.max(0, bytes - 1)}`,
+        }),
+      );
+      const head = output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
+      const total = /\/(\d+)$/.exec(output.ContentRange ?? '')?.[1];
+      return {
+        head,
+        size: total ? Number(total) : (output.ContentLength ?? head.byteLength),
+        etag: output.ETag,
+      };
+    } catch (error) {
+      if (isS3NotFound(error)) return undefined;
+      // An empty object has no byte 0 to range over.
+      if ((error as { name?: string }).name === 'InvalidRange')
+        return { head: new Uint8Array(), size: 0, etag: undefined };
+      throw error;
+    }
+  }
+
+  /**
    * A URL anyone can GET for `expiresInSeconds` (1 s to 7 days), for annotation tools that
    * fetch media themselves. Signing is local: it neither checks nor needs the object.
    */

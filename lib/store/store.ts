@@ -3,6 +3,7 @@ import { BlobStore } from './blob-store.js';
 import type { StoreClients } from './clients.js';
 import { DatasetRepository } from './datasets.js';
 import { DeliveryRepository } from './deliveries.js';
+import { MediaObjectRepository } from './media-objects.js';
 import { MediaStore } from './media-store.js';
 import { RunRepository } from './runs.js';
 import { SampleRepository } from './samples.js';
@@ -24,6 +25,8 @@ export interface Store {
   readonly tasks: TaskRepository;
   readonly deliveries: DeliveryRepository;
   readonly media: MediaStore;
+  /** What ingest decided about each media object. */
+  readonly mediaObjects: MediaObjectRepository;
   readonly blobs: BlobStore;
 }
 
@@ -45,6 +48,7 @@ export function createStore(clients: StoreClients, options: StoreOptions): Store
     tasks,
     deliveries: new DeliveryRepository({ doc, tableName, clock }),
     media: new MediaStore({ s3, bucket }),
+    mediaObjects: new MediaObjectRepository({ doc, tableName }),
     blobs,
   };
 }

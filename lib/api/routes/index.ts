@@ -1,0 +1,15 @@
+import { createDataset, deleteDataset, getDataset, listDatasets } from './datasets.js';
+import { getSample, importSamples, listSamples } from './samples.js';
+
+export type { ApiDeps } from './deps.js';
+
+/** Every route of the HTTP API; `cdk/function-entries.ts` lists the same route keys. */
+export const API = [
+  listDatasets,
+  createDataset,
+  getDataset,
+  deleteDataset,
+  listSamples,
+  importSamples,
+  getSample,
+] as const;

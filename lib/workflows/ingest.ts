@@ -1,0 +1,174 @@
+import { isAnnoflowError } from '../errors/index.js';
+import { inspectMedia, MEDIA_HEADER_BYTES } from '../ingest/inspect-media.js';
+import { decodeS3Key, type S3EventRecord } from '../ingest/s3-event.js';
+import { deterministicObjectId } from '../labels/object-id.js';
+import type { Sample } from '../labels/schemas.js';
+import { datasetNameSchema } from '../store/keys.js';
+import type { Store } from '../store/store.js';
+
+/** Media keys that ingest reacts to: `datasets/<dataset>/<path>`. */
+const MEDIA_KEY = /^datasets\/([^/]+)\/(.+)$/;
+
+/** Tag on a sample whose media object was deleted; its labels are kept. */
+export const MEDIA_MISSING_TAG = 'media:missing';
+
+export type IngestOutcome =
+  | { outcome: 'ingested'; dataset: string; key: string; sampleId: string; created: boolean }
+  | { outcome: 'rejected'; dataset?: string; key: string; reason: string }
+  | { outcome: 'removed'; dataset: string; key: string; sampleId: string }
+  | { outcome: 'ignored'; key: string; reason: string };
+
+/**
+ * The sample id of a media object: derived from bucket and key, so every delivery of an
+ * event for the object (S3 delivers at least once) lands on the same sample.
+ */
+export function sampleIdFor(bucket: string, key: string): string {
+  return deterministicObjectId('media', bucket, key);
+}
+
+/**
+ * Handles one S3 event record for the media bucket. `ObjectCreated` inspects the object's
+ * first bytes and creates or refreshes its sample (creating the dataset on its first
+ * object); an object that is not an image or video is recorded as rejected with the reason
+ * and creates no sample. `ObjectRemoved` tags the sample `media:missing` and never deletes
+ * labels. Events older than what was already applied for the key change nothing.
+ */
+export async function ingestRecord(store: Store, record: S3EventRecord): Promise<IngestOutcome> {
+  const bucket = record.s3.bucket.name;
+  const key = decodeS3Key(record.s3.object.key);
+  const match = MEDIA_KEY.exec(key);
+  if (!match) return { outcome: 'ignored', key, reason: 'not under datasets/<dataset>/' };
+  const dataset = match[1] as string;
+  if (!datasetNameSchema.safeParse(dataset).success) {
+    return { outcome: 'rejected', key, reason: `'${dataset}' is not a valid dataset name` };
+  }
+  const sequencer = record.s3.object.sequencer;
+  const known = await store.mediaObjects.get(dataset, key);
+  if (
+    known &&
+    known.sequencer.toUpperCase().padStart(32, '0') >= sequencer.toUpperCase().padStart(32, '0')
+  ) {
+    return known.status === 'ingested' && known.sampleId
+      ? { outcome: 'ingested', dataset, key, sampleId: known.sampleId, created: false }
+      : known.status === 'removed' && known.sampleId
+        ? { outcome: 'removed', dataset, key, sampleId: known.sampleId }
+        : { outcome: 'rejected', dataset, key, reason: known.reason ?? 'rejected earlier' };
+  }
+  const sampleId = sampleIdFor(bucket, key);
+  const at = new Date().toISOString();
+
+  if (record.eventName.startsWith('ObjectRemoved:')) {
+    await updateSample(store, dataset, sampleId, (sample) => ({
+      tags: [...new Set([...(sample.tags ?? []), MEDIA_MISSING_TAG])],
+    }));
+    await store.mediaObjects.put({
+      dataset,
+      key,
+      status: 'removed',
+      sequencer,
+      sampleId,
+      updatedAt: at,
+    });
+    return { outcome: 'removed', dataset, key, sampleId };
+  }
+
+  const object = await store.media.readStart(key, MEDIA_HEADER_BYTES);
+  if (!object)
+    return { outcome: 'ignored', key, reason: 'the object was deleted before it could be read' };
+  const reject = async (reason: string): Promise<IngestOutcome> => {
+    await store.mediaObjects.put({
+      dataset,
+      key,
+      status: 'rejected',
+      sequencer,
+      reason,
+      updatedAt: at,
+      ...etagOf(object.etag),
+    });
+    return { outcome: 'rejected', dataset, key, reason };
+  };
+  const inspection = await inspectMedia(object.head, object.size);
+  if (inspection.kind === 'rejected') return reject(inspection.reason);
+
+  const mediaType = inspection.kind;
+  const existing = await datasetOf(store, dataset, mediaType);
+  if (existing.schema.mediaType !== mediaType) {
+    return reject(
+      `dataset '${dataset}' holds ${existing.schema.mediaType} samples; this object is a ${mediaType}`,
+    );
+  }
+  const created = !(await updateSample(store, dataset, sampleId, (sample) => ({
+    metadata: inspection.metadata,
+    media_type: mediaType,
+    tags: (sample.tags ?? []).filter((tag) => tag !== MEDIA_MISSING_TAG),
+  })));
+  if (created) {
+    const sample: Sample = {
+      id: sampleId,
+      filepath: `s3://${bucket}/${key}`,
+      media_type: mediaType,
+      metadata: inspection.metadata,
+      tags: [],
+    };
+    await store.samples.put(dataset, sample);
+  }
+  // Recorded last: a crash before this line makes the redelivered event redo the (idempotent) work.
+  await store.mediaObjects.put({
+    dataset,
+    key,
+    status: 'ingested',
+    sequencer,
+    sampleId,
+    updatedAt: at,
+    ...etagOf(object.etag),
+  });
+  return { outcome: 'ingested', dataset, key, sampleId, created };
+}
+
+function etagOf(etag: string | undefined): { etag?: string } {
+  return etag === undefined ? {} : { etag: etag.replace(/"/g, '') };
+}
+
+async function datasetOf(store: Store, dataset: string, mediaType: string) {
+  try {
+    return await store.datasets.get(dataset);
+  } catch (error) {
+    if (!isAnnoflowError(error) || error.code !== 'DATASET_NOT_FOUND') throw error;
+  }
+  try {
+    return await store.datasets.create(dataset, { mediaType, sampleFields: {} });
+  } catch (error) {
+    // Two first objects racing: the other one created it.
+    if (isAnnoflowError(error) && error.code === 'DATASET_EXISTS')
+      return store.datasets.get(dataset);
+    throw error;
+  }
+}
+
+/**
+ * Applies `change` to an existing sample with optimistic concurrency, retrying on a
+ * conflicting write. Returns false when the sample does not exist.
+ */
+async function updateSample(
+  store: Store,
+  dataset: string,
+  sampleId: string,
+  change: (sample: Sample) => Record<string, unknown>,
+): Promise<boolean> {
+  for (let attempt = 0; ; attempt += 1) {
+    let current: Awaited<ReturnType<Store['samples']['get']>>;
+    try {
+      current = await store.samples.get(dataset, sampleId);
+    } catch (error) {
+      if (isAnnoflowError(error) && error.code === 'SAMPLE_NOT_FOUND') return false;
+      throw error;
+    }
+    try {
+      await store.samples.updateFields(dataset, sampleId, change(current.sample), current.version);
+      return true;
+    } catch (error) {
+      if (!(isAnnoflowError(error) && error.code === 'VERSION_CONFLICT') || attempt >= 4)
+        throw error;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { encodePng } from '../../../lib/local/png.js';
+import { ingestRecord, MEDIA_MISSING_TAG, sampleIdFor } from '../../../lib/workflows/ingest.js';
+import { useLocalAws } from '../../support/local-aws.js';
+import { mp4 } from '../../support/media.js';
+import { s3Record } from '../../support/s3-records.js';
+
+const aws = useLocalAws();
+const png = encodePng(40, 30, () => [10, 20, 30]);
+
+describe('Function: ingestRecord', () => {
+  it('creates a sample with FiftyOne metadata, and the dataset on its first object', async () => {
+    const { store, bucket } = await aws.newStore();
+    await store.media.put('datasets/street/cam 1/a.png', png, 'image/png');
+
+    const outcome = await ingestRecord(
+      store,
+      s3Record('ObjectCreated:Put', bucket, 'datasets/street/cam 1/a.png'),
+    );
+
+    const sampleId = sampleIdFor(bucket, 'datasets/street/cam 1/a.png');
+    expect(outcome).toEqual({
+      outcome: 'ingested',
+      dataset: 'street',
+      key: 'datasets/street/cam 1/a.png',
+      sampleId,
+      created: true,
+    });
+    expect((await store.samples.get('street', sampleId)).sample).toEqual({
+      id: sampleId,
+      filepath: `s3://${bucket}/datasets/street/cam 1/a.png`,
+      media_type: 'image',
+      metadata: {
+        _cls: 'ImageMetadata',
+        mime_type: 'image/png',
+        width: 40,
+        height: 30,
+        size_bytes: png.byteLength,
+      },
+      tags: [],
+    });
+    expect((await store.datasets.get('street')).schema.mediaType).toBe('image');
+  });
+
+  it('makes one sample of the same event delivered three times', async () => {
+    const { store, bucket } = await aws.newStore();
+    await store.media.put('datasets/street/a.png', png, 'image/png');
+    const record = s3Record('ObjectCreated:Put', bucket, 'datasets/street/a.png');
+
+    const outcomes = [];
+    for (let i = 0; i < 3; i += 1) outcomes.push(await ingestRecord(store, record));
+
+    expect(outcomes.map((outcome) => outcome.outcome === 'ingested' && outcome.created)).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect((await store.samples.list('street')).items).toHaveLength(1);
+  });
+
+  it('rejects an object that is not an image or video, records why, and creates no sample', async () => {
+    const { store, bucket } = await aws.newStore();
+    await store.datasets.create('street', { mediaType: 'image', sampleFields: {} });
+    await store.media.put('datasets/street/notes.txt', 'not an image', 'image/png');
+
+    const outcome = await ingestRecord(
+      store,
+      s3Record('ObjectCreated:Put', bucket, 'datasets/street/notes.txt'),
+    );
+
+    expect(outcome).toMatchObject({
+      outcome: 'rejected',
+      reason: 'the content is not a recognised image or video format',
+    });
+    expect((await store.samples.list('street')).items).toEqual([]);
+    expect(await store.mediaObjects.get('street', 'datasets/street/notes.txt')).toMatchObject({
+      status: 'rejected',
+    });
+  });
+
+  it('rejects a video uploaded into an image dataset', async () => {
+    const { store, bucket } = await aws.newStore();
+    await store.datasets.create('street', { mediaType: 'image', sampleFields: {} });
+    await store.media.put('datasets/street/clip.mp4', mp4(64, 48, 10), 'video/mp4');
+
+    const outcome = await ingestRecord(
+      store,
+      s3Record('ObjectCreated:Put', bucket, 'datasets/street/clip.mp4'),
+    );
+
+    expect(outcome).toMatchObject({
+      outcome: 'rejected',
+      reason: "dataset 'street' holds image samples; this object is a video",
+    });
+  });
+
+  it('tags the sample media:missing when its object is removed, and keeps its labels', async () => {
+    const { store, bucket } = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await store.media.put(key, png, 'image/png');
+    await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+    const sampleId = sampleIdFor(bucket, key);
+    const labelled = await store.samples.get('street', sampleId);
+    await store.samples.updateFields(
+      'street',
+      sampleId,
+      { gt: { _cls: 'Classification', id: '000000000000000000000001', label: 'car' } },
+      labelled.version,
+    );
+
+    const outcome = await ingestRecord(store, s3Record('ObjectRemoved:Delete', bucket, key));
+
+    expect(outcome).toEqual({ outcome: 'removed', dataset: 'street', key, sampleId });
+    const { sample } = await store.samples.get('street', sampleId);
+    expect(sample.tags).toEqual([MEDIA_MISSING_TAG]);
+    expect(sample.gt).toMatchObject({ label: 'car' });
+  });
+
+  it('clears media:missing when the object is uploaded again', async () => {
+    const { store, bucket } = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await store.media.put(key, png, 'image/png');
+    await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+    await ingestRecord(store, s3Record('ObjectRemoved:Delete', bucket, key));
+
+    await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+
+    expect((await store.samples.get('street', sampleIdFor(bucket, key))).sample.tags).toEqual([]);
+  });
+
+  it('ignores an event older than the one already applied for the key', async () => {
+    const { store, bucket } = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await store.media.put(key, png, 'image/png');
+    const older = s3Record('ObjectCreated:Put', bucket, key);
+    const newer = s3Record('ObjectRemoved:Delete', bucket, key);
+    await ingestRecord(store, older);
+    await ingestRecord(store, newer);
+
+    await ingestRecord(store, older);
+
+    expect((await store.samples.get('street', sampleIdFor(bucket, key))).sample.tags).toEqual([
+      MEDIA_MISSING_TAG,
+    ]);
+  });
+
+  it.each([
+    ['outside datasets/', 'uploads/a.png', 'ignored'],
+    ['with an invalid dataset name', 'datasets/bad name!/a.png', 'rejected'],
+  ])('does not ingest a key %s', async (_name, key, outcome) => {
+    const { store, bucket } = await aws.newStore();
+    expect((await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key))).outcome).toBe(
+      outcome,
+    );
+  });
+});
