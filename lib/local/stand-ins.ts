@@ -21,6 +21,11 @@ export interface StandIns {
   readonly s3Endpoint: string;
   /** Everything `createStoreClients` needs to reach these stand-ins. */
   readonly clientOptions: StoreClientOptions;
+  /**
+   * Subscribes to s3rver's object events (raw, all buckets; see `./s3-events.ts` for the
+   * normalisation S3's notifications need). Returns the unsubscribe function.
+   */
+  onS3Event(listener: (event: { Records: unknown[] }) => void): () => void;
   /** Stops both servers; in-memory data is gone after. */
   stop(): Promise<void>;
 }
@@ -91,6 +96,14 @@ export async function startStandIns(options: StandInsOptions = {}): Promise<Stan
       dynamodbEndpoint,
       s3Endpoint,
       credentials: LOCAL_CREDENTIALS,
+    },
+    onS3Event(listener) {
+      // s3rver is a Koa app (an EventEmitter); @types/s3rver does not say so.
+      const emitter = s3 as unknown as NodeJS.EventEmitter;
+      emitter.on('event', listener);
+      return () => {
+        emitter.off('event', listener);
+      };
     },
     async stop() {
       await Promise.all([close(dynamo), s3.close()]);

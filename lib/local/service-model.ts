@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FUNCTION_ENTRIES, type FunctionKey } from '../../cdk/function-entries.js';
+
+/** The pieces of a synthesized CloudFormation template the local runtime reads. */
+type Template = {
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+  >;
+};
+
+export interface LocalFunction {
+  logicalId: string;
+  key: FunctionKey;
+  entry: string;
+  handler: string;
+  /** Environment variables with every reference resolved to a local name. */
+  env: Record<string, string>;
+}
+
+export interface LocalServiceModel {
+  tableName: string;
+  mediaBucket: string;
+  functions: LocalFunction[];
+  routes: Array<{ routeKey: string; functionLogicalId: string }>;
+  notifications: Array<{
+    bucket: string;
+    events: string[];
+    prefix?: string;
+    suffix?: string;
+    functionLogicalId: string;
+  }>;
+}
+
+/**
+ * Synthesizes the stack `cdk deploy` would deploy, in this process, without bundling: the
+ * local runtime serves exactly the routes, notifications and environment it declares.
+ */
+export async function synthesizeServiceTemplate(projectRoot: string): Promise<Template> {
+  const [{ App }, { AnnotationStack }] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('../../cdk/annotation-stack.js'),
+  ]);
+  const context = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')).context as Record<
+    string,
+    unknown
+  >;
+  const app = new App({
+    context: { ...context, 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true },
+  });
+  new AnnotationStack(app, 'Annoflow', { env: { account: '000000000000', region: 'us-east-1' } });
+  return app.synth().getStackByName('Annoflow').template as Template;
+}
+
+/**
+ * Reads the local service out of a template: the table and media bucket (given local
+ * names), each function of `cdk/function-entries.ts` with its resolved environment, the
+ * HTTP API's routes and the media bucket's notifications. An intrinsic it cannot resolve
+ * fails here, at start-up, rather than as a wrong value later.
+ */
+export function deriveServiceModel(
+  template: Template,
+  names: { tableName: string; mediaBucket: string },
+): LocalServiceModel {
+  const resources = template.Resources;
+  const ofType = (type: string) =>
+    Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  const pathOf = (logicalId: string) =>
+    String(resources[logicalId]?.Metadata?.['aws:cdk:path'] ?? '');
+
+  const table = ofType('AWS::DynamoDB::GlobalTable').concat(ofType('AWS::DynamoDB::Table'));
+  const media = ofType('AWS::S3::Bucket').find(([id]) => pathOf(id).includes('/MediaBucket/'));
+  if (table.length !== 1 || !media)
+    throw new Error('template: expected one table and a MediaBucket');
+  const localNames: Record<string, string> = {
+    [table[0]?.[0] as string]: names.tableName,
+    [media[0]]: names.mediaBucket,
+  };
+
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref !== undefined && localNames[ref] !== undefined) return localNames[ref];
+    const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (getAtt?.[1] === 'Arn') return `arn:aws:lambda:us-east-1:000000000000:function:${getAtt[0]}`;
+    throw new Error(`template: cannot resolve ${JSON.stringify(value)} locally`);
+  };
+
+  const functions: LocalFunction[] = [];
+  for (const [logicalId, resource] of ofType('AWS::Lambda::Function')) {
+    const key = (Object.keys(FUNCTION_ENTRIES) as FunctionKey[]).find((candidate) =>
+      pathOf(logicalId).includes(`/${FUNCTION_ENTRIES[candidate].id}/`),
+    );
+    if (!key) continue; // CDK's own helpers (bucket notifications) have no local counterpart.
+    const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> })
+      ?.Variables ?? {}) as Record<string, unknown>;
+    const env = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [name, resolve(value)]),
+    );
+    const { entry, handler } = FUNCTION_ENTRIES[key];
+    functions.push({ logicalId, key, entry, handler, env });
+  }
+
+  const integrations = new Map(
+    ofType('AWS::ApiGatewayV2::Integration').map(([id, resource]) => [
+      id,
+      ((resource.Properties?.IntegrationUri as { 'Fn::GetAtt'?: [string] })?.['Fn::GetAtt'] ??
+        [])[0],
+    ]),
+  );
+  const routes = ofType('AWS::ApiGatewayV2::Route').map(([, resource]) => {
+    const target = JSON.stringify(resource.Properties?.Target ?? '');
+    const integrationId = [...integrations.keys()].find((id) => target.includes(`"${id}"`));
+    const functionLogicalId =
+      integrationId === undefined ? undefined : integrations.get(integrationId);
+    if (!functionLogicalId)
+      throw new Error(
+        `template: route ${String(resource.Properties?.RouteKey)} has no Lambda integration`,
+      );
+    return { routeKey: String(resource.Properties?.RouteKey), functionLogicalId };
+  });
+
+  const notifications: LocalServiceModel['notifications'] = [];
+  for (const [, resource] of ofType('Custom::S3BucketNotifications')) {
+    const bucket = resolve(resource.Properties?.BucketName);
+    const config = resource.Properties?.NotificationConfiguration as {
+      LambdaFunctionConfigurations?: Array<{
+        Events: string[];
+        Filter?: { Key?: { FilterRules?: Array<{ Name: string; Value: string }> } };
+        LambdaFunctionArn: { 'Fn::GetAtt': [string, string] };
+      }>;
+    };
+    for (const target of config.LambdaFunctionConfigurations ?? []) {
+      const rules = target.Filter?.Key?.FilterRules ?? [];
+      const rule = (name: string) =>
+        rules.find((candidate) => candidate.Name.toLowerCase() === name)?.Value;
+      const prefix = rule('prefix');
+      const suffix = rule('suffix');
+      notifications.push({
+        bucket,
+        events: target.Events,
+        ...(prefix ? { prefix } : {}),
+        ...(suffix ? { suffix } : {}),
+        functionLogicalId: target.LambdaFunctionArn['Fn::GetAtt'][0],
+      });
+    }
+  }
+  return {
+    tableName: names.tableName,
+    mediaBucket: names.mediaBucket,
+    functions,
+    routes,
+    notifications,
+  };
+}

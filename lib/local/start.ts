@@ -1,0 +1,55 @@
+/**
+ * `npm start`: the whole service on this machine, on loopback, with its data under `.data/`.
+ * Options: --port N (HTTP API port, default 4566), --data-dir DIR, --no-demo.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEMO_DATASET, seedDemo } from './demo.js';
+import { startLocalService } from './runtime.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '4566' },
+    'data-dir': { type: 'string', default: '.data' },
+    'no-demo': { type: 'boolean', default: false },
+  },
+});
+const projectRoot = resolve(import.meta.dirname, '..', '..');
+const started = Date.now();
+const service = await startLocalService({
+  projectRoot,
+  dataDir: resolve(projectRoot, values['data-dir']),
+  port: Number(values.port),
+  log: (entry) => console.error(JSON.stringify(entry)),
+});
+const seeded = values['no-demo'] ? false : await seedDemo(service.store, () => service.settled());
+
+const api = service.apiUrl;
+console.log(`
+annoflow is running locally (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  HTTP API     ${api}
+  S3           ${service.s3Endpoint}   bucket: ${service.model.mediaBucket}  (access key S3RVER / S3RVER)
+  DynamoDB     ${service.dynamodbEndpoint}   table: ${service.model.tableName}
+  data         ${resolve(projectRoot, values['data-dir'])}${seeded ? `\n  demo         dataset '${DEMO_DATASET}' seeded: 6 images uploaded through S3, ground truth and predictions` : ''}
+
+Try:
+  curl ${api}/datasets
+  curl ${api}/datasets/${DEMO_DATASET}
+  curl "${api}/datasets/${DEMO_DATASET}/samples?limit=2"
+  curl -X POST ${api}/datasets -H 'content-type: application/json' -d '{"name":"mine","mediaType":"image"}'
+
+Upload an image to s3://${service.model.mediaBucket}/datasets/<dataset>/… and it becomes a sample.
+Ctrl-C stops; data is kept for the next start.
+`);
+
+let stopping = false;
+const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping…');
+  await service.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
