@@ -5,19 +5,15 @@ import { sharedStoreClients } from '../../lib/store/clients.js';
 import { loadStoreConfig } from '../../lib/store/config.js';
 import { createStore } from '../../lib/store/store.js';
 
-// Built on first use, not at import: a missing variable fails the first request with its
-// name, and a frozen sandbox never holds half-built clients.
-let deps: ApiDeps | undefined;
+// Built per request from the environment (cheap: no I/O); the SDK clients underneath are
+// shared per process. A missing variable fails with its name.
 function apiDeps(): ApiDeps {
-  if (!deps) {
-    const config = loadStoreConfig();
-    const store = createStore(sharedStoreClients(config), {
-      tableName: config.tableName,
-      bucket: config.mediaBucket,
-    });
-    deps = { store, mediaBucket: config.mediaBucket };
-  }
-  return deps;
+  const config = loadStoreConfig();
+  const store = createStore(sharedStoreClients(config), {
+    tableName: config.tableName,
+    bucket: config.mediaBucket,
+  });
+  return { store, mediaBucket: config.mediaBucket };
 }
 
 const log = (entry: Record<string, unknown>): void => console.error(JSON.stringify(entry));

@@ -6,16 +6,14 @@ import { loadStoreConfig } from '../../lib/store/config.js';
 import { createStore, type Store } from '../../lib/store/store.js';
 import { ingestRecord } from '../../lib/workflows/ingest.js';
 
-let store: Store | undefined;
+// Built per invocation from the environment (cheap: no I/O); the SDK clients underneath
+// are shared per process.
 function ingestStore(): Store {
-  if (!store) {
-    const config = loadStoreConfig();
-    store = createStore(sharedStoreClients(config), {
-      tableName: config.tableName,
-      bucket: config.mediaBucket,
-    });
-  }
-  return store;
+  const config = loadStoreConfig();
+  return createStore(sharedStoreClients(config), {
+    tableName: config.tableName,
+    bucket: config.mediaBucket,
+  });
 }
 
 /**
@@ -24,9 +22,10 @@ function ingestStore(): Store {
  */
 export const handler = middy().handler(async (event: unknown) => {
   const { Records } = parseInput(s3EventSchema, event, 'S3 event');
+  const store = ingestStore();
   const outcomes = [];
   for (const record of Records) {
-    const outcome = await ingestRecord(ingestStore(), record);
+    const outcome = await ingestRecord(store, record);
     console.log(
       JSON.stringify({
         level: outcome.outcome === 'rejected' ? 'warn' : 'info',

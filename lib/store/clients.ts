@@ -51,14 +51,21 @@ export function destroyStoreClients(clients: StoreClients): void {
   clients.s3.destroy();
 }
 
-let shared: StoreClients | undefined;
+let shared: { key: string; clients: StoreClients } | undefined;
 
 /**
  * One set of clients per process, built on first use from the environment. Lazy rather
  * than at module scope, so importing the store never fails on a missing variable and a
  * frozen Lambda sandbox never holds a half-built client (aws-sdk-js-v3 AWS_LAMBDA.md).
+ * Rebuilt if the endpoints change: on Lambda they never do; a local runtime restarted in
+ * the same process (tests) gets clients for its new stand-ins.
  */
 export function sharedStoreClients(config?: StoreConfig): StoreClients {
-  shared ??= createStoreClients(config ?? loadStoreConfig());
-  return shared;
+  const settings = config ?? loadStoreConfig();
+  const key = `${settings.region}|${settings.dynamodbEndpoint ?? ''}|${settings.s3Endpoint ?? ''}`;
+  if (shared?.key !== key) {
+    if (shared) destroyStoreClients(shared.clients);
+    shared = { key, clients: createStoreClients(settings) };
+  }
+  return shared.clients;
 }
