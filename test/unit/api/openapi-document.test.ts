@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { apiDocument } from '../../../lib/api/document.js';
+
+describe('docs/openapi.json', () => {
+  it('is the document the route schemas generate (run `npm run openapi` after changing a route)', () => {
+    const committed = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, '../../../docs/openapi.json'), 'utf8'),
+    );
+    expect(committed).toEqual(JSON.parse(JSON.stringify(apiDocument())));
+  });
+});
