@@ -2,7 +2,7 @@ import type { Sample } from '../labels/schemas.js';
 import type { DatasetSchema } from './types.js';
 
 /** Sample keys that are the sample's own, not fields a user labels. */
-const SAMPLE_BUILTINS = new Set([
+export const SAMPLE_BUILTINS: ReadonlySet<string> = new Set([
   'id',
   'filepath',
   'media_type',

@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import { InvalidInputError, isAnnoflowError, VersionConflictError } from '../../errors/index.js';
 import { cocoToSamples } from '../../ingest/coco.js';
 import { parseFiftyOneSamples } from '../../labels/fiftyone-json.js';
 import type { Sample } from '../../labels/schemas.js';
-import { inferFieldSchema } from '../../schema/infer-fields.js';
+import { inferFieldSchema, SAMPLE_BUILTINS } from '../../schema/infer-fields.js';
+import type { DatasetSchema } from '../../schema/types.js';
+import type { DatasetRecord } from '../../store/datasets.js';
 import { datasetNameSchema } from '../../store/keys.js';
+import { mergeDatasetSchema } from '../../store/merge-dataset-schema.js';
 import { defineRoute } from '../route.js';
 import type { ApiDeps } from './deps.js';
 
@@ -14,22 +18,22 @@ const storedSampleSchema = z.object({
   updatedAt: z.string(),
 });
 
-const csv = z
-  .string()
-  .transform((value) => value.split(',').filter((part) => part.length > 0))
-  .optional();
+const csvList = z.string().transform((value) => value.split(',').filter((part) => part.length > 0));
+const csv = csvList.optional();
+/** Samples are fetched one read each, so `ids` is capped; more is refused, never truncated. */
+const MAX_IDS = 100;
 
 export const listSamples = defineRoute({
   method: 'GET',
   path: '/datasets/{dataset}/samples',
   operationId: 'listSamples',
   summary:
-    'A page of samples; `ids` fetches those samples, `tags` keeps samples with any of the tags, `hasField` keeps samples whose field is set',
+    'A page of samples; `ids` fetches those samples (at most 100), `tags` keeps samples with any of the tags, `hasField` keeps samples whose field is set',
   params: z.object({ dataset: datasetNameSchema }),
   query: z.object({
     limit: z.coerce.number().int().min(1).max(1000).optional(),
     cursor: z.string().optional(),
-    ids: csv,
+    ids: csvList.pipe(z.array(z.string()).max(MAX_IDS, `at most ${MAX_IDS} ids`)).optional(),
     tags: csv,
     hasField: z.string().min(1).optional(),
   }),
@@ -41,9 +45,7 @@ export const listSamples = defineRoute({
     const page =
       query.ids !== undefined
         ? {
-            items: await Promise.all(
-              query.ids.slice(0, 100).map((id) => deps.store.samples.get(dataset, id)),
-            ),
+            items: await Promise.all(query.ids.map((id) => deps.store.samples.get(dataset, id))),
           }
         : await deps.store.samples.list(dataset, {
             ...(query.limit !== undefined ? { limit: query.limit } : {}),
@@ -55,7 +57,9 @@ export const listSamples = defineRoute({
       if (query.tags && !query.tags.some((tag) => sample.tags?.includes(tag))) return false;
       if (
         query.hasField &&
-        (sample[query.hasField] === undefined || sample[query.hasField] === null)
+        (!Object.hasOwn(sample, query.hasField) ||
+          sample[query.hasField] === undefined ||
+          sample[query.hasField] === null)
       )
         return false;
       return true;
@@ -73,7 +77,17 @@ export const getSample = defineRoute({
   query: z.object({}),
   body: null,
   response: storedSampleSchema,
-  handle: (deps: ApiDeps, { params }) => deps.store.samples.get(params.dataset, params.id),
+  handle: async (deps: ApiDeps, { params }) => {
+    try {
+      return await deps.store.samples.get(params.dataset, params.id);
+    } catch (error) {
+      // A missing dataset is the better answer than a missing sample in it.
+      if (isAnnoflowError(error) && error.code === 'SAMPLE_NOT_FOUND') {
+        await deps.store.datasets.get(params.dataset);
+      }
+      throw error;
+    }
+  },
 });
 
 const importBody = z.discriminatedUnion('format', [
@@ -86,7 +100,11 @@ const importBody = z.discriminatedUnion('format', [
     format: z.literal('coco'),
     /** A COCO detection file (`instances_*.json`). */
     document: z.unknown(),
-    labelField: z.string().min(1).default('ground_truth'),
+    labelField: z
+      .string()
+      .min(1)
+      .refine((name) => !SAMPLE_BUILTINS.has(name), 'must not be a built-in sample field')
+      .default('ground_truth'),
   }),
 ]);
 
@@ -95,6 +113,24 @@ function filepathIn(deps: ApiDeps, dataset: string, filepath: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(filepath)) return filepath;
   const relative = filepath.replace(/^\.?\/+/, '').replace(/^data\//, '');
   return `s3://${deps.mediaBucket}/datasets/${dataset}/${relative}`;
+}
+
+/** Adds `seen` to the dataset's schema, re-reading it if another write changed it meanwhile. */
+async function addFields(
+  deps: ApiDeps,
+  dataset: string,
+  seen: DatasetSchema,
+  readVersion: number,
+): Promise<DatasetRecord> {
+  let version = readVersion;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await deps.store.datasets.updateSchema(dataset, seen, version);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || attempt === 3) throw error;
+      version = (await deps.store.datasets.get(dataset)).version;
+    }
+  }
 }
 
 export const importSamples = defineRoute({
@@ -121,13 +157,24 @@ export const importSamples = defineRoute({
             labelField: body.labelField,
             filepathOf: (fileName) => filepathIn(deps, dataset, fileName),
           });
-    // Everything is validated before anything is written; the schema first, so a sample
-    // never holds a field the dataset does not know.
+    // Bad input changes nothing: every check comes before the first write. The samples were
+    // parsed above; here their media type and the schema merge are checked (pure), and
+    // batchPut validates every sample (ids, sizes) before it writes one. The schema is
+    // written after the samples, so a refused sample cannot leave a field behind; an
+    // interrupted import is repaired by importing again (it rewrites the same samples).
+    samples.forEach((sample, index) => {
+      if (sample.media_type !== undefined && sample.media_type !== record.schema.mediaType) {
+        throw new InvalidInputError(
+          `Invalid sample [${index}] ('${sample.id}'): a ${sample.media_type} sample, but ` +
+            `dataset '${dataset}' holds ${record.schema.mediaType} samples`,
+          { index, sampleId: sample.id, mediaType: sample.media_type },
+        );
+      }
+    });
     const seen = inferFieldSchema(record.schema.mediaType, samples);
-    const updated = await deps.store.datasets.updateSchema(dataset, seen, record.version);
-    for (let start = 0; start < samples.length; start += 500) {
-      await deps.store.samples.batchPut(dataset, samples.slice(start, start + 500));
-    }
+    mergeDatasetSchema(record.schema, seen);
+    await deps.store.samples.batchPut(dataset, samples);
+    const updated = await addFields(deps, dataset, seen, record.version);
     return { imported: samples.length, fields: updated.schema.sampleFields };
   },
 });
