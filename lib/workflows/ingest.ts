@@ -54,7 +54,8 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
         ? { outcome: 'removed', dataset, key, sampleId: known.sampleId }
         : { outcome: 'rejected', dataset, key, reason: known.reason ?? 'rejected earlier' };
   }
-  const sampleId = sampleIdFor(bucket, key);
+  // An imported sample already named its media object: ingest refreshes that sample.
+  const sampleId = known?.sampleId ?? sampleIdFor(bucket, key);
   const at = new Date().toISOString();
 
   if (record.eventName.startsWith('ObjectRemoved:')) {

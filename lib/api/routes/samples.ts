@@ -173,8 +173,96 @@ export const importSamples = defineRoute({
     });
     const seen = inferFieldSchema(record.schema.mediaType, samples);
     mergeDatasetSchema(record.schema, seen);
-    await deps.store.samples.batchPut(dataset, samples);
+    const identified = await adoptIngestedSamples(deps, dataset, samples);
+    await deps.store.samples.batchPut(
+      dataset,
+      identified.map(({ sample }) => sample),
+    );
+    await recordMediaObjects(deps, dataset, identified);
     const updated = await addFields(deps, dataset, seen, record.version);
     return { imported: samples.length, fields: updated.schema.sampleFields };
   },
 });
+
+/** The media key of a filepath in this dataset's part of the media bucket, if it is one. */
+function mediaKeyOf(deps: ApiDeps, dataset: string, filepath: string): string | undefined {
+  const prefix = `s3://${deps.mediaBucket}/`;
+  if (!filepath.startsWith(prefix)) return undefined;
+  const key = filepath.slice(prefix.length);
+  return key.startsWith(`datasets/${dataset}/`) ? key : undefined;
+}
+
+interface IdentifiedSample {
+  sample: Sample;
+  mediaKey: string | undefined;
+  /** Whether ingest already knows the media object (its record names the sample). */
+  known: boolean;
+}
+
+/**
+ * A sample is identified by its media object: when ingest has already made a sample of
+ * the imported sample's media, the import lands on that sample (keeping ingest's metadata
+ * if the export has none) instead of creating a second one for the same image.
+ */
+async function adoptIngestedSamples(
+  deps: ApiDeps,
+  dataset: string,
+  samples: Sample[],
+): Promise<IdentifiedSample[]> {
+  const out: IdentifiedSample[] = [];
+  for (let start = 0; start < samples.length; start += 25) {
+    const chunk = await Promise.all(
+      samples.slice(start, start + 25).map(async (sample): Promise<IdentifiedSample> => {
+        const mediaKey = mediaKeyOf(deps, dataset, sample.filepath);
+        const known =
+          mediaKey === undefined ? undefined : await deps.store.mediaObjects.get(dataset, mediaKey);
+        if (!known?.sampleId || known.sampleId === sample.id)
+          return { sample, mediaKey, known: known?.sampleId !== undefined };
+        let metadata = sample.metadata;
+        if (metadata == null) {
+          metadata = await deps.store.samples.get(dataset, known.sampleId).then(
+            (stored) => stored.sample.metadata,
+            () => undefined,
+          );
+        }
+        return {
+          sample: { ...sample, id: known.sampleId, ...(metadata == null ? {} : { metadata }) },
+          mediaKey,
+          known: true,
+        };
+      }),
+    );
+    out.push(...chunk);
+  }
+  return out;
+}
+
+/**
+ * Tells ingest which sample each imported media object is, so uploading the media after
+ * the import refreshes that sample instead of creating another. Sequencer 0: any real S3
+ * event for the key is newer.
+ */
+async function recordMediaObjects(
+  deps: ApiDeps,
+  dataset: string,
+  samples: IdentifiedSample[],
+): Promise<void> {
+  const updatedAt = new Date().toISOString();
+  const unknown = samples.filter((entry) => entry.mediaKey !== undefined && !entry.known);
+  for (let start = 0; start < unknown.length; start += 25) {
+    await Promise.all(
+      unknown
+        .slice(start, start + 25)
+        .map(({ sample, mediaKey }) =>
+          deps.store.mediaObjects.put({
+            dataset,
+            key: mediaKey as string,
+            status: 'ingested',
+            sequencer: '0',
+            sampleId: sample.id,
+            updatedAt,
+          }),
+        ),
+    );
+  }
+}
