@@ -1,22 +1,7 @@
-import type { LabelType } from '../labels/label-types.js';
+import { type LabelType, labelTypeSchema } from '../labels/label-types.js';
 import type { BackendCapabilities } from './types.js';
 
-const ALL_LABEL_TYPES: LabelType[] = [
-  'classification',
-  'classifications',
-  'detection',
-  'detections',
-  'instance',
-  'instances',
-  'polyline',
-  'polylines',
-  'polygon',
-  'polygons',
-  'keypoint',
-  'keypoints',
-  'segmentation',
-  'scalar',
-];
+const ALL_LABEL_TYPES: LabelType[] = [...labelTypeSchema.options];
 
 const text = { type: 'text', values: [] };
 
