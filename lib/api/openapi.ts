@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AnyRoute } from './route.js';
 
-const ERROR_BODY = z.object({
+/** The body of every error response: `{ error: { code, message, details } }`. */
+export const ERROR_BODY = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
