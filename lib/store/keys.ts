@@ -28,7 +28,9 @@ import { utf8Length } from './item-size.js';
  * DynamoDB's limits (2048 bytes for a partition key, 1024 for a sort key).
  *
  * S3 keys for large label fields are built here too: `blobs/<dataset>/<sampleId>/<field>/
- * <sha256>.json`, with sample id and field URI-encoded so a `/` cannot forge a path.
+ * <sha256>.json`, with sample id and field URI-encoded so a `/` cannot forge a path; and the
+ * prefix of a run's objects, `runs/<dataset>/<annoKey>/`, under which backends and workflows
+ * keep task files, results and reports.
  */
 
 /** Dataset names appear raw in keys and S3 prefixes, so only this safe alphabet is allowed. */
@@ -61,6 +63,8 @@ export const SK_PREFIX = {
 } as const;
 /** Where large label field values live in the media bucket. */
 export const BLOB_PREFIX = 'blobs/';
+/** Where annotation runs keep their objects (task manifests, results, reports). */
+export const RUN_OBJECT_PREFIX = 'runs/';
 
 /**
  * @throws InvalidInputError `INVALID_INPUT` naming the dataset when the name is not allowed.
@@ -174,4 +178,15 @@ export function sampleBlobKey(
   const id = encodeURIComponent(parseInput(keyComponentSchema, sampleId, 'sample id'));
   const name = encodeURIComponent(parseInput(keyComponentSchema, field, 'field name'));
   return `${datasetBlobPrefix(dataset)}${id}/${name}/${sha256}.json`;
+}
+
+/**
+ * The prefix of one run's objects, `runs/<dataset>/<annoKey>/`. Both components are
+ * validated (a dataset name has no `/`, a run key is an identifier), so no run can reach
+ * into another's prefix.
+ *
+ * @throws InvalidInputError `INVALID_INPUT`; AnnotationRunError `INVALID_ANNO_KEY`
+ */
+export function runObjectPrefix(dataset: string, annoKey: string): string {
+  return `${RUN_OBJECT_PREFIX}${validateDatasetName(dataset)}/${validateRunKey(annoKey)}/`;
 }

@@ -1,4 +1,5 @@
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -35,6 +36,18 @@ export interface MediaHead {
   readonly etag: string | undefined;
 }
 
+/** What {@link MediaStore.stat} knows of an object without reading it. */
+export interface MediaStat extends MediaHead {
+  readonly lastModified: Date | undefined;
+}
+
+/** A whole object, as {@link MediaStore.read} returns it. */
+export interface MediaObject {
+  readonly body: Uint8Array;
+  readonly etag: string | undefined;
+  readonly lastModified: Date | undefined;
+}
+
 /** Media objects (images, videos) in the media bucket. */
 export class MediaStore {
   readonly #s3: S3Client;
@@ -60,6 +73,18 @@ export class MediaStore {
 
   /** @throws StoreError `MEDIA_NOT_FOUND` */
   async head(key: string): Promise<MediaHead> {
+    const stat = await this.stat(key);
+    if (stat === undefined) {
+      throw new StoreError('MEDIA_NOT_FOUND', `No media object '${key}'`, { key });
+    }
+    return { size: stat.size, contentType: stat.contentType, etag: stat.etag };
+  }
+
+  /**
+   * Like {@link head}, plus the modification time, but undefined when the object is absent:
+   * for callers to whom absence is an answer (the files backend's task status), not an error.
+   */
+  async stat(key: string): Promise<MediaStat | undefined> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
     try {
       const output = await this.#s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
@@ -67,20 +92,37 @@ export class MediaStore {
         size: output.ContentLength ?? 0,
         contentType: output.ContentType,
         etag: output.ETag,
+        lastModified: output.LastModified,
       };
     } catch (error) {
-      if (isS3NotFound(error)) {
-        throw new StoreError(
-          'MEDIA_NOT_FOUND',
-          `No media object '${Key}'`,
-          { key: Key },
-          {
-            cause: error,
-          },
-        );
-      }
+      if (isS3NotFound(error)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * A whole object, or undefined when it is gone. Callers bound memory themselves: check the
+   * size with {@link stat} first for anything a user uploads.
+   */
+  async read(key: string): Promise<MediaObject | undefined> {
+    const Key = parseInput(mediaKeySchema, key, 'media key');
+    try {
+      const output = await this.#s3.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      return {
+        body: output.Body ? await output.Body.transformToByteArray() : new Uint8Array(),
+        etag: output.ETag,
+        lastModified: output.LastModified,
+      };
+    } catch (error) {
+      if (isS3NotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes an object; deleting one that is already gone succeeds, as S3's DELETE does. */
+  async delete(key: string): Promise<void> {
+    const Key = parseInput(mediaKeySchema, key, 'media key');
+    await this.#s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
   }
 
   /**

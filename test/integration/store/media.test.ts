@@ -55,4 +55,46 @@ describe('MediaStore', () => {
       message: expect.stringContaining("must not start with 'blobs/' (reserved)"),
     });
   });
+
+  it('stats an object with its size, etag and modification time', async () => {
+    const { store } = await aws.newStore();
+    const { etag } = await store.media.put('runs/d/k/tasks/t.json', '{"a":1}', 'application/json');
+
+    const stat = await store.media.stat('runs/d/k/tasks/t.json');
+
+    expect(stat).toMatchObject({ size: 7, contentType: 'application/json', etag });
+    expect(stat?.lastModified).toBeInstanceOf(Date);
+  });
+
+  it('stats a missing object as undefined rather than an error', async () => {
+    const { store } = await aws.newStore();
+
+    expect(await store.media.stat('runs/d/k/tasks/none.json')).toBeUndefined();
+  });
+
+  it('reads a whole object with its etag', async () => {
+    const { store } = await aws.newStore();
+    const { etag } = await store.media.put('runs/d/k/results/t.json', 'the result');
+
+    const object = await store.media.read('runs/d/k/results/t.json');
+
+    expect(new TextDecoder().decode(object?.body)).toBe('the result');
+    expect(object?.etag).toBe(etag);
+  });
+
+  it('reads a missing object as undefined', async () => {
+    const { store } = await aws.newStore();
+
+    expect(await store.media.read('runs/d/k/results/none.json')).toBeUndefined();
+  });
+
+  it('deletes an object, and deleting it again succeeds', async () => {
+    const { store } = await aws.newStore();
+    await store.media.put('runs/d/k/tasks/t.json', '{}');
+
+    await store.media.delete('runs/d/k/tasks/t.json');
+    await store.media.delete('runs/d/k/tasks/t.json');
+
+    expect(await store.media.stat('runs/d/k/tasks/t.json')).toBeUndefined();
+  });
 });
