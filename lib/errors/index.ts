@@ -36,6 +36,10 @@ export const ERROR_CODES = [
   // annotation config (SEMANTICS §8)
   'UNSUPPORTED_BACKEND',
   'BACKEND_MODULE_MISSING',
+  // annotation backends (lib/backends)
+  'BACKEND_MODULE_INVALID',
+  'BACKEND_RESULT_MISSING',
+  'BACKEND_RESULT_INVALID',
   // store (DynamoDB items, S3 objects)
   'DATASET_EXISTS',
   'DATASET_NOT_FOUND',
@@ -96,6 +100,12 @@ export class MergeError extends AnnoflowError {}
 export class AnnotationConfigError extends AnnoflowError {}
 
 /**
+ * Errors of an annotation backend the caller can act on: a custom backend module that does
+ * not load or has the wrong shape, a task whose result is missing or malformed.
+ */
+export class BackendError extends AnnoflowError {}
+
+/**
  * Store errors the caller can act on: missing or duplicate items, version races, oversize
  * items, throttled batches. Conditional write failures (`ConditionalCheckFailedException`)
  * never escape the store untranslated. Corrupt stored data is not one of these: it is the
@@ -140,7 +150,7 @@ export function parseInput<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
-    path: formatPath(issue.path),
+    path: formatIssuePath(issue.path),
     message: issue.message,
   }));
   const first = issues[0];
@@ -152,6 +162,7 @@ export function parseInput<S extends z.ZodType>(
   );
 }
 
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
+/** A zod issue path as `a.b[2].c`, the form every error and report of annoflow uses. */
+export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((part) => (typeof part === 'number' ? `[${part}]` : String(part))).join('.');
 }
