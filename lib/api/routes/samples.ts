@@ -251,18 +251,16 @@ async function recordMediaObjects(
   const unknown = samples.filter((entry) => entry.mediaKey !== undefined && !entry.known);
   for (let start = 0; start < unknown.length; start += 25) {
     await Promise.all(
-      unknown
-        .slice(start, start + 25)
-        .map(({ sample, mediaKey }) =>
-          deps.store.mediaObjects.put({
-            dataset,
-            key: mediaKey as string,
-            status: 'ingested',
-            sequencer: '0',
-            sampleId: sample.id,
-            updatedAt,
-          }),
-        ),
+      unknown.slice(start, start + 25).map(({ sample, mediaKey }) =>
+        deps.store.mediaObjects.put({
+          dataset,
+          key: mediaKey as string,
+          status: 'ingested',
+          sequencer: '0',
+          sampleId: sample.id,
+          updatedAt,
+        }),
+      ),
     );
   }
 }
