@@ -39,6 +39,11 @@ Try:
   curl "${api}/datasets/${DEMO_DATASET}/samples?limit=2"
   curl -X POST ${api}/datasets -H 'content-type: application/json' -d '{"name":"mine","mediaType":"image"}'
 
+Or with the CLI, in another terminal:
+  export ANNOFLOW_ENDPOINT=${api} ANNOFLOW_BUCKET=${service.model.mediaBucket} AWS_ENDPOINT_URL_S3=${service.s3Endpoint}
+  npx annoflow datasets show ${DEMO_DATASET}
+  npx annoflow import mine ./some-folder-of-images/
+
 Upload an image to s3://${service.model.mediaBucket}/datasets/<dataset>/… and it becomes a sample.
 Ctrl-C stops; data is kept for the next start.
 `);

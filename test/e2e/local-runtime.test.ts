@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../lib/local/demo.js';
@@ -94,6 +96,17 @@ describe('e2e: the embedded runtime (npm start)', () => {
     ).toMatchObject({ status: 'rejected' });
     expect((await api('/datasets/street')).body).toMatchObject({ counts: { samples: 3 } });
   });
+
+  it('finds the same samples through the annoflow CLI', async () => {
+    const { stdout } = await promisify(execFile)(
+      join(projectRoot, 'node_modules/.bin/tsx'),
+      ['bin/annoflow.ts', 'samples', 'list', 'street', '--json'],
+      { cwd: projectRoot, env: { ...process.env, ANNOFLOW_ENDPOINT: service.apiUrl } },
+    );
+    const listed = JSON.parse(stdout) as unknown;
+    const items = Array.isArray(listed) ? listed : (listed as { items: unknown[] }).items;
+    expect(items).toHaveLength(3);
+  }, 30_000);
 
   it('tags a sample media:missing when its object is deleted from S3', async () => {
     await put(
