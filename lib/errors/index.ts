@@ -150,7 +150,7 @@ export function parseInput<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
-    path: formatIssuePath(issue.path),
+    path: formatPath(issue.path),
     message: issue.message,
   }));
   const first = issues[0];
@@ -162,7 +162,6 @@ export function parseInput<S extends z.ZodType>(
   );
 }
 
-/** A zod issue path as `a.b[2].c`, the form every error and report of annoflow uses. */
-export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((part) => (typeof part === 'number' ? `[${part}]` : String(part))).join('.');
 }
