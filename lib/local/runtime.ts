@@ -12,10 +12,18 @@ import {
 import { routeS3rverEvent, type S3NotificationTarget } from './s3-events.js';
 import {
   deriveServiceModel,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
   type LocalServiceModel,
+  localFunctionArn,
   synthesizeServiceTemplate,
 } from './service-model.js';
 import { createStoreResources, startStandIns } from './stand-ins.js';
+import {
+  functionNameFromArn,
+  startLocalStepFunctions,
+  stateMachinesFromTemplate,
+} from './step-functions.js';
 
 export interface LocalServiceOptions {
   projectRoot: string;
@@ -30,6 +38,8 @@ export interface LocalService {
   apiUrl: string;
   s3Endpoint: string;
   dynamodbEndpoint: string;
+  /** The local Step Functions endpoint running the stack's state machines. */
+  stepFunctionsEndpoint: string;
   model: LocalServiceModel;
   /** A store on the local stand-ins, for seeding and tests. */
   store: Store;
@@ -58,6 +68,30 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     options.dataDir === undefined ? {} : { dataDir: options.dataDir },
   );
 
+  // The stack's state machines; their Lambda tasks call the handlers imported below.
+  const handlers = new Map<string, HttpHandler>();
+  const handlerOf = (logicalId: string): HttpHandler => {
+    const handler = handlers.get(logicalId);
+    if (!handler) throw new Error(`template: no local handler for ${logicalId}`);
+    return handler;
+  };
+  const stepFunctions = await startLocalStepFunctions({
+    stateMachines: stateMachinesFromTemplate(model.resources, {
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      resolve: (intrinsic) => {
+        const getAtt = (intrinsic as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+        if (getAtt?.[1] === 'Arn') return localFunctionArn(getAtt[0]);
+        throw new Error(`template: cannot resolve ${JSON.stringify(intrinsic)} in a state machine`);
+      },
+    }),
+    invokeLambda: (arn, payload) => {
+      const name = functionNameFromArn(arn);
+      return handlerOf(name)(payload, context(name));
+    },
+    log,
+  });
+
   // Handlers read configuration from the environment, as on Lambda. Env is process-wide, so
   // functions must agree on every variable they share.
   const env: Record<string, string> = {
@@ -66,6 +100,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamodbEndpoint,
     AWS_ENDPOINT_URL_S3: standIns.s3Endpoint,
+    AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -85,7 +120,6 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   await createStoreResources(clients, { tableName: model.tableName, bucket: model.mediaBucket });
   const store = createStore(clients, { tableName: model.tableName, bucket: model.mediaBucket });
 
-  const handlers = new Map<string, HttpHandler>();
   for (const fn of model.functions) {
     const module = (await import(
       pathToFileURL(resolve(options.projectRoot, fn.entry)).href
@@ -94,12 +128,6 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     if (typeof handler !== 'function') throw new Error(`${fn.entry} does not export ${fn.handler}`);
     handlers.set(fn.logicalId, invoker(fn.key, handler as HttpHandler));
   }
-  const handlerOf = (logicalId: string): HttpHandler => {
-    const handler = handlers.get(logicalId);
-    if (!handler) throw new Error(`template: no local handler for ${logicalId}`);
-    return handler;
-  };
-
   const routes: GatewayRoute[] = model.routes.map((route) => ({
     routeKey: route.routeKey,
     functionName: route.functionLogicalId,
@@ -144,15 +172,18 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     apiUrl: gateway.url,
     s3Endpoint: standIns.s3Endpoint,
     dynamodbEndpoint: standIns.dynamodbEndpoint,
+    stepFunctionsEndpoint: stepFunctions.endpoint,
     model,
     store,
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
+      await stepFunctions.settled();
     },
     async stop() {
       unsubscribe();
       await Promise.allSettled([...pending]);
       await gateway.stop();
+      await stepFunctions.stop();
       destroyStoreClients(clients);
       await standIns.stop();
     },

@@ -2,6 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTION_ENTRIES, type FunctionKey } from '../../cdk/function-entries.js';
 
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+/** A function's local ARN: its logical id is its name, so invocations map back to it. */
+export function localFunctionArn(logicalId: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+}
+
 /** The pieces of a synthesized CloudFormation template the local runtime reads. */
 type Template = {
   Resources: Record<
@@ -20,6 +28,8 @@ export interface LocalFunction {
 }
 
 export interface LocalServiceModel {
+  /** The template's resources, for the parts read elsewhere (state machines). */
+  resources: Template['Resources'];
   tableName: string;
   mediaBucket: string;
   functions: LocalFunction[];
@@ -77,13 +87,21 @@ export function deriveServiceModel(
     [table[0]?.[0] as string]: names.tableName,
     [media[0]]: names.mediaBucket,
   };
+  // A function's `Ref` to a state machine is its ARN on the local Step Functions endpoint.
+  for (const [id, resource] of ofType('AWS::StepFunctions::StateMachine')) {
+    const name =
+      typeof resource.Properties?.StateMachineName === 'string'
+        ? resource.Properties.StateMachineName
+        : id;
+    localNames[id] = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+  }
 
   const resolve = (value: unknown): string => {
     if (typeof value === 'string') return value;
     const ref = (value as { Ref?: string }).Ref;
     if (ref !== undefined && localNames[ref] !== undefined) return localNames[ref];
     const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-    if (getAtt?.[1] === 'Arn') return `arn:aws:lambda:us-east-1:000000000000:function:${getAtt[0]}`;
+    if (getAtt?.[1] === 'Arn') return localFunctionArn(getAtt[0]);
     throw new Error(`template: cannot resolve ${JSON.stringify(value)} locally`);
   };
 
@@ -147,6 +165,7 @@ export function deriveServiceModel(
     }
   }
   return {
+    resources,
     tableName: names.tableName,
     mediaBucket: names.mediaBucket,
     functions,

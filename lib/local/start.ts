@@ -31,6 +31,7 @@ annoflow is running locally (started in ${((Date.now() - started) / 1000).toFixe
   HTTP API     ${api}
   S3           ${service.s3Endpoint}   bucket: ${service.model.mediaBucket}  (access key S3RVER / S3RVER)
   DynamoDB     ${service.dynamodbEndpoint}   table: ${service.model.tableName}
+  StepFunctions ${service.stepFunctionsEndpoint}
   data         ${resolve(projectRoot, values['data-dir'])}${seeded ? `\n  demo         dataset '${DEMO_DATASET}' seeded: 6 images uploaded through S3, ground truth and predictions` : ''}
 
 Try:

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../lib/local/demo.js';
 import { encodePng } from '../../lib/local/png.js';
@@ -54,6 +55,16 @@ describe('e2e: the embedded runtime (npm start)', () => {
       'POST /datasets',
       'POST /datasets/{dataset}/samples/import',
     ]);
+  });
+
+  it('answers the Step Functions API with every state machine of the stack', async () => {
+    const sfn = new SFNClient({ region: 'us-east-1', endpoint: service.stepFunctionsEndpoint });
+    const { stateMachines } = await sfn.send(new ListStateMachinesCommand({}));
+    sfn.destroy();
+    const declared = Object.values(service.model.resources).filter(
+      (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
+    );
+    expect(stateMachines).toHaveLength(declared.length);
   });
 
   it('turns images uploaded to S3 into samples found through the API, and rejects what is not media', async () => {
