@@ -21,7 +21,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const isOptionalString = (value: unknown): boolean => value == null || typeof value === 'string';
-const isOptionalNumber = (value: unknown): boolean => value == null || typeof value === 'number';
+// zod's number() refuses NaN and ±Infinity, and int() anything past the safe integers.
+const isFiniteNumber = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isFinite(value);
+const isOptionalNumber = (value: unknown): boolean => value == null || isFiniteNumber(value);
 
 function isOptionalStringList(value: unknown): boolean {
   if (value === undefined) return true;
@@ -35,10 +38,10 @@ function isBox(value: unknown): boolean {
   return (
     Array.isArray(value) &&
     value.length === 4 &&
-    typeof value[0] === 'number' &&
-    typeof value[1] === 'number' &&
-    typeof value[2] === 'number' &&
-    typeof value[3] === 'number'
+    isFiniteNumber(value[0]) &&
+    isFiniteNumber(value[1]) &&
+    isFiniteNumber(value[2]) &&
+    isFiniteNumber(value[3])
   );
 }
 
@@ -52,7 +55,7 @@ export function isPlainDetection(value: unknown): boolean {
     value.mask == null &&
     isOptionalString(value.mask_path) &&
     isOptionalNumber(value.confidence) &&
-    (value.index == null || Number.isInteger(value.index)) &&
+    (value.index == null || Number.isSafeInteger(value.index)) &&
     isOptionalStringList(value.tags) &&
     (value.attributes === undefined || isPlainObject(value.attributes))
   );
