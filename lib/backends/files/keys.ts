@@ -1,0 +1,72 @@
+import { InvalidInputError } from '../../errors/index.js';
+import { RUN_OBJECT_PREFIX, runObjectPrefix } from '../../store/keys.js';
+
+/**
+ * Where one task of the files backend lives. The backend task id is the path
+ * `<dataset>/<annoKey>/<taskId>`: unique across every run (webhook lookups go through it),
+ * and enough to find the task's files after the run is renamed, since the files stay where
+ * they were written.
+ */
+export interface TaskLocation {
+  readonly dataset: string;
+  readonly annoKey: string;
+  readonly taskId: string;
+}
+
+/**
+ * A page's task id: the run key and the page number, so a retried upload of a page rewrites
+ * the same task, and a vendor sees which run a file belongs to. Contains no `.` or `/`.
+ */
+export function filesTaskId(annoKey: string, pageIndex: number): string {
+  return `${annoKey}-${String(pageIndex).padStart(5, '0')}`;
+}
+
+export function backendTaskIdOf(location: TaskLocation): string {
+  return `${location.dataset}/${location.annoKey}/${location.taskId}`;
+}
+
+const TASK_ID = /^[^/.\s]+$/;
+
+/** @throws InvalidInputError `INVALID_INPUT` when the id is not one this backend made. */
+export function parseBackendTaskId(backendTaskId: string): TaskLocation {
+  const parts = backendTaskId.split('/');
+  const [dataset, annoKey, taskId] = parts;
+  if (parts.length !== 3 || !dataset || !annoKey || !taskId || !TASK_ID.test(taskId)) {
+    throw new InvalidInputError(
+      `Invalid files backend task id '${backendTaskId}': expected '<dataset>/<annoKey>/<taskId>'`,
+      { backendTaskId },
+    );
+  }
+  runObjectPrefix(dataset, annoKey);
+  return { dataset, annoKey, taskId };
+}
+
+export function manifestKey(location: TaskLocation): string {
+  return `${runObjectPrefix(location.dataset, location.annoKey)}tasks/${location.taskId}.json`;
+}
+
+export function resultKey(location: TaskLocation): string {
+  return `${runObjectPrefix(location.dataset, location.annoKey)}results/${location.taskId}.json`;
+}
+
+export function reportKey(location: TaskLocation): string {
+  return `${runObjectPrefix(location.dataset, location.annoKey)}results/${location.taskId}.report.json`;
+}
+
+const RESULT_KEY = new RegExp(`^${RUN_OBJECT_PREFIX}([^/]+)/([^/]+)/results/([^/.\\s]+)\\.json$`);
+
+/**
+ * The task a result key belongs to, or undefined for any other key (manifests, reports,
+ * stray files), so only `runs/<dataset>/<annoKey>/results/<taskId>.json` counts as finished.
+ */
+export function parseResultKey(key: string): TaskLocation | undefined {
+  const match = RESULT_KEY.exec(key);
+  if (!match) return undefined;
+  const [, dataset = '', annoKey = '', taskId = ''] = match;
+  try {
+    runObjectPrefix(dataset, annoKey);
+  } catch {
+    return undefined;
+  }
+  return { dataset, annoKey, taskId };
+}
