@@ -87,9 +87,9 @@ export class AnnotationsBuilder {
       this.issues.add(site.path, 'must be a label object, a label list container or null');
       return;
     }
-    const cls = value._cls ?? defaultClass;
-    if (isListClass(String(cls))) {
-      const { listKey, element } = LIST_CONTAINERS[cls as keyof typeof LIST_CONTAINERS];
+    const cls = String(value._cls ?? defaultClass);
+    if (isListClass(cls)) {
+      const { listKey, element } = LIST_CONTAINERS[cls];
       const list = value[listKey];
       if (!Array.isArray(list)) {
         this.issues.add(`${site.path}.${listKey}`, `must be a list of ${element} labels`);
@@ -101,7 +101,7 @@ export class AnnotationsBuilder {
     } else {
       this.issues.add(
         `${site.path}._cls`,
-        `unknown label class '${String(cls)}'; expected one of ${CLASS_NAMES}`,
+        `unknown label class '${cls}'; expected one of ${CLASS_NAMES}`,
       );
     }
   }
