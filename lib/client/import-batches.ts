@@ -1,3 +1,4 @@
+import { isRecord } from '../labels/json.js';
 import type { ImportSamplesRequest } from './client.js';
 
 export interface ImportBatch {
@@ -16,9 +17,6 @@ export interface BatchLimits {
    */
   readonly maxBytes?: number;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 function chunk<T>(items: readonly T[], limits: BatchLimits): T[][] {
   const maxItems = limits.maxItems ?? 500;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReturnType, SingleLabelClass } from './label-types.js';
 
 /** A FiftyOne label id: a 24-hex ObjectId string. */
 export const labelIdSchema = z.string().regex(/^[0-9a-f]{24}$/, 'must be a 24-hex ObjectId');
@@ -124,6 +125,18 @@ export const sampleSchema = z.looseObject({
     .record(z.string().regex(/^[1-9]\d*$/, 'frame numbers are 1-based'), frameSchema)
     .optional(),
 });
+
+/** Each single label class: its schema, and the return type a download files it under. */
+export const SINGLE_LABEL_CLASSES = {
+  Classification: { returnType: 'classifications', schema: classificationSchema },
+  Detection: { returnType: 'detections', schema: detectionSchema },
+  Polyline: { returnType: 'polylines', schema: polylineSchema },
+  Keypoint: { returnType: 'keypoints', schema: keypointSchema },
+  Segmentation: { returnType: 'segmentation', schema: segmentationSchema },
+} as const satisfies Record<
+  SingleLabelClass,
+  { returnType: Exclude<ReturnType, 'scalar'>; schema: z.ZodType }
+>;
 
 export type Classification = z.infer<typeof classificationSchema>;
 export type Detection = z.infer<typeof detectionSchema>;

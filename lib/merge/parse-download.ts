@@ -1,37 +1,30 @@
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
 import type { LabelRecord } from '../labels/attributes.js';
+import { isRecord } from '../labels/json.js';
 import type { ReturnType } from '../labels/label-types.js';
 import {
-  classificationSchema,
-  detectionSchema,
-  keypointSchema,
   labelIdSchema,
-  polylineSchema,
   type Scalar,
+  SINGLE_LABEL_CLASSES,
   scalarSchema,
-  segmentationSchema,
 } from '../labels/schemas.js';
 import { isPlainClassification, isPlainDetection } from './fast-guards.js';
 import type { DownloadedLabels } from './merge-labels.js';
 import type { DownloadedScalars } from './merge-scalars.js';
 
 const ELEMENT_SCHEMAS: Record<Exclude<ReturnType, 'scalar'>, z.ZodType> = {
-  classifications: classificationSchema,
-  detections: detectionSchema,
-  polylines: polylineSchema,
-  keypoints: keypointSchema,
-  segmentation: segmentationSchema,
+  classifications: SINGLE_LABEL_CLASSES.Classification.schema,
+  detections: SINGLE_LABEL_CLASSES.Detection.schema,
+  polylines: SINGLE_LABEL_CLASSES.Polyline.schema,
+  keypoints: SINGLE_LABEL_CLASSES.Keypoint.schema,
+  segmentation: SINGLE_LABEL_CLASSES.Segmentation.schema,
 };
 
 const FAST_GUARDS: Partial<Record<ReturnType, (value: unknown) => boolean>> = {
   detections: isPlainDetection,
   classifications: isPlainClassification,
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 const anyRecord = z.record(z.string(), z.unknown());
 

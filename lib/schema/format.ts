@@ -1,3 +1,4 @@
+import { isRecord } from '../labels/json.js';
 /**
  * Python-style `repr` of plain values, for error messages. FiftyOne's messages print lists
  * and dicts with Python's repr (`['detections', 'instances']`, `{'classes': 'cat'}`); we
@@ -21,9 +22,7 @@ export function pyStr(value: unknown): string {
   return typeof value === 'string' ? value : pyRepr(value);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export { isRecord };
 
 /** Whether `record` sets `key` itself: FiftyOne's `key in label_info` (a null counts, as in Python). */
 export function setsOwn(record: object, key: string): boolean {

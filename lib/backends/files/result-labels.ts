@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isRecord } from '../../labels/json.js';
 import {
   isListClass,
   LIST_CONTAINERS,
@@ -6,29 +7,14 @@ import {
   type SingleLabelClass,
 } from '../../labels/label-types.js';
 import { deterministicObjectId } from '../../labels/object-id.js';
-import {
-  classificationSchema,
-  detectionSchema,
-  keypointSchema,
-  labelIdSchema,
-  polylineSchema,
-  type Scalar,
-  segmentationSchema,
-} from '../../labels/schemas.js';
+import { labelIdSchema, type Scalar, SINGLE_LABEL_CLASSES } from '../../labels/schemas.js';
 import type { Annotations } from '../../merge/contract.js';
 import type { IssueList } from './issues.js';
 
 type LabelReturnType = Exclude<ReturnType, 'scalar'>;
 
-/** Each label class, the return type a download files it under, and its schema. */
 const SINGLE_CLASSES: Record<SingleLabelClass, { returnType: LabelReturnType; schema: z.ZodType }> =
-  {
-    Classification: { returnType: 'classifications', schema: classificationSchema },
-    Detection: { returnType: 'detections', schema: detectionSchema },
-    Polyline: { returnType: 'polylines', schema: polylineSchema },
-    Keypoint: { returnType: 'keypoints', schema: keypointSchema },
-    Segmentation: { returnType: 'segmentation', schema: segmentationSchema },
-  };
+  SINGLE_LABEL_CLASSES;
 
 const CLASS_NAMES = [...Object.keys(SINGLE_CLASSES), ...Object.keys(LIST_CONTAINERS)].join(', ');
 
@@ -36,9 +22,7 @@ function isSingleClass(value: unknown): value is SingleLabelClass {
   return typeof value === 'string' && Object.hasOwn(SINGLE_CLASSES, value);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export { isRecord };
 
 /** Where a field value of a result sits: its field, sample, frame and JSON path. */
 export interface ValueSite {
