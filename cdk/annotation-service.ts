@@ -297,7 +297,7 @@ export class AnnotationService extends Construct {
 
     const authorizer = new HttpIamAuthorizer();
     this.httpApi = new HttpApi(this, 'HttpApi', {
-      description: 'annoflow: datasets and samples (IAM/SigV4)',
+      description: 'annoflow: datasets, samples and annotation runs (IAM/SigV4)',
       defaultAuthorizer: authorizer,
       // The stage is created below, with access logging and throttling.
       createDefaultStage: false,

@@ -28,7 +28,8 @@ export const FUNCTION_ENTRIES = {
     id: 'Api',
     entry: 'functions/api/handler.ts',
     handler: 'handler',
-    description: 'HTTP API: datasets and samples (list, create, get, delete, import)',
+    description:
+      'HTTP API: datasets, samples and annotation runs (list, create, get, rename, delete, import)',
   },
 } as const satisfies Record<string, FunctionEntry>;
 
@@ -46,6 +47,10 @@ export const API_ROUTES = [
   'GET /datasets/{dataset}/samples',
   'POST /datasets/{dataset}/samples/import',
   'GET /datasets/{dataset}/samples/{id}',
+  'GET /datasets/{dataset}/runs',
+  'GET /datasets/{dataset}/runs/{annoKey}',
+  'POST /datasets/{dataset}/runs/{annoKey}/rename',
+  'DELETE /datasets/{dataset}/runs/{annoKey}',
 ] as const satisfies readonly RouteKey[];
 
 /** Key prefix under which media (and everything ingest reacts to) lives in the media bucket. */

@@ -1,4 +1,10 @@
 import { createDataset, deleteDataset, getDataset, listDatasets } from './datasets.js';
+import {
+  deleteAnnotationRun,
+  getAnnotationRun,
+  listAnnotationRuns,
+  renameAnnotationRun,
+} from './runs.js';
 import { getSample, importSamples, listSamples } from './samples.js';
 
 export type { ApiDeps } from './deps.js';
@@ -12,4 +18,8 @@ export const API = [
   listSamples,
   importSamples,
   getSample,
+  listAnnotationRuns,
+  getAnnotationRun,
+  renameAnnotationRun,
+  deleteAnnotationRun,
 ] as const;
