@@ -3,6 +3,12 @@ import { ERROR_BODY } from '../api/openapi.js';
 import type { Route } from '../api/route.js';
 import { createDataset, deleteDataset, getDataset, listDatasets } from '../api/routes/datasets.js';
 import type { ApiDeps } from '../api/routes/deps.js';
+import {
+  deleteAnnotationRun,
+  getAnnotationRun,
+  listAnnotationRuns,
+  renameAnnotationRun,
+} from '../api/routes/runs.js';
 import { getSample, importSamples, listSamples } from '../api/routes/samples.js';
 import { AnnoflowApiError, codeForStatus } from './errors.js';
 import { type BatchLimits, importBatches } from './import-batches.js';
@@ -27,6 +33,10 @@ export type SamplePage = ResponseOf<typeof listSamples>;
 export type StoredSample = ResponseOf<typeof getSample>;
 export type ImportSamplesRequest = BodyOf<typeof importSamples>;
 export type ImportSamplesResult = ResponseOf<typeof importSamples>;
+export type ListRunsQuery = QueryOf<typeof listAnnotationRuns>;
+export type RunList = ResponseOf<typeof listAnnotationRuns>;
+export type RunSummary = RunList['items'][number];
+export type AnnotationRun = ResponseOf<typeof getAnnotationRun>;
 
 export interface AnnoflowClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:3000` or `https://….execute-api.…/prod`. */
@@ -153,6 +163,36 @@ export class AnnoflowClient {
         options.onBatch?.({ done, total });
       }
       return result;
+    },
+  };
+
+  /** Annotation runs of a dataset (FiftyOne's run management, SEMANTICS §7). */
+  readonly runs = {
+    /**
+     * The runs sorted by key, optionally only those with `backend` and/or `status`.
+     * @throws AnnoflowApiError `DATASET_NOT_FOUND`, `INVALID_INPUT`
+     */
+    list: (dataset: string, query: ListRunsQuery = {}): Promise<RunList> =>
+      this.#call(listAnnotationRuns, { params: { dataset }, query }),
+    /**
+     * The run record: config (label schema, redacted params), status, counters, timestamps.
+     * @throws AnnoflowApiError `RUN_NOT_FOUND`, `DATASET_NOT_FOUND`, `INVALID_ANNO_KEY`
+     */
+    get: (dataset: string, annoKey: string): Promise<AnnotationRun> =>
+      this.#call(getAnnotationRun, { params: { dataset, annoKey } }),
+    /**
+     * Returns the renamed run; renaming again after success returns it again.
+     * @throws AnnoflowApiError `RUN_KEY_EXISTS`, `RUN_NOT_FOUND`, `INVALID_ANNO_KEY`,
+     *   `DATASET_NOT_FOUND`, `VERSION_CONFLICT`
+     */
+    rename: (dataset: string, annoKey: string, newKey: string): Promise<AnnotationRun> =>
+      this.#call(renameAnnotationRun, { params: { dataset, annoKey }, body: { newKey } }),
+    /**
+     * Deletes the run record and its task records; merged labels and the tool's tasks stay.
+     * @throws AnnoflowApiError `RUN_NOT_FOUND`, `DATASET_NOT_FOUND`, `INVALID_ANNO_KEY`
+     */
+    delete: async (dataset: string, annoKey: string): Promise<void> => {
+      await this.#call(deleteAnnotationRun, { params: { dataset, annoKey } });
     },
   };
 
