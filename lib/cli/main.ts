@@ -15,6 +15,7 @@ import { AnnoflowError, InvalidInputError, parseInput } from '../errors/index.js
 import { cocoToSamples } from '../ingest/coco.js';
 import { parseFiftyOneSamples } from '../labels/fiftyone-json.js';
 import { mediaTypeSchema } from '../labels/schemas.js';
+import { RUN_STATUSES, type RunStatus, runStatusSchema } from '../runs/status.js';
 import type { StoreClients } from '../store/clients.js';
 import { datasetNameSchema } from '../store/keys.js';
 import type { MediaFile } from './media.js';
@@ -31,6 +32,11 @@ Commands:
   samples list <dataset> [--limit N | --all] [--tags a,b] [--has-field f]
                                                      samples (default: the first 100);
                                                      --tags keeps samples with any of the tags
+  runs list <dataset> [--backend b] [--status s]     annotation runs, sorted by key
+  runs info <dataset> <annoKey>                      a run's config, status and counters
+  runs rename <dataset> <annoKey> <newKey>           rename a run (its tasks move with it)
+  runs delete <dataset> <annoKey>                    delete a run's record and task records
+                                                     (merged labels and the tool's tasks stay)
   import <dataset> <path> [--format fiftyone|coco|media] [--label-field f]
                           [--media dir] [--skip-upload]
       <path> is one of
@@ -84,6 +90,8 @@ const OPTIONS = {
   'label-field': { type: 'string' },
   media: { type: 'string' },
   'skip-upload': { type: 'boolean' },
+  backend: { type: 'string' },
+  status: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -407,6 +415,83 @@ const COMMANDS: Record<string, Command> = {
                 Array.isArray(sample.tags) ? sample.tags.join(',') : '',
               ]),
             ]),
+      );
+    },
+  },
+
+  'runs list': {
+    args: ['dataset'],
+    options: ['backend', 'status'],
+    async run(context, [dataset = '']) {
+      const { backend, status } = context.values;
+      if (status !== undefined && !runStatusSchema.safeParse(status).success) {
+        throw new CliUsageError(
+          `--status must be one of ${RUN_STATUSES.join(', ')}, not '${status}'`,
+        );
+      }
+      const { items } = await context.client.runs.list(dataset, {
+        ...(backend ? { backend } : {}),
+        ...(status ? { status: status as RunStatus } : {}),
+      });
+      context.print(items, () =>
+        items.length === 0
+          ? 'no annotation runs'
+          : table([
+              ['KEY', 'BACKEND', 'STATUS', 'TASKS', 'CREATED'],
+              ...items.map((run) => [
+                run.annoKey,
+                run.backend,
+                run.status,
+                `${run.counters.tasksCompleted}/${run.counters.tasks}`,
+                run.createdAt,
+              ]),
+            ]),
+      );
+    },
+  },
+
+  'runs info': {
+    args: ['dataset', 'annoKey'],
+    options: [],
+    async run(context, [dataset = '', annoKey = '']) {
+      const run = await context.client.runs.get(dataset, annoKey);
+      const { counters, config } = run;
+      context.print(run, () =>
+        [
+          `key:      ${run.annoKey}`,
+          `backend:  ${run.backend}`,
+          `status:   ${run.status}`,
+          ...(run.failure ? [`failure:  ${run.failure.code}: ${run.failure.message}`] : []),
+          `created:  ${run.createdAt}`,
+          `updated:  ${run.updatedAt}`,
+          `tasks:    ${counters.tasksCompleted}/${counters.tasks} completed`,
+          `labels:   ${counters.labelsAdded} added, ${counters.labelsEdited} edited, ` +
+            `${counters.labelsDeleted} deleted, ${counters.labelsRefused} refused, ` +
+            `${counters.unexpected} unexpected`,
+          `fields:   ${Object.keys(config.labelSchema).join(', ') || 'none'}`,
+          `params:   ${JSON.stringify(config.params)}`,
+        ].join('\n'),
+      );
+    },
+  },
+
+  'runs rename': {
+    args: ['dataset', 'annoKey', 'newKey'],
+    options: [],
+    async run(context, [dataset = '', annoKey = '', newKey = '']) {
+      const run = await context.client.runs.rename(dataset, annoKey, newKey);
+      context.print(run, () => `renamed annotation run ${annoKey} to ${run.annoKey}`);
+    },
+  },
+
+  'runs delete': {
+    args: ['dataset', 'annoKey'],
+    options: [],
+    async run(context, [dataset = '', annoKey = '']) {
+      await context.client.runs.delete(dataset, annoKey);
+      context.print(
+        { dataset, deleted: annoKey },
+        () => `deleted annotation run ${annoKey} (merged labels and the tool's tasks are kept)`,
       );
     },
   },

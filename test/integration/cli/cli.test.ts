@@ -7,6 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnnoflowClient } from '../../../lib/client/index.js';
 import { encodePng } from '../../../lib/local/png.js';
+import { createRunRecord } from '../../../lib/runs/index.js';
 import { startApi } from '../../support/api-gateway.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 
@@ -219,5 +220,62 @@ describe('annoflow CLI', () => {
     expect(tagged.stdout).toMatch(
       /^ID\s+FILEPATH\s+TAGS\n64b0000000000000000000a2\s+s3:\/\/\S+\/datasets\/pets\/two\.png\s+train\n$/,
     );
+  });
+
+  it('lists annotation runs sorted by key as JSON, filters them, and manages one', async () => {
+    await local.store.datasets.create('runs-cli', { mediaType: 'image', sampleFields: {} });
+    for (const [annoKey, backend] of [
+      ['review', 'files'],
+      ['audit', 'cvat'],
+      ['first_pass', 'files'],
+    ] as const) {
+      await local.store.runs.create(
+        createRunRecord({
+          annoKey,
+          dataset: 'runs-cli',
+          backend,
+          config: { labelSchema: { gt: { type: 'detections' } }, params: { password: 'pw' } },
+          now: new Date('2026-01-01T00:00:00.000Z'),
+        }),
+      );
+    }
+
+    const [listed, files, badStatus] = await Promise.all([
+      cli(['runs', 'list', 'runs-cli', '--json']),
+      cli(['runs', 'list', 'runs-cli', '--backend', 'files']),
+      cli(['runs', 'list', 'runs-cli', '--status', 'done']),
+    ]);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const runs = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(runs.map((run) => run.annoKey)).toEqual(['audit', 'first_pass', 'review']);
+    expect(runs[0]).toEqual({
+      annoKey: 'audit',
+      backend: 'cvat',
+      status: 'registered',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      counters: expect.objectContaining({ tasks: 0 }),
+    });
+    expect(files.stdout).toMatch(/^KEY\s+BACKEND\s+STATUS\s+TASKS\s+CREATED\nfirst_pass\s+files\s/);
+    expect(files.stdout).not.toContain('audit');
+    expect(badStatus.code).toBe(2);
+    expect(badStatus.stderr).toContain('--status must be one of registered, uploading');
+
+    const renamed = await cli(['runs', 'rename', 'runs-cli', 'audit', 'audit_2', '--json']);
+    expect(renamed.code).toBe(0);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ annoKey: 'audit_2', backend: 'cvat' });
+    const info = await cli(['runs', 'info', 'runs-cli', 'audit_2']);
+    expect(info.stdout).toContain('key:      audit_2\nbackend:  cvat\nstatus:   registered\n');
+    expect(info.stdout).not.toContain('"pw"');
+    const deleted = await cli(['runs', 'delete', 'runs-cli', 'audit_2']);
+    expect(deleted.stdout).toBe(
+      "deleted annotation run audit_2 (merged labels and the tool's tasks are kept)\n",
+    );
+    const missing = await cli(['runs', 'info', 'runs-cli', 'audit_2']);
+    expect(missing).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: "error RUN_NOT_FOUND: Dataset has no annotation run key 'audit_2'\n",
+    });
   });
 });
