@@ -48,11 +48,15 @@ describe('e2e: the embedded runtime (npm start)', () => {
   it('serves exactly the routes the CDK stack declares', () => {
     expect(service.model.routes.map((route) => route.routeKey).sort()).toEqual([
       'DELETE /datasets/{dataset}',
+      'DELETE /datasets/{dataset}/runs/{annoKey}',
       'GET /datasets',
       'GET /datasets/{dataset}',
+      'GET /datasets/{dataset}/runs',
+      'GET /datasets/{dataset}/runs/{annoKey}',
       'GET /datasets/{dataset}/samples',
       'GET /datasets/{dataset}/samples/{id}',
       'POST /datasets',
+      'POST /datasets/{dataset}/runs/{annoKey}/rename',
       'POST /datasets/{dataset}/samples/import',
     ]);
   });
