@@ -98,8 +98,9 @@ export const renameAnnotationRun = defineRoute({
     const { dataset, annoKey } = params;
     try {
       // FiftyOne's order (SEMANTICS §7.6): the new key taken, then the run unknown, then
-      // (our addition) the new key invalid. An invalid key cannot be taken.
-      if (!isValidAnnoKey(body.newKey)) {
+      // (our addition) the new key invalid. An invalid key cannot be taken, and a run's own
+      // key is taken only if the run exists.
+      if (!isValidAnnoKey(body.newKey) || body.newKey === annoKey) {
         await deps.store.runs.get(dataset, annoKey);
         validateRunKey(body.newKey);
       }

@@ -362,8 +362,10 @@ describe('POST /datasets/{dataset}/runs/{annoKey}/rename', () => {
     const before = await snapshot(api);
 
     expect(await rename(api, 'nope', { newKey: 'fresh' })).toEqual(notFound('nope'));
-    // FiftyOne's order: an unknown run is reported before an invalid new key.
+    // FiftyOne's order: an unknown run is reported before an invalid new key, and its own
+    // key is not taken.
     expect(await rename(api, 'nope', { newKey: 'not valid' })).toEqual(notFound('nope'));
+    expect(await rename(api, 'nope', { newKey: 'nope' })).toEqual(notFound('nope'));
     expect(await snapshot(api)).toEqual(before);
   });
 
@@ -411,6 +413,7 @@ describe('POST /datasets/{dataset}/runs/{annoKey}/rename', () => {
     const api = await newApi();
 
     expect(await rename(api, 'a', { newKey: 'b' }, 'nope')).toEqual(datasetNotFound);
+    expect(await rename(api, 'a', { newKey: 'a' }, 'nope')).toEqual(datasetNotFound);
   });
 });
 
