@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -5,7 +6,14 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AnnotationRunError, parseInput, VersionConflictError } from '../errors/index.js';
-import { type RunFailure, type RunRecord, runRecordSchema, transitionRun } from '../runs/record.js';
+import {
+  type RunCounters,
+  type RunFailure,
+  type RunRecord,
+  runCountersSchema,
+  runRecordSchema,
+  transitionRun,
+} from '../runs/record.js';
 import type { RunStatus } from '../runs/status.js';
 import { isConditionalCheckFailed } from './aws-errors.js';
 import { CorruptStoreDataError } from './corrupt-data-error.js';
@@ -168,6 +176,45 @@ export class RunRepository {
           ConditionExpression: '#status = :from AND #version = :version',
           ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
           ExpressionAttributeValues: { ':from': record.status, ':version': record.version },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const raw = await this.#read(record.dataset, record.annoKey);
+      if (raw === undefined) throw runNotFound(record.annoKey);
+      throw conflict(record, parseRun(raw), error);
+    }
+    return next;
+  }
+
+  /**
+   * Replaces the run's counters, conditional on the stored run still being at `record`'s
+   * version (version + 1). Counters equal to the stored ones write nothing and return
+   * `record`, so a retried step is a no-op.
+   *
+   * @throws InvalidInputError `INVALID_INPUT`; AnnotationRunError `RUN_NOT_FOUND`;
+   *   VersionConflictError `VERSION_CONFLICT`
+   */
+  async setCounters(
+    record: RunRecord,
+    counters: RunCounters,
+    now: Date = this.#clock(),
+  ): Promise<RunRecord> {
+    const parsed = parseInput(runCountersSchema, counters, 'run counters');
+    if (isDeepStrictEqual(parsed, record.counters)) return record;
+    const next = parseInput(
+      runRecordSchema,
+      { ...record, counters: parsed, version: record.version + 1, updatedAt: now.toISOString() },
+      'annotation run record',
+    );
+    try {
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...runKey(next.dataset, next.annoKey), entity: 'run', ...next },
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': record.version },
         }),
       );
     } catch (error) {

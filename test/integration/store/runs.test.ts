@@ -147,6 +147,24 @@ describe('RunRepository', () => {
     expect((await store.runs.get('d', 'review')).status).toBe('uploading');
   });
 
+  it('sets a run’s counters conditionally on its version, and writes nothing for equal ones', async () => {
+    const { store } = await aws.newStore();
+    const created = await store.runs.create(run('review'));
+    const counters = { ...created.counters, tasks: 3, labelsAdded: 7 };
+
+    const updated = await store.runs.setCounters(created, counters, T1);
+    const same = await store.runs.setCounters(updated, { ...counters });
+    const stale = store.runs.setCounters(created, { ...counters, tasks: 4 });
+
+    expect(updated).toMatchObject({ counters, version: 1, updatedAt: T1.toISOString() });
+    expect(same).toBe(updated);
+    await expect(stale).rejects.toMatchObject({ code: 'VERSION_CONFLICT' });
+    expect(await store.runs.get('d', 'review')).toEqual(updated);
+    await expect(store.runs.setCounters(updated, { ...counters, tasks: -1 })).rejects.toMatchObject(
+      { code: 'INVALID_INPUT' },
+    );
+  });
+
   it('reports a transition of a deleted run as RUN_NOT_FOUND', async () => {
     const { store } = await aws.newStore();
     const created = await store.runs.create(run('review'));
