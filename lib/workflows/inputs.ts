@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { InvalidInputError, parseInput } from '../errors/index.js';
+import { unexpectedPolicySchema } from '../merge/merge-annotations.js';
+import { annotateOptionsSchema } from '../schema/types.js';
+import { datasetNameSchema, keyComponentSchema } from '../store/keys.js';
+
+/**
+ * What Step Functions passes a step: ids and S3 keys only, never samples or labels, and at
+ * most 32 KiB (an eighth of the 256 KiB state cap, so a Map's results stay far below it).
+ */
+export const MAX_STEP_INPUT_BYTES = 32 * 1024;
+
+/** The largest page of samples a run uploads as one task. */
+export const MAX_PAGE_SIZE = 5000;
+
+/**
+ * Parses a step's input: its size first, then its schema.
+ *
+ * @throws InvalidInputError `INVALID_INPUT` naming the offending field.
+ */
+export function parseStepInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+): z.output<S> {
+  const bytes = Buffer.byteLength(JSON.stringify(input ?? null) ?? '', 'utf8');
+  if (bytes > MAX_STEP_INPUT_BYTES) {
+    throw new InvalidInputError(
+      `Invalid ${what}: ${bytes} bytes; a step input holds at most ${MAX_STEP_INPUT_BYTES} ` +
+        '(pass S3 keys, not data)',
+      { bytes, max: MAX_STEP_INPUT_BYTES },
+    );
+  }
+  return parseInput(schema, input, what);
+}
+
+const runKeys = {
+  dataset: datasetNameSchema,
+  /** Validated as a run key where FiftyOne does it: at registration (SEMANTICS §2.1). */
+  annoKey: z.string().min(1),
+};
+
+/**
+ * `AnnotateWorkflow`'s input: the run (dataset, key, backend and its params), FiftyOne's
+ * `annotate()` options (`labelSchema` or `labelField` and friends), the selection (all
+ * samples, `sampleIds`, or samples carrying any of `tags`), how many samples per task, and
+ * the load defaults stored on the run.
+ */
+export const annotateRequestSchema = z
+  .strictObject({
+    ...runKeys,
+    backend: z.string().min(1).optional(),
+    ...annotateOptionsSchema.shape,
+    sampleIds: z.array(z.string().min(1)).min(1).optional(),
+    tags: z.array(z.string().min(1)).min(1).optional(),
+    pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).default(1000),
+    destField: z.string().min(1).optional(),
+    unexpected: unexpectedPolicySchema.optional(),
+    autoLoad: z.boolean().default(false),
+    backendParams: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((request, ctx) => {
+    if (request.sampleIds !== undefined && request.tags !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tags'],
+        message: 'select samples by sampleIds or by tags, not both',
+      });
+    }
+  });
+export type AnnotateRequest = z.input<typeof annotateRequestSchema>;
+export type ParsedAnnotateRequest = z.output<typeof annotateRequestSchema>;
+
+export const runRefInputSchema = z.strictObject(runKeys);
+export type RunRefInput = z.input<typeof runRefInputSchema>;
+
+export const uploadPageInputSchema = z.strictObject({ ...runKeys, pageKey: z.string().min(1) });
+export type UploadPageInput = z.input<typeof uploadPageInputSchema>;
+
+/** A failure as a step reports it, or as a Step Functions `Catch` hands it on (`Error`, `Cause`). */
+const failureInputSchema = z.union([
+  z.object({ code: z.string().min(1), message: z.string() }),
+  z.object({ Error: z.string().min(1), Cause: z.string().optional() }).transform((caught) => ({
+    code: caught.Error,
+    message: causeMessage(caught.Cause) ?? caught.Error,
+  })),
+]);
+
+/** A Lambda error's `Cause` is the JSON of the error; its `errorMessage` is what a human needs. */
+function causeMessage(cause: string | undefined): string | undefined {
+  if (cause === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (parsed !== null && typeof parsed === 'object' && 'errorMessage' in parsed) {
+      return String(parsed.errorMessage);
+    }
+  } catch {
+    // not JSON: the cause is the message
+  }
+  return cause;
+}
+
+export const failAnnotateInputSchema = z.strictObject({ ...runKeys, error: failureInputSchema });
+export type FailAnnotateInput = z.input<typeof failAnnotateInputSchema>;
+
+export const planLoadInputSchema = z.strictObject({
+  ...runKeys,
+  /** The tool's id of the task that finished (a webhook's load); absent loads every finished task. */
+  backendTaskId: z.string().min(1).optional(),
+  /** Names the load's report; derived from the tasks and their states when absent. */
+  loadId: keyComponentSchema.optional(),
+});
+export type PlanLoadInput = z.input<typeof planLoadInputSchema>;
+
+export const taskInputSchema = z.strictObject({ ...runKeys, taskId: keyComponentSchema });
+export type TaskInput = z.input<typeof taskInputSchema>;
+
+export const mergeStagedTaskInputSchema = taskInputSchema.extend({
+  stagedKey: z.string().min(1),
+});
+export type MergeStagedTaskInput = z.input<typeof mergeStagedTaskInputSchema>;
+
+export const finalizeLoadInputSchema = z.strictObject({
+  ...runKeys,
+  loadId: keyComponentSchema,
+  taskIds: z.array(keyComponentSchema),
+  /** FiftyOne's `load_annotations(cleanup=True)`: delete the tool's tasks once all are loaded. */
+  cleanup: z.boolean().default(false),
+});
+export type FinalizeLoadInput = z.input<typeof finalizeLoadInputSchema>;

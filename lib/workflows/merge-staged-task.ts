@@ -1,0 +1,351 @@
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import {
+  InvalidInputError,
+  isAnnoflowError,
+  parseInput,
+  StoreError,
+  VersionConflictError,
+} from '../errors/index.js';
+import type { Sample } from '../labels/schemas.js';
+import { type Annotations, annotationsSchema, idMapSchema } from '../merge/contract.js';
+import { mergeAnnotations } from '../merge/merge-annotations.js';
+import {
+  combineReports,
+  emptyReport,
+  type MergeReport,
+  mergeReportSchema,
+} from '../merge/report.js';
+import type { RunRecord } from '../runs/record.js';
+import { datasetSchemaSchema, type LabelSchema } from '../schema/types.js';
+import { sha256Hex } from '../store/blob-store.js';
+import type { TaskRecord } from '../store/tasks.js';
+import { now, type WorkflowDeps } from './deps.js';
+import { type MergeStagedTaskInput, mergeStagedTaskInputSchema, parseStepInput } from './inputs.js';
+import { mergePlanKey, mergePrefix, stagedKey as stagedKeyOf, taskReportKey } from './keys.js';
+import { putJson, readJson, readText } from './objects.js';
+import { assignIdMap, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
+import { chunks } from './selection.js';
+
+export const DEFAULT_MERGE_PAGE_SIZE = 100;
+
+/**
+ * What one page of a task's merge decided, written before any sample is: a rerun after an
+ * abort applies the same decisions (samples already written skip by their merge token)
+ * instead of re-merging into half-merged samples, so it ends exactly as one clean merge.
+ */
+const mergePlanSchema = z.object({
+  page: z.number().int().nonnegative(),
+  writes: z.array(
+    z.object({
+      sampleId: z.string().min(1),
+      version: z.number().int().nonnegative(),
+      fields: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  idMap: idMapSchema,
+  dataset: datasetSchemaSchema,
+  report: mergeReportSchema,
+  unexpected: annotationsSchema.nullable(),
+});
+type MergePlan = z.infer<typeof mergePlanSchema>;
+
+/** `runs/<dataset>/<annoKey>/merges/<taskId>/<sha>/report.json`: one delivery's merge. */
+export const taskReportSchema = z.object({
+  taskId: z.string().min(1),
+  /** SHA-256 of the staged delivery. */
+  revision: z.string().min(1),
+  pages: z.number().int().nonnegative(),
+  samplesChanged: z.number().int().nonnegative(),
+  report: mergeReportSchema,
+  /** `unexpected: 'return'`: the labels of unexpected types, or null when there were none. */
+  unexpected: annotationsSchema.nullable(),
+});
+export type TaskReport = z.infer<typeof taskReportSchema>;
+
+export interface MergeCounts {
+  readonly added: number;
+  readonly edited: number;
+  readonly deleted: number;
+  readonly refused: number;
+  readonly skipped: number;
+  readonly unexpected: number;
+}
+
+export interface MergedTask extends MergeCounts {
+  readonly taskId: string;
+  readonly revision: string;
+  readonly reportKey: string;
+  readonly pages: number;
+  readonly samplesChanged: number;
+}
+
+/** Totals of a merge report: per-field counts summed over its fields. */
+export function countsOf(report: MergeReport): MergeCounts {
+  const totals = { added: 0, edited: 0, deleted: 0, refused: 0, skipped: 0, unexpected: 0 };
+  for (const field of Object.values(report.fields)) {
+    totals.added += field.added;
+    totals.edited += field.edited;
+    totals.deleted += field.deleted;
+    totals.skipped += field.skipped;
+    totals.unexpected += field.unexpected;
+    for (const count of Object.values(field.refused)) totals.refused += count ?? 0;
+  }
+  return totals;
+}
+
+/**
+ * One iteration of the merge Map: merges a staged delivery of one task into the dataset,
+ * page by page of the task's samples, with the run's schema (restrictions included),
+ * `destField` and `unexpected` policy and the task's id-map slice (SEMANTICS §6). Each
+ * changed sample is written with `samples.applyMerge` under a token derived from the run,
+ * the task and the delivery's content hash, so no rerun writes a sample twice; the updated
+ * id map is saved on the task after each page, the page's decisions and report in S3 before
+ * its writes. The task ends `merged` at that revision with its report beside the pages.
+ *
+ * Idempotent: a delivery already merged returns its report and writes nothing; a rerun
+ * after an abort finishes the same merge.
+ *
+ * @throws InvalidInputError `INVALID_INPUT` (also a staged key that is not the task's);
+ *   StoreError `MEDIA_NOT_FOUND` (nothing staged), `TASK_NOT_FOUND`; VersionConflictError
+ *   when a sample changed between planning and writing (retry: the page is planned again);
+ *   MergeError
+ */
+export async function mergeStagedTask(
+  deps: WorkflowDeps,
+  input: MergeStagedTaskInput,
+): Promise<MergedTask> {
+  const parsed = parseStepInput(mergeStagedTaskInputSchema, input, 'merge staged task');
+  const { dataset, annoKey, taskId, stagedKey } = parsed;
+  const { store } = deps;
+  if (stagedKey !== stagedKeyOf(dataset, annoKey, taskId)) {
+    throw new InvalidInputError(
+      `Invalid merge staged task at 'stagedKey': '${stagedKey}' is not the staged delivery of task '${taskId}'`,
+      { stagedKey, taskId },
+    );
+  }
+  const run = await store.runs.get(dataset, annoKey);
+  requireStatus(run, ['loading', 'annotating', 'loaded'], 'merge a task of');
+  const text = await readText(store, stagedKey);
+  if (text === undefined) {
+    throw new StoreError(
+      'MEDIA_NOT_FOUND',
+      `Nothing staged for task '${taskId}' at '${stagedKey}'`,
+      {
+        key: stagedKey,
+      },
+    );
+  }
+  const revision = sha256Hex(text);
+  const annotations = parseInput(annotationsSchema, JSON.parse(text), 'staged annotations');
+  let task = await store.tasks.get(dataset, annoKey, taskId);
+  const prefix = mergePrefix(dataset, annoKey, taskId, revision);
+  const reportKey = taskReportKey(prefix);
+
+  if (task.mergedRevision === revision) {
+    const done = await readJson(store, reportKey, taskReportSchema, 'task merge report');
+    return summary(done, reportKey);
+  }
+
+  const token = `merge-${sha256Hex([dataset, run.createdAt, taskId, revision].join('\n')).slice(0, 40)}`;
+  const labelSchema = labelSchemaOf(run);
+  const pageSize = deps.mergePageSize ?? DEFAULT_MERGE_PAGE_SIZE;
+  let report = emptyReport();
+  let unexpected: Annotations | null = null;
+  let samplesChanged = 0;
+  const pages = chunks(task.sampleIds, pageSize);
+  for (const [index, sampleIds] of pages.entries()) {
+    const planKey = mergePlanKey(prefix, index);
+    const plan =
+      (await readPlan(deps, planKey)) ??
+      (await makePlan(deps, { run, task, labelSchema, annotations, sampleIds, index, planKey }));
+    await applyPlan(deps, run, plan, token, planKey);
+    task = await store.tasks.put({
+      ...task,
+      idMap: assignIdMap(task.idMap, plan.idMap),
+      updatedAt: now(deps).toISOString(),
+    });
+    report = combineReports(report, plan.report);
+    unexpected = mergeUnexpected(unexpected, plan.unexpected);
+    samplesChanged += plan.writes.length;
+  }
+
+  const done: TaskReport = {
+    taskId,
+    revision,
+    pages: pages.length,
+    samplesChanged,
+    report,
+    unexpected,
+  };
+  await putJson(store, reportKey, done);
+  await store.tasks.put({
+    ...task,
+    status: 'merged',
+    mergedRevision: revision,
+    updatedAt: now(deps).toISOString(),
+  });
+  return summary(done, reportKey);
+}
+
+function summary(done: TaskReport, reportKey: string): MergedTask {
+  return {
+    taskId: done.taskId,
+    revision: done.revision,
+    reportKey,
+    pages: done.pages,
+    samplesChanged: done.samplesChanged,
+    ...countsOf(done.report),
+  };
+}
+
+async function readPlan(deps: WorkflowDeps, key: string): Promise<MergePlan | undefined> {
+  const text = await readText(deps.store, key);
+  if (text === undefined) return undefined;
+  return parseInput(mergePlanSchema, JSON.parse(text), 'merge plan');
+}
+
+/** Reads the page's samples, merges, and writes the decisions down before applying them. */
+async function makePlan(
+  deps: WorkflowDeps,
+  part: {
+    run: RunRecord;
+    task: TaskRecord;
+    labelSchema: LabelSchema;
+    annotations: Annotations;
+    sampleIds: string[];
+    index: number;
+    planKey: string;
+  },
+): Promise<MergePlan> {
+  const { store } = deps;
+  const { run, task } = part;
+  const dataset = await store.datasets.get(run.dataset);
+  const stored = await Promise.all(
+    part.sampleIds.map(async (id) => {
+      try {
+        return await store.samples.get(run.dataset, id);
+      } catch (error) {
+        // Deleted since the run was annotated: the merge reports its labels as skipped.
+        if (isAnnoflowError(error) && error.code === 'SAMPLE_NOT_FOUND') return undefined;
+        throw error;
+      }
+    }),
+  );
+  const present = stored.filter((each) => each !== undefined);
+  const samples = present.map((each) => each.sample);
+  const result = mergeAnnotations({
+    dataset: dataset.schema,
+    samples,
+    labelSchema: part.labelSchema,
+    idMap: sliceIdMap(task.idMap, part.sampleIds),
+    annotations: sliceAnnotations(part.annotations, part.sampleIds),
+    ...(run.config.destField ? { destField: run.config.destField } : {}),
+    unexpected: run.config.unexpected ?? 'return',
+  });
+  const writes: MergePlan['writes'] = [];
+  for (const [position, merged] of result.samples.entries()) {
+    const before = present[position];
+    if (before === undefined || merged === before.sample) continue;
+    const fields = changedFields(before.sample, merged);
+    if (Object.keys(fields).length > 0) {
+      writes.push({ sampleId: merged.id, version: before.version, fields });
+    }
+  }
+  const plan: MergePlan = {
+    page: part.index,
+    writes,
+    idMap: result.idMap,
+    dataset: result.dataset,
+    report: result.report,
+    unexpected: result.unexpected,
+  };
+  await putJson(store, part.planKey, plan);
+  return plan;
+}
+
+/**
+ * Applies a page's decisions: fields the merge created join the dataset schema, then each
+ * changed sample is written at most once per token. A sample changed by someone else since
+ * the plan was made invalidates the plan: it is deleted, so the retry plans afresh.
+ */
+async function applyPlan(
+  deps: WorkflowDeps,
+  run: RunRecord,
+  plan: MergePlan,
+  token: string,
+  planKey: string,
+): Promise<void> {
+  const { store } = deps;
+  await addFields(deps, run.dataset, plan.dataset);
+  try {
+    for (const write of plan.writes) {
+      await store.samples.applyMerge(
+        run.dataset,
+        write.sampleId,
+        write.fields,
+        token,
+        write.version,
+      );
+    }
+  } catch (error) {
+    if (error instanceof VersionConflictError) await store.media.delete(planKey);
+    throw error;
+  }
+}
+
+/** Records fields the merge created in the dataset schema (a no-op when none is new). */
+async function addFields(
+  deps: WorkflowDeps,
+  name: string,
+  schema: MergePlan['dataset'],
+): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    const current = await deps.store.datasets.get(name);
+    try {
+      await deps.store.datasets.updateSchema(name, schema, current.version);
+      return;
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || attempt >= 2) throw error;
+    }
+  }
+}
+
+function changedFields(before: Sample, after: Sample): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(after)) {
+    if (name === 'id') continue;
+    if (!isDeepStrictEqual(before[name], value)) fields[name] = value;
+  }
+  return fields;
+}
+
+/** The annotations of these samples only (every return type is keyed by sample id). */
+function sliceAnnotations(annotations: Annotations, sampleIds: readonly string[]): Annotations {
+  const out: Annotations = {};
+  for (const [field, byType] of Object.entries(annotations)) {
+    const slice: Annotations[string] = {};
+    for (const [returnType, bySample] of Object.entries(byType)) {
+      if (bySample === undefined) continue;
+      const kept: Record<string, unknown> = {};
+      for (const id of sampleIds) if (Object.hasOwn(bySample, id)) kept[id] = bySample[id];
+      slice[returnType as keyof typeof slice] = kept;
+    }
+    out[field] = slice;
+  }
+  return out;
+}
+
+function mergeUnexpected(into: Annotations | null, page: Annotations | null): Annotations | null {
+  if (page === null) return into;
+  const out: Annotations = { ...(into ?? {}) };
+  for (const [field, byType] of Object.entries(page)) {
+    const target = { ...(out[field] ?? {}) };
+    for (const [returnType, bySample] of Object.entries(byType)) {
+      const key = returnType as keyof typeof target;
+      target[key] = { ...(target[key] ?? {}), ...(bySample ?? {}) };
+    }
+    out[field] = target;
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { InvalidInputError } from '../errors/index.js';
+import type { Sample } from '../labels/schemas.js';
+import { prepareUpload } from '../schema/prepare-upload.js';
+import { runObjectPrefix } from '../store/keys.js';
+import { backendForRun, now, type WorkflowDeps } from './deps.js';
+import { parseStepInput, type UploadPageInput, uploadPageInputSchema } from './inputs.js';
+import { readJson } from './objects.js';
+import { pageManifestSchema } from './prepare-annotate.js';
+import { backendContext, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
+import { samplesById } from './selection.js';
+
+export interface UploadedPage {
+  readonly index: number;
+  /** Our ids of the tasks the page became (none for a page the backend skipped). */
+  readonly taskIds: string[];
+  readonly samples: number;
+}
+
+/**
+ * One iteration of the upload Map: reads the page's samples, lets the core decide what the
+ * tool sees (`prepareUpload`, which also makes the page's id map), uploads the page, and
+ * records one task per task the backend made, with its samples' slice of the id map, status
+ * `open`. Idempotent: backends name tasks from the run and the page, so a retry rewrites the
+ * same tool-side tasks and the same records.
+ *
+ * @throws InvalidInputError `INVALID_INPUT` (also for a page key outside the run);
+ *   AnnotationRunError `RUN_NOT_FOUND`, `INVALID_RUN_TRANSITION` unless the run is
+ *   `uploading`; anything the backend throws.
+ */
+export async function uploadPage(
+  deps: WorkflowDeps,
+  input: UploadPageInput,
+): Promise<UploadedPage> {
+  const { dataset, annoKey, pageKey } = parseStepInput(uploadPageInputSchema, input, 'upload page');
+  const { store } = deps;
+  const run = await store.runs.get(dataset, annoKey);
+  requireStatus(run, ['uploading'], 'upload a page of');
+  if (!pageKey.startsWith(`${runObjectPrefix(dataset, annoKey)}pages/`)) {
+    throw new InvalidInputError(
+      `Invalid upload page at 'pageKey': '${pageKey}' is not a page of run '${annoKey}'`,
+      { pageKey },
+    );
+  }
+  const page = await readJson(store, pageKey, pageManifestSchema, 'page manifest');
+  const schema = (await store.datasets.get(dataset)).schema;
+  const samples: Sample[] = [];
+  for await (const chunk of samplesById(store, dataset, page.sampleIds)) samples.push(...chunk);
+
+  const labelSchema = labelSchemaOf(run);
+  const prepared = prepareUpload({ dataset: schema, samples, labelSchema });
+  const backend = await backendForRun(deps, run);
+  const { tasks } = await backend.upload({
+    ...backendContext(run),
+    page: { index: page.index, samples: prepared.samples },
+  });
+
+  const at = now(deps).toISOString();
+  for (const task of tasks) {
+    await store.tasks.put({
+      dataset,
+      annoKey,
+      taskId: task.taskId,
+      backend: run.backend,
+      backendTaskId: task.backendTaskId,
+      status: 'open',
+      sampleIds: task.sampleIds,
+      idMap: sliceIdMap(prepared.idMap, task.sampleIds),
+      ...(task.backendData ? { backendData: task.backendData } : {}),
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+  return { index: page.index, taskIds: tasks.map((task) => task.taskId), samples: samples.length };
+}

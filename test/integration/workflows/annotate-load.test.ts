@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import { listKeys, readJson } from '../../support/bucket.js';
+import { detection, detections } from '../../support/builders.js';
+import { useLocalAws } from '../../support/local-aws.js';
+import {
+  A,
+  annotateFirstTask,
+  annotateRun,
+  B,
+  C,
+  D,
+  DATASET,
+  deliver,
+  depsFor,
+  loadRun,
+  REQUEST,
+  seedDataset,
+  snapshot,
+} from './run-support.js';
+
+const aws = useLocalAws();
+
+async function annotated() {
+  const local = await aws.newStore();
+  await seedDataset(local);
+  const deps = depsFor(local.store);
+  const annotate = await annotateRun(deps);
+  return { local, deps, annotate };
+}
+
+describe('Workflows: annotate (prepare → upload pages → open)', () => {
+  it('pages the selection to S3, uploads each page as a task and opens the run', async () => {
+    const { local, annotate } = await annotated();
+
+    expect(annotate.prepared.pages).toEqual([
+      'runs/street/gt_review/pages/00000.json',
+      'runs/street/gt_review/pages/00001.json',
+    ]);
+    expect(await readJson(local, 'runs/street/gt_review/pages/00001.json')).toEqual({
+      index: 1,
+      sampleIds: ['s3', 's4'],
+    });
+    expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toEqual([
+      'runs/street/gt_review/tasks/gt_review-00000.json',
+      'runs/street/gt_review/tasks/gt_review-00001.json',
+    ]);
+    expect(annotate.uploads.map((upload) => upload.taskIds)).toEqual([
+      ['gt_review-00000'],
+      ['gt_review-00001'],
+    ]);
+    expect(annotate.opened).toEqual({ status: 'annotating', tasks: 2 });
+
+    const run = await local.store.runs.get(DATASET, 'gt_review');
+    expect(run).toMatchObject({
+      status: 'annotating',
+      backend: 'files',
+      counters: { tasks: 2, tasksCompleted: 0 },
+      config: {
+        labelSchema: {
+          ground_truth: {
+            type: 'detections',
+            classes: ['car', 'person', 'truck', 'bicycle'],
+            existingField: true,
+            allowSpatialEdits: false,
+          },
+        },
+        requestFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    });
+    const task = await local.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000');
+    expect(task).toMatchObject({
+      status: 'open',
+      backend: 'files',
+      backendTaskId: 'street/gt_review/gt_review-00000',
+      sampleIds: ['s1', 's2'],
+      idMap: { ground_truth: { s1: [A, expect.any(String)], s2: [C] } },
+    });
+  });
+
+  it('selects samples by tag or by id', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+
+    const byTag = await annotateRun(deps, { ...REQUEST, annoKey: 'tagged', tags: ['review'] });
+    const byId = await annotateRun(deps, {
+      ...REQUEST,
+      annoKey: 'picked',
+      sampleIds: ['s4', 's2'],
+    });
+
+    expect(await readJson(local, byTag.prepared.pages[1] ?? '')).toEqual({
+      index: 1,
+      sampleIds: ['s3'],
+    });
+    expect(await readJson(local, byId.prepared.pages[0] ?? '')).toEqual({
+      index: 0,
+      sampleIds: ['s4', 's2'],
+    });
+  });
+
+  it('continues the same run when the same request is retried', async () => {
+    const { local, deps, annotate } = await annotated();
+    const { prepareAnnotate } = await import('../../../lib/workflows/index.js');
+    const local2 = await aws.newStore();
+    await seedDataset(local2);
+    const deps2 = depsFor(local2.store);
+
+    // A retry of prepare after it registered the run (the state machine's Retry).
+    const first = await prepareAnnotate(deps2, REQUEST);
+    const again = await prepareAnnotate(deps2, REQUEST);
+
+    expect(again.pages).toEqual(first.pages);
+    expect((await local2.store.runs.get(DATASET, 'gt_review')).status).toBe('uploading');
+    // Once the run is open, the same request is a second annotate with a taken key.
+    await expect(prepareAnnotate(deps, REQUEST)).rejects.toMatchObject({ code: 'RUN_KEY_EXISTS' });
+    expect(annotate.opened.status).toBe('annotating');
+    expect((await local.store.runs.get(DATASET, 'gt_review')).status).toBe('annotating');
+  });
+});
+
+describe('Workflows: load (plan → download → merge → finalize)', () => {
+  it('merges a finished task exactly as the merge semantics say and keeps the run annotating', async () => {
+    const { local, deps } = await annotated();
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+
+    const load = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+
+    expect(load.plan.taskIds).toEqual(['gt_review-00000']);
+    const samples = await snapshot(local.store);
+    const gt = samples.s1?.sample.ground_truth as { detections: Array<Record<string, unknown>> };
+    // A relabelled, its box kept (spatial edits are off); B deleted; the bicycle added.
+    expect(gt.detections).toEqual([
+      detection(A, 'truck'),
+      {
+        _cls: 'Detection',
+        id: expect.stringMatching(/^[0-9a-f]{24}$/),
+        label: 'bicycle',
+        bounding_box: [0.3, 0.3, 0.1, 0.1],
+      },
+    ]);
+    expect(samples.s1?.version).toBe(1);
+    expect(samples.s2).toMatchObject({
+      version: 0,
+      sample: { ground_truth: detections(detection(C, 'car')) },
+    });
+    expect(samples.s3).toMatchObject({ version: 0 });
+
+    expect(load.merged).toEqual([
+      expect.objectContaining({
+        taskId: 'gt_review-00000',
+        added: 1,
+        edited: 1,
+        deleted: 1,
+        refused: 1,
+        samplesChanged: 1,
+      }),
+    ]);
+    const report = (await readJson(local, load.finalized.reportKey)) as Record<string, unknown>;
+    expect(load.finalized.reportKey).toBe(`runs/street/gt_review/reports/${load.plan.loadId}.json`);
+    expect(report).toMatchObject({
+      loadId: load.plan.loadId,
+      totals: { added: 1, edited: 1, deleted: 1, refused: 1, unexpected: 0 },
+      fields: {
+        ground_truth: { added: 1, edited: 1, deleted: 1, refused: { SPATIAL_EDIT_NOT_ALLOWED: 1 } },
+      },
+      tasks: [{ taskId: 'gt_review-00000', merged: true }],
+    });
+    const taskReport = (await readJson(local, load.merged[0]?.reportKey ?? '')) as {
+      report: { refused: unknown[] };
+    };
+    expect(taskReport.report.refused).toEqual([
+      expect.objectContaining({ sampleId: 's1', labelId: A, reason: 'SPATIAL_EDIT_NOT_ALLOWED' }),
+    ]);
+
+    const run = await local.store.runs.get(DATASET, 'gt_review');
+    expect(run.status).toBe('annotating');
+    expect(run.counters).toEqual({
+      tasks: 2,
+      tasksCompleted: 1,
+      labelsAdded: 1,
+      labelsEdited: 1,
+      labelsDeleted: 1,
+      labelsRefused: 1,
+      unexpected: 0,
+    });
+    const task = await local.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000');
+    expect(task.status).toBe('merged');
+    // The added bicycle is recorded, so a later load edits it instead of adding it again;
+    // B stays recorded as uploaded (SEMANTICS §6.3.4: added ids are appended, none removed).
+    expect(task.idMap.ground_truth?.s1).toEqual([A, B, gt.detections[1]?.id]);
+  });
+
+  it('changes nothing when the same load runs again', async () => {
+    const { local, deps } = await annotated();
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    const first = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    const before = await snapshot(local.store);
+    const runBefore = await local.store.runs.get(DATASET, 'gt_review');
+
+    const again = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+
+    expect(await snapshot(local.store)).toEqual(before);
+    expect(again.plan).toEqual(first.plan);
+    expect(again.merged).toEqual(first.merged);
+    expect(again.finalized.counters).toEqual(first.finalized.counters);
+    expect((await local.store.runs.get(DATASET, 'gt_review')).counters).toEqual(runBefore.counters);
+  });
+
+  it('loads only the finished task a webhook names, and ends loaded when every task is merged', async () => {
+    const { local, deps } = await annotated();
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await deliver(local, 'gt_review-00001');
+
+    const one = await loadRun(deps, {
+      dataset: DATASET,
+      annoKey: 'gt_review',
+      backendTaskId: 'street/gt_review/gt_review-00001',
+    });
+    expect(one.plan.taskIds).toEqual(['gt_review-00001']);
+    expect(one.finalized.status).toBe('annotating');
+    // An unchanged delivery writes nothing.
+    const afterOne = await snapshot(local.store);
+    expect(afterOne.s3).toMatchObject({
+      version: 0,
+      sample: { ground_truth: detections(detection(D, 'person')) },
+    });
+    expect(afterOne.s1?.version).toBe(0);
+
+    const all = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    expect(all.plan.taskIds).toEqual(['gt_review-00000', 'gt_review-00001']);
+    expect(all.finalized.status).toBe('loaded');
+    expect(all.finalized.counters).toMatchObject({ tasks: 2, tasksCompleted: 2, labelsAdded: 1 });
+    expect((await snapshot(local.store)).s1?.version).toBe(1);
+  });
+
+  it('never reads an open task as an empty download', async () => {
+    const { local, deps } = await annotated();
+
+    const load = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    const { downloadTask } = await import('../../../lib/workflows/index.js');
+
+    expect(load.plan.taskIds).toEqual([]);
+    expect(load.finalized.status).toBe('annotating');
+    await expect(
+      downloadTask(deps, { dataset: DATASET, annoKey: 'gt_review', taskId: 'gt_review-00000' }),
+    ).rejects.toMatchObject({ code: 'BACKEND_RESULT_MISSING' });
+    const samples = await snapshot(local.store);
+    expect(Object.values(samples).map((each) => each.version)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('cleans up after a complete load when asked, keeping labels and the run record', async () => {
+    const { local, deps } = await annotated();
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await deliver(local, 'gt_review-00001');
+
+    const load = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review', cleanup: true });
+
+    expect(load.finalized.status).toBe('cleaned');
+    expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toEqual([]);
+    expect((await snapshot(local.store)).s1?.version).toBe(1);
+    expect((await local.store.runs.get(DATASET, 'gt_review')).counters.labelsAdded).toBe(1);
+  });
+});
