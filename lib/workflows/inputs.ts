@@ -128,3 +128,12 @@ export const finalizeLoadInputSchema = z.strictObject({
   cleanup: z.boolean().default(false),
 });
 export type FinalizeLoadInput = z.input<typeof finalizeLoadInputSchema>;
+
+/**
+ * The annotate request as JSON Schema (draft 2020-12), the contract for services that start
+ * `AnnotateWorkflow` directly. Cross-field rules (ids or tags, not both) are checked by the
+ * workflow's first step, which answers `INVALID_INPUT` naming the field.
+ */
+export function annotateRequestJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(annotateRequestSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -262,3 +262,79 @@ describe('Workflows: load (plan → download → merge → finalize)', () => {
     expect((await local.store.runs.get(DATASET, 'gt_review')).counters.labelsAdded).toBe(1);
   });
 });
+
+describe('Workflows: run options carried from annotate to load', () => {
+  it('stores backend params with credentials redacted and hands the rest to every later step', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+
+    await annotateRun(deps, {
+      ...REQUEST,
+      backendParams: { api_key: 'sk-secret', media_url_expires_in: 3600 },
+    });
+
+    const run = await local.store.runs.get(DATASET, 'gt_review');
+    expect(run.config.params).toEqual({ api_key: '***', media_url_expires_in: 3600 });
+    const manifest = (await readJson(
+      local,
+      'runs/street/gt_review/tasks/gt_review-00001.json',
+    )) as { samples: Array<{ mediaUrl: string }> };
+    expect(manifest.samples[0]?.mediaUrl).toContain('X-Amz-Expires=3600');
+  });
+
+  it('loads into destField: every delivered label is new there, the annotated field untouched', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+    await annotateRun(deps, { ...REQUEST, destField: 'gt_edited' });
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+
+    await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+
+    const samples = await snapshot(local.store);
+    expect(samples.s1?.sample.ground_truth).toEqual(
+      detections(detection(A, 'car'), detection(B, 'person')),
+    );
+    const edited = samples.s1?.sample.gt_edited as { detections: Array<Record<string, unknown>> };
+    expect(edited.detections.map((label) => label.label)).toEqual(['truck', 'bicycle']);
+    expect(samples.s2?.sample.gt_edited).toEqual(detections(detection(C, 'car')));
+    expect((await local.store.datasets.get(DATASET)).schema.sampleFields).toMatchObject({
+      gt_edited: 'Detections',
+    });
+  });
+
+  it('returns labels of unexpected types in the task report and writes none of them', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+    await annotateRun(deps);
+    const nose = {
+      _cls: 'Keypoint',
+      id: '0000000000000000000000f1',
+      label: 'car',
+      points: [[0.5, 0.5]],
+    };
+    await deliver(local, 'gt_review-00000', (manifest) => ({
+      ...manifest,
+      samples: manifest.samples.map((sample) =>
+        sample.id === 's2'
+          ? { ...sample, fields: { ground_truth: detections(detection(C, 'car'), nose) } }
+          : sample,
+      ),
+    }));
+
+    const load = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+
+    expect(load.merged[0]).toMatchObject({ unexpected: 1, added: 0, samplesChanged: 0 });
+    const report = (await readJson(local, load.merged[0]?.reportKey ?? '')) as Record<
+      string,
+      unknown
+    >;
+    expect(report.unexpected).toEqual({
+      ground_truth: { keypoints: { s2: { [nose.id]: expect.objectContaining({ label: 'car' }) } } },
+    });
+    expect((await snapshot(local.store)).s2?.version).toBe(0);
+    expect(load.finalized.counters.unexpected).toBe(1);
+  });
+});
