@@ -55,20 +55,31 @@ export async function uploadPage(
   });
 
   const at = now(deps).toISOString();
-  for (const task of tasks) {
-    await store.tasks.put({
-      dataset,
-      annoKey,
-      taskId: task.taskId,
-      backend: run.backend,
-      backendTaskId: task.backendTaskId,
-      status: 'open',
-      sampleIds: task.sampleIds,
-      idMap: sliceIdMap(prepared.idMap, task.sampleIds),
-      ...(task.backendData ? { backendData: task.backendData } : {}),
-      createdAt: at,
-      updatedAt: at,
-    });
+  try {
+    await recordTasks();
+  } catch (error) {
+    // A tool-side task without a record would escape `failAnnotate`'s cleanup: delete this
+    // page's tasks now (best effort; a retry uploads them again under the same names).
+    await backend.cleanup(backendContext(run), tasks).catch(() => undefined);
+    throw error;
   }
   return { index: page.index, taskIds: tasks.map((task) => task.taskId), samples: samples.length };
+
+  async function recordTasks(): Promise<void> {
+    for (const task of tasks) {
+      await store.tasks.put({
+        dataset,
+        annoKey,
+        taskId: task.taskId,
+        backend: run.backend,
+        backendTaskId: task.backendTaskId,
+        status: 'open',
+        sampleIds: task.sampleIds,
+        idMap: sliceIdMap(prepared.idMap, task.sampleIds),
+        ...(task.backendData ? { backendData: task.backendData } : {}),
+        createdAt: at,
+        updatedAt: at,
+      });
+    }
+  }
 }

@@ -230,6 +230,34 @@ describe('Workflows: a failed upload', () => {
     });
   });
 
+  it('deletes a page’s tool-side tasks when their records cannot be written', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+    const { pages } = await prepareAnnotate(deps, REQUEST);
+    const tasks = new Proxy(local.store.tasks, {
+      get(target, property) {
+        if (property === 'put')
+          return async () => Promise.reject(new Error('DynamoDB unavailable'));
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const broken = depsFor({ ...local.store, tasks });
+
+    const upload = uploadPage(broken, {
+      dataset: DATASET,
+      annoKey: 'gt_review',
+      pageKey: pages[0] ?? '',
+    });
+
+    await expect(upload).rejects.toThrow('DynamoDB unavailable');
+    expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toEqual([]);
+    // The retry uploads and records the page.
+    await uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', pageKey: pages[0] ?? '' });
+    expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toHaveLength(1);
+  });
+
   it('refuses to upload pages of a run that is not uploading', async () => {
     const local = await aws.newStore();
     await seedDataset(local);
