@@ -1,6 +1,6 @@
 import { isAnnoflowError } from '../errors/index.js';
 import { inspectMedia, MEDIA_HEADER_BYTES } from '../ingest/inspect-media.js';
-import { decodeS3Key, type S3EventRecord } from '../ingest/s3-event.js';
+import { compareSequencers, decodeS3Key, type S3EventRecord } from '../ingest/s3-event.js';
 import { deterministicObjectId } from '../labels/object-id.js';
 import type { Sample } from '../labels/schemas.js';
 import { datasetNameSchema } from '../store/keys.js';
@@ -44,10 +44,7 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
   }
   const sequencer = record.s3.object.sequencer;
   const known = await store.mediaObjects.get(dataset, key);
-  if (
-    known &&
-    known.sequencer.toUpperCase().padStart(32, '0') >= sequencer.toUpperCase().padStart(32, '0')
-  ) {
+  if (known && compareSequencers(known.sequencer, sequencer) >= 0) {
     return known.status === 'ingested' && known.sampleId
       ? { outcome: 'ingested', dataset, key, sampleId: known.sampleId, created: false }
       : known.status === 'removed' && known.sampleId
