@@ -106,7 +106,8 @@ export interface NewRunRecord {
   now: Date;
 }
 
-const ZERO_COUNTERS: RunCounters = Object.freeze({
+/** A run's counters before anything was uploaded or merged. */
+export const ZERO_COUNTERS: RunCounters = Object.freeze({
   tasks: 0,
   tasksCompleted: 0,
   labelsAdded: 0,

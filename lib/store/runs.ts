@@ -168,14 +168,32 @@ export class RunRepository {
   ): Promise<RunRecord> {
     const next = transitionRun(record, to, now, failure);
     if (next === record) return record;
+    return this.#replace(record, next, {
+      ConditionExpression: '#status = :from AND #version = :version',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ExpressionAttributeValues: { ':from': record.status, ':version': record.version },
+    });
+  }
+
+  /**
+   * Writes `next` over `record` if the stored run still meets `condition`; a failed
+   * condition becomes RUN_NOT_FOUND or VERSION_CONFLICT naming what is stored now.
+   */
+  async #replace(
+    record: RunRecord,
+    next: RunRecord,
+    condition: {
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ): Promise<RunRecord> {
     try {
       await this.#doc.send(
         new PutCommand({
           TableName: this.#table,
           Item: { ...runKey(next.dataset, next.annoKey), entity: 'run', ...next },
-          ConditionExpression: '#status = :from AND #version = :version',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: { ':from': record.status, ':version': record.version },
+          ...condition,
         }),
       );
     } catch (error) {
@@ -207,23 +225,11 @@ export class RunRepository {
       { ...record, counters: parsed, version: record.version + 1, updatedAt: now.toISOString() },
       'annotation run record',
     );
-    try {
-      await this.#doc.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: { ...runKey(next.dataset, next.annoKey), entity: 'run', ...next },
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': record.version },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const raw = await this.#read(record.dataset, record.annoKey);
-      if (raw === undefined) throw runNotFound(record.annoKey);
-      throw conflict(record, parseRun(raw), error);
-    }
-    return next;
+    return this.#replace(record, next, {
+      ConditionExpression: '#version = :version',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':version': record.version },
+    });
   }
 
   /**

@@ -5,7 +5,7 @@ import {
   type MergeReport,
   mergeReportSchema,
 } from '../merge/report.js';
-import type { RunCounters } from '../runs/record.js';
+import { type RunCounters, ZERO_COUNTERS } from '../runs/record.js';
 import type { RunStatus } from '../runs/status.js';
 import type { TaskRecord } from '../store/tasks.js';
 import { cleanupTasks } from './cleanup-run.js';
@@ -124,15 +124,7 @@ export async function finalizeLoad(
   if (run.status === 'cleaned')
     return { reportKey, status: run.status, counters: run.counters, totals };
 
-  const counters: RunCounters = {
-    tasks: 0,
-    tasksCompleted: 0,
-    labelsAdded: 0,
-    labelsEdited: 0,
-    labelsDeleted: 0,
-    labelsRefused: 0,
-    unexpected: 0,
-  };
+  const counters: RunCounters = { ...ZERO_COUNTERS };
   let unmerged = 0;
   for await (const page of runTasks(store, dataset, annoKey)) {
     for (const task of page) {
