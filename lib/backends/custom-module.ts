@@ -5,6 +5,7 @@ import type { BackendParams } from '../config/annotation-config.js';
 import { BackendError } from '../errors/index.js';
 import type { AnnotationBackend } from './backend.js';
 import type { BackendObjectStore } from './object-store.js';
+import type { BackendSecretStore } from './secrets.js';
 
 /** What a backend factory is given: its name, its params from the config, the service's parts. */
 export interface BackendFactoryInput {
@@ -14,6 +15,8 @@ export interface BackendFactoryInput {
   readonly params: BackendParams;
   /** The media bucket: where media lives and where a backend may keep files. */
   readonly objects: BackendObjectStore;
+  /** Secrets the backend generates (webhook secrets); absent where none can be kept. */
+  readonly secrets?: BackendSecretStore;
   readonly clock?: () => Date;
 }
 

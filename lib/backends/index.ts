@@ -8,5 +8,6 @@ export * as files from './files/index.js';
 export { createFilesBackend } from './files/index.js';
 export type { BackendObjectStore } from './object-store.js';
 export * from './registry.js';
+export * from './secrets.js';
 export { assertBackendShape, guardBackend } from './shape.js';
 export { headerValue, timingSafeEqualText } from './webhook.js';
