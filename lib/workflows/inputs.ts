@@ -74,7 +74,11 @@ export type ParsedAnnotateRequest = z.output<typeof annotateRequestSchema>;
 export const runRefInputSchema = z.strictObject(runKeys);
 export type RunRefInput = z.input<typeof runRefInputSchema>;
 
-export const uploadPageInputSchema = z.strictObject({ ...runKeys, pageKey: z.string().min(1) });
+/** A page by its index: the state carries numbers, 1,000 pages in ~5 KiB; the key is ours to build. */
+export const uploadPageInputSchema = z.strictObject({
+  ...runKeys,
+  page: z.number().int().nonnegative(),
+});
 export type UploadPageInput = z.input<typeof uploadPageInputSchema>;
 
 /** A failure as a step reports it, or as a Step Functions `Catch` hands it on (`Error`, `Cause`). */
