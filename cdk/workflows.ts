@@ -102,15 +102,17 @@ export class AnnotationWorkflows extends Construct {
         retryOnServiceExceptions: true,
         resultPath: options.resultPath ?? JsonPath.DISCARD,
       });
-      if (!options.waitForToken) {
-        task.addRetry({
-          errors: [TRANSIENT_ERROR],
-          interval: Duration.seconds(2),
-          backoffRate: 2,
-          maxAttempts: 5,
-          jitterStrategy: undefined,
-        });
-      }
+      // Lambda throttling passes; so does what a step reports as transient (throttled SDK
+      // calls, lost version races, a tool briefly down). The waiting task only registers its
+      // token, so it retries Lambda's own faults only.
+      task.addRetry({
+        errors: options.waitForToken
+          ? ['Lambda.TooManyRequestsException']
+          : ['Lambda.TooManyRequestsException', TRANSIENT_ERROR],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 5,
+      });
       return task;
     };
     const runRef = { 'dataset.$': '$.dataset', 'annoKey.$': '$.annoKey' };
