@@ -25,6 +25,8 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -90,6 +92,11 @@ export interface AnnotationServiceProps {
   readonly load?: Partial<FunctionSizing>;
   readonly cleanup?: Partial<FunctionSizing>;
   readonly webhook?: Partial<FunctionSizing>;
+  /**
+   * How often the sweeper asks the tools about open tasks (the bound on how late a merge is
+   * when a webhook is lost). @default 15 minutes
+   */
+  readonly sweepInterval?: Duration;
   /** Pages uploaded at once in AnnotateWorkflow's Map. @default 10 */
   readonly uploadConcurrency?: number;
   /** Tasks loaded at once in LoadWorkflow's Map. @default 10 */
@@ -116,6 +123,8 @@ export const ANNOTATION_SERVICE_DEFAULTS = {
   cleanup: { memorySize: 512, timeout: Duration.minutes(5) },
   // Tools time out quickly (Label Studio after 1 s): answer fast, the load runs elsewhere.
   webhook: { memorySize: 512, timeout: Duration.seconds(29) },
+  sweeper: { memorySize: 512, timeout: Duration.minutes(15) },
+  sweepInterval: Duration.minutes(15),
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
 } as const;
 
@@ -212,6 +221,7 @@ export class AnnotationService extends Construct {
   readonly cleanupFunction: ProjectFunction;
   readonly webhookFunction: ProjectFunction;
   readonly resultsFunction: ProjectFunction;
+  readonly sweeperFunction: ProjectFunction;
   readonly workflows: AnnotationWorkflows;
   /** Alarms without actions: attach an SNS topic or a pager with `alarm.addAlarmAction`. */
   readonly alarms: readonly Alarm[];
@@ -344,7 +354,7 @@ export class AnnotationService extends Construct {
 
     // Workflows: one function per workflow, bound to what its steps touch.
     const sized = (
-      key: 'annotate' | 'load' | 'cleanup' | 'webhook' | 'results',
+      key: 'annotate' | 'load' | 'cleanup' | 'webhook' | 'results' | 'sweeper',
       sizing: Partial<FunctionSizing> | undefined,
       fallback: FunctionSizing,
     ) =>
@@ -425,8 +435,21 @@ export class AnnotationService extends Construct {
       logRetention,
       removalPolicy,
     });
+    this.sweeperFunction = withWorkflows(
+      withTable(sized('sweeper', undefined, defaults.sweeper)).bindBucket(
+        this.mediaBucket,
+        'read',
+        SERVICE_ENV.MEDIA_BUCKET,
+        { prefix: RUNS_PREFIX },
+      ),
+    );
+    new Rule(this, 'SweepSchedule', {
+      description: 'annoflow: reconcile open annotation tasks with their tools (lost webhooks)',
+      schedule: Schedule.rate(props.sweepInterval ?? defaults.sweepInterval),
+      targets: [new LambdaFunctionTarget(this.sweeperFunction.function, { retryAttempts: 0 })],
+    });
     const machines = this.workflows.stateMachines;
-    for (const fn of [this.webhookFunction, this.resultsFunction]) {
+    for (const fn of [this.webhookFunction, this.resultsFunction, this.sweeperFunction]) {
       machines.load.grantStartExecution(fn.function);
       machines.annotate.grantTaskResponse(fn.function);
     }
@@ -528,6 +551,7 @@ export class AnnotationService extends Construct {
         this.resultsFunction,
         'files results failed to start loads',
       ),
+      ...this.functionAlarms('Sweeper', this.sweeperFunction, 'open tasks could not be reconciled'),
       ...Object.entries(machines).map(([name, machine]) =>
         this.alarm(
           `${name}WorkflowFailedAlarm`,

@@ -65,6 +65,13 @@ export const FUNCTION_ENTRIES = {
     description:
       "The files backend's webhook: a result file uploaded under runs/ finishes its task",
   },
+  sweeper: {
+    id: 'Sweeper',
+    entry: 'functions/sweeper/handler.ts',
+    handler: 'handler',
+    description:
+      'On a schedule: asks the tools about open tasks, so a lost webhook delays a merge by one interval',
+  },
 } as const satisfies Record<string, FunctionEntry>;
 
 export type FunctionKey = keyof typeof FUNCTION_ENTRIES;

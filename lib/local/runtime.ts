@@ -51,6 +51,11 @@ export interface LocalService {
    * annotators). `settled()` would wait for those forever.
    */
   idle(): Promise<void>;
+  /**
+   * Runs every scheduled function of the stack once, as its EventBridge rule would (the
+   * sweeper). `npm start` does it on an interval; tests call it when they want it.
+   */
+  runSchedules(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -190,6 +195,15 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
       await stepFunctions.settled();
+    },
+    async runSchedules() {
+      for (const schedule of model.schedules) {
+        const name = schedule.functionLogicalId;
+        await handlerOf(name)(
+          { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
+          context(name),
+        );
+      }
     },
     async idle() {
       const quiet = () => pending.size === 0 && inFlight === 0 && stepFunctions.allWaiting();

@@ -41,6 +41,8 @@ export interface LocalServiceModel {
     suffix?: string;
     functionLogicalId: string;
   }>;
+  /** EventBridge schedules (`rate(…)`/`cron(…)`) and the function each one invokes. */
+  schedules: Array<{ expression: string; functionLogicalId: string }>;
 }
 
 /**
@@ -173,8 +175,18 @@ export function deriveServiceModel(
       });
     }
   }
+  const schedules: LocalServiceModel['schedules'] = [];
+  for (const [, resource] of ofType('AWS::Events::Rule')) {
+    const expression = resource.Properties?.ScheduleExpression;
+    if (typeof expression !== 'string') continue;
+    for (const target of (resource.Properties?.Targets as Array<{ Arn: unknown }>) ?? []) {
+      const getAtt = (target.Arn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      if (getAtt) schedules.push({ expression, functionLogicalId: getAtt[0] });
+    }
+  }
   return {
     resources,
+    schedules,
     tableName: names.tableName,
     mediaBucket: names.mediaBucket,
     functions,

@@ -12,6 +12,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '4566' },
     'data-dir': { type: 'string', default: '.data' },
     'no-demo': { type: 'boolean', default: false },
+    // The deployed sweeper runs every 15 minutes; locally a minute keeps the loop lively.
+    'sweep-seconds': { type: 'string', default: '60' },
   },
 });
 const projectRoot = resolve(import.meta.dirname, '..', '..');
@@ -53,11 +55,26 @@ Upload an image to s3://${service.model.mediaBucket}/datasets/<dataset>/… and 
 Ctrl-C stops; data is kept for the next start.
 `);
 
+const sweepSeconds = Number(values['sweep-seconds']);
+const sweeper =
+  sweepSeconds > 0
+    ? setInterval(() => {
+        service
+          .runSchedules()
+          .catch((error: unknown) =>
+            console.error(
+              JSON.stringify({ level: 'error', message: 'sweep failed', error: String(error) }),
+            ),
+          );
+      }, sweepSeconds * 1000)
+    : undefined;
+
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log('stopping…');
+  if (sweeper) clearInterval(sweeper);
   await service.stop();
   process.exit(0);
 };

@@ -25,4 +25,5 @@ export * from './prepare-annotate.js';
 export * from './receive-files-results.js';
 export * from './receive-webhook.js';
 export * from './steps.js';
+export * from './sweep-runs.js';
 export * from './upload-page.js';

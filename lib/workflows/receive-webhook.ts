@@ -74,25 +74,30 @@ export async function receiveWebhook(
   const events = backend.parseWebhook(request);
   const outcomes: WebhookEventOutcome[] = [];
   for (const event of events) {
-    const outcome = await handleEvent(deps, backendName, event, request);
+    // Without a revision, the delivery's own bytes name the state it reports.
+    const outcome = await handleBackendEvent(deps, backendName, {
+      ...event,
+      revision: event.revision ?? fingerprint(request.rawBody).slice(0, 32),
+    });
     deps.log?.({ level: 'info', message: 'webhook event', backend: backendName, ...outcome });
     outcomes.push(outcome);
   }
   return outcomes;
 }
 
-async function handleEvent(
+/**
+ * One normalized event of a backend, however it arrived (a webhook, the S3 trigger, the
+ * sweeper): deduplicated by (type, task, revision), then applied to every task it names.
+ */
+export async function handleBackendEvent(
   deps: WorkflowDeps,
   backendName: string,
-  event: WebhookEvent,
-  request: WebhookRequest,
+  event: WebhookEvent & { revision: string },
 ): Promise<WebhookEventOutcome> {
-  const { type, backendTaskId } = event;
+  const { type, backendTaskId, revision } = event;
   if (backendTaskId === undefined || (type !== 'task.completed' && type !== 'task.deleted')) {
     return { type, ...(backendTaskId ? { backendTaskId } : {}), outcome: 'ignored' };
   }
-  // Without a revision, the delivery's own bytes name the state it reports.
-  const revision = event.revision ?? fingerprint(request.rawBody).slice(0, 32);
   const deliveryId = fingerprint([type, backendTaskId, revision]);
   if (await deps.store.deliveries.hasDelivery(backendName, deliveryId)) {
     return { type, backendTaskId, outcome: 'duplicate' };

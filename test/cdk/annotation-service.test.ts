@@ -201,7 +201,7 @@ describe('Construct: AnnotationService (defaults)', () => {
         })
         .map(([key]) => key)
         .sort();
-      expect(withArns).toEqual(['annotate', 'api', 'results', 'webhook']);
+      expect(withArns).toEqual(['annotate', 'api', 'results', 'sweeper', 'webhook']);
     });
 
     it('uses the env var names the store reads', () => {
@@ -485,13 +485,30 @@ describe('Construct: AnnotationService (defaults)', () => {
     });
   });
 
+  describe('sweeper', () => {
+    it('runs the sweeper every 15 minutes, without retries (the next sweep is the retry)', () => {
+      const sweeper = logicalIdByPath(
+        template,
+        'AWS::Lambda::Function',
+        '/Sweeper/Function/Resource',
+      );
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({ Arn: getAtt(sweeper), RetryPolicy: { MaximumRetryAttempts: 0 } }),
+        ],
+      });
+    });
+  });
+
   describe('alarms and outputs', () => {
     it('alarms on function errors and throttles and on DLQ messages, each described', () => {
       const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm'));
       const byMetric = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
       expect(byMetric.sort()).toEqual([
-        ...Array(4).fill('AWS/Lambda/Errors'),
-        ...Array(4).fill('AWS/Lambda/Throttles'),
+        ...Array(5).fill('AWS/Lambda/Errors'),
+        ...Array(5).fill('AWS/Lambda/Throttles'),
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
         ...Array(3).fill('AWS/States/ExecutionsFailed'),
       ]);
