@@ -20,6 +20,9 @@ import type { StoreClients } from '../store/clients.js';
 import { datasetNameSchema } from '../store/keys.js';
 import type { MediaFile } from './media.js';
 import { type ProgressStream, progressBar } from './progress.js';
+import { RUN_COMMANDS, RUN_OPTIONS, RUN_USAGE } from './run-commands.js';
+import { table } from './table.js';
+import { CliUsageError, positiveInt } from './usage-error.js';
 
 export const USAGE = `Usage: annoflow [options] <command>
 
@@ -37,7 +40,7 @@ Commands:
   runs rename <dataset> <annoKey> <newKey>           rename a run (its tasks move with it)
   runs delete <dataset> <annoKey>                    delete a run's record and task records
                                                      (merged labels and the tool's tasks stay)
-  import <dataset> <path> [--format fiftyone|coco|media] [--label-field f]
+${RUN_USAGE}  import <dataset> <path> [--format fiftyone|coco|media] [--label-field f]
                           [--media dir] [--skip-upload]
       <path> is one of
         a FiftyOne export folder (or its samples.json): its data/ media is uploaded to
@@ -57,16 +60,11 @@ Options:
   --json           print only JSON on stdout (progress and errors go to stderr)
   -h, --help       this help
 
-Exit status: 0 done, 1 the command failed ("error CODE: message"), 2 bad usage.
+Exit status: 0 done, 1 the command failed ("error CODE: message"; for a workflow
+waited on with --wait, the failed execution's error and cause), 2 bad usage.
 `;
 
-/** Bad command line: the usage is printed and the exit status is 2. */
-export class CliUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliUsageError';
-  }
-}
+export { CliUsageError } from './usage-error.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -92,6 +90,7 @@ const OPTIONS = {
   'skip-upload': { type: 'boolean' },
   backend: { type: 'string' },
   status: { type: 'string' },
+  ...RUN_OPTIONS,
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -132,7 +131,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (positionals.length === 0) throw new CliUsageError('no command given');
     const [group = '', sub = ''] = positionals;
-    const name = group === 'import' ? 'import' : `${group} ${sub}`;
+    const name = Object.hasOwn(COMMANDS, group) ? group : `${group} ${sub}`;
     const command = COMMANDS[name];
     if (!command) throw new CliUsageError(`unknown command '${positionals.slice(0, 2).join(' ')}'`);
     const args = positionals.slice(name.split(' ').length);
@@ -278,33 +277,10 @@ class Context {
   }
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, column) =>
-    Math.max(...rows.map((row) => (row[column] ?? '').length)),
-  );
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) =>
-          column === row.length - 1 ? cell : cell.padEnd(widths?.[column] ?? 0),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 const fieldList = (fields: Record<string, string>): string =>
   Object.entries(fields)
     .map(([name, type]) => `${name} (${type})`)
     .join(', ') || 'none';
-
-function positiveInt(value: string, option: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new CliUsageError(`--${option} must be a positive integer, not '${value}'`);
-  }
-  return Number(value);
-}
 
 const COMMANDS: Record<string, Command> = {
   'datasets create': {
@@ -501,6 +477,7 @@ const COMMANDS: Record<string, Command> = {
     options: ['format', 'label-field', 'media', 'skip-upload'],
     run: (context, [dataset = '', path = '']) => runImport(context, dataset, path),
   },
+  ...RUN_COMMANDS,
 };
 
 async function isDirectory(path: string): Promise<boolean> {

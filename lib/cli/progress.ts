@@ -52,3 +52,40 @@ export function progressBar(stream: ProgressStream, label: string, total: number
     },
   };
 }
+
+export interface StatusLine {
+  /** Shows `text` as the current state. */
+  update(text: string): void;
+  /** Ends the line (a terminal keeps the last state shown). */
+  done(): void;
+}
+
+/**
+ * The state of something being waited for. On a terminal: one line redrawn in place. Else:
+ * a line `label: text` each time the text changes, so logs show every transition once.
+ */
+export function statusLine(stream: ProgressStream, label: string): StatusLine {
+  let shown: string | undefined;
+  let width = 0;
+  let finished = false;
+  return {
+    update(text) {
+      if (finished || text === shown) return;
+      shown = text;
+      const line = `${label}: ${text}`;
+      if (stream.isTTY) {
+        const max = Math.max(20, (stream.columns ?? 80) - 1);
+        const clipped = line.length > max ? `${line.slice(0, max - 1)}…` : line;
+        stream.write(`\r${clipped.padEnd(width)}`);
+        width = clipped.length;
+      } else {
+        stream.write(`${line}\n`);
+      }
+    },
+    done() {
+      if (finished) return;
+      finished = true;
+      if (stream.isTTY && shown !== undefined) stream.write('\n');
+    },
+  };
+}

@@ -10,6 +10,14 @@ import {
   renameAnnotationRun,
 } from '../api/routes/runs.js';
 import { getSample, importSamples, listSamples } from '../api/routes/samples.js';
+import type {
+  getExecution,
+  getLoadReport,
+  getRunStatus,
+  getUnexpectedLabels,
+  startAnnotation,
+  startLoad,
+} from '../api/routes/workflows.js';
 import { AnnoflowApiError, codeForStatus } from './errors.js';
 import { type BatchLimits, importBatches } from './import-batches.js';
 import { createSigV4Signer, isLoopback, type RequestSigner, regionOfEndpoint } from './signer.js';
@@ -37,6 +45,25 @@ export type ListRunsQuery = QueryOf<typeof listAnnotationRuns>;
 export type RunList = ResponseOf<typeof listAnnotationRuns>;
 export type RunSummary = RunList['items'][number];
 export type AnnotationRun = ResponseOf<typeof getAnnotationRun>;
+export type AnnotateRunRequest = BodyOf<typeof startAnnotation>;
+/** What a start answers: the workflow started and the execution to follow. */
+export type StartedWorkflow = ResponseOf<typeof startAnnotation>;
+export type LoadRunOptions = BodyOf<typeof startLoad>;
+export type RunTaskStatus = ResponseOf<typeof getRunStatus>;
+export type LoadReport = ResponseOf<typeof getLoadReport>;
+export type UnexpectedLabels = ResponseOf<typeof getUnexpectedLabels>;
+export type Execution = ResponseOf<typeof getExecution>;
+
+export interface WaitOptions {
+  /** Between two looks at the execution; default 1 s. */
+  readonly intervalMs?: number;
+  /** Give up (`WAIT_TIMEOUT`) after this long; default: never. */
+  readonly timeoutMs?: number;
+  /** Called with every look at the execution, the last one included. */
+  readonly onProgress?: (execution: Execution) => void;
+  /** Stops waiting (the execution goes on) with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
 
 export interface AnnoflowClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:3000` or `https://….execute-api.…/prod`. */
@@ -194,6 +221,94 @@ export class AnnoflowClient {
     delete: async (dataset: string, annoKey: string): Promise<void> => {
       await this.#call(deleteAnnotationRun, { params: { dataset, annoKey } });
     },
+    /**
+     * Starts AnnotateWorkflow (FiftyOne's `annotate`). The answer comes as soon as the
+     * execution has started: follow it with {@link AnnoflowClient.executions}, or the run's
+     * status with `runs.get`. With `waitForCompletion` the execution keeps RUNNING until every
+     * task is finished (annotators' time), so wait for the run to leave `registered` and
+     * `uploading` to know its tasks are open.
+     * @throws AnnoflowApiError `RUN_KEY_EXISTS`, `INVALID_ANNO_KEY`, `INVALID_INPUT`,
+     *   `DATASET_NOT_FOUND`
+     */
+    annotate: async (dataset: string, request: AnnotateRunRequest): Promise<StartedWorkflow> =>
+      this.#call((await workflowRoutes()).startAnnotation, { params: { dataset }, body: request }),
+    /**
+     * Starts LoadWorkflow (FiftyOne's `load_annotations`): every finished task is merged and
+     * the load's report written; `cleanup` deletes the tool's tasks after.
+     * @throws AnnoflowApiError `INVALID_RUN_TRANSITION` (the run is not annotating or loaded),
+     *   `RUN_NOT_FOUND`, `DATASET_NOT_FOUND`
+     */
+    load: async (
+      dataset: string,
+      annoKey: string,
+      options: LoadRunOptions = {},
+    ): Promise<StartedWorkflow> =>
+      this.#call((await workflowRoutes()).startLoad, {
+        params: { dataset, annoKey },
+        body: options,
+      }),
+    /**
+     * Starts CleanupWorkflow (FiftyOne's `results.cleanup()`): the tool's tasks are deleted;
+     * merged labels and the run record stay.
+     * @throws AnnoflowApiError `INVALID_RUN_TRANSITION`, `RUN_NOT_FOUND`, `DATASET_NOT_FOUND`
+     */
+    cleanup: async (dataset: string, annoKey: string): Promise<StartedWorkflow> =>
+      this.#call((await workflowRoutes()).startCleanup, { params: { dataset, annoKey } }),
+    /**
+     * Each task as annoflow records it and as the tool reports it now (`backend`: null once
+     * the task is deleted or the run cleaned).
+     * @throws AnnoflowApiError `RUN_NOT_FOUND`, `DATASET_NOT_FOUND`
+     */
+    status: async (dataset: string, annoKey: string): Promise<RunTaskStatus> =>
+      this.#call((await workflowRoutes()).getRunStatus, { params: { dataset, annoKey } }),
+    /**
+     * The last load's report: totals, per-field counts, each task's merge.
+     * @throws AnnoflowApiError `REPORT_NOT_FOUND` (never loaded), `RUN_NOT_FOUND`
+     */
+    report: async (dataset: string, annoKey: string): Promise<LoadReport> =>
+      this.#call((await workflowRoutes()).getLoadReport, { params: { dataset, annoKey } }),
+    /**
+     * The labels of unexpected types the last load returned (`unexpected: 'return'`) and
+     * each task's refusals.
+     * @throws AnnoflowApiError `REPORT_NOT_FOUND` (never loaded), `RUN_NOT_FOUND`
+     */
+    unexpected: async (dataset: string, annoKey: string): Promise<UnexpectedLabels> =>
+      this.#call((await workflowRoutes()).getUnexpectedLabels, { params: { dataset, annoKey } }),
+  };
+
+  /** Workflow executions started through the API (the `executionArn` of a start). */
+  readonly executions = {
+    /** Its status (`RUNNING`, `SUCCEEDED`, `FAILED`, `ABORTED`, `TIMED_OUT`), output or error. */
+    get: async (executionArn: string): Promise<Execution> =>
+      this.#call((await workflowRoutes()).getExecution, { query: { arn: executionArn } }),
+    /**
+     * Looks at the execution every `intervalMs` until it is no longer RUNNING and returns
+     * that last look, whatever its status: a FAILED execution is an answer, not an error.
+     * @throws AnnoflowApiError `WAIT_TIMEOUT` after `timeoutMs`; any error of `get`.
+     */
+    wait: async (executionArn: string, options: WaitOptions = {}): Promise<Execution> => {
+      const {
+        intervalMs = 1000,
+        timeoutMs = Number.POSITIVE_INFINITY,
+        onProgress,
+        signal,
+      } = options;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        signal?.throwIfAborted();
+        const execution = await this.executions.get(executionArn);
+        onProgress?.(execution);
+        if (execution.status !== 'RUNNING') return execution;
+        if (Date.now() + intervalMs > deadline) {
+          throw new AnnoflowApiError(
+            'WAIT_TIMEOUT',
+            `${executionArn} is still RUNNING after ${timeoutMs} ms`,
+            { status: 0, details: { executionArn, timeoutMs } },
+          );
+        }
+        await sleep(intervalMs, signal);
+      }
+    },
   };
 
   async #call<R extends AnyApiRoute>(
@@ -271,6 +386,16 @@ export class AnnoflowClient {
   }
 }
 
+/**
+ * The workflow routes, loaded on first use: they bring the workflow steps' schemas, which
+ * commands that never start a run should not pay for at start-up.
+ */
+let workflowRoutesModule: Promise<typeof import('../api/routes/workflows.js')> | undefined;
+const workflowRoutes = () => {
+  workflowRoutesModule ??= import('../api/routes/workflows.js');
+  return workflowRoutesModule;
+};
+
 async function* paginate<T>(
   page: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string | undefined }>,
 ): AsyncGenerator<T> {
@@ -280,6 +405,21 @@ async function* paginate<T>(
     yield* current.items;
     cursor = current.cursor;
   } while (cursor);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }
+    function aborted() {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
 }
 
 function parseJson(text: string): unknown {

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../errors/index.js';
  * Codes the client itself produces, beside the API's own (`ErrorCode`, `INTERNAL`,
  * `ROUTE_NOT_FOUND`): the request could not be signed (no credentials) or got no answer,
  * the answer was not the documented shape, or it came from API Gateway rather than the
- * service (e.g. a refused signature).
+ * service (e.g. a refused signature); or a wait ran out of time.
  */
 export type ClientErrorCode =
   | 'NETWORK_ERROR'
@@ -15,6 +15,7 @@ export type ClientErrorCode =
   | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
   | 'THROTTLED'
+  | 'WAIT_TIMEOUT'
   | `HTTP_${number}`;
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressBar } from '../../../lib/cli/progress.js';
+import { progressBar, statusLine } from '../../../lib/cli/progress.js';
 
 const stream = (isTTY: boolean) => {
   const written: string[] = [];
@@ -27,5 +27,32 @@ describe('Function: progressBar', () => {
     const empty = stream(true);
     progressBar(empty, 'importing', 0).done();
     expect([...piped.written, ...empty.written]).toEqual([]);
+  });
+});
+
+describe('Function: statusLine', () => {
+  it('redraws one line in place on a terminal, blanking a longer previous text', () => {
+    const tty = stream(true);
+    const line = statusLine(tty, 'load k');
+    line.update('running, run loading');
+    line.update('running, run loading');
+    line.update('succeeded');
+    line.done();
+    line.done();
+    expect(tty.written).toEqual([
+      '\rload k: running, run loading',
+      `\r${'load k: succeeded'.padEnd('load k: running, run loading'.length)}`,
+      '\n',
+    ]);
+  });
+
+  it('writes one plain line per change when the stream is not a terminal', () => {
+    const piped = stream(false);
+    const line = statusLine(piped, 'load k');
+    line.update('running');
+    line.update('running');
+    line.update('succeeded');
+    line.done();
+    expect(piped.written).toEqual(['load k: running\n', 'load k: succeeded\n']);
   });
 });
