@@ -32,6 +32,12 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The task is not finished: there is nothing to load yet.
   BACKEND_RESULT_MISSING: 409,
   BACKEND_RESULT_INVALID: 422,
+  // The tool answered with an error or with something its API does not allow.
+  BACKEND_REQUEST_FAILED: 502,
+  BACKEND_RESPONSE_INVALID: 502,
+  // The tool's existing project disagrees with the run's label schema.
+  BACKEND_SCHEMA_MISMATCH: 409,
+  BACKEND_UNSUPPORTED: 422,
   DATASET_EXISTS: 409,
   DATASET_NOT_FOUND: 404,
   SCHEMA_FIELD_CONFLICT: 409,

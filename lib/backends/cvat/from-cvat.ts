@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { LABEL_TYPES } from '../../labels/label-types.js';
+import type { Annotations } from '../../merge/contract.js';
+import type { AttributeSpec, LabelSchema } from '../../schema/types.js';
+import type { CvatAttributeValue, CvatLabel, CvatLabeledData } from './api.js';
+import { boxFromCvat, pointsFromCvat } from './coordinates.js';
+import {
+  attributeText,
+  type CvatLabelBinding,
+  type CvatLabelPlan,
+  LABEL_ID_ATTR,
+} from './label-specs.js';
+
+type Json = Record<string, unknown>;
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+export interface FromCvatInput {
+  cvatTaskId: number;
+  data: CvatLabeledData;
+  /** Task frame → sample id (frames are the task's samples, in upload order). */
+  sampleIds: readonly string[];
+  frames: ReadonlyArray<{ width: number; height: number }>;
+  plan: CvatLabelPlan;
+  labelSchema: LabelSchema;
+  /** CVAT labels by id, with their attribute ids. */
+  labels: ReadonlyMap<number, CvatLabel>;
+  /** `shape:<id>` / `tag:<id>` → our label id, recorded from the upload's PUT response. */
+  serverIds: Readonly<Record<string, string>>;
+}
+
+/**
+ * CVAT annotations → the core's download contract (SEMANTICS §4.4) for one task's samples.
+ * A label's id is, in order: the one recorded for its server id at upload, its `label_id`
+ * attribute, or one derived from the task and server id, so a re-download names a new label
+ * the same way and the merge edits it instead of adding it twice. A second item claiming an
+ * id already taken (a copy pasted in CVAT) gets its derived id: it is a new label.
+ * Shapes of types FiftyOne has no label for here (ellipse, cuboid, mask, skeleton) are skipped.
+ */
+export function fromCvatAnnotations(input: FromCvatInput): Annotations {
+  const out: Annotations = {};
+  for (const [field, schema] of Object.entries(input.labelSchema)) {
+    out[field] = { [LABEL_TYPES[schema.type].returnType]: {} };
+  }
+  const taken = new Set<string>();
+  const polylines = new Map<string, Json>();
+  const items = [
+    ...input.data.tags.map((item) => ({
+      kind: 'tag' as const,
+      item,
+      type: 'tag',
+      points: [] as number[],
+      occluded: false,
+    })),
+    ...input.data.shapes.map((item) => ({
+      kind: 'shape' as const,
+      item,
+      type: item.type,
+      points: item.points,
+      occluded: item.occluded,
+    })),
+  ];
+  // Items whose server id was recorded claim their ids first, so a pasted copy cannot steal one.
+  items.sort((a, b) => rank(a.kind, a.item.id) - rank(b.kind, b.item.id));
+  function rank(kind: string, id: number | null | undefined): number {
+    return input.serverIds[`${kind}:${id}`] !== undefined ? 0 : 1;
+  }
+
+  for (const { kind, item, type, points, occluded } of items) {
+    const cvatLabel = input.labels.get(item.label_id);
+    const binding = cvatLabel ? input.plan.byName.get(cvatLabel.name) : undefined;
+    const sampleId = input.sampleIds[item.frame];
+    const size = input.frames[item.frame];
+    if (!cvatLabel || !binding || sampleId === undefined || !size) continue;
+    const { values, labelIdAttr } = readAttributes(item.attributes, binding, cvatLabel);
+    const recorded = input.serverIds[`${kind}:${item.id}`];
+    let id = recorded ?? (labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined);
+    const derived = derivedId(input.cvatTaskId, kind, item.id, item.frame);
+    const samePolyline =
+      id !== undefined &&
+      polylines.has(`${sampleId}/${id}`) &&
+      (type === 'polygon' || type === 'polyline');
+    if (id === undefined || (taken.has(id) && !samePolyline)) id = derived;
+
+    const base: Json = { id, label: binding.className, ...values };
+    if (binding.occludedAttr && kind === 'shape') base[binding.occludedAttr] = occluded;
+    if (binding.groupIdAttr && item.group) base[binding.groupIdAttr] = item.group;
+    let label: Json;
+    let returnType: string;
+    if (type === 'tag') {
+      label = { _cls: 'Classification', ...base };
+      returnType = 'classifications';
+    } else if (type === 'rectangle') {
+      label = {
+        _cls: 'Detection',
+        ...base,
+        bounding_box: boxFromCvat(points, size.width, size.height),
+      };
+      returnType = 'detections';
+    } else if (type === 'points') {
+      label = {
+        _cls: 'Keypoint',
+        ...base,
+        points: pointsFromCvat(points, size.width, size.height),
+      };
+      returnType = 'keypoints';
+    } else if (type === 'polygon' || type === 'polyline') {
+      const part = pointsFromCvat(points, size.width, size.height);
+      const key = `${sampleId}/${id}`;
+      const existing = polylines.get(key);
+      if (existing) {
+        (existing.points as number[][][]).push(part);
+        continue;
+      }
+      const closed = type === 'polygon';
+      const openField =
+        binding.fieldSchema.type === 'polyline' || binding.fieldSchema.type === 'polylines';
+      label = { _cls: 'Polyline', ...base, points: [part], closed, filled: closed && !openField };
+      polylines.set(key, label);
+      returnType = 'polylines';
+    } else {
+      continue;
+    }
+    taken.add(id);
+    place(out, binding.field, returnType, sampleId, id, label);
+  }
+  return out;
+}
+
+function derivedId(
+  taskId: number,
+  kind: string,
+  serverId: number | null | undefined,
+  frame: number,
+): string {
+  const name = serverId === null || serverId === undefined ? `frame-${frame}` : String(serverId);
+  return createHash('sha256').update(`cvat/${taskId}/${kind}/${name}`).digest('hex').slice(0, 24);
+}
+
+function readAttributes(
+  attributes: readonly CvatAttributeValue[],
+  binding: CvatLabelBinding,
+  cvatLabel: CvatLabel,
+): { values: Json; labelIdAttr: string | undefined } {
+  const names = new Map(cvatLabel.attributes.map((each) => [each.id, each.name]));
+  const values: Json = {};
+  let labelIdAttr: string | undefined;
+  for (const { spec_id, value } of attributes) {
+    const name = names.get(spec_id);
+    if (name === undefined) continue;
+    if (name === LABEL_ID_ATTR) {
+      labelIdAttr = value;
+      continue;
+    }
+    const spec = binding.attributes[name];
+    if (!spec) continue;
+    const parsed = parseAttribute(value, spec);
+    if (parsed !== undefined) values[name] = parsed;
+  }
+  return { values, labelIdAttr };
+}
+
+/**
+ * An attribute's text back to its value: a listed value of the spec wins (so `"1"` of
+ * `values: [1, 2]` is the number 1); otherwise FiftyOne's order — int, float, boolean, string;
+ * `""` and `"None"` are no value (SEMANTICS §9.6).
+ */
+export function parseAttribute(text: string, spec: AttributeSpec): unknown {
+  const listed = (spec.values ?? []).find((value) => attributeText(value) === text);
+  if (listed !== undefined) return listed;
+  if (text === '' || text === 'None') return undefined;
+  if (/^[+-]?\d+$/.test(text.trim())) return Number.parseInt(text, 10);
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim())) return Number.parseFloat(text);
+  if (text === 'true' || text === 'True') return true;
+  if (text === 'false' || text === 'False') return false;
+  return text;
+}
+
+function place(
+  out: Annotations,
+  field: string,
+  returnType: string,
+  sampleId: string,
+  id: string,
+  label: Json,
+): void {
+  const byType = (out[field] ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  out[field] = byType;
+  const bySample = byType[returnType] ?? {};
+  byType[returnType] = bySample;
+  const labels = bySample[sampleId] ?? {};
+  bySample[sampleId] = labels;
+  labels[id] = label;
+}
