@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { BackendError } from '../../errors/index.js';
 import { pageSchema, tokenSchema } from './api.js';
@@ -14,6 +15,15 @@ interface RequestOptions<S extends z.ZodType> {
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+type Session = { cookie: string; csrf: string };
+
+/**
+ * Sessions by server and credentials, for the process: every workflow step makes a new
+ * backend, and a warm Lambda should not log in for each. Keyed by a hash, so no password
+ * sits in a key.
+ */
+const SESSIONS = new Map<string, Promise<Session>>();
 const PAGE_SIZE = 100;
 
 /**
@@ -24,7 +34,6 @@ const PAGE_SIZE = 100;
  */
 export class CvatClient {
   readonly #params: CvatParams;
-  #session: Promise<{ cookie: string; csrf: string }> | undefined;
 
   constructor(params: CvatParams) {
     this.#params = params;
@@ -39,17 +48,18 @@ export class CvatClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const headers = await this.headers(method);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
     const what = `CVAT ${method} ${url.pathname}`;
     let response: Response;
     try {
-      response = await fetch(url, {
-        method,
-        headers,
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      });
+      response = await this.send(method, url, options.body);
+      if (response.status === 401 && !this.#params.token) {
+        // The session expired: log in again, once.
+        SESSIONS.delete(this.sessionKey());
+        await response.arrayBuffer();
+        response = await this.send(method, url, options.body);
+      }
     } catch (error) {
+      if (error instanceof BackendError) throw error;
       throw new BackendError(
         'BACKEND_REQUEST_FAILED',
         `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -68,6 +78,16 @@ export class CvatClient {
     if (!response.ok || options.schema === undefined)
       return { status: response.status, data: undefined };
     return { status: response.status, data: parseBody(options.schema, text, what) };
+  }
+
+  private async send(method: string, url: URL, body: unknown): Promise<Response> {
+    const headers = await this.headers(method);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
   }
 
   /** Every item of a DRF-paged list, following `next` links (only to the same server). */
@@ -124,8 +144,18 @@ export class CvatClient {
     return headers;
   }
 
-  private login(): Promise<{ cookie: string; csrf: string }> {
-    this.#session ??= (async () => {
+  private sessionKey(): string {
+    const { url, username, email, password } = this.#params;
+    return createHash('sha256')
+      .update(JSON.stringify([url, username, email, password, this.#params.headers]))
+      .digest('hex');
+  }
+
+  private login(): Promise<Session> {
+    const key = this.sessionKey();
+    const cached = SESSIONS.get(key);
+    if (cached) return cached;
+    const session = (async () => {
       const { username, email, password, url } = this.#params;
       if ((!username && !email) || password === undefined) {
         throw new BackendError(
@@ -171,11 +201,10 @@ export class CvatClient {
       const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
       return { cookie, csrf };
     })();
+    SESSIONS.set(key, session);
     // A failed login is not cached: the next call tries again.
-    this.#session.catch(() => {
-      this.#session = undefined;
-    });
-    return this.#session;
+    session.catch(() => SESSIONS.delete(key));
+    return session;
   }
 }
 

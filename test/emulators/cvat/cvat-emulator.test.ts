@@ -7,7 +7,7 @@ import { type CvatEmulator, pythonJsonDumps, startCvatEmulator } from './index.j
 let cvat: CvatEmulator;
 beforeAll(async () => {
   cvat = await startCvatEmulator({ organizations: ['acme'] });
-});
+}, 60_000);
 afterAll(() => cvat.stop());
 
 const call = async (

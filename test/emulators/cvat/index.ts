@@ -6,6 +6,7 @@ import { CvatState } from './state.js';
 import { type Delivery, WebhookSender } from './webhooks.js';
 
 export { pythonJsonDumps } from './python-json.js';
+export { cvatContract } from './server.js';
 export type { Delivery, LoggedRequest };
 
 export interface CvatEmulatorOptions {

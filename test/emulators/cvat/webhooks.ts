@@ -30,9 +30,9 @@ export class WebhookSender {
     private readonly version: string,
   ) {}
 
-  /** The next `count` deliveries are recorded but never sent (lost in transit). */
+  /** The next `count` deliveries are recorded but never sent (lost in transit); 0 resets. */
   dropNext(count: number): void {
-    this.#dropNext += count;
+    this.#dropNext = count;
   }
 
   /** Every delivery is sent twice with the same bytes (at-least-once delivery upstream). */
