@@ -36,6 +36,8 @@ export interface CvatEmulator {
   dropNextDeliveries(count: number): void;
   /** Every delivery is sent twice. */
   duplicateDeliveries(on: boolean): void;
+  /** The next `count` calls of an operation (e.g. `tasks_update_annotations`) answer 500. */
+  failNext(operationId: string, count?: number): void;
   /** Waits for in-flight webhook deliveries. */
   settle(): Promise<void>;
   /** Counts of what the emulator holds, for "cleanup left nothing" checks. */
@@ -96,6 +98,9 @@ export async function startCvatEmulator(options: CvatEmulatorOptions = {}): Prom
     dropNextDeliveries: (count) => delivering.dropNext(count),
     duplicateDeliveries: (on) => delivering.duplicate(on),
     settle: () => delivering.settle(),
+    failNext: (operationId, count = 1) => {
+      running.faults.set(operationId, count);
+    },
     counts: () => ({
       projects: state.projects.size,
       tasks: state.tasks.size,

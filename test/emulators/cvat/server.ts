@@ -58,6 +58,8 @@ export class CvatHttpServer {
   readonly requests: LoggedRequest[] = [];
   readonly violations: ContractViolation[] = [];
   readonly tokens = new Map<string, number>();
+  /** Operations that answer 500 instead of running, with how many times left. */
+  readonly faults = new Map<string, number>();
   readonly #sessions = new Map<string, { userId: number; csrf: string }>();
   readonly #routes: Route[];
   #server: Server | undefined;
@@ -129,6 +131,11 @@ export class CvatHttpServer {
       return this.violated(response, error);
     }
 
+    const fault = this.faults.get(operationId) ?? 0;
+    if (fault > 0) {
+      this.faults.set(operationId, fault - 1);
+      return this.send(response, undefined, { status: 500, body: { detail: 'injected fault' } });
+    }
     if (operationId === 'auth_create_login') return this.login(response, operationId, body);
     const userId = tokenHeader !== undefined ? this.tokens.get(tokenHeader) : session?.userId;
     if (userId === undefined && operationId !== 'server_retrieve_about') {

@@ -138,6 +138,20 @@ describe('CVAT backend: upload', () => {
     });
     expect(cvat.state.tasks.size).toBe(tasksBefore);
   });
+
+  it('deletes the task it was making when CVAT fails mid-upload, so a retry starts clean', async () => {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const rig = cvatRig(local, cvat);
+    cvat.failNext('tasks_update_annotations');
+
+    await expect(annotateRun(rig.deps)).rejects.toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+      message: expect.stringContaining('PUT /api/tasks/1/annotations answered 500'),
+    });
+    expect(cvat.counts()).toMatchObject({ tasks: 0, jobs: 0 });
+    expect((await local.store.tasks.listByRun(DATASET, ANNO_KEY)).items).toEqual([]);
+  });
 });
 
 describe('CVAT backend: load', () => {
