@@ -9,6 +9,7 @@ import {
   type CvatLabelBinding,
   type CvatLabelPlan,
   LABEL_ID_ATTR,
+  SCALAR_VALUE_ATTR,
 } from './label-specs.js';
 
 type Json = Record<string, unknown>;
@@ -71,6 +72,24 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     const sampleId = input.sampleIds[item.frame];
     const size = input.frames[item.frame];
     if (!cvatLabel || !binding || sampleId === undefined || !size) continue;
+    if (binding.scalar) {
+      const text =
+        binding.scalar === 'class'
+          ? binding.className
+          : (item.attributes.find(
+              (each) =>
+                cvatLabel.attributes.find((spec) => spec.id === each.spec_id)?.name ===
+                SCALAR_VALUE_ATTR,
+            )?.value ?? '');
+      const value = parseAttribute(text, { type: 'text' });
+      const byType = out[binding.field] ?? {};
+      out[binding.field] = byType;
+      const scalars = byType.scalar ?? {};
+      byType.scalar = scalars;
+      // One value per sample: the first tag wins, as FiftyOne keeps the first parsed value.
+      if (value !== undefined && !(sampleId in scalars)) scalars[sampleId] = value;
+      continue;
+    }
     const { values, labelIdAttr } = readAttributes(item.attributes, binding, cvatLabel);
     const recorded = input.serverIds[`${kind}:${item.id}`];
     let id = recorded ?? (labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined);

@@ -31,6 +31,12 @@ export interface CvatLabelBinding {
   occludedAttr?: string;
   /** The label attribute bound to CVAT's shape `group`, if any. */
   groupIdAttr?: string;
+  /**
+   * Scalar fields are tags (SEMANTICS §9.7): with classes, one tag label per class and the
+   * value is the class; without, one tag label named after the field whose `value`
+   * attribute holds the value.
+   */
+  scalar?: 'class' | 'value';
 }
 
 export interface CvatLabelPlan {
@@ -40,7 +46,11 @@ export interface CvatLabelPlan {
   nameOf(field: string, className: string): string | undefined;
 }
 
+/** The text attribute of a class-less scalar field's tag. */
+export const SCALAR_VALUE_ATTR = 'value';
+
 const SUPPORTED = new Set([
+  'scalar',
   'classification',
   'classifications',
   'detection',
@@ -69,11 +79,17 @@ export function attributeText(value: unknown): string {
  *   InvalidInputError for names CVAT refuses (SEMANTICS §3.10).
  */
 export function planCvatLabels(labelSchema: LabelSchema, params: CvatParams): CvatLabelPlan {
-  const classesOf = (schema: FieldSchema) =>
+  const listed = (schema: FieldSchema) =>
     schema.classes.flatMap((entry) => (typeof entry === 'string' ? [entry] : entry.classes));
+  const freeScalar = (schema: FieldSchema) =>
+    schema.type === 'scalar' && listed(schema).length === 0;
+  // A class-less scalar field is one label named after the field.
+  const classesOfField = (field: string, schema: FieldSchema) =>
+    freeScalar(schema) ? [field] : listed(schema);
   const seen = new Map<string, number>();
-  for (const schema of Object.values(labelSchema)) {
-    for (const name of new Set(classesOf(schema))) seen.set(name, (seen.get(name) ?? 0) + 1);
+  for (const [field, schema] of Object.entries(labelSchema)) {
+    const classesOf = () => classesOfField(field, schema);
+    for (const name of new Set(classesOf())) seen.set(name, (seen.get(name) ?? 0) + 1);
   }
   const specs: CvatLabelSpec[] = [];
   const byName = new Map<string, CvatLabelBinding>();
@@ -93,13 +109,33 @@ export function planCvatLabels(labelSchema: LabelSchema, params: CvatParams): Cv
         { field },
       );
     }
-    for (const className of new Set(classesOf(schema))) {
+    for (const className of new Set(classesOfField(field, schema))) {
       const labelName = (seen.get(className) ?? 0) > 1 ? `${className}_${field}` : className;
       if (labelName.length > NAME_LIMIT) {
         throw new InvalidInputError(
           `Class name '${labelName}' exceeds the ${NAME_LIMIT} character limit of CVAT`,
           { field, className },
         );
+      }
+      if (schema.type === 'scalar') {
+        const free = freeScalar(schema);
+        const binding: CvatLabelBinding = {
+          labelName,
+          field,
+          className,
+          fieldSchema: schema,
+          attributes: free ? { [SCALAR_VALUE_ATTR]: { type: 'text', values: [] } } : {},
+          scalar: free ? 'value' : 'class',
+        };
+        byName.set(labelName, binding);
+        names.set(`${field}\u0000${className}`, labelName);
+        specs.push({
+          name: labelName,
+          attributes: free
+            ? [{ name: SCALAR_VALUE_ATTR, mutable: true, input_type: 'text', values: [] }]
+            : [],
+        });
+        continue;
       }
       const attributes = { ...schema.attributes };
       for (const entry of schema.classes) {

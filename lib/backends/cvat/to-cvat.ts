@@ -8,6 +8,7 @@ import {
   type CvatLabelBinding,
   type CvatLabelPlan,
   LABEL_ID_ATTR,
+  SCALAR_VALUE_ATTR,
 } from './label-specs.js';
 
 type Json = Record<string, unknown>;
@@ -48,6 +49,10 @@ export function toCvatAnnotations(input: {
     for (const [field, schema] of Object.entries(input.labelSchema)) {
       const value = sample.fields[field];
       if (value === null || value === undefined) continue;
+      if (schema.type === 'scalar') {
+        out.tags.push(scalarTag(field, value, frame, plan, input.labels, sample.id));
+        continue;
+      }
       const listKey = LIST_KEYS[schema.type];
       const items = (
         listKey ? (((value as Json)[listKey] as Json[] | undefined) ?? []) : [value]
@@ -88,6 +93,33 @@ export function toCvatAnnotations(input: {
     }
   });
   return out;
+}
+
+function scalarTag(
+  field: string,
+  value: unknown,
+  frame: number,
+  plan: CvatLabelPlan,
+  labels: ReadonlyMap<string, CvatLabel>,
+  sampleId: string,
+): Json {
+  const free = plan.nameOf(field, field);
+  const labelName = free ?? plan.nameOf(field, attributeText(value));
+  const cvatLabel = labelName ? labels.get(labelName) : undefined;
+  if (!cvatLabel) {
+    throw new InvalidInputError(
+      `Value '${attributeText(value)}' of field '${field}' has no CVAT label`,
+      { field, sampleId },
+    );
+  }
+  const valueSpec = cvatLabel.attributes.find((each) => each.name === SCALAR_VALUE_ATTR);
+  return {
+    frame,
+    label_id: cvatLabel.id,
+    group: 0,
+    source: 'manual',
+    attributes: free && valueSpec ? [{ spec_id: valueSpec.id, value: attributeText(value) }] : [],
+  };
 }
 
 function geometry(

@@ -26,6 +26,8 @@ const schema: LabelSchema = {
   lines: field({ type: 'polylines', classes: ['lane'] }),
   marks: field({ type: 'keypoints', classes: ['joint'] }),
   scene: field({ type: 'classification', classes: ['day', 'night'] }),
+  weather: field({ type: 'scalar', classes: ['sunny', 'rainy'] }),
+  count: field({ type: 'scalar', classes: [] }),
 };
 
 /** CVAT labels as the project would have them: ids 1…, attribute ids 100…. */
@@ -95,6 +97,8 @@ const sample: UploadSample = {
       ],
     },
     scene: { _cls: 'Classification', id: oid(4), label: 'night' },
+    weather: 'rainy',
+    count: 12,
   },
 };
 
@@ -117,13 +121,23 @@ describe('CVAT conversion', () => {
       ['polyline', [100, 50, 50, 25], false],
       ['points', [25, 25], false],
     ]);
+    const labelNamed = (name: string) => labels.find((label) => label.name === name);
     expect(upload.tags).toEqual([
       {
         frame: 0,
-        label_id: labels.find((label) => label.name === 'night')?.id,
+        label_id: labelNamed('night')?.id,
         group: 0,
         source: 'manual',
         attributes: [{ spec_id: expect.any(Number), value: oid(4) }],
+      },
+      // Scalars: a class's tag, or the field's tag with the value as text.
+      { frame: 0, label_id: labelNamed('rainy')?.id, group: 0, source: 'manual', attributes: [] },
+      {
+        frame: 0,
+        label_id: labelNamed('count')?.id,
+        group: 0,
+        source: 'manual',
+        attributes: [{ spec_id: labelNamed('count')?.attributes[0]?.id, value: '12' }],
       },
     ]);
     expect(upload.shapes[0]?.attributes).toEqual([
@@ -200,6 +214,8 @@ describe('CVAT conversion', () => {
           s1: { [oid(4)]: { _cls: 'Classification', id: oid(4), label: 'night' } },
         },
       },
+      weather: { scalar: { s1: 'rainy' } },
+      count: { scalar: { s1: 12 } },
     });
   });
 
