@@ -43,8 +43,10 @@ const shapesOf = (cvatTaskId: number) => cvat.annotator.shapes(cvatTaskId);
 const load = (rig: CvatRig) => loadRun(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY });
 const boxOf = async (local: LocalStore, sampleId: string) => {
   const samples = await snapshot(local.store);
-  return (samples[sampleId]?.sample.ground_truth as { detections: Record<string, unknown>[] })
-    .detections;
+  const field = samples[sampleId]?.sample.ground_truth as
+    | { detections: Record<string, unknown>[] }
+    | undefined;
+  return field?.detections;
 };
 
 describe('CVAT backend: upload', () => {
