@@ -55,7 +55,9 @@ export const jobSchema = z.looseObject({
 export type CvatJob = z.infer<typeof jobSchema>;
 
 export const dataMetaSchema = z.looseObject({
+  /** Images: one entry per frame; a video: a single entry for all its frames. */
   frames: z.array(z.looseObject({ width: z.number(), height: z.number(), name: z.string() })),
+  size: z.number().int().optional(),
 });
 
 const attributeValueSchema = z.looseObject({ spec_id: z.number().int(), value: z.string() });

@@ -55,6 +55,8 @@ export const cvatTaskDataSchema = z.object({
   projectId: z.number().int(),
   projectOwned: z.boolean(),
   jobIds: z.array(z.number().int()),
+  /** A video task: one sample whose frames are the task's frames. */
+  video: z.boolean().optional(),
 });
 
 export interface CvatBackendOptions {
@@ -87,22 +89,12 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     async upload(input: UploadContext): Promise<UploadResult> {
       const { run, page } = parseInput(uploadContextSchema, input, 'upload context');
       if (page.samples.length === 0) return { tasks: [] };
-      const video = page.samples.find((sample) => sample.media_type !== 'image');
-      if (video) {
-        throw new BackendError(
-          'BACKEND_UNSUPPORTED',
-          `Sample '${video.id}' is a ${video.media_type}; the CVAT backend uploads images only so far`,
-          { sampleId: video.id },
-        );
-      }
       const plan = planCvatLabels(run.labelSchema, params);
       const project = await findProject(client, params, run, plan, { create: true });
       if (!project) throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT project not found');
       const labels = await projectLabels(client, project.id);
-      const size = params.task_size ?? page.samples.length;
       const tasks = [];
-      for (let start = 0, part = 0; start < page.samples.length; start += size, part += 1) {
-        const samples = page.samples.slice(start, start + size);
+      for (const [part, samples] of taskSamples(page.samples, params.task_size).entries()) {
         tasks.push(await uploadTask(run, page.index, part, samples, project, plan, labels));
       }
       return { tasks };
@@ -150,6 +142,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         labelSchema: run.labelSchema,
         labels: new Map(labels.map((label) => [label.id, label])),
         serverIds: taskData?.serverIds ?? {},
+        ...(taskDataOf(task)?.video ? { video: true, frameCount: meta?.size ?? 0 } : {}),
       });
     },
 
@@ -276,10 +269,12 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       const { data: meta } = await client.request('GET', `/api/tasks/${created.id}/data/meta`, {
         schema: dataMetaSchema,
       });
-      if (!meta || meta.frames.length !== samples.length) {
+      const video = samples[0]?.media_type === 'video';
+      const expected = video ? 1 : samples.length;
+      if (!meta || meta.frames.length !== expected) {
         throw new BackendError(
           'BACKEND_RESPONSE_INVALID',
-          `CVAT task ${created.id} has ${meta?.frames.length ?? 0} frames for ${samples.length} samples`,
+          `CVAT task ${created.id} has ${meta?.frames.length ?? 0} frame entries for ${samples.length} samples`,
           { cvatTaskId: created.id },
         );
       }
@@ -289,20 +284,19 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         plan,
         labelSchema: run.labelSchema,
         labels,
+        ...(video ? { frameCount: meta.size ?? 0 } : {}),
       });
       // Sent even when empty, as FiftyOne does: the task's annotations are then exactly ours.
       const { data: saved } = await client.request('PUT', `/api/tasks/${created.id}/annotations`, {
-        body: { version: 0, shapes: upload.shapes, tags: upload.tags, tracks: [] },
+        body: { version: 0, ...upload },
         schema: labeledDataSchema,
       });
-      if (
-        !saved ||
-        saved.shapes.length !== upload.shapes.length ||
-        saved.tags.length !== upload.tags.length
-      ) {
+      const counts = (data: { shapes: unknown[]; tags: unknown[]; tracks: unknown[] }) =>
+        [data.shapes.length, data.tags.length, data.tracks.length].join('/');
+      if (!saved || counts(saved) !== counts(upload)) {
         throw new BackendError(
           'BACKEND_RESPONSE_INVALID',
-          `CVAT task ${created.id} saved ${saved?.shapes.length ?? 0} shapes and ${saved?.tags.length ?? 0} tags of ${upload.shapes.length} and ${upload.tags.length} sent`,
+          `CVAT task ${created.id} saved ${saved ? counts(saved) : 'nothing'} shapes/tags/tracks of ${counts(upload)} sent`,
           { cvatTaskId: created.id },
         );
       }
@@ -319,6 +313,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
           projectId: project.id,
           projectOwned: project.owned,
           jobIds: jobs.map((job) => job.id),
+          ...(video ? { video: true } : {}),
         },
       };
     } catch (error) {
@@ -391,6 +386,18 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       { sampleId: sample.id, filepath },
     );
   }
+}
+
+/** Images in tasks of `taskSize` (default: all); each video is a task of its own (SEMANTICS §9.1). */
+function taskSamples(samples: UploadSample[], taskSize: number | undefined): UploadSample[][] {
+  const videos = samples.filter((sample) => sample.media_type === 'video').map((each) => [each]);
+  const images = samples.filter((sample) => sample.media_type !== 'video');
+  const size = taskSize ?? images.length;
+  const groups: UploadSample[][] = [];
+  for (let start = 0; start < images.length; start += size) {
+    groups.push(images.slice(start, start + size));
+  }
+  return [...groups, ...videos];
 }
 
 /** `shape:<id>`/`tag:<id>` → our label id, read from the `label_id` values CVAT saved. */

@@ -11,6 +11,7 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
+import { expandTracks } from './tracks.js';
 
 type Json = Record<string, unknown>;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
@@ -27,6 +28,10 @@ export interface FromCvatInput {
   labels: ReadonlyMap<number, CvatLabel>;
   /** `shape:<id>` / `tag:<id>` → our label id, recorded from the upload's PUT response. */
   serverIds: Readonly<Record<string, string>>;
+  /** A video task: one sample, and labels keyed by frame number. */
+  video?: boolean;
+  /** A video's frame count: tracks without a closing `outside` run to its end. */
+  frameCount?: number;
 }
 
 /**
@@ -44,64 +49,73 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
   }
   const taken = new Set<string>();
   const polylines = new Map<string, Json>();
-  const items = [
-    ...input.data.tags.map((item) => ({
-      kind: 'tag' as const,
-      item,
-      type: 'tag',
-      points: [] as number[],
-      occluded: false,
-    })),
-    ...input.data.shapes.map((item) => ({
-      kind: 'shape' as const,
-      item,
-      type: item.type,
-      points: item.points,
-      occluded: item.occluded,
-    })),
+  const items: Flat[] = [
+    ...input.data.tags.map(
+      (item): Flat => ({
+        ...item,
+        kind: 'tag',
+        serverKey: `tag:${item.id}`,
+        idBasis: `tag/${item.id ?? `frame-${item.frame}`}`,
+        type: 'tag',
+        points: [],
+        occluded: false,
+        labelIdUsable: true,
+      }),
+    ),
+    ...input.data.shapes.map(
+      (item): Flat => ({
+        ...item,
+        kind: 'shape',
+        serverKey: `shape:${item.id}`,
+        idBasis: `shape/${item.id ?? `frame-${item.frame}`}`,
+        labelIdUsable: true,
+      }),
+    ),
+    ...expandTracks(input.data.tracks, input.frameCount ?? 0).map(
+      (frame): Flat => ({
+        ...frame,
+        kind: 'track',
+        label_id: frame.labelId,
+        serverKey: '',
+        idBasis: `track/${frame.trackId}/${frame.frame}`,
+        // Interpolated frames carry the keyframe's attributes, but not its label id (§5.2).
+        labelIdUsable: frame.keyframe,
+      }),
+    ),
   ];
   // Items whose server id was recorded claim their ids first, so a pasted copy cannot steal one.
-  items.sort((a, b) => rank(a.kind, a.item.id) - rank(b.kind, b.item.id));
-  function rank(kind: string, id: number | null | undefined): number {
-    return input.serverIds[`${kind}:${id}`] !== undefined ? 0 : 1;
-  }
+  const rank = (item: Flat) => (input.serverIds[item.serverKey] !== undefined ? 0 : 1);
+  items.sort((a, b) => rank(a) - rank(b));
 
-  for (const { kind, item, type, points, occluded } of items) {
+  for (const item of items) {
+    const { kind, type, points, occluded } = item;
     const cvatLabel = input.labels.get(item.label_id);
     const binding = cvatLabel ? input.plan.byName.get(cvatLabel.name) : undefined;
-    const sampleId = input.sampleIds[item.frame];
-    const size = input.frames[item.frame];
-    if (!cvatLabel || !binding || sampleId === undefined || !size) continue;
+    const where = locate(input, item.frame);
+    if (!cvatLabel || !binding || !where) continue;
+    const { sampleId, frameKey, size } = where;
     if (binding.scalar) {
-      const text =
-        binding.scalar === 'class'
-          ? binding.className
-          : (item.attributes.find(
-              (each) =>
-                cvatLabel.attributes.find((spec) => spec.id === each.spec_id)?.name ===
-                SCALAR_VALUE_ATTR,
-            )?.value ?? '');
-      const value = parseAttribute(text, { type: 'text' });
-      const byType = out[binding.field] ?? {};
-      out[binding.field] = byType;
-      const scalars = byType.scalar ?? {};
-      byType.scalar = scalars;
-      // One value per sample: the first tag wins, as FiftyOne keeps the first parsed value.
-      if (value !== undefined && !(sampleId in scalars)) scalars[sampleId] = value;
+      if (frameKey === undefined) placeScalar(out, binding, cvatLabel, item, sampleId);
       continue;
     }
     const { values, labelIdAttr } = readAttributes(item.attributes, binding, cvatLabel);
-    const recorded = input.serverIds[`${kind}:${item.id}`];
-    let id = recorded ?? (labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined);
-    const derived = derivedId(input.cvatTaskId, kind, item.id, item.frame);
+    const recorded = input.serverIds[item.serverKey];
+    const fromAttr =
+      item.labelIdUsable && labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined;
+    let id = recorded ?? fromAttr;
+    const slot = `${sampleId}/${frameKey ?? ''}/${id}`;
     const samePolyline =
-      id !== undefined &&
-      polylines.has(`${sampleId}/${id}`) &&
-      (type === 'polygon' || type === 'polyline');
-    if (id === undefined || (taken.has(id) && !samePolyline)) id = derived;
+      id !== undefined && polylines.has(slot) && (type === 'polygon' || type === 'polyline');
+    if (id === undefined || (taken.has(id) && !samePolyline)) {
+      id = derivedId(input.cvatTaskId, item.idBasis);
+    }
 
     const base: Json = { id, label: binding.className, ...values };
-    if (binding.occludedAttr && kind === 'shape') base[binding.occludedAttr] = occluded;
+    if (kind === 'track') {
+      base.index = item.index;
+      if (item.keyframe) base.keyframe = true;
+    }
+    if (binding.occludedAttr && kind !== 'tag') base[binding.occludedAttr] = occluded;
     if (binding.groupIdAttr && item.group) base[binding.groupIdAttr] = item.group;
     let label: Json;
     let returnType: string;
@@ -124,8 +138,7 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
       returnType = 'keypoints';
     } else if (type === 'polygon' || type === 'polyline') {
       const part = pointsFromCvat(points, size.width, size.height);
-      const key = `${sampleId}/${id}`;
-      const existing = polylines.get(key);
+      const existing = polylines.get(`${sampleId}/${frameKey ?? ''}/${id}`);
       if (existing) {
         (existing.points as number[][][]).push(part);
         continue;
@@ -134,25 +147,79 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
       const openField =
         binding.fieldSchema.type === 'polyline' || binding.fieldSchema.type === 'polylines';
       label = { _cls: 'Polyline', ...base, points: [part], closed, filled: closed && !openField };
-      polylines.set(key, label);
+      polylines.set(`${sampleId}/${frameKey ?? ''}/${id}`, label);
       returnType = 'polylines';
     } else {
       continue;
     }
     taken.add(id);
-    place(out, binding.field, returnType, sampleId, id, label);
+    place(out, binding.field, returnType, sampleId, frameKey, id, label);
   }
   return out;
 }
 
-function derivedId(
-  taskId: number,
-  kind: string,
-  serverId: number | null | undefined,
+/** A tag, shape or track frame, flattened so one loop reads them all. */
+interface Flat {
+  kind: 'tag' | 'shape' | 'track';
+  /** `shape:<id>` / `tag:<id>`: the key of the upload's server id map ('' for tracks). */
+  serverKey: string;
+  /** What a derived id is made from: stable across downloads of the same annotations. */
+  idBasis: string;
+  labelIdUsable: boolean;
+  frame: number;
+  label_id: number;
+  group?: number | null | undefined;
+  attributes: CvatAttributeValue[];
+  type: string;
+  points: number[];
+  occluded: boolean;
+  index?: number;
+  keyframe?: boolean;
+}
+
+/** Images: frame k is the k-th sample. A video: the task's one sample, frame number k + 1. */
+function locate(
+  input: FromCvatInput,
   frame: number,
-): string {
-  const name = serverId === null || serverId === undefined ? `frame-${frame}` : String(serverId);
-  return createHash('sha256').update(`cvat/${taskId}/${kind}/${name}`).digest('hex').slice(0, 24);
+): { sampleId: string; frameKey?: string; size: { width: number; height: number } } | undefined {
+  if (input.video) {
+    const sampleId = input.sampleIds[0];
+    const size = input.frames[0];
+    return sampleId === undefined || !size
+      ? undefined
+      : { sampleId, frameKey: String(frame + 1), size };
+  }
+  const sampleId = input.sampleIds[frame];
+  const size = input.frames[frame];
+  return sampleId === undefined || !size ? undefined : { sampleId, size };
+}
+
+function placeScalar(
+  out: Annotations,
+  binding: CvatLabelBinding,
+  cvatLabel: CvatLabel,
+  item: Flat,
+  sampleId: string,
+): void {
+  const text =
+    binding.scalar === 'class'
+      ? binding.className
+      : (item.attributes.find(
+          (each) =>
+            cvatLabel.attributes.find((spec) => spec.id === each.spec_id)?.name ===
+            SCALAR_VALUE_ATTR,
+        )?.value ?? '');
+  const value = parseAttribute(text, { type: 'text' });
+  const byType = out[binding.field] ?? {};
+  out[binding.field] = byType;
+  const scalars = byType.scalar ?? {};
+  byType.scalar = scalars;
+  // One value per sample: the first tag wins, as FiftyOne keeps the first parsed value.
+  if (value !== undefined && !(sampleId in scalars)) scalars[sampleId] = value;
+}
+
+function derivedId(taskId: number, basis: string): string {
+  return createHash('sha256').update(`cvat/${taskId}/${basis}`).digest('hex').slice(0, 24);
 }
 
 function readAttributes(
@@ -199,6 +266,7 @@ function place(
   field: string,
   returnType: string,
   sampleId: string,
+  frameKey: string | undefined,
   id: string,
   label: Json,
 ): void {
@@ -206,7 +274,12 @@ function place(
   out[field] = byType;
   const bySample = byType[returnType] ?? {};
   byType[returnType] = bySample;
-  const labels = bySample[sampleId] ?? {};
+  let labels = (bySample[sampleId] ?? {}) as Record<string, unknown>;
   bySample[sampleId] = labels;
+  if (frameKey !== undefined) {
+    const byFrame = labels;
+    labels = (byFrame[frameKey] ?? {}) as Record<string, unknown>;
+    byFrame[frameKey] = labels;
+  }
   labels[id] = label;
 }

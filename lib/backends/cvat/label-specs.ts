@@ -102,13 +102,6 @@ export function planCvatLabels(labelSchema: LabelSchema, params: CvatParams): Cv
         { field, type: schema.type },
       );
     }
-    if (field.startsWith('frames.')) {
-      throw new BackendError(
-        'BACKEND_UNSUPPORTED',
-        `Field '${field}' is a video frame field; the CVAT backend supports images only so far`,
-        { field },
-      );
-    }
     for (const className of new Set(classesOfField(field, schema))) {
       const labelName = (seen.get(className) ?? 0) > 1 ? `${className}_${field}` : className;
       if (labelName.length > NAME_LIMIT) {

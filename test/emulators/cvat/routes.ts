@@ -236,6 +236,7 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
       created_date: at,
       updated_date: at,
       frames: [],
+      video: false,
       version: 0,
     };
     state.tasks.set(id, created);
@@ -274,8 +275,20 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
       const response = await fetch(url).catch(() => undefined);
       if (!response?.ok) return badRequest(`Failed to download ${url}`);
       const inspected = await inspectMedia(new Uint8Array(await response.arrayBuffer()));
-      if (inspected.kind !== 'image') return badRequest(`Not an image: ${url}`);
       const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? 'frame');
+      if (inspected.kind === 'video') {
+        const { frame_width, frame_height, total_frame_count } = inspected.metadata;
+        if (urls.length > 1) return badRequest('A video task takes exactly one file');
+        if (!frame_width || !frame_height || !total_frame_count) {
+          return badRequest(`Cannot read the video ${url}`);
+        }
+        found.video = true;
+        for (let frame = 0; frame < total_frame_count; frame += 1) {
+          frames.push({ width: frame_width, height: frame_height, name });
+        }
+        continue;
+      }
+      if (inspected.kind !== 'image') return badRequest(`Not an image: ${url}`);
       frames.push({ width: inspected.metadata.width, height: inspected.metadata.height, name });
     }
     found.frames = frames;
@@ -295,7 +308,8 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
         start_frame: 0,
         stop_frame: Math.max(0, found.frames.length - 1),
         frame_filter: '',
-        frames: found.frames.map((frame) => ({
+        // A video is described by one entry for all its frames.
+        frames: (found.video ? found.frames.slice(0, 1) : found.frames).map((frame) => ({
           ...frame,
           related_files: 0,
           has_related_context: false,

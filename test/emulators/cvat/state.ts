@@ -62,6 +62,8 @@ export interface TaskRecord {
   created_date: string;
   updated_date: string;
   frames: FrameRecord[];
+  /** A video task: `frames` has one record per video frame, meta shows one entry. */
+  video: boolean;
   version: number;
 }
 
@@ -255,7 +257,7 @@ export class CvatState {
       id: task.id,
       name: task.name,
       project_id: task.project_id,
-      mode: task.frames.length > 0 ? 'annotation' : '',
+      mode: task.frames.length === 0 ? '' : task.video ? 'interpolation' : 'annotation',
       owner: this.userRead(task.owner),
       assignee: null,
       bug_tracker: '',
@@ -378,14 +380,21 @@ export class CvatState {
     );
   }
 
-  /** The annotations of a job: what lies in its frame range (tracks by their first frame). */
+  /**
+   * The annotations of a job: what lies in its frame range; a track whenever it overlaps the
+   * range (CVAT returns a track to every job it spans, so clients merge tracks by id).
+   */
   jobAnnotations(job: JobRecord): TaskAnnotations {
     const all = this.annotationsOf(job.task_id);
     const inside = (frame: number) => job.start_frame <= frame && frame <= job.stop_frame;
+    const overlaps = (track: TrackRecord) => {
+      const last = Math.max(track.frame, ...track.shapes.map((shape) => shape.frame));
+      return track.frame <= job.stop_frame && last >= job.start_frame;
+    };
     return {
       shapes: all.shapes.filter((shape) => inside(shape.frame)),
       tags: all.tags.filter((tag) => inside(tag.frame)),
-      tracks: all.tracks.filter((track) => inside(track.frame)),
+      tracks: all.tracks.filter(overlaps),
     };
   }
 

@@ -14,7 +14,7 @@ import type { AnnotateRequest, WorkflowDeps } from '../../../lib/workflows/index
 import type { CvatEmulator } from '../../emulators/cvat/index.js';
 import { detection, detections, oid } from '../../support/builders.js';
 import type { LocalStore } from '../../support/local-aws.js';
-import { jpeg } from '../../support/media.js';
+import { jpeg, mp4 } from '../../support/media.js';
 import { depsFor } from '../workflows/run-support.js';
 
 export const DATASET = 'street';
@@ -117,4 +117,39 @@ export async function startReceiver(): Promise<{
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export const CLIPS = 'clips';
+/** Frame ids and track label ids of the video `v1`. */
+export const FRAME_IDS = [oid(0xf1), oid(0xf2), oid(0xf3)];
+export const TRACK_IDS = [oid(0x71), oid(0x72), oid(0x73)];
+
+/** A 10-frame 64×48 video whose frames 1-3 hold one car tracked with index 1. */
+export async function seedVideo(local: LocalStore): Promise<void> {
+  const { store, bucket } = local;
+  await store.datasets.create(CLIPS, {
+    mediaType: 'video',
+    sampleFields: {},
+    frameFields: { detections: 'Detections' },
+  });
+  await store.media.put(`datasets/${CLIPS}/v1.mp4`, mp4(WIDTH, HEIGHT, 10), 'video/mp4');
+  const frames: NonNullable<Sample['frames']> = {};
+  FRAME_IDS.forEach((id, at) => {
+    frames[String(at + 1)] = {
+      id,
+      detections: detections(
+        detection(TRACK_IDS[at] ?? '', 'car', { index: 1, bounding_box: [0.25, 0.25, 0.5, 0.5] }),
+      ),
+    };
+  });
+  await store.samples.batchPut(CLIPS, [
+    {
+      id: 'v1',
+      filepath: `s3://${bucket}/datasets/${CLIPS}/v1.mp4`,
+      media_type: 'video',
+      metadata: { frame_width: WIDTH, frame_height: HEIGHT, total_frame_count: 10 },
+      tags: [],
+      frames,
+    },
+  ]);
 }

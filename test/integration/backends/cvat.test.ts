@@ -1,19 +1,24 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCvatBackend } from '../../../lib/backends/cvat/index.js';
+import type { TaskRecord } from '../../../lib/store/tasks.js';
 import { cleanupRun, planLoad } from '../../../lib/workflows/index.js';
+import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
 import { type CvatEmulator, cvatContract, startCvatEmulator } from '../../emulators/cvat/index.js';
 import { detection } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { annotateRun, loadRun, snapshot } from '../workflows/run-support.js';
 import {
   ANNO_KEY,
+  CLIPS,
   type CvatRig,
   cvatRig,
   DATASET,
   labelIdOf,
   REQUEST,
   seedSixImages,
+  seedVideo,
   startReceiver,
+  TRACK_IDS,
 } from './cvat-support.js';
 
 const aws = useLocalAws();
@@ -249,6 +254,50 @@ describe('CVAT backend: load', () => {
 
     expect(completedOnly.taskIds).toEqual([]);
     expect(accepted.taskIds).toEqual(['gt_review-00000-0']);
+  });
+});
+
+describe('CVAT backend: video', () => {
+  it('sends a tracked object as a CVAT track and loads it back frame by frame', async () => {
+    const local = await aws.newStore();
+    await seedVideo(local);
+    const rig = cvatRig(local, cvat, { segment_size: 5 });
+    const request = { ...REQUEST, dataset: CLIPS, labelField: 'frames.detections', pageSize: 10 };
+    await annotateRun(rig.deps, request);
+    const [task] = (await local.store.tasks.listByRun(CLIPS, ANNO_KEY)).items;
+    const cvatId = Number(task?.backendTaskId);
+    const [uploaded] = cvat.annotator.tracks(cvatId);
+
+    expect(cvat.annotator.jobs(cvatId)).toHaveLength(2);
+    expect(uploaded?.shapes.map((shape) => [shape.frame, shape.points, shape.outside])).toEqual([
+      [0, [16, 12, 48, 36], false],
+      [1, [16, 12, 48, 36], false],
+      [2, [16, 12, 48, 36], false],
+      [3, [16, 12, 48, 36], true],
+    ]);
+
+    // The annotator splits the track at frame 2 and finishes both jobs.
+    cvat.annotator.splitTrack(uploaded?.id ?? 0, 2);
+    for (const job of cvat.annotator.jobs(cvatId)) cvat.annotator.finishJob(job.id);
+    const backend = await rig.deps.backends.create(
+      { name: 'cvat', params: rig.params },
+      { objects: local.store.media },
+    );
+    const run = await local.store.runs.get(CLIPS, ANNO_KEY);
+    const download = await backend.download(backendContext(run), backendTask(task as TaskRecord));
+    const loaded = await loadRun(rig.deps, { dataset: CLIPS, annoKey: ANNO_KEY });
+
+    const car = (id: string, index: number) =>
+      detection(id, 'car', { index, keyframe: true, bounding_box: [0.25, 0.25, 0.5, 0.5] });
+    expect(download['frames.detections']?.detections?.v1).toEqual({
+      '1': { [TRACK_IDS[0] ?? '']: car(TRACK_IDS[0] ?? '', 1) },
+      '2': { [TRACK_IDS[1] ?? '']: car(TRACK_IDS[1] ?? '', 1) },
+      '3': { [TRACK_IDS[2] ?? '']: car(TRACK_IDS[2] ?? '', 2) },
+    });
+    // Both parts keep their labels' ids, so the stored track is unchanged.
+    expect(loaded.merged).toEqual([
+      expect.objectContaining({ added: 0, edited: 0, deleted: 0, refused: 0 }),
+    ]);
   });
 });
 
