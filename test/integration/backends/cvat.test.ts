@@ -139,11 +139,38 @@ describe('CVAT backend: upload', () => {
     const tasksBefore = cvat.state.tasks.size;
     const rig = cvatRig(local, cvat, { project_name: 'shared' });
 
-    await expect(annotateRun(rig.deps)).rejects.toMatchObject({
+    await expect(annotateRun(rig.deps, REQUEST)).rejects.toMatchObject({
       code: 'BACKEND_SCHEMA_MISMATCH',
       message: expect.stringContaining("label 'person' is missing"),
     });
     expect(cvat.state.tasks.size).toBe(tasksBefore);
+  });
+
+  it('reuses a named project, adding only the missing label_id, and keeps it on cleanup', async () => {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const labels = ['car', 'person', 'truck'].map((name) => ({ name, attributes: [] }));
+    const created = await fetch(`${cvat.url}/api/projects`, {
+      method: 'POST',
+      headers: { authorization: `Token ${cvat.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'shared', labels }),
+    });
+    const { id } = (await created.json()) as { id: number };
+    const rig = cvatRig(local, cvat, { project_name: 'shared' });
+
+    await annotateRun(rig.deps, REQUEST);
+    const attributes = [...cvat.state.labels.values()]
+      .filter((label) => label.project_id === id)
+      .map((label) => [label.name, label.attributes.map((each) => each.name)]);
+    await cleanupRun(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY });
+
+    expect(attributes).toEqual([
+      ['car', ['label_id']],
+      ['person', ['label_id']],
+      ['truck', ['label_id']],
+    ]);
+    expect(cvat.counts()).toMatchObject({ projects: 1, tasks: 0 });
+    expect(cvat.state.projects.get(id)?.name).toBe('shared');
   });
 
   it('deletes the task it was making when CVAT fails mid-upload, so a retry starts clean', async () => {
@@ -152,7 +179,7 @@ describe('CVAT backend: upload', () => {
     const rig = cvatRig(local, cvat);
     cvat.failNext('tasks_update_annotations');
 
-    await expect(annotateRun(rig.deps)).rejects.toMatchObject({
+    await expect(annotateRun(rig.deps, REQUEST)).rejects.toMatchObject({
       code: 'BACKEND_REQUEST_FAILED',
       message: expect.stringContaining('PUT /api/tasks/1/annotations answered 500'),
     });
@@ -316,6 +343,15 @@ describe('CVAT backend: webhooks and cleanup', () => {
       const [job] = cvat.annotator.jobs(first);
       const hooks = [...cvat.state.webhooks.values()];
 
+      // Registering again (a retried openRun) keeps the one webhook.
+      await backend.registerWebhooks({
+        run: {
+          dataset: DATASET,
+          annoKey: ANNO_KEY,
+          labelSchema: (await local.store.runs.get(DATASET, ANNO_KEY)).config.labelSchema as never,
+        },
+      });
+      expect(cvat.state.webhooks.size).toBe(1);
       cvat.duplicateDeliveries(true);
       cvat.annotator.finishJob(job?.id ?? 0);
       await cvat.settle();
