@@ -142,6 +142,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         labelSchema: run.labelSchema,
         labels: new Map(labels.map((label) => [label.id, label])),
         serverIds: taskData?.serverIds ?? {},
+        uploaded: taskData?.uploaded ?? [],
         ...(taskDataOf(task)?.video ? { video: true, frameCount: meta?.size ?? 0 } : {}),
       });
     },
@@ -304,6 +305,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         version: 1,
         cvatTaskId: created.id,
         serverIds: serverIdsOf(saved, labels),
+        uploaded: uploadedOf(saved, labels),
       });
       return {
         taskId,
@@ -425,6 +427,34 @@ function serverIdsOf(
   for (const shape of saved.shapes) record('shape', shape);
   for (const tag of saved.tags) record('tag', tag);
   return out;
+}
+
+/** The saved tags and shapes with their label ids: the geometry match's candidates. */
+function uploadedOf(saved: CvatLabeledData, labels: Map<string, CvatLabel>) {
+  const labelIdSpecs = new Set<number>();
+  for (const label of labels.values()) {
+    for (const attribute of label.attributes) {
+      if (attribute.name === LABEL_ID_ATTR) labelIdSpecs.add(attribute.id);
+    }
+  }
+  const items = [
+    ...saved.tags.map((tag) => ({ ...tag, type: 'tag', points: [] as number[] })),
+    ...saved.shapes,
+  ];
+  return items.flatMap((item) => {
+    const labelId = item.attributes.find((each) => labelIdSpecs.has(each.spec_id))?.value;
+    return labelId
+      ? [
+          {
+            labelId,
+            frame: item.frame,
+            cvatLabelId: item.label_id,
+            type: item.type,
+            points: item.points,
+          },
+        ]
+      : [];
+  });
 }
 
 function cvatTaskIdOf(task: BackendTask): number {

@@ -16,6 +16,15 @@ import { expandTracks } from './tracks.js';
 type Json = Record<string, unknown>;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 
+/** An uploaded tag or shape: its label id, where it was, and its pixels (none for tags). */
+export interface UploadedItem {
+  labelId: string;
+  frame: number;
+  cvatLabelId: number;
+  type: string;
+  points: number[];
+}
+
 export interface FromCvatInput {
   cvatTaskId: number;
   data: CvatLabeledData;
@@ -28,6 +37,8 @@ export interface FromCvatInput {
   labels: ReadonlyMap<number, CvatLabel>;
   /** `shape:<id>` / `tag:<id>` → our label id, recorded from the upload's PUT response. */
   serverIds: Readonly<Record<string, string>>;
+  /** What the upload sent, for matching items that lost both server id and `label_id`. */
+  uploaded?: readonly UploadedItem[];
   /** A video task: one sample, and labels keyed by frame number. */
   video?: boolean;
   /** A video's frame count: tracks without a closing `outside` run to its end. */
@@ -37,7 +48,9 @@ export interface FromCvatInput {
 /**
  * CVAT annotations → the core's download contract (SEMANTICS §4.4) for one task's samples.
  * A label's id is, in order: the one recorded for its server id at upload, its `label_id`
- * attribute, or one derived from the task and server id, so a re-download names a new label
+ * attribute, the id of an uploaded item with the same frame, label, type and pixels (an item
+ * CVAT re-created, e.g. through an annotation import), or one derived from the task and
+ * server id, so a re-download names a new label
  * the same way and the merge edits it instead of adding it twice. A second item claiming an
  * id already taken (a copy pasted in CVAT) gets its derived id: it is a new label.
  * Shapes of types FiftyOne has no label for here (ellipse, cuboid, mask, skeleton) are skipped.
@@ -84,8 +97,33 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     ),
   ];
   // Items whose server id was recorded claim their ids first, so a pasted copy cannot steal one.
-  const rank = (item: Flat) => (input.serverIds[item.serverKey] !== undefined ? 0 : 1);
+  // Explicit identities claim their ids before geometry matching may hand one out.
+  const rank = (item: Flat) =>
+    input.serverIds[item.serverKey] !== undefined ? 0 : labelIdOf(item) !== undefined ? 1 : 2;
   items.sort((a, b) => rank(a) - rank(b));
+  function labelIdOf(item: Flat): string | undefined {
+    if (!item.labelIdUsable) return undefined;
+    const cvatLabel = input.labels.get(item.label_id);
+    const spec = cvatLabel?.attributes.find((each) => each.name === LABEL_ID_ATTR);
+    const value = item.attributes.find((each) => each.spec_id === spec?.id)?.value;
+    return value !== undefined && OBJECT_ID.test(value) ? value : undefined;
+  }
+  const unclaimed = [...(input.uploaded ?? [])];
+  /** Last resort: an uploaded item of the same frame, label, type and pixels, not yet claimed. */
+  function byGeometry(item: Flat): string | undefined {
+    const at = unclaimed.findIndex(
+      (each) =>
+        each.frame === item.frame &&
+        each.cvatLabelId === item.label_id &&
+        each.type === item.type &&
+        !taken.has(each.labelId) &&
+        each.points.length === item.points.length &&
+        each.points.every((value, i) => value === item.points[i]),
+    );
+    if (at < 0) return undefined;
+    const [match] = unclaimed.splice(at, 1);
+    return match?.labelId;
+  }
 
   for (const item of items) {
     const { kind, type, points, occluded } = item;
@@ -102,7 +140,7 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     const recorded = input.serverIds[item.serverKey];
     const fromAttr =
       item.labelIdUsable && labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined;
-    let id = recorded ?? fromAttr;
+    let id = recorded ?? fromAttr ?? (item.kind === 'track' ? undefined : byGeometry(item));
     const slot = `${sampleId}/${frameKey ?? ''}/${id}`;
     const samePolyline =
       id !== undefined && polylines.has(slot) && (type === 'polygon' || type === 'polyline');

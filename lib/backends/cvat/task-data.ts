@@ -14,8 +14,20 @@ export const taskDataSchema = z.object({
   version: z.literal(1),
   cvatTaskId: z.number().int(),
   serverIds: z.record(z.string(), z.string()),
+  /** What was uploaded (tags and shapes), for the last-resort geometry match. */
+  uploaded: z
+    .array(
+      z.object({
+        labelId: z.string(),
+        frame: z.number().int(),
+        cvatLabelId: z.number().int(),
+        type: z.string(),
+        points: z.array(z.number()),
+      }),
+    )
+    .default([]),
 });
-export type TaskData = z.infer<typeof taskDataSchema>;
+export type TaskData = z.input<typeof taskDataSchema>;
 
 const jobCacheSchema = z.object({ updatedDate: z.string(), data: labeledDataSchema });
 

@@ -244,6 +244,45 @@ describe('CVAT conversion', () => {
     expect(ids).toContain(oid(1));
   });
 
+  it('matches an item that lost its ids to the uploaded item with the same frame, label and pixels', () => {
+    const box = upload.shapes[0] as { attributes: Array<{ value: string }> } & Record<
+      string,
+      unknown
+    >;
+    const stripped = {
+      ...box,
+      id: 11,
+      attributes: box.attributes.filter((each) => each.value !== oid(1)),
+    };
+    const moved = { ...stripped, id: 12, points: [0, 0, 1, 1] };
+    const annotations = fromCvatAnnotations({
+      cvatTaskId: 7,
+      data: { shapes: [moved, stripped], tags: [], tracks: [] } as never,
+      sampleIds: ['s1'],
+      frames: [{ width: W, height: H }],
+      plan,
+      labelSchema: schema,
+      labels: new Map(labels.map((label) => [label.id, label])),
+      serverIds: {},
+      uploaded: [
+        {
+          labelId: oid(1),
+          frame: 0,
+          cvatLabelId: box.label_id as number,
+          type: 'rectangle',
+          points: box.points as number[],
+        },
+      ],
+    });
+    const ids = Object.keys(annotations.boxes?.detections?.s1 as object);
+    expect(ids).toHaveLength(2);
+    expect(ids).toContain(oid(1));
+    expect(
+      (annotations.boxes?.detections?.s1 as Record<string, { bounding_box: number[] }>)[oid(1)]
+        ?.bounding_box,
+    ).toEqual([0.1, 0.2, 0.3, 0.4]);
+  });
+
   it.each([
     ['1', { type: 'text' }, 1],
     ['1.5', { type: 'text' }, 1.5],
