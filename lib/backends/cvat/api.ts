@@ -109,3 +109,5 @@ export const webhookSchema = z.looseObject({
 });
 
 export const tokenSchema = z.looseObject({ key: z.string() });
+
+export const userSchema = z.looseObject({ id: z.number().int(), username: z.string() });

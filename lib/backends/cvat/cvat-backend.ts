@@ -27,6 +27,7 @@ import {
   labeledDataSchema,
   labelSchema,
   taskSchema,
+  userSchema,
   webhookSchema,
 } from './api.js';
 import { CvatClient } from './client.js';
@@ -82,6 +83,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
   );
   const { objects, secrets } = options;
   const client = new CvatClient(params);
+  const users = new Map<string, Promise<number | undefined>>();
 
   return {
     capabilities: CVAT_CAPABILITIES,
@@ -267,6 +269,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         },
       });
       const jobs = await waitForJobs(created.id);
+      await assign(created.id, pageIndex + part, jobs);
       const { data: meta } = await client.request('GET', `/api/tasks/${created.id}/data/meta`, {
         schema: dataMetaSchema,
       });
@@ -325,6 +328,46 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         .catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * FiftyOne's `task_assignee` (round robin by task: here by page index + part, the task's
+   * position when pages hold one task) and `job_assignees` (round robin over each task's
+   * jobs). A username CVAT does not know is skipped, as FiftyOne does.
+   */
+  async function assign(cvatTaskId: number, position: number, jobs: CvatJob[]): Promise<void> {
+    const taskAssignees =
+      typeof params.task_assignee === 'string'
+        ? [params.task_assignee]
+        : (params.task_assignee ?? []);
+    const taskAssignee = taskAssignees[position % Math.max(1, taskAssignees.length)];
+    const taskUser = taskAssignee ? await userId(taskAssignee) : undefined;
+    if (taskUser !== undefined) {
+      await client.request('PATCH', `/api/tasks/${cvatTaskId}`, {
+        body: { assignee_id: taskUser },
+        schema: taskSchema,
+      });
+    }
+    const jobAssignees = params.job_assignees ?? [];
+    for (const [at, job] of jobs.entries()) {
+      const username = jobAssignees[at % Math.max(1, jobAssignees.length)];
+      const user = username ? await userId(username) : undefined;
+      if (user === undefined) continue;
+      await client.request('PATCH', `/api/jobs/${job.id}`, {
+        body: { assignee: user },
+        schema: jobSchema,
+      });
+    }
+  }
+
+  async function userId(username: string): Promise<number | undefined> {
+    const cached = users.get(username);
+    if (cached) return cached;
+    const found = client
+      .list('/api/users', userSchema, { search: username })
+      .then((list) => list.find((user) => user.username === username)?.id);
+    users.set(username, found);
+    return found;
   }
 
   async function waitForJobs(cvatTaskId: number): Promise<CvatJob[]> {

@@ -38,6 +38,10 @@ export const cvatParamsSchema = z.looseObject({
   occluded_attr: z.string().min(1).optional(),
   /** A label attribute bound to CVAT's shape group. */
   group_id_attr: z.string().min(1).optional(),
+  /** A username for every task, or a list assigned round robin by task (SEMANTICS §9.2). */
+  task_assignee: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Usernames assigned round robin over the jobs of each task. Unknown users are skipped. */
+  job_assignees: z.array(z.string()).optional(),
   /** Accepted for FiftyOne compatibility; CVAT 2 has no reviewers (stages replace them). */
   job_reviewers: z.unknown().optional(),
   /** Where CVAT sends webhooks: the service's public webhook route. Unset: polling only. */

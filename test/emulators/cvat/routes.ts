@@ -231,6 +231,7 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
       owner: ctx.userId,
       organization: ctx.organization,
       segment_size: typeof ctx.body.segment_size === 'number' ? ctx.body.segment_size : 0,
+      assignee: null,
       image_quality: 70,
       status: 'annotation',
       created_date: at,
@@ -249,6 +250,25 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
   on('GET', '/api/tasks/{id}', (ctx) => {
     const found = task(ctx);
     return found ? { status: 200, body: state.taskRead(found) } : notFound();
+  });
+  on('PATCH', '/api/tasks/{id}', (ctx) => {
+    const found = task(ctx);
+    if (!found) return notFound();
+    const before: Record<string, unknown> = {};
+    if (ctx.body.assignee_id !== undefined) {
+      const assignee = ctx.body.assignee_id as number | null;
+      if (assignee !== null && !state.users.has(assignee)) return badRequest('Unknown user');
+      before.assignee = state.userRead(found.assignee);
+      found.assignee = assignee;
+    }
+    if (typeof ctx.body.name === 'string') {
+      before.name = found.name;
+      found.name = ctx.body.name;
+    }
+    before.updated_date = found.updated_date;
+    found.updated_date = state.now();
+    state.emitFor(found, 'update:task', 'task', state.taskRead(found), ctx.userId, before);
+    return { status: 200, body: state.taskRead(found) };
   });
   on('DELETE', '/api/tasks/{id}', (ctx) => {
     const found = task(ctx);

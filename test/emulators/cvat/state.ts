@@ -55,6 +55,7 @@ export interface TaskRecord {
   name: string;
   project_id: number | null;
   owner: number;
+  assignee: number | null;
   organization: number | null;
   segment_size: number;
   image_quality: number;
@@ -259,7 +260,7 @@ export class CvatState {
       project_id: task.project_id,
       mode: task.frames.length === 0 ? '' : task.video ? 'interpolation' : 'annotation',
       owner: this.userRead(task.owner),
-      assignee: null,
+      assignee: this.userRead(task.assignee),
       bug_tracker: '',
       created_date: task.created_date,
       updated_date: task.updated_date,

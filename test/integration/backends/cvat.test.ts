@@ -112,6 +112,28 @@ describe('CVAT backend: upload', () => {
     ]);
   });
 
+  it('assigns tasks and jobs round robin, skipping users CVAT does not know', async () => {
+    const { cvatIds } = await annotated({
+      task_assignee: ['annotator1', 'nobody'],
+      job_assignees: ['admin', 'annotator1'],
+    });
+    const username = (id: number | null) =>
+      id === null ? null : (cvat.state.users.get(id)?.username ?? null);
+
+    expect(cvatIds.map((id) => username(cvat.state.tasks.get(id)?.assignee ?? null))).toEqual([
+      'annotator1',
+      null,
+      null,
+    ]);
+    expect(
+      cvatIds.map((id) => cvat.annotator.jobs(id).map((job) => username(job.assignee))),
+    ).toEqual([
+      ['admin', 'annotator1'],
+      ['admin', 'annotator1'],
+      ['admin', 'annotator1'],
+    ]);
+  });
+
   it('logs in with username and password and sends the CSRF token on writes', async () => {
     const before = cvat.requests.length;
     await annotated({
