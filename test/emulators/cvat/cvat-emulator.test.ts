@@ -183,3 +183,56 @@ describe('CVAT emulator: webhooks', () => {
     receiver.close();
   });
 });
+
+describe('CVAT emulator: job and task states (reference §1.5)', () => {
+  async function taskWithJobs() {
+    const project = await call('POST', '/api/projects', {
+      name: 'states',
+      labels: [{ name: 'car' }],
+    });
+    const task = await call('POST', '/api/tasks', {
+      name: 's',
+      project_id: project.body.id,
+      segment_size: 1,
+    });
+    const record = cvat.state.tasks.get(task.body.id as number);
+    if (!record) throw new Error('no task');
+    record.frames.push(
+      { width: 4, height: 4, name: 'a.jpg' },
+      { width: 4, height: 4, name: 'b.jpg' },
+    );
+    cvat.state.createJobs(record, 1);
+    return { taskId: record.id, jobs: cvat.annotator.jobs(record.id).map((job) => job.id) };
+  }
+
+  it('keeps the task in annotation when a job is finished in stage annotation', async () => {
+    const { taskId, jobs } = await taskWithJobs();
+    for (const id of jobs) cvat.annotator.finishJob(id);
+    const job = await call('GET', `/api/jobs/${jobs[0]}`);
+    expect(job.body).toMatchObject({
+      stage: 'annotation',
+      state: 'completed',
+      status: 'annotation',
+    });
+    expect((await call('GET', `/api/tasks/${taskId}`)).body.status).toBe('annotation');
+  });
+
+  it('resets the state to new when only the stage changes', async () => {
+    const { jobs } = await taskWithJobs();
+    cvat.annotator.finishJob(jobs[0] ?? 0);
+    const patched = await call('PATCH', `/api/jobs/${jobs[0]}`, { stage: 'validation' });
+    expect(patched.body).toMatchObject({ stage: 'validation', state: 'new', status: 'validation' });
+  });
+
+  it('completes the task when every job is accepted and completed', async () => {
+    const { taskId, jobs } = await taskWithJobs();
+    for (const id of jobs)
+      await call('PATCH', `/api/jobs/${id}`, { stage: 'acceptance', state: 'completed' });
+    const task = await call('GET', `/api/tasks/${taskId}`);
+    expect(task.body).toMatchObject({
+      status: 'completed',
+      jobs: { count: 2, completed: 2, validation: 0 },
+    });
+    expect(cvat.violations()).toEqual([]);
+  });
+});
