@@ -75,11 +75,7 @@ export function cvatRig(
   extra: Record<string, unknown> = {},
 ): CvatRig {
   const secrets = memorySecretStore();
-  const backends = new BackendRegistry({
-    ...BUILTIN_BACKEND_FACTORIES,
-    // The lead's wiring passes the service's secret store; tests give a memory one.
-    cvat: (input) => createCvatBackend({ ...input, secrets }),
-  });
+  const backends = new BackendRegistry({ ...BUILTIN_BACKEND_FACTORIES, cvat: createCvatBackend });
   const params = {
     url: cvat.url,
     token: cvat.tokens.admin,
@@ -89,7 +85,8 @@ export function cvatRig(
     ...extra,
   };
   const config: AnnotationConfig = { defaultBackend: 'cvat', backends: { cvat: params } };
-  return { deps: depsFor(local.store, { backends, config }), secrets, params };
+  // The workflows hand the deps' secret store to every backend they make.
+  return { deps: { ...depsFor(local.store, { backends, config }), secrets }, secrets, params };
 }
 
 /** A webhook receiver that keeps every delivery as the backend would be given it. */
