@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCvatBackend } from '../../../lib/backends/cvat/index.js';
 import type { TaskRecord } from '../../../lib/store/tasks.js';
-import { cleanupRun, planLoad } from '../../../lib/workflows/index.js';
+import { cleanupRun, planLoad, receiveWebhook } from '../../../lib/workflows/index.js';
 import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
 import { type CvatEmulator, cvatContract, startCvatEmulator } from '../../emulators/cvat/index.js';
 import { detection } from '../../support/builders.js';
@@ -404,6 +404,33 @@ describe('CVAT backend: webhooks and cleanup', () => {
       expect(
         await backend.verifyWebhook({ headers: forged.headers ?? {}, rawBody: forged.rawBody }),
       ).toBe(false);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("goes through the service's webhook step: signed deliveries accepted, forged refused", async () => {
+    const receiver = await startReceiver();
+    try {
+      const { rig, cvatIds } = await annotated({ webhook_url: receiver.url });
+      const [first = 0] = cvatIds;
+      for (const job of cvat.annotator.jobs(first)) cvat.annotator.finishJob(job.id);
+      await cvat.settle();
+
+      const outcomes = [];
+      for (const delivery of receiver.received) {
+        outcomes.push(...(await receiveWebhook(rig.deps, 'cvat', delivery)));
+      }
+      const forged = { headers: receiver.received[0]?.headers ?? {}, rawBody: '{"event": "ping"}' };
+
+      expect(outcomes.filter((each) => each.type === 'task.completed')).toEqual([
+        expect.objectContaining({ backendTaskId: String(first), outcome: 'recorded' }),
+        expect.objectContaining({ backendTaskId: String(first), outcome: 'recorded' }),
+      ]);
+      await expect(receiveWebhook(rig.deps, 'cvat', forged)).rejects.toMatchObject({
+        code: 'WEBHOOK_SIGNATURE_INVALID',
+      });
+      expect((await load(rig)).plan.taskIds).toEqual(['gt_review-00000-0']);
     } finally {
       await receiver.close();
     }
