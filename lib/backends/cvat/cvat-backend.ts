@@ -123,6 +123,16 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       const { data: meta } = await client.request('GET', `/api/tasks/${cvatTaskId}/data/meta`, {
         schema: dataMetaSchema,
       });
+      const video = taskDataOf(task)?.video === true;
+      const frames = meta?.frames ?? [];
+      // Items on frames we cannot place would be dropped, and their labels read as deleted.
+      if (frames.length !== (video ? 1 : task.sampleIds.length)) {
+        throw new BackendError(
+          'BACKEND_RESPONSE_INVALID',
+          `CVAT task ${cvatTaskId} has ${frames.length} frame entries for the ${task.sampleIds.length} samples of task '${task.taskId}'`,
+          { taskId: task.taskId, cvatTaskId },
+        );
+      }
       const labels = await client.list('/api/labels', labelSchema, { task_id: cvatTaskId });
       const data: CvatLabeledData = { shapes: [], tags: [], tracks: [] };
       for (const job of jobs) {
@@ -135,13 +145,13 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         cvatTaskId,
         data,
         sampleIds: task.sampleIds,
-        frames: meta?.frames ?? [],
+        frames,
         plan,
         labelSchema: run.labelSchema,
         labels: new Map(labels.map((label) => [label.id, label])),
         serverIds: taskData?.serverIds ?? {},
         uploaded: taskData?.uploaded ?? [],
-        ...(taskDataOf(task)?.video ? { video: true, frameCount: meta?.size ?? 0 } : {}),
+        ...(video ? { video: true, frameCount: meta?.size ?? 0 } : {}),
       });
     },
 

@@ -291,6 +291,20 @@ describe('CVAT backend: load', () => {
     expect(afterFirst - firstLoad).toBe(3 * (4 + 2));
   });
 
+  it('refuses a download whose frames do not match the samples, merging nothing', async () => {
+    const { rig, cvatIds, local } = await annotated();
+    const [first = 0] = cvatIds;
+    for (const job of cvat.annotator.jobs(first)) cvat.annotator.finishJob(job.id);
+    cvat.state.tasks.get(first)?.frames.pop();
+    const before = await snapshot(local.store);
+
+    await expect(load(rig)).rejects.toMatchObject({
+      code: 'BACKEND_RESPONSE_INVALID',
+      message: `CVAT task ${first} has 1 frame entries for the 2 samples of task 'gt_review-00000-0'`,
+    });
+    expect(await snapshot(local.store)).toEqual(before);
+  });
+
   it('leaves the run annotating while a task is open, and loads it once its jobs are accepted', async () => {
     const { rig, cvatIds } = await annotated({ finished_when: 'accepted' });
     const [first = 0] = cvatIds;
