@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,12 +25,19 @@ let contract: Promise<OpenApiContract> | undefined;
  */
 export function cvatContract(): Promise<OpenApiContract> {
   contract ??= (async () => {
-    const document = parse(readFileSync(SPEC_PATH, 'utf8')) as { paths: Record<string, unknown> };
-    document.paths = Object.fromEntries(
-      Object.entries(document.paths).map(([path, item]) => [path.replace(/(.)\/$/, '$1'), item]),
-    );
-    const normalized = join(tmpdir(), `cvat-openapi-${process.pid}.json`);
-    writeFileSync(normalized, JSON.stringify(document));
+    const source = readFileSync(SPEC_PATH, 'utf8');
+    const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
+    // One normalized copy per schema version, shared by test processes; written atomically.
+    const normalized = join(tmpdir(), `cvat-openapi-${digest}.json`);
+    if (!existsSync(normalized)) {
+      const document = parse(source) as { paths: Record<string, unknown> };
+      document.paths = Object.fromEntries(
+        Object.entries(document.paths).map(([path, item]) => [path.replace(/(.)\/$/, '$1'), item]),
+      );
+      const partial = `${normalized}.${process.pid}`;
+      writeFileSync(partial, JSON.stringify(document));
+      renameSync(partial, normalized);
+    }
     return OpenApiContract.load(normalized);
   })();
   return contract;
