@@ -32,6 +32,13 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The task is not finished: there is nothing to load yet.
   BACKEND_RESULT_MISSING: 409,
   BACKEND_RESULT_INVALID: 422,
+  // The annotation tool failed us (Failed Dependency): an error answer, or a body its API does
+  // not allow. 4xx like every code: 5xx is kept for the service's own faults.
+  BACKEND_REQUEST_FAILED: 424,
+  BACKEND_RESPONSE_INVALID: 424,
+  // The tool's existing project disagrees with the run's label schema.
+  BACKEND_SCHEMA_MISMATCH: 409,
+  BACKEND_UNSUPPORTED: 422,
   WEBHOOK_SIGNATURE_INVALID: 401,
   WEBHOOK_NOT_ACCEPTED: 404,
   DATASET_EXISTS: 409,

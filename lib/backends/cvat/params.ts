@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** SigV4's longest validity: CVAT downloads the media when the task is created. */
+const WEEK_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The CVAT backend's params, with FiftyOne's names (`FIFTYONE_CVAT_<NAME>` in the env,
+ * `backends.cvat.<name>` in the annotation config). Credentials are read here and never
+ * logged nor stored on the run; `password` may arrive as a number from the env parser
+ * (SEMANTICS §8.4), hence the coercion.
+ */
+export const cvatParamsSchema = z.looseObject({
+  url: z
+    .url()
+    .default('https://app.cvat.ai')
+    .transform((url) => url.replace(/\/+$/, '')),
+  username: z.string().min(1).optional(),
+  password: z
+    .union([z.string(), z.number()])
+    .transform((value) => String(value))
+    .optional(),
+  email: z.string().optional(),
+  /** An API token (`Authorization: Token <key>`); preferred over a password login. */
+  token: z.string().min(1).optional(),
+  /** Extra headers on every request (e.g. a proxy's auth). */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** Organization slug, sent as `X-Organization`. */
+  organization: z.string().min(1).optional(),
+  project_name: z.string().min(1).max(256).optional(),
+  project_id: z.number().int().positive().optional(),
+  /** Samples per CVAT task; a page becomes `ceil(page / task_size)` tasks. Default: one task. */
+  task_size: z.number().int().positive().optional(),
+  /** Frames per CVAT job (CVAT splits each task into jobs of this size). */
+  segment_size: z.number().int().positive().optional(),
+  image_quality: z.number().int().min(0).max(100).default(75),
+  use_cache: z.boolean().default(true),
+  /** A label attribute bound to CVAT's native occlusion flag (SEMANTICS §9.8). */
+  occluded_attr: z.string().min(1).optional(),
+  /** A label attribute bound to CVAT's shape group. */
+  group_id_attr: z.string().min(1).optional(),
+  /** A username for every task, or a list assigned round robin by task (SEMANTICS §9.2). */
+  task_assignee: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Usernames assigned round robin over the jobs of each task. Unknown users are skipped. */
+  job_assignees: z.array(z.string()).optional(),
+  /** Accepted for FiftyOne compatibility; CVAT 2 has no reviewers (stages replace them). */
+  job_reviewers: z.unknown().optional(),
+  /** Where CVAT sends webhooks: the service's public webhook route. Unset: polling only. */
+  webhook_url: z.url().optional(),
+  /**
+   * When a job counts as finished: `completed` (default) — its state is `completed`, or it
+   * reached the `acceptance` stage; `accepted` — stage `acceptance` and state `completed`.
+   */
+  finished_when: z.enum(['completed', 'accepted']).default('completed'),
+  media_url_expires_in: z.number().int().min(60).max(WEEK_SECONDS).default(WEEK_SECONDS),
+  /** How long `upload` waits for CVAT to create a task's jobs. */
+  job_poll_interval_ms: z.number().int().min(0).default(1000),
+  job_poll_attempts: z.number().int().min(1).default(120),
+});
+export type CvatParams = z.output<typeof cvatParamsSchema>;
+export type CvatParamsInput = z.input<typeof cvatParamsSchema>;
+
+/** Whether a job is finished under the run's rule (reference §1.5). */
+export function isJobFinished(
+  job: { stage: string; state: string },
+  rule: CvatParams['finished_when'],
+): boolean {
+  if (rule === 'accepted') return job.stage === 'acceptance' && job.state === 'completed';
+  return job.state === 'completed' || job.stage === 'acceptance';
+}

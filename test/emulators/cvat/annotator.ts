@@ -1,0 +1,234 @@
+import type {
+  AttributeValue,
+  CvatState,
+  JobRecord,
+  JobStage,
+  JobState,
+  ShapeRecord,
+  TagRecord,
+  TaskRecord,
+  TrackRecord,
+} from './state.js';
+
+type Kind = 'shape' | 'tag' | 'track';
+type Item = ShapeRecord | TagRecord | TrackRecord;
+
+/**
+ * A CVAT user at work, in plain method calls: each edit is saved as the UI saves it (the
+ * owning job's and the task's `updated_date` change, `update:job` fires), and job actions
+ * follow CVAT's state rules. Frames are task frame numbers (0-based); ids are server ids.
+ */
+export class CvatAnnotator {
+  constructor(
+    private readonly state: CvatState,
+    private readonly userId: number,
+  ) {}
+
+  jobs(taskId: number): JobRecord[] {
+    return this.state.jobsOf(taskId).map((job) => ({ ...job }));
+  }
+
+  shapes(taskId: number): ShapeRecord[] {
+    return this.state.annotationsOf(taskId).shapes.map((shape) => structuredClone(shape));
+  }
+
+  tags(taskId: number): TagRecord[] {
+    return this.state.annotationsOf(taskId).tags.map((tag) => structuredClone(tag));
+  }
+
+  tracks(taskId: number): TrackRecord[] {
+    return this.state.annotationsOf(taskId).tracks.map((track) => structuredClone(track));
+  }
+
+  /** Drags a shape by whole pixels. */
+  moveShape(shapeId: number, dx: number, dy: number): void {
+    this.edit('shape', shapeId, (item) => {
+      const shape = item as ShapeRecord;
+      shape.points = shape.points.map((value, index) => value + (index % 2 === 0 ? dx : dy));
+    });
+  }
+
+  setPoints(shapeId: number, points: number[]): void {
+    this.edit('shape', shapeId, (item) => {
+      (item as ShapeRecord).points = [...points];
+    });
+  }
+
+  /** Picks another label from the task's label list, as the class drop-down does. */
+  changeLabel(kind: Kind, id: number, labelName: string): void {
+    this.edit(kind, id, (item, task) => {
+      item.label_id = this.labelId(task, labelName);
+      // CVAT drops attribute values that the new label does not define.
+      const specs = new Set(this.label(task, item.label_id).attributes.map((each) => each.id));
+      item.attributes = item.attributes.filter((value) => specs.has(value.spec_id));
+    });
+  }
+
+  setAttribute(kind: Kind, id: number, name: string, value: string): void {
+    this.edit(kind, id, (item, task) => {
+      const spec = this.label(task, item.label_id).attributes.find((each) => each.name === name);
+      if (!spec) throw new Error(`no attribute '${name}' on this label`);
+      const values = item.attributes.filter((each) => each.spec_id !== spec.id);
+      item.attributes = [...values, { spec_id: spec.id, value }];
+    });
+  }
+
+  setOccluded(shapeId: number, occluded: boolean): void {
+    this.edit('shape', shapeId, (item) => {
+      (item as ShapeRecord).occluded = occluded;
+    });
+  }
+
+  delete(kind: Kind, id: number): void {
+    const { task, list } = this.find(kind, id);
+    const index = list.findIndex((item) => item.id === id);
+    const [removed] = list.splice(index, 1);
+    if (removed) this.saved(task, removed.frame);
+  }
+
+  /** Draws a new shape; `attributes` by name. Returns its server id. */
+  addShape(
+    taskId: number,
+    shape: {
+      type: string;
+      frame: number;
+      label: string;
+      points: number[];
+      attributes?: Record<string, string>;
+      occluded?: boolean;
+    },
+  ): number {
+    const task = this.task(taskId);
+    const labelId = this.labelId(task, shape.label);
+    const id = this.state.nextId('shape');
+    this.state.annotationsOf(taskId).shapes.push({
+      id,
+      type: shape.type,
+      frame: shape.frame,
+      label_id: labelId,
+      points: [...shape.points],
+      occluded: shape.occluded ?? false,
+      outside: false,
+      z_order: 0,
+      rotation: 0,
+      group: 0,
+      source: 'manual',
+      attributes: this.values(task, labelId, shape.attributes ?? {}),
+    });
+    this.saved(task, shape.frame);
+    return id;
+  }
+
+  addTag(taskId: number, tag: { frame: number; label: string }): number {
+    const task = this.task(taskId);
+    const id = this.state.nextId('tag');
+    const labelId = this.labelId(task, tag.label);
+    this.state.annotationsOf(taskId).tags.push({
+      id,
+      frame: tag.frame,
+      label_id: labelId,
+      group: 0,
+      source: 'manual',
+      attributes: [],
+    });
+    this.saved(task, tag.frame);
+    return id;
+  }
+
+  /**
+   * Splits a track at `frame`: the first part ends there (an `outside` shape), the second is a
+   * new track starting there with a copy of the shape in effect. Returns the new track's id.
+   */
+  splitTrack(trackId: number, frame: number): number {
+    const { task } = this.find('track', trackId);
+    const track = this.state.annotationsOf(task.id).tracks.find((each) => each.id === trackId);
+    if (!track) throw new Error(`no track ${trackId}`);
+    const before = track.shapes.filter((shape) => shape.frame < frame);
+    const after = track.shapes.filter((shape) => shape.frame >= frame);
+    const last = before.at(-1);
+    if (!last) throw new Error(`track ${trackId} has no shape before frame ${frame}`);
+    const head = after[0]?.frame === frame ? [] : [{ ...last, frame }];
+    track.shapes = [
+      ...before,
+      { ...last, id: this.state.nextId('tracked_shape'), frame, outside: true },
+    ];
+    const id = this.state.nextId('track');
+    this.state.annotationsOf(task.id).tracks.push({
+      ...structuredClone(track),
+      id,
+      frame,
+      shapes: [...head, ...after].map((shape) => ({
+        ...shape,
+        id: this.state.nextId('tracked_shape'),
+      })),
+    });
+    this.saved(task, frame);
+    return id;
+  }
+
+  /** "Finish the job": state `completed`, stage unchanged (reference §1.5). */
+  finishJob(jobId: number): void {
+    this.setJob(jobId, { state: 'completed' });
+  }
+
+  /** Moves a job through the review flow, e.g. `{stage: 'acceptance', state: 'completed'}`. */
+  setJob(jobId: number, change: { stage?: JobStage; state?: JobState }): void {
+    const job = this.state.jobs.get(jobId);
+    if (!job) throw new Error(`no job ${jobId}`);
+    this.state.updateJob(job, change, this.userId);
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private task(taskId: number): TaskRecord {
+    const task = this.state.tasks.get(taskId);
+    if (!task) throw new Error(`no task ${taskId}`);
+    return task;
+  }
+
+  private label(task: TaskRecord, labelId: number) {
+    const label = this.state.labelsOf(task).find((each) => each.id === labelId);
+    if (!label) throw new Error(`no label ${labelId} in task ${task.id}`);
+    return label;
+  }
+
+  private labelId(task: TaskRecord, name: string): number {
+    const label = this.state.labelsOf(task).find((each) => each.name === name);
+    if (!label) throw new Error(`no label '${name}' in task ${task.id}`);
+    return label.id;
+  }
+
+  private values(task: TaskRecord, labelId: number, byName: Record<string, string>) {
+    const specs = this.label(task, labelId).attributes;
+    return Object.entries(byName).map(([name, value]): AttributeValue => {
+      const spec = specs.find((each) => each.name === name);
+      if (!spec) throw new Error(`no attribute '${name}'`);
+      return { spec_id: spec.id, value };
+    });
+  }
+
+  private find(kind: Kind, id: number): { task: TaskRecord; list: Item[] } {
+    for (const [taskId, annotations] of this.state.annotations) {
+      const list: Item[] =
+        kind === 'shape'
+          ? annotations.shapes
+          : kind === 'tag'
+            ? annotations.tags
+            : annotations.tracks;
+      if (list.some((item) => item.id === id)) return { task: this.task(taskId), list };
+    }
+    throw new Error(`no ${kind} ${id}`);
+  }
+
+  private edit(kind: Kind, id: number, change: (item: Item, task: TaskRecord) => void): void {
+    const { task, list } = this.find(kind, id);
+    const item = list.find((each) => each.id === id) as Item;
+    change(item, task);
+    this.saved(task, item.frame);
+  }
+
+  private saved(task: TaskRecord, frame: number): void {
+    const job = this.state.jobOfFrame(task.id, frame);
+    this.state.touchAfterSave(task, job ? [job] : [], this.userId);
+  }
+}
