@@ -6,6 +6,7 @@ import {
   type BackendFactoryInput,
   loadCustomBackend,
 } from './custom-module.js';
+import { createCvatBackend } from './cvat/index.js';
 import { createFilesBackend } from './files/files-backend.js';
 import { assertBackendShape, guardBackend } from './shape.js';
 
@@ -13,6 +14,7 @@ import { assertBackendShape, guardBackend } from './shape.js';
 export const BUILTIN_BACKEND_FACTORIES: Readonly<Record<string, BackendFactory>> = Object.freeze({
   files: ({ params, objects, clock }) =>
     createFilesBackend({ objects, params, ...(clock ? { clock } : {}) }),
+  cvat: createCvatBackend,
 });
 
 /** Params naming a user's module; `module` wins over `config_cls` when both are set. */
