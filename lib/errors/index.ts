@@ -40,6 +40,11 @@ export const ERROR_CODES = [
   'BACKEND_MODULE_INVALID',
   'BACKEND_RESULT_MISSING',
   'BACKEND_RESULT_INVALID',
+  // a tool's API refused a request or answered something its contract does not allow
+  'BACKEND_REQUEST_FAILED',
+  'BACKEND_RESPONSE_INVALID',
+  // a webhook delivery that verified but does not say what a tool's webhooks say
+  'WEBHOOK_INVALID',
   // store (DynamoDB items, S3 objects)
   'DATASET_EXISTS',
   'DATASET_NOT_FOUND',
