@@ -16,8 +16,16 @@ export function toPercent(relative: number): number {
   return percent;
 }
 
+/**
+ * `percent / 100`, snapped to the 15-significant-digit value that {@link toPercent} maps to
+ * `percent` when there is one. So every coordinate written with up to 15 significant digits
+ * comes back exactly; a 16–17-digit one can come back one unit in the last place off, since
+ * many doubles share one percent value (see README, "What it cannot do").
+ */
 export function fromPercent(percent: number): number {
-  return percent / 100;
+  const relative = percent / 100;
+  const short = Number(relative.toPrecision(15));
+  return short !== relative && toPercent(short) === percent ? short : relative;
 }
 
 const view = new DataView(new ArrayBuffer(8));

@@ -67,7 +67,12 @@ export function labelConfigOf(labelSchema: LabelSchema): string {
     };
     // `--` may not appear inside an XML comment; \u002d is the same character to JSON.
     lines.push(`  <!-- annoflow ${JSON.stringify(comment).replaceAll('--', '-\\u002d')} -->`);
-    const choice = field.type === 'classification' ? ' choice="single-radio"' : '';
+    const choice =
+      field.type === 'classification'
+        ? ' choice="single-radio"'
+        : field.type === 'classifications'
+          ? ' choice="multiple"'
+          : '';
     const open = `  <${tag} name="${escapeXml(name)}" toName="${IMAGE_NAME}"${choice}`;
     if (child === undefined) {
       lines.push(`${open}/>`);
