@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { AnnoflowError, BackendError } from '../../errors/index.js';
+import { AnnoflowError, InvalidInputError } from '../../errors/index.js';
 import type { WebhookEvent, WebhookRequest } from '../backend.js';
 import type { BackendSecretStore } from '../secrets.js';
 import { headerValue, timingSafeEqualText } from '../webhook.js';
@@ -197,8 +197,7 @@ export async function forgetProjectWebhook(
 
 export function requireSecrets(secrets: BackendSecretStore | undefined): BackendSecretStore {
   if (secrets) return secrets;
-  throw new BackendError(
-    'BACKEND_REQUEST_FAILED',
+  throw new InvalidInputError(
     'Label Studio webhooks need a secret store for their tokens, and this service has none; unset webhook_url to rely on polling',
   );
 }
