@@ -32,9 +32,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The task is not finished: there is nothing to load yet.
   BACKEND_RESULT_MISSING: 409,
   BACKEND_RESULT_INVALID: 422,
-  // The tool, not the caller, is at fault: a bad gateway.
-  BACKEND_REQUEST_FAILED: 502,
-  BACKEND_RESPONSE_INVALID: 502,
+  // The tool the run depends on failed; every code stays 4xx (see toHttpError), so 424.
+  BACKEND_REQUEST_FAILED: 424,
+  BACKEND_RESPONSE_INVALID: 424,
   WEBHOOK_INVALID: 400,
   DATASET_EXISTS: 409,
   DATASET_NOT_FOUND: 404,
