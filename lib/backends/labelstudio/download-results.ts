@@ -6,8 +6,9 @@ import type { Annotations } from '../../merge/contract.js';
 import type { FieldSchema, LabelSchema } from '../../schema/types.js';
 import type { ResultItem } from './api-schemas.js';
 import { maskFromBrushRle } from './brush-rle.js';
-import { boundingBoxOfRectangle, fromPercent } from './geometry.js';
+import { boundingBoxOfRectangle, fromPercent, toPercent } from './geometry.js';
 import { classesOf } from './label-config.js';
+import type { ExactGeometry } from './upload-results.js';
 
 const classes = z.array(z.string()).default([]);
 const VALUE_SCHEMAS = {
@@ -59,6 +60,7 @@ export function annotationsOfResults(
   sampleId: string,
   items: readonly ResultItem[],
   taskRef: string,
+  geometry: ExactGeometry = {},
 ): Annotations {
   const annotations: Annotations = {};
   for (const [field, schema] of Object.entries(labelSchema)) {
@@ -76,7 +78,7 @@ export function annotationsOfResults(
       .filter((item) => item.from_name === field)
       .map((item, index) => regionOf(item, index, taskRef, field));
     for (const [labelId, group] of groupRegions(regions)) {
-      const label = labelOf(schema, labelId, group, taskRef);
+      const label = labelOf(schema, labelId, group, taskRef, geometry);
       if (label) labels[labelId] = label;
     }
   }
@@ -123,8 +125,10 @@ function labelOf(
   labelId: string,
   regions: readonly Region[],
   taskRef: string,
+  geometry: ExactGeometry,
 ): Record<string, unknown> | undefined {
   const first = regions[0]?.item;
+  const exact = (item: ResultItem, percents: number[]) => exactOf(geometry, item, percents);
   if (first === undefined) return undefined;
   switch (first.type) {
     case 'choices': {
@@ -137,30 +141,37 @@ function labelOf(
         _cls: 'Detection',
         id: labelId,
         label: value.rectanglelabels[0] ?? null,
-        bounding_box: boundingBoxOfRectangle(value),
+        bounding_box:
+          (value.rotation ?? 0) === 0
+            ? exact(first, [value.x, value.y, value.width, value.height])
+            : boundingBoxOfRectangle(value),
       };
     }
     case 'polygonlabels': {
-      const values = regions.map(({ item }) => readValue(item, 'polygonlabels', taskRef));
+      const values = regions.map(({ item }) => ({
+        ...readValue(item, 'polygonlabels', taskRef),
+        item,
+      }));
       const closed = schema.type === 'polygon' || schema.type === 'polygons';
       return {
         _cls: 'Polyline',
         id: labelId,
         label: values[0]?.polygonlabels[0] ?? null,
-        points: values.map((value) =>
-          value.points.map(([x, y]) => [fromPercent(x), fromPercent(y)]),
-        ),
+        points: values.map((value) => pairs(exact(value.item, value.points.flat()))),
         closed,
         filled: closed,
       };
     }
     case 'keypointlabels': {
-      const values = regions.map(({ item }) => readValue(item, 'keypointlabels', taskRef));
+      const values = regions.map(({ item }) => ({
+        ...readValue(item, 'keypointlabels', taskRef),
+        item,
+      }));
       return {
         _cls: 'Keypoint',
         id: labelId,
         label: values[0]?.keypointlabels[0] ?? null,
-        points: values.map((value) => [fromPercent(value.x), fromPercent(value.y)]),
+        points: values.map((value) => exact(value.item, [value.x, value.y])),
       };
     }
     case 'brushlabels':
@@ -170,6 +181,28 @@ function labelOf(
     default:
       return undefined;
   }
+}
+
+/**
+ * A region's relative coordinates: the uploaded ones when its percent values are still
+ * exactly those they were uploaded as (see `ExactGeometry`), else converted.
+ */
+function exactOf(geometry: ExactGeometry, item: ResultItem, percents: number[]): number[] {
+  const stored = item.id === undefined ? undefined : geometry[item.id];
+  if (
+    stored !== undefined &&
+    stored.length === percents.length &&
+    stored.every((value, i) => toPercent(value) === percents[i])
+  ) {
+    return stored;
+  }
+  return percents.map(fromPercent);
+}
+
+function pairs(values: readonly number[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < values.length; i += 2) out.push([values[i] ?? 0, values[i + 1] ?? 0]);
+  return out;
 }
 
 function instanceOf(labelId: string, item: ResultItem, taskRef: string) {

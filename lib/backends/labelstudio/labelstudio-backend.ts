@@ -41,6 +41,11 @@ import {
 /** What a task record keeps of its Label Studio task: the project, to find it without a search. */
 const backendDataSchema = z.object({ projectId: z.number().int() });
 
+/** The task's `meta` as upload wrote it; anything else (a hand-made task) means none. */
+const geometryMetaSchema = z.looseObject({
+  annoflow_geometry: z.record(z.string(), z.array(z.number())),
+});
+
 export interface LabelStudioBackendOptions {
   readonly params: unknown;
   readonly objects: BackendObjectStore;
@@ -97,7 +102,9 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
       let bySample = tasksBySample(await listPageTasks(client, listing));
       const missing = prepared.filter(({ sample }) => !bySample.has(sample.id));
       if (missing.length > 0) {
-        const data = missing.map(({ sample, image }) => ({
+        const data = missing.map(({ sample, image, results }) => ({
+          // Not shown to annotators; read back by `download` (see ExactGeometry).
+          meta: { annoflow_geometry: results.geometry },
           data: {
             [IMAGE_NAME]: image,
             sample_id: sample.id,
@@ -118,10 +125,10 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
         );
       });
       const predictions = paired
-        .filter(({ task, results }) => results.length > 0 && task.predictions.length === 0)
+        .filter(({ task, results }) => results.items.length > 0 && task.predictions.length === 0)
         .map(({ task, results }) => ({
           task: task.id,
-          result: results,
+          result: results.items,
           model_version: 'annoflow',
         }));
       if (predictions.length > 0) {
@@ -152,7 +159,14 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
       const sampleId = sampleOf(task, lsTask);
       const latest = latestAnnotation(lsTask.annotations);
       const items = latest ? (latest.result ?? []) : (lsTask.predictions.at(-1)?.result ?? []);
-      return annotationsOfResults(run.labelSchema, sampleId, items, task.backendTaskId);
+      const geometry = geometryMetaSchema.safeParse(lsTask.meta);
+      return annotationsOfResults(
+        run.labelSchema,
+        sampleId,
+        items,
+        task.backendTaskId,
+        geometry.success ? geometry.data.annoflow_geometry : {},
+      );
     },
 
     async status(_ctx: BackendContext, task: BackendTask): Promise<TaskStatus> {

@@ -26,14 +26,27 @@ interface ImageSize {
 }
 
 /**
+ * Each region's exact relative coordinates, by region id (boxes `[x, y, w, h]`, shapes and
+ * points flattened). Percent loses the last digits of some doubles, so these ride along in
+ * the task's `meta` and a region whose percent values are still the uploaded ones loads
+ * back with exactly the coordinates it was uploaded with.
+ */
+export type ExactGeometry = Record<string, number[]>;
+
+/**
  * A sample's existing labels as prediction result items (reference §2.4), each carrying its
- * FiftyOne id, so an annotator edits them and the download recognizes them.
+ * FiftyOne id, so an annotator edits them and the download recognizes them, and their exact
+ * coordinates (see {@link ExactGeometry}).
  *
  * @throws InvalidInputError for a label that is not FiftyOne's, or a mask on a sample
  *   without `metadata.width`/`height` (a brush needs the image's pixel size).
  */
-export function resultsOfSample(labelSchema: LabelSchema, sample: UploadSample): ResultItem[] {
+export function resultsOfSample(
+  labelSchema: LabelSchema,
+  sample: UploadSample,
+): { items: ResultItem[]; geometry: ExactGeometry } {
   const items: ResultItem[] = [];
+  const geometry: ExactGeometry = {};
   const size = sizeOf(sample);
   for (const [field, schema] of Object.entries(labelSchema)) {
     const value = sample.fields[field];
@@ -68,10 +81,10 @@ export function resultsOfSample(labelSchema: LabelSchema, sample: UploadSample):
     const brush = schema.type === 'instance' || schema.type === 'instances';
     for (const label of labels) {
       const site = { sampleId: sample.id, field, labelId: label.id };
-      items.push(...itemsOfLabel(label, base, brush, schema.maskTargets, size, site));
+      items.push(...itemsOfLabel(label, base, brush, schema.maskTargets, size, site, geometry));
     }
   }
-  return items;
+  return { items, geometry };
 }
 
 interface Base {
@@ -89,6 +102,7 @@ function itemsOfLabel(
   maskTargets: Record<string, string> | undefined,
   size: ImageSize | undefined,
   site: { sampleId: string; field: string; labelId: string },
+  geometry: ExactGeometry,
 ): ResultItem[] {
   const classes = label._cls === 'Segmentation' ? [] : label.label ? [label.label] : [];
   switch (label._cls) {
@@ -101,6 +115,7 @@ function itemsOfLabel(
         const value = { format: 'rle', rle: brushRleFromMask(mask), brushlabels: classes };
         return [{ ...base, id: label.id, type: 'brushlabels', value }];
       }
+      geometry[label.id] = [x, y, w, h];
       const value = {
         x: toPercent(x),
         y: toPercent(y),
@@ -112,34 +127,32 @@ function itemsOfLabel(
       return [{ ...base, id: label.id, type: 'rectanglelabels', value }];
     }
     case 'Polyline':
-      return label.points.map((shape, part) => ({
-        ...base,
-        id: partId(label.id, part),
-        type: 'polygonlabels',
-        value: {
-          points: shape.map(([px, py]) => [toPercent(px), toPercent(py)]),
-          polygonlabels: classes,
-        },
-      }));
+      return label.points.map((shape, part) => {
+        geometry[partId(label.id, part)] = shape.flat();
+        return {
+          ...base,
+          id: partId(label.id, part),
+          type: 'polygonlabels',
+          value: {
+            points: shape.map(([px, py]) => [toPercent(px), toPercent(py)]),
+            polygonlabels: classes,
+          },
+        };
+      });
     case 'Keypoint':
-      return label.points.flatMap(([px, py], part) =>
+      return label.points.flatMap(([px, py], part) => {
         // FiftyOne's missing points (NaN, null in JSON) cannot be drawn.
-        px === null || py === null || Number.isNaN(px) || Number.isNaN(py)
-          ? []
-          : [
-              {
-                ...base,
-                id: partId(label.id, part),
-                type: 'keypointlabels',
-                value: {
-                  x: toPercent(px),
-                  y: toPercent(py),
-                  width: KEYPOINT_WIDTH,
-                  keypointlabels: classes,
-                },
-              },
-            ],
-      );
+        if (px === null || py === null || Number.isNaN(px) || Number.isNaN(py)) return [];
+        const id = partId(label.id, part);
+        geometry[id] = [px, py];
+        const value = {
+          x: toPercent(px),
+          y: toPercent(py),
+          width: KEYPOINT_WIDTH,
+          keypointlabels: classes,
+        };
+        return [{ ...base, id, type: 'keypointlabels', value }];
+      });
     case 'Segmentation': {
       const full = resample(label.mask ?? [], requireSize(size, site));
       const values = new Set(full.flat().filter((value) => value !== 0));

@@ -37,6 +37,8 @@ export class EmulatorState {
   readonly annotations = new Map<number, AnnotationRow>();
   readonly predictions = new Map<number, PredictionRow>();
   readonly webhooks = new Map<number, WebhookRow>();
+  /** Lists tasks newest first: clients must not rely on listing order (reference §5.9). */
+  reverseTaskListing = false;
   #nextId = 1;
   #lastTime = 0;
 
@@ -156,6 +158,8 @@ export class LabelStudioEmulator {
   readonly #violations: string[] = [];
   /** Operation ids of the requests answered, in order: what the client called. */
   readonly calls: string[] = [];
+  /** The same requests with the status each got. */
+  readonly answers: Array<{ operationId: string; status: number }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -277,6 +281,7 @@ export class LabelStudioEmulator {
       send(500, { detail: 'contract violation' });
       return;
     }
+    this.answers.push({ operationId, status: answer.status });
     send(answer.status, answer.body);
   }
 }

@@ -231,7 +231,7 @@ function listTasks(state: EmulatorState, query: Record<string, string>): RouteAn
   const tasks = [...state.tasks.values()]
     .filter((task) => project === undefined || task.project === project)
     .filter((task) => filters.every(({ key, value }) => task.data[key] === value))
-    .sort((a, b) => a.id - b.id);
+    .sort((a, b) => (state.reverseTaskListing ? b.id - a.id : a.id - b.id));
   const found = page(tasks, query, 100);
   if (found === undefined) return invalidPage;
   const views = found.items.map((task) =>
@@ -259,10 +259,11 @@ function importTasks(state: EmulatorState, projectId: number, body: unknown): Ro
   const columns = new Set<string>();
   for (const entry of entries) {
     const data = asRecord(asRecord(entry).data);
+    const meta = asRecord(asRecord(entry).meta);
     for (const key of Object.keys(data)) columns.add(key);
     const at = state.now();
     const id = state.nextId();
-    state.tasks.set(id, { id, project: projectId, data, created_at: at, updated_at: at });
+    state.tasks.set(id, { id, project: projectId, data, meta, created_at: at, updated_at: at });
   }
   return {
     status: 201,

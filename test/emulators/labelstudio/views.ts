@@ -13,6 +13,7 @@ export interface TaskRow {
   id: number;
   project: number;
   data: Record<string, unknown>;
+  meta: Record<string, unknown>;
   created_at: string;
   updated_at: string;
 }
@@ -166,6 +167,7 @@ export function taskView(
   return {
     id: task.id,
     data: task.data,
+    meta: task.meta,
     project: task.project,
     annotations: annotations.map(annotationView),
     predictions: predictions.map(predictionView),
@@ -196,7 +198,7 @@ export function taskPayload(
   return {
     id: task.id,
     data: task.data,
-    meta: {},
+    meta: task.meta,
     created_at: task.created_at,
     updated_at: task.updated_at,
     is_labeled: done >= maximumAnnotations,

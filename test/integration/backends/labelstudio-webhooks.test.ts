@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type {
   AnnotationBackend,
   BackendContext,
@@ -13,7 +13,7 @@ import {
 } from '../../../lib/backends/labelstudio/index.js';
 import type { BackendObjectStore } from '../../../lib/backends/object-store.js';
 import { type BackendSecretStore, memorySecretStore } from '../../../lib/backends/secrets.js';
-import { LabelStudioEmulator } from '../../emulators/labelstudio/index.js';
+import { LabelStudioEmulator, labelStudioContract } from '../../emulators/labelstudio/index.js';
 import { detection, detections, oid } from '../../support/builders.js';
 
 /** Media at http(s) URLs needs no bucket: any call to it is a bug. */
@@ -61,6 +61,9 @@ let secrets: BackendSecretStore;
 let backend: AnnotationBackend;
 let taskIds: number[];
 
+// The published schema is 1.5 MB: parse it once, with time to spare on a busy machine.
+beforeAll(() => labelStudioContract(), 60_000);
+
 beforeEach(async () => {
   ls = await LabelStudioEmulator.start();
   hook = await receiver();
@@ -91,7 +94,7 @@ beforeEach(async () => {
   });
   taskIds = uploaded.tasks.map((task) => Number(task.backendTaskId));
   await backend.registerWebhooks(CTX);
-});
+}, 30_000);
 
 afterEach(async () => {
   await ls.close();

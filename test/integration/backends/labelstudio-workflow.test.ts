@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackendRegistry, BUILTIN_BACKEND_FACTORIES } from '../../../lib/backends/index.js';
 import { createLabelStudioBackend } from '../../../lib/backends/labelstudio/index.js';
 import type { AnnotationConfig } from '../../../lib/config/index.js';
 import { cleanupRun } from '../../../lib/workflows/index.js';
-import { LabelStudioEmulator } from '../../emulators/labelstudio/index.js';
+import { LabelStudioEmulator, labelStudioContract } from '../../emulators/labelstudio/index.js';
 import { detection, detections } from '../../support/builders.js';
 import { useLocalAws } from '../../support/local-aws.js';
 import {
@@ -24,6 +24,9 @@ const aws = useLocalAws();
 let ls: LabelStudioEmulator;
 
 // One Label Studio per test: runs of the same dataset and key share a project by design.
+// The published schema is 1.5 MB: parse it once, with time to spare on a busy machine.
+beforeAll(() => labelStudioContract(), 60_000);
+
 beforeEach(async () => {
   ls = await LabelStudioEmulator.start();
 });

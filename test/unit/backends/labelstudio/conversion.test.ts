@@ -271,9 +271,9 @@ describe('Functions: resultsOfSample / annotationsOfResults', () => {
   it.each(ROUND_TRIPS)(
     'brings an untouched %s label back unchanged, under its id',
     (_name, schema, value, returnType, expected) => {
-      const items = resultsOfSample({ f: schema }, sample({ f: value }));
+      const { items, geometry } = resultsOfSample({ f: schema }, sample({ f: value }));
 
-      expect(annotationsOfResults({ f: schema }, 's1', items, '7')).toEqual({
+      expect(annotationsOfResults({ f: schema }, 's1', items, '7', geometry)).toEqual({
         f: { [returnType]: { s1: { [ID]: expected } } },
       });
     },
@@ -281,10 +281,37 @@ describe('Functions: resultsOfSample / annotationsOfResults', () => {
 
   it('sends one keypoint item per point, ids <label id>_<k> after the first', () => {
     const [value] = ROUND_TRIPS.filter(([name]) => name === 'keypoints').map((entry) => entry[2]);
-    const items = resultsOfSample({ f: field('keypoints') }, sample({ f: value }));
+    const { items } = resultsOfSample({ f: field('keypoints') }, sample({ f: value }));
 
     expect(items.map((item) => item.id)).toEqual([ID, `${ID}_1`, `${ID}_2`]);
     expect(items[1]?.value).toEqual({ x: 30, y: 40, width: 0.34, keypointlabels: ['person'] });
+  });
+
+  it('brings untouched 17-digit coordinates back exactly, and reads moved ones from percent', () => {
+    const box = [1 / 3, 0.1 + 0.2, 2 / 7, 1 / 7];
+    const value = {
+      _cls: 'Detections',
+      detections: [{ _cls: 'Detection', id: ID, label: 'car', bounding_box: box }],
+    };
+    const { items, geometry } = resultsOfSample({ f: field('detections') }, sample({ f: value }));
+    const [item] = items;
+    if (item === undefined) throw new Error('no item');
+    const moved = { ...item, value: { ...item.value, x: 50 } };
+    const boxOf = (annotations: ReturnType<typeof annotationsOfResults>) =>
+      ((annotations.f?.detections?.s1 ?? {}) as Record<string, { bounding_box: number[] }>)[ID]
+        ?.bounding_box;
+
+    expect(
+      boxOf(annotationsOfResults({ f: field('detections') }, 's1', [item], '7', geometry)),
+    ).toEqual(box);
+    expect(
+      boxOf(annotationsOfResults({ f: field('detections') }, 's1', [moved], '7', geometry)),
+    ).toEqual([
+      0.5,
+      fromPercent(toPercent(box[1] ?? 0)),
+      fromPercent(toPercent(box[2] ?? 0)),
+      fromPercent(toPercent(box[3] ?? 0)),
+    ]);
   });
 
   it('lists the sample with no labels when the annotator deleted them all', () => {
