@@ -11,8 +11,8 @@ export const MEDIA_URL_EXPIRY_SECONDS = 7 * 24 * 3600;
 export const labelStudioParamsSchema = z.looseObject({
   url: z.url({ protocol: /^https?$/ }),
   api_key: z.string().min(1, 'the Label Studio API key is required'),
-  /** The project's title; FiftyOne's default is `FiftyOne_<dataset>`. */
-  project_name: z.string().min(1).nullable().optional(),
+  /** The project's title (Label Studio wants 3–50 characters); default `FiftyOne_<dataset>`. */
+  project_name: z.string().min(3).nullable().optional(),
   /** Where Label Studio should POST its webhooks (annoflow's webhook route); none: polling only. */
   webhook_url: z
     .url({ protocol: /^https?$/ })
