@@ -72,6 +72,7 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
   const { objects, secrets } = options;
   const clock = options.clock ?? (() => new Date());
   const client = new LabelStudioClient({ url: params.url, apiKey: params.api_key });
+  const maximumByProject = new Map<number, Promise<number>>();
 
   return {
     capabilities: LABEL_STUDIO_CAPABILITIES,
@@ -173,8 +174,7 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
       const lsTask = await getTask(task);
       if (lsTask === undefined) return { state: 'missing' };
       const projectId = projectIdOf(task) ?? numberOrUndefined(lsTask.project);
-      const project = projectId === undefined ? undefined : await getProject(client, projectId);
-      const needed = project?.maximum_annotations ?? 1;
+      const needed = projectId === undefined ? 1 : await maximumAnnotations(projectId);
       const done = lsTask.annotations.filter((annotation) => !annotation.was_cancelled);
       const latest = latestAnnotation(lsTask.annotations);
       const updatedAt = isoOrUndefined(latest?.updated_at ?? lsTask.updated_at);
@@ -222,6 +222,20 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
     verifyWebhook: (request) => verifyDelivery(secrets, request),
     parseWebhook: (request) => parseDelivery(request),
   };
+
+  /**
+   * A project's `maximum_annotations`, read once per backend instance: a load plan asks the
+   * status of every task of a run, and one project setting should not cost a request each.
+   */
+  function maximumAnnotations(projectId: number): Promise<number> {
+    let known = maximumByProject.get(projectId);
+    if (known === undefined) {
+      known = getProject(client, projectId).then((project) => project?.maximum_annotations ?? 1);
+      known.catch(() => maximumByProject.delete(projectId));
+      maximumByProject.set(projectId, known);
+    }
+    return known;
+  }
 
   async function getTask(task: BackendTask): Promise<LabelStudioTask | undefined> {
     if (!/^\d+$/.test(task.backendTaskId)) {
