@@ -43,14 +43,16 @@ export const ERROR_CODES = [
   // a tool's API refused a request or answered something its contract does not allow
   'BACKEND_REQUEST_FAILED',
   'BACKEND_RESPONSE_INVALID',
-  // a webhook delivery that verified but does not say what a tool's webhooks say
-  'WEBHOOK_INVALID',
+  // webhooks (POST /webhooks/{backend})
+  'WEBHOOK_SIGNATURE_INVALID',
+  'WEBHOOK_NOT_ACCEPTED',
   // store (DynamoDB items, S3 objects)
   'DATASET_EXISTS',
   'DATASET_NOT_FOUND',
   'SCHEMA_FIELD_CONFLICT',
   'SAMPLE_NOT_FOUND',
   'TASK_NOT_FOUND',
+  'REPORT_NOT_FOUND',
   'MEDIA_NOT_FOUND',
   'VERSION_CONFLICT',
   'ITEM_TOO_LARGE',
@@ -109,6 +111,13 @@ export class AnnotationConfigError extends AnnoflowError {}
  * not load or has the wrong shape, a task whose result is missing or malformed.
  */
 export class BackendError extends AnnoflowError {}
+
+/**
+ * A webhook delivery that is refused before anything is read from it: unsigned or forged
+ * (`WEBHOOK_SIGNATURE_INVALID`), or for a backend that takes no HTTP webhooks
+ * (`WEBHOOK_NOT_ACCEPTED`).
+ */
+export class WebhookError extends AnnoflowError {}
 
 /**
  * Store errors the caller can act on: missing or duplicate items, version races, oversize

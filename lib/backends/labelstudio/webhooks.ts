@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { AnnoflowError, InvalidInputError } from '../../errors/index.js';
+import { InvalidInputError } from '../../errors/index.js';
 import type { WebhookEvent, WebhookRequest } from '../backend.js';
 import type { BackendSecretStore } from '../secrets.js';
 import { headerValue, timingSafeEqualText } from '../webhook.js';
@@ -124,27 +124,20 @@ export async function verifyDelivery(
  * `maximum_annotations` (default 1) is `task.completed`, else `task.updated`; the revision is
  * the latest annotation's id and update time, so a duplicated delivery names the same state.
  *
- * @throws AnnoflowError `WEBHOOK_INVALID` when the body is not JSON or not Label Studio's shape.
+ * @throws InvalidInputError `INVALID_INPUT` when the body is not JSON or not Label Studio's shape
+ *   (the webhook route answers it 400).
  */
 export function parseDelivery(request: WebhookRequest): WebhookEvent[] {
   let raw: unknown;
   try {
     raw = JSON.parse(request.rawBody);
   } catch (error) {
-    throw new AnnoflowError(
-      'WEBHOOK_INVALID',
-      'Label Studio webhook body is not JSON',
-      {},
-      {
-        cause: error,
-      },
-    );
+    throw new InvalidInputError('Label Studio webhook body is not JSON', {}, { cause: error });
   }
   const parsed = deliverySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AnnoflowError(
-      'WEBHOOK_INVALID',
+    throw new InvalidInputError(
       `Label Studio webhook body is invalid at '${issue?.path.join('.') ?? ''}': ${issue?.message ?? 'invalid'}`,
       { issues: parsed.error.issues.slice(0, 10) },
       { cause: parsed.error },
@@ -166,7 +159,7 @@ export function parseDelivery(request: WebhookRequest): WebhookEvent[] {
   const annotations = delivery.annotation ?? [];
   const tasks = delivery.task ?? [];
   if (tasks.length === 0) {
-    throw new AnnoflowError('WEBHOOK_INVALID', `Label Studio ${delivery.action} names no task`, {
+    throw new InvalidInputError(`Label Studio ${delivery.action} webhook names no task`, {
       action: delivery.action,
     });
   }

@@ -181,7 +181,7 @@ describe('Label Studio webhooks (emulated Label Studio, real HTTP)', () => {
     ],
   ])('rejects a body that %s with a typed error', (_case, rawBody) => {
     expect(() => backend.parseWebhook({ headers: {}, rawBody })).toThrow(
-      expect.objectContaining({ code: 'WEBHOOK_INVALID' }),
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
     );
   });
 
