@@ -1,8 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackendRegistry, BUILTIN_BACKEND_FACTORIES } from '../../../lib/backends/index.js';
 import { createLabelStudioBackend } from '../../../lib/backends/labelstudio/index.js';
+import { memorySecretStore } from '../../../lib/backends/secrets.js';
 import type { AnnotationConfig } from '../../../lib/config/index.js';
-import { cleanupRun } from '../../../lib/workflows/index.js';
+import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
+import { cleanupRun, receiveWebhook } from '../../../lib/workflows/index.js';
 import { LabelStudioEmulator, labelStudioContract } from '../../emulators/labelstudio/index.js';
 import { detection, detections } from '../../support/builders.js';
 import { useLocalAws } from '../../support/local-aws.js';
@@ -179,5 +183,58 @@ describe('Label Studio backend through the workflows (emulated Label Studio)', (
     await cleanupRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
     expect(ls.isEmpty()).toBe(true);
     expect(ls.violations()).toEqual([]);
+  });
+});
+
+describe('Label Studio webhooks through the service (receiveWebhook)', () => {
+  it('registers the hook when the run opens, and records a submitted task once however often it is delivered', async () => {
+    const outcomes: unknown[] = [];
+    const local = await aws.newStore();
+    await seedDataset(local);
+    let deps: WorkflowDeps | undefined;
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).map(([key, value]) => [key, String(value)]),
+        );
+        const delivery = { headers, rawBody: Buffer.concat(chunks).toString('utf8') };
+        if (deps === undefined) throw new Error('no deps');
+        receiveWebhook(deps, 'labelstudio', delivery)
+          .then((outcome) => outcomes.push(...outcome.map((o) => o.outcome)))
+          .catch((error: unknown) => outcomes.push(String(error)))
+          .finally(() => response.writeHead(200).end());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const labelstudio = {
+        url: ls.url,
+        api_key: ls.legacyToken,
+        webhook_url: `http://127.0.0.1:${port}/webhooks/labelstudio`,
+      };
+      deps = {
+        ...depsFor(local.store, {
+          backends: backends(),
+          config: { defaultBackend: 'labelstudio', backends: { labelstudio } },
+        }),
+        secrets: memorySecretStore(),
+      };
+      await annotateRun(deps, { ...REQUEST, backend: 'labelstudio' });
+      expect(ls.state.webhooks.size).toBe(1);
+
+      ls.webhooks.duplicateNext();
+      await ls.annotator.submit(lsTaskOf('s1').id, editedS1());
+
+      expect(outcomes).toEqual(['recorded', 'duplicate']);
+      const task = await local.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000-0000');
+      expect(task.status).toBe('completed');
+      expect(ls.violations()).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
