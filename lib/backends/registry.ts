@@ -8,6 +8,7 @@ import {
 } from './custom-module.js';
 import { createCvatBackend } from './cvat/index.js';
 import { createFilesBackend } from './files/files-backend.js';
+import { createLabelStudioBackend } from './labelstudio/index.js';
 import { assertBackendShape, guardBackend } from './shape.js';
 
 /** The backends annoflow implements, by the name the annotation config uses. */
@@ -15,6 +16,7 @@ export const BUILTIN_BACKEND_FACTORIES: Readonly<Record<string, BackendFactory>>
   files: ({ params, objects, clock }) =>
     createFilesBackend({ objects, params, ...(clock ? { clock } : {}) }),
   cvat: createCvatBackend,
+  labelstudio: createLabelStudioBackend,
 });
 
 /** Params naming a user's module; `module` wins over `config_cls` when both are set. */

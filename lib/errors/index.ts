@@ -40,6 +40,7 @@ export const ERROR_CODES = [
   'BACKEND_MODULE_INVALID',
   'BACKEND_RESULT_MISSING',
   'BACKEND_RESULT_INVALID',
+  // a tool's API refused a request or answered something its contract does not allow
   'BACKEND_REQUEST_FAILED',
   'BACKEND_RESPONSE_INVALID',
   'BACKEND_SCHEMA_MISMATCH',

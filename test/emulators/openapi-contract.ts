@@ -47,6 +47,23 @@ function normalizeNullable(node: unknown): unknown {
 }
 
 /**
+ * openapi-backend drops a request path's trailing slash before matching (it serves both
+ * forms), but compares it to the document's paths as written, so a spec whose paths end in
+ * `/` (Label Studio's) matches nothing. Both tools serve both forms, so the document's paths
+ * lose their trailing slash too.
+ */
+function withoutTrailingSlashes(document: unknown): unknown {
+  if (typeof document !== 'object' || document === null) return document;
+  const { paths } = document as { paths?: Record<string, unknown> };
+  if (paths === undefined) return document;
+  const renamed = Object.entries(paths).map(([path, item]) => [
+    path.length > 1 ? path.replace(/\/+$/, '') : path,
+    item,
+  ]);
+  return { ...document, paths: Object.fromEntries(renamed) };
+}
+
+/**
  * A tool's published OpenAPI contract, loaded once: emulators call `checkRequest` on every
  * request they receive and `checkResponse` on every response they send, and throw (failing
  * the test) on any mismatch. Validation is openapi-backend's (ajv), not hand-written checks.
@@ -55,13 +72,18 @@ export class OpenApiContract {
   private constructor(private readonly api: OpenAPIBackend) {}
 
   static async load(specPath: string): Promise<OpenApiContract> {
-    const definition = normalizeNullable(parse(readFileSync(specPath, 'utf8')));
+    const definition = withoutTrailingSlashes(
+      normalizeNullable(parse(readFileSync(specPath, 'utf8'))),
+    );
     const api = new OpenAPIBackend({
       // biome-ignore lint/suspicious/noExplicitAny: openapi-backend's Document type is its own
       definition: definition as any,
       strict: false,
       validate: true,
-      quick: false,
+      // Quick mode skips openapi-backend's meta-schema check of the document, which throws on
+      // the Label Studio spec's deviations and then leaves the API with no operations at all;
+      // it also compiles each operation's validators on first use, so a load stays cheap.
+      quick: true,
       coerceTypes: true,
       // Formats are added below; the specs' own few unknown formats are not worth a log line.
       ajvOpts: { logger: false },

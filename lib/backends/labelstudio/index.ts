@@ -1,0 +1,11 @@
+export * from './api-schemas.js';
+export { brushRleFromMask, decodeBrushRle, encodeBrushRle, maskFromBrushRle } from './brush-rle.js';
+export { LabelStudioClient } from './client.js';
+export { annotationsOfResults } from './download-results.js';
+export { fromPercent, toPercent } from './geometry.js';
+export { type ConfigField, labelConfigOf, parseLabelConfig } from './label-config.js';
+export * from './labelstudio-backend.js';
+export * from './params.js';
+export { projectMarker } from './project.js';
+export { resultsOfSample } from './upload-results.js';
+export { parseDelivery, verifyDelivery, WEBHOOK_HEADER, webhookSecretName } from './webhooks.js';
