@@ -3,9 +3,16 @@ import { WebhookError } from '../errors/index.js';
 import type { RunRecord } from '../runs/record.js';
 import type { TaskRecord } from '../store/tasks.js';
 import { wakeIfFinished } from './await-completion.js';
-import { createStepBackend, now, resolveStepBackend, type WorkflowDeps } from './deps.js';
+import {
+  backendForRun,
+  createStepBackend,
+  now,
+  resolveStepBackend,
+  type WorkflowDeps,
+} from './deps.js';
 import { executionName } from './engine.js';
 import { fingerprint } from './keys.js';
+import { backendContext, backendTask } from './run-context.js';
 
 /** What became of one event of a delivery, for the answer and the log. */
 export interface WebhookEventOutcome {
@@ -16,6 +23,7 @@ export interface WebhookEventOutcome {
     | 'duplicate'
     | 'unknown-task'
     | 'recorded'
+    | 'not-finished'
     | 'load-started'
     | 'load-already-started';
   readonly dataset?: string;
@@ -93,6 +101,7 @@ export async function handleBackendEvent(
   deps: WorkflowDeps,
   backendName: string,
   event: WebhookEvent & { revision: string },
+  options: { readonly statusChecked?: boolean } = {},
 ): Promise<WebhookEventOutcome> {
   const { type, backendTaskId, revision } = event;
   if (backendTaskId === undefined || (type !== 'task.completed' && type !== 'task.deleted')) {
@@ -106,7 +115,9 @@ export async function handleBackendEvent(
   if (tasks.length === 0) return { type, backendTaskId, outcome: 'unknown-task' };
 
   let last: WebhookEventOutcome = { type, backendTaskId, outcome: 'unknown-task' };
-  for (const task of tasks) last = await handleTaskEvent(deps, task, type, revision);
+  for (const task of tasks) {
+    last = await handleTaskEvent(deps, task, type, revision, options.statusChecked === true);
+  }
   // Recorded only once handled: a delivery that failed halfway is processed again when the
   // tool retries it (every step above is idempotent).
   await deps.store.deliveries.recordDelivery(backendName, deliveryId, DELIVERY_TTL_SECONDS);
@@ -118,6 +129,7 @@ async function handleTaskEvent(
   task: TaskRecord,
   type: 'task.completed' | 'task.deleted',
   revision: string,
+  statusChecked: boolean,
 ): Promise<WebhookEventOutcome> {
   const { dataset, annoKey, backendTaskId } = task;
   const base = { type, backendTaskId, dataset, annoKey };
@@ -135,6 +147,13 @@ async function handleTaskEvent(
     }
     await wakeIfFinished(deps, run);
     return { ...base, outcome: 'recorded' };
+  }
+  // A tool's "finished" may be partial (CVAT fires per job: other jobs of the task may be
+  // open), so the tool is asked before the task is recorded finished.
+  if (!statusChecked) {
+    const backend = await backendForRun(deps, run);
+    const status = await backend.status(backendContext(run), backendTask(task));
+    if (status.state !== 'completed') return { ...base, outcome: 'not-finished' };
   }
   if (task.status === 'open') {
     await deps.store.tasks.put({ ...task, status: 'completed', updatedAt: at });

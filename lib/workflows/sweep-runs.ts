@@ -47,11 +47,16 @@ export async function sweepRuns(deps: WorkflowDeps): Promise<SweepResult> {
               tasksChecked += 1;
               const status = await backend.status(backendContext(run), backendTask(task));
               if (status.state !== 'completed') continue;
-              const outcome = await handleBackendEvent(deps, run.backend, {
-                type: 'task.completed',
-                backendTaskId: task.backendTaskId,
-                revision: `sweep-${status.updatedAt ?? 'unknown'}`,
-              });
+              const outcome = await handleBackendEvent(
+                deps,
+                run.backend,
+                {
+                  type: 'task.completed',
+                  backendTaskId: task.backendTaskId,
+                  revision: `sweep-${status.updatedAt ?? 'unknown'}`,
+                },
+                { statusChecked: true },
+              );
               deps.log?.({ level: 'info', message: 'sweep found a finished task', ...outcome });
               events.push(outcome);
             }

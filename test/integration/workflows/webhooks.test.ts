@@ -11,7 +11,7 @@ import { awaitCompletion, receiveWebhook } from '../../../lib/workflows/index.js
 import { httpEvent } from '../../support/http-events.js';
 import { useLocalAws } from '../../support/local-aws.js';
 import { useLocalWorkflows } from '../../support/local-workflows.js';
-import { annotateRun, clock, DATASET, REQUEST, seedDataset } from './run-support.js';
+import { annotateRun, clock, DATASET, deliver, REQUEST, seedDataset } from './run-support.js';
 
 const aws = useLocalAws();
 const workflows = useLocalWorkflows();
@@ -42,7 +42,8 @@ function signedRegistry(): BackendRegistry {
 const TASK_0 = 'street/gt_review/gt_review-00000';
 const TASK_1 = 'street/gt_review/gt_review-00001';
 
-async function openRun(options: { autoLoad: boolean }) {
+/** A run whose two tasks the annotator has finished (result files delivered), unannounced. */
+async function openRun(options: { autoLoad: boolean; finished?: boolean }) {
   const local = await aws.newStore();
   await seedDataset(local);
   const deps: WorkflowDeps = {
@@ -53,6 +54,10 @@ async function openRun(options: { autoLoad: boolean }) {
     engine: workflows.engine,
   };
   await annotateRun(deps, { ...REQUEST, backend: 'signed', autoLoad: options.autoLoad });
+  if (options.finished !== false) {
+    await deliver(local, 'gt_review-00000');
+    await deliver(local, 'gt_review-00001');
+  }
   return { local, deps };
 }
 
@@ -150,6 +155,15 @@ describe('Webhooks: verified, deduplicated, one load per (run, task, revision)',
     const b = await receiveWebhook(deps, 'signed', completed(TASK_0, 'rev-2'));
     expect([a[0]?.outcome, b[0]?.outcome]).toEqual(['load-started', 'load-started']);
     expect(a[0]?.executionArn).not.toBe(b[0]?.executionArn);
+  });
+
+  it('records nothing when the tool says the task is not finished after all (a partial "finished")', async () => {
+    const { deps } = await openRun({ autoLoad: true, finished: false });
+    const before = (await workflows.executions('load')).length;
+    const outcomes = await receiveWebhook(deps, 'signed', completed(TASK_0, 'early'));
+    expect(outcomes[0]?.outcome).toBe('not-finished');
+    expect((await taskStatuses(deps))[TASK_0]).toBe('open');
+    expect(await workflows.executions('load')).toHaveLength(before);
   });
 
   it('only records the task when the run does not load automatically', async () => {
