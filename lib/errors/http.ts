@@ -33,6 +33,10 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The task is not finished: there is nothing to load yet.
   BACKEND_RESULT_MISSING: 409,
   BACKEND_RESULT_INVALID: 422,
+  // The tool refused a call or could not be reached, or answered with something unexpected.
+  BACKEND_REQUEST_FAILED: 502,
+  BACKEND_RESPONSE_INVALID: 502,
+  WEBHOOK_INVALID: 400,
   DATASET_EXISTS: 409,
   DATASET_NOT_FOUND: 404,
   SCHEMA_FIELD_CONFLICT: 409,

@@ -1,0 +1,432 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import {
+  BackendError,
+  InvalidInputError,
+  LabelSchemaError,
+  parseInput,
+} from '../../errors/index.js';
+import type { Annotations } from '../../merge/contract.js';
+import { LABELBOX_CAPABILITIES } from '../../schema/capabilities.js';
+import type { BackendCapabilities, LabelSchema } from '../../schema/types.js';
+import type { UploadSample } from '../../schema/upload-sample.js';
+import {
+  type AnnotationBackend,
+  type BackendContext,
+  type BackendTask,
+  backendContextSchema,
+  type TaskStatus,
+  type UploadContext,
+  type UploadResult,
+  uploadContextSchema,
+} from '../backend.js';
+import type { BackendFactory } from '../custom-module.js';
+import type { BackendObjectStore } from '../object-store.js';
+import type { BackendSecretStore } from '../secrets.js';
+import { type LabelboxApi, labelboxApi, type MediaType, type Named, type Project } from './api.js';
+import { isNotFound, LabelboxClient } from './client.js';
+import {
+  type ExportLine,
+  exportLineSchema,
+  exportToAnnotations,
+  maskUrls,
+} from './export-labels.js';
+import { ontologyOf } from './ontology.js';
+import { graphqlEndpoint, type LabelboxParams, labelboxParamsSchema } from './params.js';
+import { decodeMaskPng } from './png.js';
+import {
+  parseLabelboxWebhook,
+  projectOf,
+  signatureMatches,
+  WEBHOOK_TOPICS,
+  webhookSecretName,
+} from './webhook.js';
+
+/**
+ * Labelbox's capabilities (SEMANTICS §4.2), images only: annoflow does not convert Labelbox's
+ * video exports yet, so a video run is refused by the schema check, before it is registered.
+ */
+export const LABELBOX_BACKEND_CAPABILITIES: BackendCapabilities = {
+  ...LABELBOX_CAPABILITIES,
+  supportedMediaTypes: ['image'],
+};
+
+/** What a task keeps for later calls: the page's Labelbox resources and image sizes. */
+const taskDataSchema = z.object({
+  datasetId: z.string(),
+  ontologyId: z.string(),
+  batchId: z.string(),
+  sizes: z.record(z.string(), z.tuple([z.number(), z.number()])),
+});
+type TaskData = z.infer<typeof taskDataSchema>;
+
+export interface LabelboxBackendOptions {
+  readonly objects: BackendObjectStore;
+  readonly params: unknown;
+  /** Needed when `webhook_url` is set: webhook secrets live there and nowhere else. */
+  readonly secrets?: BackendSecretStore;
+}
+
+/** Built-in factory, for the registry: `labelbox: createLabelboxBackend`. */
+export const createLabelboxBackend: BackendFactory = ({ objects, params, secrets }) =>
+  labelboxBackend({ objects, params, ...(secrets ? { secrets } : {}) });
+
+/**
+ * Labelbox behind annoflow: each task (one page of the run) is a Labelbox dataset of the
+ * page's images (data rows whose global keys are the sample ids and whose row data are
+ * presigned S3 links), an ontology made from the label schema, and a project with one batch
+ * of those rows. A project per task keeps calls independent: pages upload in parallel
+ * without racing for a shared project, and a webhook's project id names its task.
+ * Everything is found again by name, so a retried upload adopts what a failed one created.
+ */
+export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBackend {
+  const params = parseInput(labelboxParamsSchema, options.params ?? {}, 'labelbox backend params');
+  const { objects, secrets } = options;
+  if (params.webhook_url && !secrets) {
+    throw new InvalidInputError(
+      'The labelbox backend needs a secret store to register webhooks (webhook_url is set)',
+      { param: 'webhook_url' },
+    );
+  }
+  const client = new LabelboxClient({
+    endpoint: graphqlEndpoint(params.url),
+    apiKey: params.api_key,
+  });
+  const api = labelboxApi(client);
+
+  return {
+    capabilities: LABELBOX_BACKEND_CAPABILITIES,
+
+    async upload(input: UploadContext): Promise<UploadResult> {
+      const { run, page } = parseInput(uploadContextSchema, input, 'upload context');
+      if (page.samples.length === 0) return { tasks: [] };
+      refuseExistingFields(run.labelSchema);
+      const names = namesOf(params, run.dataset, run.annoKey, page.index);
+      const mediaType: MediaType = 'IMAGE';
+
+      const dataset = await findOrCreate(
+        () => api.datasetsNamed(names.title),
+        names.marker,
+        () => api.createDataset(names.title, names.marker),
+      );
+      const rowIds = await ensureDataRows(api, dataset.id, page.samples, async (sample) =>
+        mediaUrlOf(sample, objects, params.media_url_expires_in),
+      );
+      let project = await findOrCreate(
+        () => api.projectsNamed(names.title),
+        names.marker,
+        async () => {
+          const created = await api.createProject(names.title, names.marker, mediaType);
+          return (await api.project(created.id)) ?? missingProject(created.id);
+        },
+      );
+      let ontologyId = project.ontology?.id;
+      if (!ontologyId) {
+        ontologyId = (await api.createOntology(names.title, ontologyOf(run.labelSchema), mediaType))
+          .id;
+        await api.connectOntology(project.id, ontologyId);
+      }
+      let batchId = project.batches.find((batch) => batch.name === names.batch)?.id;
+      if (!batchId) {
+        const batch = await api.createBatch(project.id, names.batch, rowIds);
+        if (batch.failedDataRowIds.length > 0) {
+          throw new BackendError(
+            'BACKEND_REQUEST_FAILED',
+            `Labelbox refused ${batch.failedDataRowIds.length} data row(s) of page ${page.index} in batch ${names.batch}`,
+            { projectId: project.id, failedDataRowIds: batch.failedDataRowIds.slice(0, 10) },
+          );
+        }
+        batchId = batch.batchId;
+      }
+      if (params.webhook_url && secrets) {
+        project = (await api.project(project.id)) ?? missingProject(project.id);
+        await ensureWebhook(api, secrets, project, params.webhook_url);
+      }
+      const data: TaskData = {
+        datasetId: dataset.id,
+        ontologyId,
+        batchId,
+        sizes: Object.fromEntries(
+          page.samples.flatMap((sample) => {
+            const { width, height } = sample.metadata ?? {};
+            return typeof width === 'number' && typeof height === 'number'
+              ? [[sample.id, [width, height] as [number, number]]]
+              : [];
+          }),
+        ),
+      };
+      return {
+        tasks: [
+          {
+            taskId: names.taskId,
+            backendTaskId: project.id,
+            sampleIds: page.samples.map((sample) => sample.id),
+            backendData: data,
+          },
+        ],
+      };
+    },
+
+    async download(ctx: BackendContext, task: BackendTask): Promise<Annotations> {
+      const { run } = parseInput(backendContextSchema, ctx, 'backend context');
+      const data = taskData(task);
+      const lines = await exportLines(task, data);
+      const masks = new Map<string, number[][]>();
+      for (const url of maskUrls(lines, task.backendTaskId)) {
+        if (!masks.has(url))
+          masks.set(url, decodeMaskPng(await client.download(url, 'a mask'), url));
+      }
+      return exportToAnnotations(lines, {
+        labelSchema: run.labelSchema,
+        projectId: task.backendTaskId,
+        sampleIds: task.sampleIds,
+        sizes: data.sizes,
+        masks,
+      });
+    },
+
+    /**
+     * `completed` once every data row of the task's batch is `DONE` (reviewed and accepted)
+     * in Labelbox's workflow; `missing` when the project or its batch is gone.
+     */
+    async status(_ctx: BackendContext, task: BackendTask): Promise<TaskStatus> {
+      const data = taskData(task);
+      const project = await api.project(task.backendTaskId);
+      if (!project?.batches.some((batch) => batch.id === data.batchId)) {
+        return { state: 'missing' };
+      }
+      const lines = await exportLines(task, data);
+      let updatedAt = '';
+      let done = lines.length > 0;
+      for (const line of lines) {
+        const entry = line.projects[task.backendTaskId];
+        if (entry?.project_details?.workflow_status !== 'DONE') done = false;
+        for (const label of entry?.labels ?? []) {
+          const at = label.label_details?.updated_at ?? '';
+          if (at > updatedAt) updatedAt = at;
+        }
+      }
+      const parsedAt = z.iso.datetime().safeParse(updatedAt);
+      return {
+        state: done ? 'completed' : 'open',
+        ...(parsedAt.success ? { updatedAt: parsedAt.data } : {}),
+      };
+    },
+
+    /**
+     * Deletes each task's project (its webhooks first, and their secrets), its ontology and
+     * its dataset (with the data rows). Anything already gone is skipped, so a second
+     * cleanup, or one after a half-finished upload, succeeds.
+     */
+    async cleanup(_ctx: BackendContext, tasks: readonly BackendTask[]): Promise<void> {
+      for (const task of tasks) {
+        const data = taskDataSchema.partial().safeParse(task.backendData ?? {});
+        const known = data.success ? data.data : {};
+        const project = await api.project(task.backendTaskId);
+        if (project) {
+          for (const hook of project.webhooks) await tolerant(() => api.deactivateWebhook(hook.id));
+          await tolerant(() => api.deleteProject(project.id));
+        }
+        await secrets?.delete(webhookSecretName(task.backendTaskId));
+        const ontologyId = known.ontologyId ?? project?.ontology?.id;
+        if (ontologyId) await tolerant(() => api.deleteOntology(ontologyId));
+        if (known.datasetId) {
+          const datasetId = known.datasetId;
+          await tolerant(() => api.deleteDataset(datasetId));
+        }
+      }
+    },
+
+    /**
+     * Nothing left to do: a Labelbox webhook belongs to a project, and each task's project
+     * gets its webhook when `upload` makes it (this call is told the run, not its tasks).
+     */
+    async registerWebhooks(): Promise<void> {},
+
+    async verifyWebhook(request): Promise<boolean> {
+      const projectId = projectOf(request.rawBody);
+      if (projectId === undefined || !secrets) return false;
+      const secret = await secrets.get(webhookSecretName(projectId));
+      if (secret === undefined) return false;
+      return signatureMatches(secret, request);
+    },
+
+    parseWebhook: parseLabelboxWebhook,
+  };
+
+  async function exportLines(task: BackendTask, data: TaskData): Promise<ExportLine[]> {
+    const { taskId } = await api.exportBatch(task.backendTaskId, data.batchId);
+    const deadline = Date.now() + params.export_timeout_ms;
+    for (;;) {
+      const state = await api.task(taskId);
+      if (state?.status === 'COMPLETE' && state.result?.url) {
+        const body = new TextDecoder().decode(await client.download(state.result.url, 'an export'));
+        return body
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line, i) => parseExportLine(line, i, task));
+      }
+      if (!state || state.status === 'FAILED') {
+        throw new BackendError(
+          'BACKEND_REQUEST_FAILED',
+          `Labelbox export ${taskId} of task '${task.taskId}' ${state ? 'failed' : 'disappeared'}`,
+          { taskId: task.taskId, exportTaskId: taskId },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new BackendError(
+          'BACKEND_REQUEST_FAILED',
+          `Labelbox export ${taskId} of task '${task.taskId}' did not finish in ${params.export_timeout_ms} ms`,
+          { taskId: task.taskId, exportTaskId: taskId },
+        );
+      }
+      await sleep(params.export_poll_interval_ms);
+    }
+  }
+}
+
+function parseExportLine(line: string, index: number, task: BackendTask): ExportLine {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    json = undefined;
+  }
+  const parsed = exportLineSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  throw new BackendError(
+    'BACKEND_RESPONSE_INVALID',
+    `Line ${index + 1} of the Labelbox export of task '${task.taskId}' is not an export v2 data row`,
+    { taskId: task.taskId, line: index + 1 },
+  );
+}
+
+function taskData(task: BackendTask): TaskData {
+  const parsed = taskDataSchema.safeParse(task.backendData);
+  if (parsed.success) return parsed.data;
+  throw new InvalidInputError(
+    `Labelbox task '${task.taskId}' lacks the ids its upload recorded (backendData)`,
+    { taskId: task.taskId },
+  );
+}
+
+/** Names every resource of a page; the marker (in descriptions) tells ours from namesakes. */
+function namesOf(params: LabelboxParams, dataset: string, annoKey: string, index: number) {
+  const page = String(index).padStart(5, '0');
+  const prefix = params.project_name ?? `FiftyOne_${dataset}`;
+  return {
+    taskId: `${annoKey}-${page}`,
+    title: `${prefix} ${annoKey} #${page}`,
+    batch: `${annoKey}-${page}`,
+    marker: `annoflow:${JSON.stringify([dataset, annoKey, index])}`,
+  };
+}
+
+async function findOrCreate<T extends Named>(
+  find: () => Promise<T[]>,
+  marker: string,
+  create: () => Promise<T>,
+): Promise<T> {
+  const mine = (await find()).filter((item) => item.description === marker);
+  return mine.sort((a, b) => a.id.localeCompare(b.id))[0] ?? create();
+}
+
+async function ensureDataRows(
+  api: LabelboxApi,
+  datasetId: string,
+  samples: readonly UploadSample[],
+  urlOf: (sample: UploadSample) => Promise<string>,
+): Promise<string[]> {
+  const existing = (await api.dataRowsOf(datasetId))?.dataRows ?? [];
+  const byKey = new Map(existing.map((row) => [row.globalKey, row.id]));
+  const missing = samples.filter((sample) => !byKey.has(sample.id));
+  if (missing.length > 0) {
+    const rows = await Promise.all(
+      missing.map(async (sample) => ({
+        rowData: await urlOf(sample),
+        globalKey: sample.id,
+        mediaType: 'IMAGE' as const,
+      })),
+    );
+    const { ids } = await api.createDataRows(datasetId, rows);
+    missing.forEach((sample, i) => {
+      const id = ids[i];
+      if (id) byKey.set(sample.id, id);
+    });
+  }
+  return samples.map((sample) => {
+    const id = byKey.get(sample.id);
+    if (id) return id;
+    throw new BackendError(
+      'BACKEND_RESPONSE_INVALID',
+      `Labelbox did not return a data row for sample '${sample.id}'`,
+      { sampleId: sample.id, datasetId },
+    );
+  });
+}
+
+/**
+ * One active webhook per project, to `url`, signed with a secret only the secret store
+ * holds. The secret is stored before the webhook exists, so no signed delivery can arrive
+ * that annoflow cannot verify; a webhook whose secret was lost is replaced.
+ */
+async function ensureWebhook(
+  api: LabelboxApi,
+  secrets: BackendSecretStore,
+  project: Project,
+  url: string,
+): Promise<void> {
+  const name = webhookSecretName(project.id);
+  const active = project.webhooks.filter((hook) => hook.url === url && hook.status === 'ACTIVE');
+  if (active.length > 0 && (await secrets.get(name)) !== undefined) return;
+  for (const hook of active) await api.deactivateWebhook(hook.id);
+  const secret = randomBytes(32).toString('hex');
+  await secrets.put(name, secret);
+  await api.createWebhook(project.id, url, secret, WEBHOOK_TOPICS);
+}
+
+async function mediaUrlOf(
+  sample: UploadSample,
+  objects: BackendObjectStore,
+  expiresIn: number,
+): Promise<string> {
+  const { filepath } = sample;
+  if (/^https?:\/\//i.test(filepath)) return filepath;
+  const prefix = `s3://${objects.bucket}/`;
+  if (filepath.startsWith(prefix) && filepath.length > prefix.length) {
+    return objects.presignGet(filepath.slice(prefix.length), expiresIn);
+  }
+  throw new InvalidInputError(
+    `Sample '${sample.id}' has filepath '${filepath}', which Labelbox cannot fetch: ` +
+      `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
+    { sampleId: sample.id, filepath },
+  );
+}
+
+function refuseExistingFields(labelSchema: LabelSchema): void {
+  for (const [field, schema] of Object.entries(labelSchema)) {
+    if (!schema.existingField) continue;
+    throw new LabelSchemaError(
+      'EXISTING_FIELD_UNSUPPORTED',
+      `Cannot use existing field '${field}'; the Labelbox backend does not yet support uploading existing labels`,
+      { field, backend: 'labelbox' },
+    );
+  }
+}
+
+function missingProject(id: string): never {
+  throw new BackendError(
+    'BACKEND_RESPONSE_INVALID',
+    `Labelbox project ${id} vanished right after it was made`,
+    { projectId: id },
+  );
+}
+
+async function tolerant(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
