@@ -136,7 +136,15 @@ const ATTRIBUTE_TYPE: Record<OntologyClassification['type'], string> = {
   checklist: 'checkbox',
 };
 
-/** Attribute values may be any JSON value; option values are strings, so they carry JSON. */
+/**
+ * Attribute values may be any JSON value, option values are strings: a string goes as itself
+ * unless it would read back as something else (`"true"`, `"1"`), everything else as JSON.
+ */
+export function optionValue(value: unknown): string {
+  if (typeof value === 'string' && parseJson(value) === value) return value;
+  return JSON.stringify(value);
+}
+
 function attributeQuestion(name: string, spec: AttributeSpec): OntologyClassification {
   const type = ATTRIBUTE_KIND[spec.type] ?? 'text';
   return {
@@ -149,7 +157,7 @@ function attributeQuestion(name: string, spec: AttributeSpec): OntologyClassific
         ? []
         : (spec.values ?? []).map((value) => ({
             label: String(value),
-            value: JSON.stringify(value),
+            value: optionValue(value),
           })),
   };
 }
@@ -259,7 +267,7 @@ function attributesOfQuestions(
 /** An option value back to the attribute value it carries (a plain string if not JSON). */
 export function parseJson(value: string): unknown {
   try {
-    return JSON.parse(value);
+    return JSON.parse(value) as unknown;
   } catch {
     return value;
   }
