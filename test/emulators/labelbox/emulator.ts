@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
 import { encodePng } from '../../../lib/local/png.js';
 import {
   authorizationSchema,
@@ -32,8 +33,9 @@ export interface LabelboxEmulatorOptions {
 }
 
 /** An object as an annotator draws it: export shape, without the ids Labelbox assigns. */
+type Drawn<T> = T extends unknown ? Omit<T, 'feature_id' | 'value'> : never;
 export type DrawnObject =
-  | Omit<Exclude<ExportObject, { annotation_kind: 'ImageSegmentationMask' }>, 'feature_id'>
+  | Drawn<Exclude<z.input<typeof exportObjectSchema>, { annotation_kind: 'ImageSegmentationMask' }>>
   | {
       name: string;
       annotation_kind: 'ImageSegmentationMask';
