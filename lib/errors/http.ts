@@ -33,9 +33,10 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The task is not finished: there is nothing to load yet.
   BACKEND_RESULT_MISSING: 409,
   BACKEND_RESULT_INVALID: 422,
-  // The tool refused a call or could not be reached, or answered with something unexpected.
-  BACKEND_REQUEST_FAILED: 502,
-  BACKEND_RESPONSE_INVALID: 502,
+  // The tool refused a call, could not be reached or answered nonsense: the request depended
+  // on it (Failed Dependency); the message names the tool and the call, never a credential.
+  BACKEND_REQUEST_FAILED: 424,
+  BACKEND_RESPONSE_INVALID: 424,
   WEBHOOK_INVALID: 400,
   DATASET_EXISTS: 409,
   DATASET_NOT_FOUND: 404,
