@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
@@ -10,7 +9,6 @@ import {
 import type { Annotations } from '../../merge/contract.js';
 import { LABELBOX_CAPABILITIES } from '../../schema/capabilities.js';
 import type { BackendCapabilities, LabelSchema } from '../../schema/types.js';
-import type { UploadSample } from '../../schema/upload-sample.js';
 import {
   type AnnotationBackend,
   type BackendContext,
@@ -24,8 +22,8 @@ import {
 import type { BackendFactory } from '../custom-module.js';
 import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
-import { type LabelboxApi, labelboxApi, type MediaType, type Named, type Project } from './api.js';
-import { isNotFound, LabelboxClient } from './client.js';
+import { labelboxApi, type MediaType } from './api.js';
+import { LabelboxClient } from './client.js';
 import {
   type ExportLine,
   exportLineSchema,
@@ -33,15 +31,18 @@ import {
   maskUrls,
 } from './export-labels.js';
 import { ontologyOf } from './ontology.js';
-import { graphqlEndpoint, type LabelboxParams, labelboxParamsSchema } from './params.js';
+import { graphqlEndpoint, labelboxParamsSchema } from './params.js';
 import { decodeMaskPng } from './png.js';
 import {
-  parseLabelboxWebhook,
-  projectOf,
-  signatureMatches,
-  WEBHOOK_TOPICS,
-  webhookSecretName,
-} from './webhook.js';
+  ensureDataRows,
+  ensureWebhook,
+  findOrCreate,
+  mediaUrlOf,
+  missingProject,
+  namesOf,
+  tolerant,
+} from './resources.js';
+import { parseLabelboxWebhook, projectOf, signatureMatches, webhookSecretName } from './webhook.js';
 
 /**
  * Labelbox's capabilities (SEMANTICS §4.2), images only: annoflow does not convert Labelbox's
@@ -311,99 +312,6 @@ function taskData(task: BackendTask): TaskData {
   );
 }
 
-/** Names every resource of a page; the marker (in descriptions) tells ours from namesakes. */
-function namesOf(params: LabelboxParams, dataset: string, annoKey: string, index: number) {
-  const page = String(index).padStart(5, '0');
-  const prefix = params.project_name ?? `FiftyOne_${dataset}`;
-  return {
-    taskId: `${annoKey}-${page}`,
-    title: `${prefix} ${annoKey} #${page}`,
-    batch: `${annoKey}-${page}`,
-    marker: `annoflow:${JSON.stringify([dataset, annoKey, index])}`,
-  };
-}
-
-async function findOrCreate<T extends Named>(
-  find: () => Promise<T[]>,
-  marker: string,
-  create: () => Promise<T>,
-): Promise<T> {
-  const mine = (await find()).filter((item) => item.description === marker);
-  return mine.sort((a, b) => a.id.localeCompare(b.id))[0] ?? create();
-}
-
-async function ensureDataRows(
-  api: LabelboxApi,
-  datasetId: string,
-  samples: readonly UploadSample[],
-  urlOf: (sample: UploadSample) => Promise<string>,
-): Promise<string[]> {
-  const existing = (await api.dataRowsOf(datasetId))?.dataRows ?? [];
-  const byKey = new Map(existing.map((row) => [row.globalKey, row.id]));
-  const missing = samples.filter((sample) => !byKey.has(sample.id));
-  if (missing.length > 0) {
-    const rows = await Promise.all(
-      missing.map(async (sample) => ({
-        rowData: await urlOf(sample),
-        globalKey: sample.id,
-        mediaType: 'IMAGE' as const,
-      })),
-    );
-    const { ids } = await api.createDataRows(datasetId, rows);
-    missing.forEach((sample, i) => {
-      const id = ids[i];
-      if (id) byKey.set(sample.id, id);
-    });
-  }
-  return samples.map((sample) => {
-    const id = byKey.get(sample.id);
-    if (id) return id;
-    throw new BackendError(
-      'BACKEND_RESPONSE_INVALID',
-      `Labelbox did not return a data row for sample '${sample.id}'`,
-      { sampleId: sample.id, datasetId },
-    );
-  });
-}
-
-/**
- * One active webhook per project, to `url`, signed with a secret only the secret store
- * holds. The secret is stored before the webhook exists, so no signed delivery can arrive
- * that annoflow cannot verify; a webhook whose secret was lost is replaced.
- */
-async function ensureWebhook(
-  api: LabelboxApi,
-  secrets: BackendSecretStore,
-  project: Project,
-  url: string,
-): Promise<void> {
-  const name = webhookSecretName(project.id);
-  const active = project.webhooks.filter((hook) => hook.url === url && hook.status === 'ACTIVE');
-  if (active.length > 0 && (await secrets.get(name)) !== undefined) return;
-  for (const hook of active) await api.deactivateWebhook(hook.id);
-  const secret = randomBytes(32).toString('hex');
-  await secrets.put(name, secret);
-  await api.createWebhook(project.id, url, secret, WEBHOOK_TOPICS);
-}
-
-async function mediaUrlOf(
-  sample: UploadSample,
-  objects: BackendObjectStore,
-  expiresIn: number,
-): Promise<string> {
-  const { filepath } = sample;
-  if (/^https?:\/\//i.test(filepath)) return filepath;
-  const prefix = `s3://${objects.bucket}/`;
-  if (filepath.startsWith(prefix) && filepath.length > prefix.length) {
-    return objects.presignGet(filepath.slice(prefix.length), expiresIn);
-  }
-  throw new InvalidInputError(
-    `Sample '${sample.id}' has filepath '${filepath}', which Labelbox cannot fetch: ` +
-      `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
-    { sampleId: sample.id, filepath },
-  );
-}
-
 function refuseExistingFields(labelSchema: LabelSchema): void {
   for (const [field, schema] of Object.entries(labelSchema)) {
     if (!schema.existingField) continue;
@@ -412,21 +320,5 @@ function refuseExistingFields(labelSchema: LabelSchema): void {
       `Cannot use existing field '${field}'; the Labelbox backend does not yet support uploading existing labels`,
       { field, backend: 'labelbox' },
     );
-  }
-}
-
-function missingProject(id: string): never {
-  throw new BackendError(
-    'BACKEND_RESPONSE_INVALID',
-    `Labelbox project ${id} vanished right after it was made`,
-    { projectId: id },
-  );
-}
-
-async function tolerant(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
   }
 }
