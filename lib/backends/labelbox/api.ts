@@ -28,6 +28,9 @@ const PROJECT_FIELDS =
 
 export type MediaType = 'IMAGE' | 'VIDEO';
 
+/** Data rows read per request: Labelbox pages its collections (SDK pages of 100). */
+export const DATA_ROW_PAGE = 100;
+
 export function labelboxApi(client: LabelboxClient) {
   return {
     datasetsNamed: (name: string) =>
@@ -46,11 +49,12 @@ export function labelboxApi(client: LabelboxClient) {
         named,
       ),
 
-    dataRowsOf: (datasetId: string) =>
+    /** A page of a dataset's data rows; `null` when the dataset does not exist. */
+    dataRowsOf: (datasetId: string, skip: number) =>
       client.request(
         'dataset',
-        'query DatasetRows($where: WhereUniqueIdInput!) { dataset(where: $where) { id dataRows { id globalKey rowData } } }',
-        { where: { id: datasetId } },
+        'query DatasetRows($where: WhereUniqueIdInput!, $first: Int!, $skip: Int!) { dataset(where: $where) { id dataRows(first: $first, skip: $skip) { id globalKey rowData } } }',
+        { where: { id: datasetId }, first: DATA_ROW_PAGE, skip },
         z
           .looseObject({
             id: z.string(),

@@ -3,7 +3,7 @@ import { BackendError, InvalidInputError } from '../../errors/index.js';
 import type { UploadSample } from '../../schema/upload-sample.js';
 import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
-import type { LabelboxApi, Named, Project } from './api.js';
+import { DATA_ROW_PAGE, type LabelboxApi, type Named, type Project } from './api.js';
 import { isNotFound } from './client.js';
 import type { LabelboxParams } from './params.js';
 import { WEBHOOK_TOPICS, webhookSecretName } from './webhook.js';
@@ -40,8 +40,12 @@ export async function ensureDataRows(
   samples: readonly UploadSample[],
   urlOf: (sample: UploadSample) => Promise<string>,
 ): Promise<string[]> {
-  const existing = (await api.dataRowsOf(datasetId))?.dataRows ?? [];
-  const byKey = new Map(existing.map((row) => [row.globalKey, row.id]));
+  const byKey = new Map<string | null, string>();
+  for (let skip = 0; ; skip += DATA_ROW_PAGE) {
+    const rows = (await api.dataRowsOf(datasetId, skip))?.dataRows ?? [];
+    for (const row of rows) byKey.set(row.globalKey, row.id);
+    if (rows.length < DATA_ROW_PAGE) break;
+  }
   const missing = samples.filter((sample) => !byKey.has(sample.id));
   if (missing.length > 0) {
     const rows = await Promise.all(

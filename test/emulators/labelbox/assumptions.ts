@@ -96,6 +96,9 @@ export const WEBHOOK_TOPICS = [
 ] as const;
 export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 
+/** The most items one page of a paginated collection holds [I: SDK page size 100]. */
+export const MAX_PAGE = 100;
+
 const id = z.string().min(1);
 const where = z.object({ id });
 const mediaType = z.enum(['IMAGE', 'VIDEO']); // [V SDK MediaType values]
@@ -107,8 +110,15 @@ export const operationSchemas = {
   createDataset: z.object({
     data: z.object({ name: z.string().min(1), description: z.string().optional() }),
   }),
-  /** A dataset and its data rows [I]. */
-  dataset: z.object({ where }),
+  /**
+   * A dataset and a page of its data rows, `first`/`skip` as the SDK's paginated collections
+   * page them [I: SDK `PaginatedCollection`]; at most {@link MAX_PAGE} rows a page [I].
+   */
+  dataset: z.object({
+    where,
+    first: z.number().int().min(1).max(100),
+    skip: z.number().int().min(0),
+  }),
   /** [I] Soft delete, as the SDK's `Dataset.delete` [I: `updateDataset(... deleted: true)`]. */
   updateDataset: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
   /**

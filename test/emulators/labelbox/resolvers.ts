@@ -65,11 +65,12 @@ export const resolvers: Resolvers = {
     return dataset;
   },
 
-  dataset: ({ where }, { state }) => {
+  dataset: ({ where, first, skip }, { state }) => {
     const dataset = state.datasets.get(where.id);
     if (!dataset) return null;
     const dataRows = [...state.dataRows.values()]
       .filter((row) => row.datasetId === dataset.id)
+      .slice(skip, skip + first)
       .map(({ id, globalKey, rowData }) => ({ id, globalKey, rowData }));
     return { ...dataset, dataRows };
   },
