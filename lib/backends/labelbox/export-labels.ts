@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BackendError } from '../../errors/index.js';
-import { LABEL_TYPES } from '../../labels/label-types.js';
+import { isFrameField, LABEL_TYPES } from '../../labels/label-types.js';
 import { deterministicObjectId } from '../../labels/object-id.js';
 import type { Annotations } from '../../merge/contract.js';
 import type { FieldSchema, LabelSchema } from '../../schema/types.js';
@@ -61,6 +61,16 @@ export const exportLineSchema = z.looseObject({
           annotations: z.looseObject({
             objects: z.array(objectSchema).default([]),
             classifications: z.array(answerSchema).default([]),
+            /** Videos: per 1-based frame number, objects keyed by feature id (one per track). */
+            frames: z
+              .record(
+                z.string(),
+                z.looseObject({
+                  objects: z.record(z.string(), objectSchema).default({}),
+                  classifications: z.array(answerSchema).default([]),
+                }),
+              )
+              .optional(),
           }),
         }),
       ),
@@ -82,11 +92,15 @@ export interface ExportContext {
 
 /** The mask URLs a conversion of these lines will need. */
 export function maskUrls(lines: readonly ExportLine[], projectId: string): string[] {
-  return lines.flatMap((line) =>
-    (latestLabel(line, projectId)?.annotations.objects ?? []).flatMap((object) =>
+  return lines.flatMap((line) => {
+    const annotations = latestLabel(line, projectId)?.annotations;
+    const frames = Object.values(annotations?.frames ?? {}).flatMap((f) =>
+      Object.values(f.objects),
+    );
+    return [...(annotations?.objects ?? []), ...frames].flatMap((object) =>
       object.mask ? [object.mask.url] : [],
-    ),
-  );
+    );
+  });
 }
 
 /** The row's label in the project: the latest, should consensus have made several [I]. */
@@ -122,8 +136,26 @@ export function exportToAnnotations(lines: readonly ExportLine[], ctx: ExportCon
     const label = latestLabel(line, ctx.projectId);
     if (!label) continue;
     const size = sizeOf(line, sampleId, ctx);
-    for (const object of label.annotations.objects) builder.object(sampleId, size, object);
-    for (const answer of label.annotations.classifications) builder.question(sampleId, answer);
+    const { objects, classifications, frames } = label.annotations;
+    for (const object of objects) builder.object({ sampleId }, size, object);
+    for (const answer of classifications) builder.question({ sampleId }, answer);
+    // A track is one feature id across frames; FiftyOne numbers tracks with `index`.
+    const tracks = new Map<string, number>();
+    const numbers = Object.keys(frames ?? {}).sort((a, b) => Number(a) - Number(b));
+    for (const frame of numbers) {
+      const content = frames?.[frame];
+      for (const [featureId, object] of Object.entries(content?.objects ?? {})) {
+        if (!tracks.has(featureId)) tracks.set(featureId, tracks.size + 1);
+        builder.object(
+          { sampleId, frame },
+          size,
+          { ...object, feature_id: featureId },
+          tracks.get(featureId),
+        );
+      }
+      for (const answer of content?.classifications ?? [])
+        builder.question({ sampleId, frame }, answer);
+    }
   }
   builder.finishSegmentations();
   return builder.annotations;
@@ -150,31 +182,56 @@ function fieldIndex(labelSchema: LabelSchema): Map<string, [string, FieldSchema]
   return index;
 }
 
+/** Where a label goes: a sample, or a 1-based frame of a video sample. */
+interface Site {
+  readonly sampleId: string;
+  readonly frame?: string;
+}
+
+/** Frame-level fields take labels from frames only, sample-level fields from the sample. */
+function placedRight(field: string, site: Site): boolean {
+  return isFrameField(field) === (site.frame !== undefined);
+}
+
+/** The record under `key`, created empty when absent. */
+function child(parent: Record<string, unknown>, key: string): Record<string, unknown> {
+  const existing = parent[key];
+  if (typeof existing === 'object' && existing !== null) return existing as Record<string, unknown>;
+  const created: Record<string, unknown> = {};
+  parent[key] = created;
+  return created;
+}
+
 class Builder {
   readonly annotations: Annotations = {};
   readonly #fields: Map<string, [string, FieldSchema]>;
   /** Segmentation fields: per sample, the class masks to compose into one. */
   readonly #segments = new Map<
     string,
-    Map<string, { size: [number, number]; parts: Array<[number, number[][]]> }>
+    Map<string, { site: Site; size: [number, number]; parts: Array<[number, number[][]]> }>
   >();
 
   constructor(private readonly ctx: ExportContext) {
     this.#fields = fieldIndex(ctx.labelSchema);
   }
 
-  object(sampleId: string, [w, h]: [number, number], object: ExportObject): void {
+  object(site: Site, [w, h]: [number, number], object: ExportObject, index?: number): void {
     const found = this.#fields.get(object.name);
-    if (!found) return;
+    if (!found || !placedRight(found[0], site)) return;
     const [field, schema] = found;
     const classAnswer = object.classifications.find((c) => c.name === CLASS_FEATURE);
     const label = classAnswer?.radio_answer?.value ?? null;
     const attributes = attributeValues(object.classifications.filter((c) => c !== classAnswer));
-    const id = deterministicObjectId('labelbox', this.ctx.projectId, object.feature_id);
-    const base = { id, label, ...attributes };
+    const id = deterministicObjectId(
+      'labelbox',
+      this.ctx.projectId,
+      object.feature_id,
+      site.frame ?? '',
+    );
+    const base = { id, label, ...(index === undefined ? {} : { index }), ...attributes };
     const box = object.bounding_box;
     if (box) {
-      this.#put(field, schema, sampleId, {
+      this.#put(field, schema, site, {
         _cls: 'Detection',
         ...base,
         bounding_box: [box.left / w, box.top / h, box.width / w, box.height / h],
@@ -182,7 +239,7 @@ class Builder {
     } else if (object.polygon || object.line) {
       const closed = object.polygon !== undefined;
       const points = (object.polygon ?? object.line ?? []).map(({ x, y }) => [x / w, y / h]);
-      this.#put(field, schema, sampleId, {
+      this.#put(field, schema, site, {
         _cls: 'Polyline',
         ...base,
         points: [points],
@@ -190,7 +247,7 @@ class Builder {
         filled: closed,
       });
     } else if (object.point) {
-      this.#put(field, schema, sampleId, {
+      this.#put(field, schema, site, {
         _cls: 'Keypoint',
         ...base,
         points: [[object.point.x / w, object.point.y / h]],
@@ -202,34 +259,35 @@ class Builder {
           ([, name]) => name === label,
         )?.[0];
         if (value === undefined) return;
-        const bySample = this.#segments.get(field) ?? new Map();
-        this.#segments.set(field, bySample);
-        const entry = bySample.get(sampleId) ?? { size: [w, h], parts: [] };
+        const bySite = this.#segments.get(field) ?? new Map();
+        this.#segments.set(field, bySite);
+        const key = JSON.stringify([site.sampleId, site.frame ?? null]);
+        const entry = bySite.get(key) ?? { site, size: [w, h], parts: [] };
         entry.parts.push([Number(value), pixels]);
-        bySample.set(sampleId, entry);
+        bySite.set(key, entry);
       } else {
         const instance = cropMask(pixels, w, h);
-        if (instance)
-          this.#put(field, schema, sampleId, { _cls: 'Detection', ...base, ...instance });
+        if (instance) this.#put(field, schema, site, { _cls: 'Detection', ...base, ...instance });
       }
     }
   }
 
-  question(sampleId: string, answer: Answer): void {
+  question(site: Site, answer: Answer): void {
     const found = this.#fields.get(answer.name);
-    if (!found) return;
+    if (!found || !placedRight(found[0], site)) return;
     const [field, schema] = found;
-    const seed = answer.feature_id ?? `${sampleId}/${field}`;
+    const seed = answer.feature_id ?? `${site.sampleId}/${site.frame ?? ''}/${field}`;
     if (schema.type === 'scalar') {
       const value = answer.text_answer?.content ?? answer.radio_answer?.value;
       if (value === undefined) return;
       const byType = this.#byType(field, 'scalar');
-      byType[sampleId] = value;
+      if (site.frame === undefined) byType[site.sampleId] = value;
+      else child(byType, site.sampleId)[site.frame] = value;
       return;
     }
     const chosen = answer.radio_answer ? [answer.radio_answer] : (answer.checklist_answers ?? []);
     for (const choice of chosen) {
-      this.#put(field, schema, sampleId, {
+      this.#put(field, schema, site, {
         _cls: 'Classification',
         id: deterministicObjectId('labelbox', this.ctx.projectId, seed, choice.value),
         label: choice.value,
@@ -239,10 +297,10 @@ class Builder {
   }
 
   finishSegmentations(): void {
-    for (const [field, bySample] of this.#segments) {
+    for (const [field, bySite] of this.#segments) {
       const schema = this.ctx.labelSchema[field];
       if (!schema) continue;
-      for (const [sampleId, { size, parts }] of bySample) {
+      for (const { site, size, parts } of bySite.values()) {
         const [w, h] = size;
         const mask = Array.from({ length: h }, () => new Array<number>(w).fill(0));
         for (const [value, pixels] of parts) {
@@ -253,9 +311,15 @@ class Builder {
             });
           });
         }
-        this.#put(field, schema, sampleId, {
+        this.#put(field, schema, site, {
           _cls: 'Segmentation',
-          id: deterministicObjectId('labelbox', this.ctx.projectId, sampleId, field),
+          id: deterministicObjectId(
+            'labelbox',
+            this.ctx.projectId,
+            site.sampleId,
+            site.frame ?? '',
+            field,
+          ),
           mask,
         });
       }
@@ -265,13 +329,13 @@ class Builder {
   #put(
     field: string,
     schema: FieldSchema,
-    sampleId: string,
+    site: Site,
     label: { id: string } & Record<string, unknown>,
   ): void {
     const byType = this.#byType(field, LABEL_TYPES[schema.type].returnType);
-    const bySample = (byType[sampleId] ?? {}) as Record<string, unknown>;
-    bySample[label.id] = label;
-    byType[sampleId] = bySample;
+    const bySample = child(byType, site.sampleId);
+    const slot = site.frame === undefined ? bySample : child(bySample, site.frame);
+    slot[label.id] = label;
   }
 
   #byType(field: string, returnType: keyof NonNullable<Annotations[string]>) {

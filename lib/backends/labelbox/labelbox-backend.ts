@@ -9,6 +9,7 @@ import {
 import type { Annotations } from '../../merge/contract.js';
 import { LABELBOX_CAPABILITIES } from '../../schema/capabilities.js';
 import type { BackendCapabilities, LabelSchema } from '../../schema/types.js';
+import type { UploadSample } from '../../schema/upload-sample.js';
 import {
   type AnnotationBackend,
   type BackendContext,
@@ -44,14 +45,8 @@ import {
 } from './resources.js';
 import { parseLabelboxWebhook, projectOf, signatureMatches, webhookSecretName } from './webhook.js';
 
-/**
- * Labelbox's capabilities (SEMANTICS §4.2), images only: annoflow does not convert Labelbox's
- * video exports yet, so a video run is refused by the schema check, before it is registered.
- */
-export const LABELBOX_BACKEND_CAPABILITIES: BackendCapabilities = {
-  ...LABELBOX_CAPABILITIES,
-  supportedMediaTypes: ['image'],
-};
+/** Labelbox's capabilities (SEMANTICS §4.2): images and videos, no existing labels. */
+export const LABELBOX_BACKEND_CAPABILITIES: BackendCapabilities = LABELBOX_CAPABILITIES;
 
 /** What a task keeps for later calls: the page's Labelbox resources and image sizes. */
 const taskDataSchema = z.object({
@@ -104,15 +99,22 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
       if (page.samples.length === 0) return { tasks: [] };
       refuseExistingFields(run.labelSchema);
       const names = namesOf(params, run.dataset, run.annoKey, page.index);
-      const mediaType: MediaType = 'IMAGE';
+      // A dataset holds one media type, so a page is all images or all videos.
+      const mediaType: MediaType = page.samples.some((s) => s.media_type === 'video')
+        ? 'VIDEO'
+        : 'IMAGE';
 
       const dataset = await findOrCreate(
         () => api.datasetsNamed(names.title),
         names.marker,
         () => api.createDataset(names.title, names.marker),
       );
-      const rowIds = await ensureDataRows(api, dataset.id, page.samples, async (sample) =>
-        mediaUrlOf(sample, objects, params.media_url_expires_in),
+      const rowIds = await ensureDataRows(
+        api,
+        dataset.id,
+        page.samples,
+        mediaType,
+        async (sample) => mediaUrlOf(sample, objects, params.media_url_expires_in),
       );
       let project = await findOrCreate(
         () => api.projectsNamed(names.title),
@@ -150,8 +152,8 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
         batchId,
         sizes: Object.fromEntries(
           page.samples.flatMap((sample) => {
-            const { width, height } = sample.metadata ?? {};
-            return typeof width === 'number' && typeof height === 'number'
+            const { width, height } = frameSize(sample.metadata);
+            return width !== undefined && height !== undefined
               ? [[sample.id, [width, height] as [number, number]]]
               : [];
           }),
@@ -285,6 +287,14 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
       await sleep(params.export_poll_interval_ms);
     }
   }
+}
+
+/** An image's width and height, or a video's frame size (FiftyOne's `VideoMetadata`). */
+function frameSize(metadata: UploadSample['metadata']): { width?: number; height?: number } {
+  const number = (value: unknown) => (typeof value === 'number' && value > 0 ? value : undefined);
+  const width = number(metadata?.width) ?? number(metadata?.frame_width);
+  const height = number(metadata?.height) ?? number(metadata?.frame_height);
+  return { ...(width ? { width } : {}), ...(height ? { height } : {}) };
 }
 
 function parseExportLine(line: string, index: number, task: BackendTask): ExportLine {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type LabelType, labelTypeSchema } from '../../labels/label-types.js';
+import { isFrameField, type LabelType, labelTypeSchema } from '../../labels/label-types.js';
 import type { AttributeSpec, FieldSchema, LabelSchema } from '../../schema/types.js';
 
 /**
@@ -18,6 +18,7 @@ export const classificationSchema: z.ZodType<OntologyClassification> = z.lazy(()
     instructions: z.string(),
     required: z.boolean(),
     options: z.array(optionSchema),
+    scope: z.enum(['global', 'index']).optional(),
   }),
 );
 export interface OntologyClassification {
@@ -26,6 +27,8 @@ export interface OntologyClassification {
   instructions: string;
   required: boolean;
   options: Array<{ label: string; value: string; options?: OntologyClassification[] }>;
+  /** `index`: answered per video frame (a frame-level field). */
+  scope?: 'global' | 'index';
 }
 
 export const TOOL_KINDS = ['rectangle', 'polygon', 'line', 'point', 'raster-segmentation'] as const;
@@ -204,6 +207,7 @@ export function ontologyOf(labelSchema: LabelSchema): Ontology {
         name,
         instructions: field,
         required: false,
+        ...(isFrameField(field) ? { scope: 'index' as const } : {}),
         options: classNames(schema).map((c) => ({
           label: c,
           value: c,

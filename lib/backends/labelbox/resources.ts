@@ -3,7 +3,13 @@ import { BackendError, InvalidInputError } from '../../errors/index.js';
 import type { UploadSample } from '../../schema/upload-sample.js';
 import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
-import { DATA_ROW_PAGE, type LabelboxApi, type Named, type Project } from './api.js';
+import {
+  DATA_ROW_PAGE,
+  type LabelboxApi,
+  type MediaType,
+  type Named,
+  type Project,
+} from './api.js';
 import { isNotFound } from './client.js';
 import type { LabelboxParams } from './params.js';
 import { WEBHOOK_TOPICS, webhookSecretName } from './webhook.js';
@@ -38,6 +44,7 @@ export async function ensureDataRows(
   api: LabelboxApi,
   datasetId: string,
   samples: readonly UploadSample[],
+  mediaType: MediaType,
   urlOf: (sample: UploadSample) => Promise<string>,
 ): Promise<string[]> {
   const byKey = new Map<string | null, string>();
@@ -52,7 +59,7 @@ export async function ensureDataRows(
       missing.map(async (sample) => ({
         rowData: await urlOf(sample),
         globalKey: sample.id,
-        mediaType: 'IMAGE' as const,
+        mediaType,
       })),
     );
     const { ids } = await api.createDataRows(datasetId, rows);

@@ -314,14 +314,60 @@ export const KIND_OF_TOOL = {
 /** Workflow states of a data row in a project [I: export v2 `workflow_status`]. */
 export const WORKFLOW_STATUSES = ['TO_LABEL', 'IN_REVIEW', 'IN_REWORK', 'DONE'] as const;
 
+/** Video kinds, one per image kind [I: export v2 `annotation_kind` values for video]. */
+export const VIDEO_KIND = {
+  ImageBoundingBox: 'VideoBoundingBox',
+  ImagePolygon: 'VideoPolygon',
+  ImagePolyline: 'VideoPolyline',
+  ImagePoint: 'VideoPoint',
+  ImageSegmentationMask: 'VideoSegmentationMask',
+} as const;
+
+/** An object on one frame of a video: the image geometry under a video kind [I]. */
+export const exportVideoObjectSchema = z.object({
+  ...objectBase,
+  feature_id: z.string(),
+  annotation_kind: z.enum(Object.values(VIDEO_KIND) as [string, ...string[]]),
+  bounding_box: z
+    .object({ top: z.number(), left: z.number(), height: z.number(), width: z.number() })
+    .optional(),
+  polygon: z.array(xy).optional(),
+  line: z.array(xy).optional(),
+  point: xy.optional(),
+  mask: z.object({ url: z.url() }).optional(),
+});
+export type ExportVideoObject = z.infer<typeof exportVideoObjectSchema>;
+
+/**
+ * A video label [I: export v2 video layout]: per 1-based frame number, the objects keyed by
+ * feature id (one feature id per track, across frames) and the frame's classifications;
+ * `segments` and `key_frame_feature_map` summarize each track's frames.
+ */
+export const exportVideoAnnotationsSchema = z.object({
+  frames: z.record(
+    z.string().regex(/^[1-9]\d*$/),
+    z.object({
+      objects: z.record(z.string(), exportVideoObjectSchema),
+      classifications: z.array(exportClassificationSchema),
+    }),
+  ),
+  segments: z.record(z.string(), z.array(z.tuple([z.number().int(), z.number().int()]))),
+  key_frame_feature_map: z.record(z.string(), z.array(z.number().int())),
+  classifications: z.array(exportClassificationSchema),
+});
+export type ExportVideoAnnotations = z.infer<typeof exportVideoAnnotationsSchema>;
+
 export const exportLabelSchema = z.object({
   id: z.string(),
   label_details: z.object({ created_at: z.iso.datetime(), updated_at: z.iso.datetime() }), // [I]
-  annotations: z.object({
-    objects: z.array(exportObjectSchema),
-    classifications: z.array(exportClassificationSchema),
-    relationships: z.array(z.unknown()),
-  }),
+  annotations: z.union([
+    z.object({
+      objects: z.array(exportObjectSchema),
+      classifications: z.array(exportClassificationSchema),
+      relationships: z.array(z.unknown()),
+    }),
+    exportVideoAnnotationsSchema,
+  ]),
 });
 
 export const exportLineSchema = z.object({

@@ -8,20 +8,29 @@ import {
   contentTypeSchema,
   type ExportClassification,
   type ExportObject,
+  type ExportVideoAnnotations,
   exportClassificationSchema,
   exportObjectSchema,
+  exportVideoObjectSchema,
   GRAPHQL_PATH,
   graphqlRequestSchema,
   KIND_OF_TOOL,
+  type Ontology,
   operationSchemas,
   ROOT_FIELD,
   type RootField,
+  VIDEO_KIND,
   WEBHOOK_HEADERS,
   type WebhookBody,
   type WebhookTopic,
 } from './assumptions.js';
 import { GraphqlError, type ResolverContext, resolvers } from './resolvers.js';
-import { type DataRowRecord, LabelboxState, type ProjectRecord } from './state.js';
+import {
+  type DataRowRecord,
+  LabelboxState,
+  type LabelRecord,
+  type ProjectRecord,
+} from './state.js';
 
 export interface LabelboxEmulatorOptions {
   /** The API key requests must carry as `Authorization: Bearer <key>`. */
@@ -49,6 +58,15 @@ export interface SubmittedLabel {
   globalKey: string;
   objects?: DrawnObject[];
   classifications?: ExportClassification[];
+}
+
+export interface SubmittedVideoLabel {
+  projectId: string;
+  globalKey: string;
+  frames: Record<
+    string,
+    { objects?: Array<DrawnObject & { track: string }>; classifications?: ExportClassification[] }
+  >;
 }
 
 export interface Delivery {
@@ -165,33 +183,83 @@ export class LabelboxEmulator {
    * editor; the objects must use the project's ontology. Sends LABEL_CREATED/LABEL_UPDATED.
    */
   async submitLabel(input: SubmittedLabel): Promise<string> {
-    const { project, row, entry } = this.#rowOf(input.projectId, input.globalKey);
+    const { project, ontology } = this.#projectWithOntology(input.projectId);
+    const objects = (input.objects ?? []).map((drawn) => this.#object(ontology, drawn));
+    const classifications = this.#answers(ontology, input.classifications);
+    return this.#save(project, input.globalKey, { objects, classifications });
+  }
+
+  /**
+   * The video counterpart of {@link submitLabel}: objects per 1-based frame number, where a
+   * `track` names the same object across frames (Labelbox gives a track one feature id).
+   */
+  async submitVideoLabel(input: SubmittedVideoLabel): Promise<string> {
+    const { project, ontology } = this.#projectWithOntology(input.projectId);
+    const trackIds = new Map<string, string>();
+    const video: ExportVideoAnnotations = {
+      frames: {},
+      segments: {},
+      key_frame_feature_map: {},
+      classifications: [],
+    };
+    for (const [frame, content] of Object.entries(input.frames)) {
+      const objects: ExportVideoAnnotations['frames'][string]['objects'] = {};
+      for (const { track, ...drawn } of content.objects ?? []) {
+        const featureId = trackIds.get(track) ?? this.state.newId('ft');
+        trackIds.set(track, featureId);
+        const object = this.#object(ontology, drawn);
+        objects[featureId] = exportVideoObjectSchema.parse({
+          ...object,
+          feature_id: featureId,
+          annotation_kind: VIDEO_KIND[object.annotation_kind],
+        });
+        const number = Number(frame);
+        video.segments[featureId] = [...(video.segments[featureId] ?? []), [number, number]];
+        video.key_frame_feature_map[featureId] = [
+          ...(video.key_frame_feature_map[featureId] ?? []),
+          number,
+        ];
+      }
+      video.frames[frame] = {
+        objects,
+        classifications: this.#answers(ontology, content.classifications),
+      };
+    }
+    return this.#save(project, input.globalKey, { objects: [], classifications: [], video });
+  }
+
+  #projectWithOntology(projectId: string) {
+    const project = this.state.projects.get(projectId);
+    if (!project) throw new Error(`No project ${projectId}`);
     const ontology = project.ontologyId
       ? this.state.ontologies.get(project.ontologyId)?.normalized
       : undefined;
     if (!ontology) throw new Error(`Project ${project.id} has no ontology`);
-    const objects = (input.objects ?? []).map((drawn) => {
-      const tool = ontology.tools.find((t) => t.name === drawn.name);
-      if (!tool) throw new Error(`The ontology has no tool named ${drawn.name}`);
-      if (KIND_OF_TOOL[tool.tool] !== drawn.annotation_kind) {
-        throw new Error(`Tool ${drawn.name} is a ${tool.tool}, not ${drawn.annotation_kind}`);
-      }
-      return this.#object(drawn);
-    });
-    const classifications = (input.classifications ?? []).map((c) => {
+    return { project, ontology };
+  }
+
+  #answers(ontology: Ontology, answers: ExportClassification[] = []): ExportClassification[] {
+    return answers.map((c) => {
       if (!ontology.classifications.some((g) => g.name === c.name)) {
         throw new Error(`The ontology has no classification named ${c.name}`);
       }
       return exportClassificationSchema.parse({ ...c, feature_id: this.state.newId('ft') });
     });
+  }
+
+  async #save(
+    project: ProjectRecord,
+    globalKey: string,
+    content: Pick<LabelRecord, 'objects' | 'classifications' | 'video'>,
+  ): Promise<string> {
+    const { row, entry } = this.#rowOf(project.id, globalKey);
     const now = this.#now();
     const existing = entry.label;
     entry.label = {
       id: existing?.id ?? this.state.newId('lb'),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
-      objects,
-      classifications,
+      ...content,
     };
     if (entry.status === 'TO_LABEL') entry.status = 'IN_REVIEW';
     await this.#notify(project, row, entry.label.id, existing ? 'LABEL_UPDATED' : 'LABEL_CREATED');
@@ -216,7 +284,12 @@ export class LabelboxEmulator {
     return { project, row, entry };
   }
 
-  #object(drawn: DrawnObject): ExportObject {
+  #object(ontology: Ontology, drawn: DrawnObject): ExportObject {
+    const tool = ontology.tools.find((t) => t.name === drawn.name);
+    if (!tool) throw new Error(`The ontology has no tool named ${drawn.name}`);
+    if (KIND_OF_TOOL[tool.tool] !== drawn.annotation_kind) {
+      throw new Error(`Tool ${drawn.name} is a ${tool.tool}, not ${drawn.annotation_kind}`);
+    }
     const feature_id = this.state.newId('ft');
     const value = drawn.name.toLowerCase().replace(/\W+/g, '_');
     if (drawn.annotation_kind === 'ImageSegmentationMask') {

@@ -298,7 +298,7 @@ function exportLine(
               {
                 id: label.id,
                 label_details: { created_at: label.createdAt, updated_at: label.updatedAt },
-                annotations: {
+                annotations: label.video ?? {
                   objects: label.objects,
                   classifications: label.classifications,
                   relationships: [],

@@ -1,6 +1,7 @@
 import type {
   ExportClassification,
   ExportObject,
+  ExportVideoAnnotations,
   Ontology,
   WebhookTopic,
   WORKFLOW_STATUSES,
@@ -39,6 +40,8 @@ export interface LabelRecord {
   updatedAt: string;
   objects: ExportObject[];
   classifications: ExportClassification[];
+  /** Video labels: the frames, in export shape; `objects` is then empty. */
+  video?: ExportVideoAnnotations;
 }
 
 export interface ProjectRecord {

@@ -267,3 +267,89 @@ describe('Function: exportToAnnotations (absolute pixels → relative)', () => {
     );
   });
 });
+
+describe('Function: exportToAnnotations (videos)', () => {
+  const videoSchema = {
+    'frames.vehicles': {
+      type: 'detections' as const,
+      classes: ['car'],
+      attributes: {},
+      existingField: false,
+    },
+    'frames.scene': {
+      type: 'classification' as const,
+      classes: ['day', 'night'],
+      attributes: {},
+      existingField: false,
+    },
+  };
+  const box = (left: number) => ({
+    feature_id: 'ignored',
+    name: 'frames.vehicles',
+    annotation_kind: 'VideoBoundingBox',
+    bounding_box: { top: 0, left, height: 24, width: 32 },
+    classifications: [cls('car')],
+  });
+  const video = exportLineSchema.parse({
+    data_row: { id: 'dr1', global_key: 's1', row_data: 'https://media/s1.mp4' },
+    projects: {
+      [P]: {
+        labels: [
+          {
+            id: 'lb1',
+            annotations: {
+              frames: {
+                '2': { objects: { trackA: box(32), trackB: box(0) }, classifications: [] },
+                '1': {
+                  objects: { trackA: box(0) },
+                  classifications: [
+                    {
+                      feature_id: 'q1',
+                      name: 'frames.scene',
+                      radio_answer: { name: 'day', value: 'day' },
+                    },
+                  ],
+                },
+              },
+              segments: {},
+              key_frame_feature_map: {},
+              classifications: [],
+            },
+          },
+        ],
+      },
+    },
+  });
+
+  it('files each frame’s labels under its frame number, numbering tracks in order of appearance', () => {
+    const annotations = exportToAnnotations([video], { ...ctx, labelSchema: videoSchema });
+    const frames = annotations['frames.vehicles']?.detections?.s1 as Record<
+      string,
+      Record<string, object>
+    >;
+
+    expect(Object.keys(frames).sort()).toEqual(['1', '2']);
+    expect(Object.values(frames['1'] ?? {})).toEqual([
+      expect.objectContaining({ index: 1, bounding_box: [0, 0, 0.5, 0.5] }),
+    ]);
+    expect(Object.values(frames['2'] ?? {})).toEqual([
+      expect.objectContaining({ index: 1, bounding_box: [0.5, 0, 0.5, 0.5] }),
+      expect.objectContaining({ index: 2, bounding_box: [0, 0, 0.5, 0.5] }),
+    ]);
+    const scene = annotations['frames.scene']?.classifications?.s1 as Record<
+      string,
+      Record<string, object>
+    >;
+    expect(Object.values(scene['1'] ?? {})).toEqual([expect.objectContaining({ label: 'day' })]);
+  });
+
+  it('gives a track a distinct label id on every frame', () => {
+    const annotations = exportToAnnotations([video], { ...ctx, labelSchema: videoSchema });
+    const frames = annotations['frames.vehicles']?.detections?.s1 as Record<
+      string,
+      Record<string, object>
+    >;
+    const ids = [...Object.keys(frames['1'] ?? {}), ...Object.keys(frames['2'] ?? {})];
+    expect(new Set(ids).size).toBe(3);
+  });
+});

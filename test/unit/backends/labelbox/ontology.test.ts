@@ -51,6 +51,20 @@ describe('Function: fieldsOfOntology', () => {
     });
   });
 
+  it('reads a frame-level field back, its questions asked per frame', () => {
+    const scene = {
+      type: 'classification' as const,
+      classes: ['day'],
+      attributes: {},
+      existingField: false,
+    };
+    const ontology = ontologyOf({ 'frames.scene': scene });
+    expect(ontology.classifications[0]?.scope).toBe('index');
+    expect(fieldsOfOntology(ontology)).toEqual({
+      'frames.scene': { type: 'classification', classes: ['day'], attributes: {} },
+    });
+  });
+
   it('ignores features annoflow did not make', () => {
     const foreign = {
       tools: [],

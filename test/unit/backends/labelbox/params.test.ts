@@ -61,7 +61,9 @@ describe('Function: labelboxBackend params', () => {
     expect(message).not.toContain('sk-very-secret');
   });
 
-  it('supports images only, so a video run is refused before it is registered', () => {
-    expect(make({ api_key: 'k' }).capabilities.supportedMediaTypes).toEqual(['image']);
+  it('supports images and videos, and no existing labels', () => {
+    const { capabilities } = make({ api_key: 'k' });
+    expect(capabilities.supportedMediaTypes).toEqual(['image', 'video']);
+    expect(capabilities.editsExistingLabels).toBe(false);
   });
 });
