@@ -4,6 +4,9 @@ import { labelboxBackend } from '../../../../lib/backends/labelbox/index.js';
 import { memorySecretStore } from '../../../../lib/backends/secrets.js';
 import type { LabelSchema } from '../../../../lib/schema/types.js';
 import { LabelboxEmulator } from '../../../emulators/labelbox/emulator.js';
+import { useLocalAws } from '../../../support/local-aws.js';
+import { annotateRun, loadRun } from '../../workflows/run-support.js';
+import { labelboxDeps } from './support.js';
 
 let emulator: LabelboxEmulator;
 beforeEach(async () => {
@@ -100,5 +103,61 @@ describe('Labelbox backend: videos', () => {
       Record<string, object>
     >;
     expect(Object.values(scene['1'] ?? {})).toEqual([expect.objectContaining({ label: 'day' })]);
+  });
+});
+
+describe('Labelbox backend: a video run through the workflow steps', () => {
+  const aws = useLocalAws();
+
+  it('merges a track into a new frame-level field, frame by frame', async () => {
+    const local = await aws.newStore();
+    await local.store.datasets.create('clips', { mediaType: 'video', sampleFields: {} });
+    await local.store.samples.batchPut('clips', [
+      {
+        id: 'clip1',
+        filepath: 'https://media.example/clip1.mp4',
+        media_type: 'video',
+        metadata: { frame_width: 320, frame_height: 240, total_frame_count: 2 },
+        tags: [],
+        frames: { '1': { id: 'f'.repeat(24) }, '2': { id: 'e'.repeat(24) } },
+      },
+    ]);
+    const deps = labelboxDeps(local, emulator, memorySecretStore());
+    await annotateRun(deps, {
+      dataset: 'clips',
+      annoKey: 'v',
+      backend: 'labelbox',
+      labelSchema: { 'frames.vehicles': { type: 'detections', classes: ['car'] } },
+    });
+    const task = await local.store.tasks.get('clips', 'v', 'v-00000');
+    const box = (left: number) => ({
+      track: 'car-1',
+      name: 'frames.vehicles',
+      annotation_kind: 'ImageBoundingBox' as const,
+      bounding_box: { top: 60, left, height: 120, width: 160 },
+      classifications: cls('car'),
+    });
+    await emulator.submitVideoLabel({
+      projectId: task.backendTaskId,
+      globalKey: 'clip1',
+      frames: { '1': { objects: [box(0)] }, '2': { objects: [box(160)] } },
+    });
+    await emulator.markDone(task.backendTaskId, 'clip1');
+
+    await loadRun(deps, { dataset: 'clips', annoKey: 'v' });
+
+    const [stored] = (await local.store.samples.list('clips', { limit: 10 })).items;
+    const frames = stored?.sample.frames as Record<string, Record<string, unknown>>;
+    const track = (frame: string) =>
+      (frames[frame]?.vehicles as { detections?: Array<Record<string, unknown>> } | undefined)
+        ?.detections;
+    expect(track('1')).toEqual([
+      expect.objectContaining({ label: 'car', bounding_box: [0, 0.25, 0.5, 0.5] }),
+    ]);
+    expect(track('2')).toEqual([
+      expect.objectContaining({ label: 'car', bounding_box: [0.5, 0.25, 0.5, 0.5] }),
+    ]);
+    // One track: the merge's track reconciliation (SEMANTICS §6.7) keeps one index for it.
+    expect(track('2')?.[0]?.index).toBe(track('1')?.[0]?.index);
   });
 });
