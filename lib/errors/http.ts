@@ -37,7 +37,6 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // on it (Failed Dependency); the message names the tool and the call, never a credential.
   BACKEND_REQUEST_FAILED: 424,
   BACKEND_RESPONSE_INVALID: 424,
-  WEBHOOK_INVALID: 400,
   DATASET_EXISTS: 409,
   DATASET_NOT_FOUND: 404,
   SCHEMA_FIELD_CONFLICT: 409,

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { BackendError } from '../../errors/index.js';
+import { InvalidInputError } from '../../errors/index.js';
 import type { WebhookEvent, WebhookRequest } from '../backend.js';
 import { headerValue, timingSafeEqualText } from '../webhook.js';
 
@@ -75,16 +75,14 @@ export function projectOf(rawBody: string): string | undefined {
  * label's news). The revision is the delivery id, which Labelbox keeps across redeliveries
  * of one event [D]; failing that, the label's update time; failing that, the body's hash.
  *
- * @throws BackendError `WEBHOOK_INVALID` when the body names no project.
+ * @throws InvalidInputError `INVALID_INPUT` (a 400) when the body names no project.
  */
 export function parseLabelboxWebhook(request: WebhookRequest): WebhookEvent[] {
   const projectId = projectOf(request.rawBody);
   if (projectId === undefined) {
-    throw new BackendError(
-      'WEBHOOK_INVALID',
-      'Labelbox webhook body is not JSON naming a project (project.id)',
-      {},
-    );
+    throw new InvalidInputError('Labelbox webhook body is not JSON naming a project (project.id)', {
+      backend: 'labelbox',
+    });
   }
   const revision =
     nonEmpty(headerValue(request, DELIVERY_ID_HEADER)) ??

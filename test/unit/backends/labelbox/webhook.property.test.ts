@@ -43,7 +43,7 @@ describe('Property: Labelbox webhooks from anyone', () => {
           expect(events).toHaveLength(1);
         } catch (error) {
           expect(error).toBeInstanceOf(AnnoflowError);
-          expect((error as AnnoflowError).code).toBe('WEBHOOK_INVALID');
+          expect((error as AnnoflowError).code).toBe('INVALID_INPUT');
         }
       }),
     );

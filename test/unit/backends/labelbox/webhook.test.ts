@@ -123,10 +123,10 @@ describe('Function: parseLabelboxWebhook', () => {
   });
 
   it.each([['not json'], ['{"id":"lb1"}'], ['{"project":{"id":""}}']])(
-    'throws WEBHOOK_INVALID for %j',
+    'throws INVALID_INPUT for %j',
     (rawBody) => {
       expect(() => parseLabelboxWebhook({ headers: {}, rawBody })).toThrow(
-        expect.objectContaining({ code: 'WEBHOOK_INVALID' }),
+        expect.objectContaining({ code: 'INVALID_INPUT' }),
       );
     },
   );
