@@ -1,8 +1,17 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Arn,
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
   HttpStage,
   LogGroupLogDestination,
   type ThrottleSettings,
@@ -16,6 +25,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -29,9 +39,24 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SERVICE_ENV } from '../lib/config/service-env.js';
+import { BLOB_PREFIX } from '../lib/store/keys.js';
 import { TABLE } from '../lib/store/table.js';
-import { API_ROUTES, FUNCTION_ENTRIES, MEDIA_PREFIX } from './function-entries.js';
+import type { WorkflowName } from '../lib/workflows/engine.js';
+import {
+  API_ROUTES,
+  FUNCTION_ENTRIES,
+  MEDIA_PREFIX,
+  RUNS_PREFIX,
+  WEBHOOK_ROUTES,
+} from './function-entries.js';
+import { acknowledgeWildcardResource } from './nag.js';
 import { type FunctionSizing, functionSizingErrors, ProjectFunction } from './project-function.js';
+import {
+  AnnotationWorkflows,
+  workflowArn,
+  workflowEnvironment,
+  workflowStateMachineName,
+} from './workflows.js';
 
 /** Ingest retries and event age for S3's asynchronous invocations. */
 export interface IngestOptions extends Partial<FunctionSizing> {
@@ -60,6 +85,15 @@ export interface AnnotationServiceProps {
   readonly api?: Partial<FunctionSizing>;
   /** Stage-wide throttling of the HTTP API. @default 50 requests/s steady, burst 100 */
   readonly apiThrottle?: ThrottleSettings;
+  /** Workflow functions' sizing (annotate, load, cleanup) and the webhook functions'. */
+  readonly annotate?: Partial<FunctionSizing>;
+  readonly load?: Partial<FunctionSizing>;
+  readonly cleanup?: Partial<FunctionSizing>;
+  readonly webhook?: Partial<FunctionSizing>;
+  /** Pages uploaded at once in AnnotateWorkflow's Map. @default 10 */
+  readonly uploadConcurrency?: number;
+  /** Tasks loaded at once in LoadWorkflow's Map. @default 10 */
+  readonly loadConcurrency?: number;
 }
 
 /** Defaults applied by `AnnotationService` (listed in the README's "Default settings"). */
@@ -75,6 +109,13 @@ export const ANNOTATION_SERVICE_DEFAULTS = {
     maxEventAge: Duration.hours(1),
   },
   api: { memorySize: 1024, timeout: Duration.seconds(29) },
+  // A page of 1,000 samples uploads in seconds; a tool that is slow gets minutes.
+  annotate: { memorySize: 1024, timeout: Duration.minutes(5) },
+  // A merge holds one page of samples (bounded memory); big tasks take their time.
+  load: { memorySize: 2048, timeout: Duration.minutes(15) },
+  cleanup: { memorySize: 512, timeout: Duration.minutes(5) },
+  // Tools time out quickly (Label Studio after 1 s): answer fast, the load runs elsewhere.
+  webhook: { memorySize: 512, timeout: Duration.seconds(29) },
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
 } as const;
 
@@ -166,6 +207,12 @@ export class AnnotationService extends Construct {
   readonly httpApi: HttpApi;
   readonly apiStage: HttpStage;
   readonly apiAccessLogGroup: LogGroup;
+  readonly annotateFunction: ProjectFunction;
+  readonly loadFunction: ProjectFunction;
+  readonly cleanupFunction: ProjectFunction;
+  readonly webhookFunction: ProjectFunction;
+  readonly resultsFunction: ProjectFunction;
+  readonly workflows: AnnotationWorkflows;
   /** Alarms without actions: attach an SNS topic or a pager with `alarm.addAlarmAction`. */
   readonly alarms: readonly Alarm[];
 
@@ -295,6 +342,100 @@ export class AnnotationService extends Construct {
         prefix: MEDIA_PREFIX,
       });
 
+    // Workflows: one function per workflow, bound to what its steps touch.
+    const sized = (
+      key: 'annotate' | 'load' | 'cleanup' | 'webhook' | 'results',
+      sizing: Partial<FunctionSizing> | undefined,
+      fallback: FunctionSizing,
+    ) =>
+      new ProjectFunction(this, FUNCTION_ENTRIES[key].id, {
+        entry: FUNCTION_ENTRIES[key],
+        memorySize: sizing?.memorySize ?? fallback.memorySize,
+        timeout: sizing?.timeout ?? fallback.timeout,
+        logRetention,
+        logRemovalPolicy: removalPolicy,
+      });
+    const stack = Stack.of(this);
+    const withTable = (fn: ProjectFunction) =>
+      fn.bindTable(this.table, 'readWrite', SERVICE_ENV.TABLE_NAME, {
+        indexNames: [TABLE.gsi1.indexName],
+      });
+    const withWorkflows = (fn: ProjectFunction) => {
+      for (const [name, value] of Object.entries(workflowEnvironment(stack))) {
+        fn.function.addEnvironment(name, value);
+      }
+      return fn;
+    };
+    this.annotateFunction = withWorkflows(
+      withTable(sized('annotate', props.annotate, defaults.annotate))
+        .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX })
+        .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: BLOB_PREFIX })
+        .bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
+          prefix: RUNS_PREFIX,
+        }),
+    );
+    // Await Annotations parks its token and may wake its own workflow: by ARN, not by Ref,
+    // since the state machine invokes this function (a Ref would be a cycle).
+    this.annotateFunction.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess'],
+        resources: [workflowArn(stack, 'annotate')],
+      }),
+    );
+    this.loadFunction = withTable(sized('load', props.load, defaults.load))
+      .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX })
+      .bindBucket(this.mediaBucket, 'readWrite', SERVICE_ENV.MEDIA_BUCKET, { prefix: BLOB_PREFIX })
+      .bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
+        prefix: RUNS_PREFIX,
+      });
+    this.cleanupFunction = withTable(sized('cleanup', props.cleanup, defaults.cleanup)).bindBucket(
+      this.mediaBucket,
+      'readWriteDelete',
+      SERVICE_ENV.MEDIA_BUCKET,
+      {
+        prefix: RUNS_PREFIX,
+      },
+    );
+    this.webhookFunction = withWorkflows(
+      withTable(sized('webhook', props.webhook, defaults.webhook)).bindBucket(
+        this.mediaBucket,
+        'read',
+        SERVICE_ENV.MEDIA_BUCKET,
+        { prefix: RUNS_PREFIX },
+      ),
+    );
+    this.resultsFunction = withWorkflows(
+      withTable(sized('results', props.webhook, defaults.webhook)).bindBucket(
+        this.mediaBucket,
+        'read',
+        SERVICE_ENV.MEDIA_BUCKET,
+        { prefix: RUNS_PREFIX },
+      ),
+    );
+    this.workflows = new AnnotationWorkflows(this, 'Workflows', {
+      functions: {
+        annotate: this.annotateFunction.function,
+        load: this.loadFunction.function,
+        cleanup: this.cleanupFunction.function,
+      },
+      ...(props.uploadConcurrency === undefined
+        ? {}
+        : { uploadConcurrency: props.uploadConcurrency }),
+      ...(props.loadConcurrency === undefined ? {} : { loadConcurrency: props.loadConcurrency }),
+      logRetention,
+      removalPolicy,
+    });
+    const machines = this.workflows.stateMachines;
+    for (const fn of [this.webhookFunction, this.resultsFunction]) {
+      machines.load.grantStartExecution(fn.function);
+      machines.annotate.grantTaskResponse(fn.function);
+    }
+    this.mediaBucket.addEventNotification(
+      EventType.OBJECT_CREATED,
+      new LambdaDestination(this.resultsFunction.function),
+      { prefix: RUNS_PREFIX, suffix: '.json' },
+    );
+
     const authorizer = new HttpIamAuthorizer();
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'annoflow: datasets, samples and annotation runs (IAM/SigV4)',
@@ -336,10 +477,64 @@ export class AnnotationService extends Construct {
       const [method, path] = routeKey.split(' ') as [keyof typeof HttpMethod, string];
       this.httpApi.addRoutes({ path, methods: [HttpMethod[method]], integration, authorizer });
     }
+    withWorkflows(this.apiFunction);
+    for (const [workflow, machine] of Object.entries(machines)) {
+      machine.grantStartExecution(this.apiFunction.function);
+      const executions = Arn.format(
+        {
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${workflowStateMachineName(stack, workflow as WorkflowName)}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        },
+        stack,
+      );
+      this.apiFunction.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
+      );
+      acknowledgeWildcardResource(
+        this.apiFunction.role,
+        executions,
+        `DescribeExecution on the executions of ${workflow}'s state machine only: execution names are made at run time.`,
+      );
+    }
+    const webhookIntegration = new HttpLambdaIntegration(
+      'WebhookIntegration',
+      this.webhookFunction.function,
+    );
+    for (const routeKey of WEBHOOK_ROUTES) {
+      const [method, path] = routeKey.split(' ') as [keyof typeof HttpMethod, string];
+      const [route] = this.httpApi.addRoutes({
+        path,
+        methods: [HttpMethod[method]],
+        integration: webhookIntegration,
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      if (route) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Annotation tools cannot sign SigV4: each webhook is verified by its backend (HMAC signature or secret header, timing-safe, over the raw body); unverified deliveries get 401 and change nothing.',
+        });
+      }
+    }
 
     this.alarms = [
       ...this.functionAlarms('Ingest', this.ingestFunction, 'S3 events failed to ingest'),
       ...this.functionAlarms('Api', this.apiFunction, 'API requests failed with a 5xx'),
+      ...this.functionAlarms('Webhook', this.webhookFunction, 'webhook deliveries failed'),
+      ...this.functionAlarms(
+        'Results',
+        this.resultsFunction,
+        'files results failed to start loads',
+      ),
+      ...Object.entries(machines).map(([name, machine]) =>
+        this.alarm(
+          `${name}WorkflowFailedAlarm`,
+          machine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+          `An execution of ${machine.node.path} failed in the last 5 minutes; its run says why (GET the run: status failed, failure).`,
+        ),
+      ),
       this.alarm(
         'IngestDeadLetterQueueAlarm',
         this.ingestDeadLetterQueue.metricApproximateNumberOfMessagesVisible({

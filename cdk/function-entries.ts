@@ -31,6 +31,40 @@ export const FUNCTION_ENTRIES = {
     description:
       'HTTP API: datasets, samples and annotation runs (list, create, get, rename, delete, import)',
   },
+  annotate: {
+    id: 'Annotate',
+    entry: 'functions/annotate/handler.ts',
+    handler: 'handler',
+    description:
+      'AnnotateWorkflow steps: prepare the run, upload a page to the tool, open the run, fail it, wait for it',
+  },
+  load: {
+    id: 'Load',
+    entry: 'functions/load/handler.ts',
+    handler: 'handler',
+    description:
+      'LoadWorkflow steps: plan a load, download a task, merge it page by page, finalize',
+  },
+  cleanup: {
+    id: 'Cleanup',
+    entry: 'functions/cleanup/handler.ts',
+    handler: 'handler',
+    description: "CleanupWorkflow step: delete a run's tasks in the tool and mark it cleaned",
+  },
+  webhook: {
+    id: 'Webhook',
+    entry: 'functions/webhook/handler.ts',
+    handler: 'handler',
+    description:
+      "Annotation tools' webhooks: verify, dedupe, start the finished task's load, wake a waiting run",
+  },
+  results: {
+    id: 'Results',
+    entry: 'functions/results/handler.ts',
+    handler: 'handler',
+    description:
+      "The files backend's webhook: a result file uploaded under runs/ finishes its task",
+  },
 } as const satisfies Record<string, FunctionEntry>;
 
 export type FunctionKey = keyof typeof FUNCTION_ENTRIES;
@@ -51,7 +85,24 @@ export const API_ROUTES = [
   'GET /datasets/{dataset}/runs/{annoKey}',
   'POST /datasets/{dataset}/runs/{annoKey}/rename',
   'DELETE /datasets/{dataset}/runs/{annoKey}',
+  'POST /datasets/{dataset}/runs',
+  'POST /datasets/{dataset}/runs/{annoKey}/load',
+  'POST /datasets/{dataset}/runs/{annoKey}/cleanup',
+  'GET /datasets/{dataset}/runs/{annoKey}/status',
+  'GET /datasets/{dataset}/runs/{annoKey}/report',
+  'GET /datasets/{dataset}/runs/{annoKey}/unexpected',
+  'GET /executions',
 ] as const satisfies readonly RouteKey[];
+
+/**
+ * Routes outside the IAM-signed API: tools cannot sign SigV4, so each backend verifies its
+ * own signature over the raw body (lib/backends), and the webhook function holds nothing
+ * but what a webhook needs.
+ */
+export const WEBHOOK_ROUTES = ['POST /webhooks/{backend}'] as const satisfies readonly RouteKey[];
+
+/** Key prefix of everything a run keeps in the media bucket; the files backend's results land here. */
+export const RUNS_PREFIX = 'runs/';
 
 /** Key prefix under which media (and everything ingest reacts to) lives in the media bucket. */
 export const MEDIA_PREFIX = 'datasets/';

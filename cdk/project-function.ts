@@ -23,7 +23,7 @@ import { acknowledgeWildcardResource } from './nag.js';
 export type ServiceEnvName = (typeof SERVICE_ENV)[keyof typeof SERVICE_ENV];
 
 /** `read`: get/query only. `readWrite`: also put/update/delete (tables) or put (buckets). */
-export type DataAccess = 'read' | 'readWrite';
+export type DataAccess = 'read' | 'readWrite' | 'readWriteDelete';
 
 /** Repository root: handler entries and the lock file are resolved against it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +61,8 @@ const TABLE_WRITE_ACTIONS = [
 const INDEX_READ_ACTIONS = ['dynamodb:Query'] as const;
 const OBJECT_READ_ACTIONS = ['s3:GetObject'] as const;
 const OBJECT_WRITE_ACTIONS = ['s3:PutObject'] as const;
+// Run steps delete what they own under runs/ (manifests at cleanup, superseded merge plans).
+const OBJECT_DELETE_ACTIONS = ['s3:DeleteObject'] as const;
 
 export interface FunctionSizing {
   /** Memory in MiB (128–10,240). CPU scales with it; init time does not (PERFORMANCE.md §1.2). */
@@ -206,10 +208,9 @@ export class ProjectFunction extends Construct {
     options: { readonly indexNames?: readonly string[] } = {},
   ): this {
     this.function.addEnvironment(envVar, table.tableName);
+    // Items are deleted with the write actions; 'readWriteDelete' differs for objects only.
     const actions =
-      access === 'readWrite'
-        ? [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]
-        : [...TABLE_READ_ACTIONS];
+      access === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
     const indexNames = options.indexNames ?? [];
     if (indexNames.length > 0) {
@@ -221,8 +222,8 @@ export class ProjectFunction extends Construct {
       );
     }
     if (table.encryptionKey) {
-      if (access === 'readWrite') table.encryptionKey.grantEncryptDecrypt(this.role);
-      else table.encryptionKey.grantDecrypt(this.role);
+      if (access === 'read') table.encryptionKey.grantDecrypt(this.role);
+      else table.encryptionKey.grantEncryptDecrypt(this.role);
     }
     return this;
   }
@@ -245,9 +246,11 @@ export class ProjectFunction extends Construct {
     }
     this.function.addEnvironment(envVar, bucket.bucketName);
     const actions =
-      access === 'readWrite'
-        ? [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS]
-        : [...OBJECT_READ_ACTIONS];
+      access === 'read'
+        ? [...OBJECT_READ_ACTIONS]
+        : access === 'readWrite'
+          ? [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS]
+          : [...OBJECT_READ_ACTIONS, ...OBJECT_WRITE_ACTIONS, ...OBJECT_DELETE_ACTIONS];
     const objects = bucket.arnForObjects(`${options.prefix}*`);
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [objects] }));
     acknowledgeWildcardResource(
@@ -256,8 +259,8 @@ export class ProjectFunction extends Construct {
       `Objects under ${options.prefix} only (${actions.join(', ')}): object keys are not known at deploy time, so a prefix wildcard is the narrowest S3 resource.`,
     );
     if (bucket.encryptionKey) {
-      if (access === 'readWrite') bucket.encryptionKey.grantEncryptDecrypt(this.role);
-      else bucket.encryptionKey.grantDecrypt(this.role);
+      if (access === 'read') bucket.encryptionKey.grantDecrypt(this.role);
+      else bucket.encryptionKey.grantEncryptDecrypt(this.role);
     }
     return this;
   }

@@ -4,6 +4,7 @@ import { API, type ApiDeps } from '../../lib/api/routes/index.js';
 import { sharedStoreClients } from '../../lib/store/clients.js';
 import { loadStoreConfig } from '../../lib/store/config.js';
 import { createStore } from '../../lib/store/store.js';
+import { workflowDepsFromEnv } from '../../lib/workflows/service-deps.js';
 
 // Built per request from the environment (cheap: no I/O); the SDK clients underneath are
 // shared per process. A missing variable fails with its name.
@@ -13,7 +14,7 @@ function apiDeps(): ApiDeps {
     tableName: config.tableName,
     bucket: config.mediaBucket,
   });
-  return { store, mediaBucket: config.mediaBucket };
+  return { store, mediaBucket: config.mediaBucket, workflows: workflowDepsFromEnv() };
 }
 
 const log = (entry: Record<string, unknown>): void => console.error(JSON.stringify(entry));

@@ -10,4 +10,8 @@ export const SERVICE_ENV = {
   TABLE_NAME: 'TABLE_NAME',
   /** Name of the media bucket: media under `datasets/`, large label values under `blobs/`. */
   MEDIA_BUCKET: 'MEDIA_BUCKET',
+  /** ARNs of the state machines, for functions that start them or wake them. */
+  ANNOTATE_WORKFLOW_ARN: 'ANNOTATE_WORKFLOW_ARN',
+  LOAD_WORKFLOW_ARN: 'LOAD_WORKFLOW_ARN',
+  CLEANUP_WORKFLOW_ARN: 'CLEANUP_WORKFLOW_ARN',
 } as const;

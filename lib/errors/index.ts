@@ -43,12 +43,16 @@ export const ERROR_CODES = [
   'BACKEND_RESULT_INVALID',
   'BACKEND_REQUEST_FAILED',
   'BACKEND_RESPONSE_INVALID',
+  // webhooks (POST /webhooks/{backend})
+  'WEBHOOK_SIGNATURE_INVALID',
+  'WEBHOOK_NOT_ACCEPTED',
   // store (DynamoDB items, S3 objects)
   'DATASET_EXISTS',
   'DATASET_NOT_FOUND',
   'SCHEMA_FIELD_CONFLICT',
   'SAMPLE_NOT_FOUND',
   'TASK_NOT_FOUND',
+  'REPORT_NOT_FOUND',
   'MEDIA_NOT_FOUND',
   'VERSION_CONFLICT',
   'ITEM_TOO_LARGE',
@@ -107,6 +111,13 @@ export class AnnotationConfigError extends AnnoflowError {}
  * not load or has the wrong shape, a task whose result is missing or malformed.
  */
 export class BackendError extends AnnoflowError {}
+
+/**
+ * A webhook delivery that is refused before anything is read from it: unsigned or forged
+ * (`WEBHOOK_SIGNATURE_INVALID`), or for a backend that takes no HTTP webhooks
+ * (`WEBHOOK_NOT_ACCEPTED`).
+ */
+export class WebhookError extends AnnoflowError {}
 
 /**
  * Store errors the caller can act on: missing or duplicate items, version races, oversize

@@ -45,6 +45,12 @@ export interface LocalService {
   store: Store;
   /** Resolves when every S3 event delivered so far has been handled (or given up on). */
   settled(): Promise<void>;
+  /**
+   * Resolves when nothing is left to do but wait: no S3 event pending, no function running,
+   * and every running execution parked on a task token (an annotate run that waits for its
+   * annotators). `settled()` would wait for those forever.
+   */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +74,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     options.dataDir === undefined ? {} : { dataDir: options.dataDir },
   );
 
+  let inFlight = 0;
   // The stack's state machines; their Lambda tasks call the handlers imported below.
   const handlers = new Map<string, HttpHandler>();
   const handlerOf = (logicalId: string): HttpHandler => {
@@ -85,9 +92,14 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
         throw new Error(`template: cannot resolve ${JSON.stringify(intrinsic)} in a state machine`);
       },
     }),
-    invokeLambda: (arn, payload) => {
+    invokeLambda: async (arn, payload) => {
       const name = functionNameFromArn(arn);
-      return handlerOf(name)(payload, context(name));
+      inFlight += 1;
+      try {
+        return await handlerOf(name)(payload, context(name));
+      } finally {
+        inFlight -= 1;
+      }
     },
     log,
   });
@@ -178,6 +190,15 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
       await stepFunctions.settled();
+    },
+    async idle() {
+      const quiet = () => pending.size === 0 && inFlight === 0 && stepFunctions.allWaiting();
+      // Twice, a tick apart: between one state's function and the next state, nothing runs.
+      for (let calm = 0; calm < 2; ) {
+        while (pending.size > 0) await Promise.allSettled([...pending]);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        calm = quiet() ? calm + 1 : 0;
+      }
     },
     async stop() {
       unsubscribe();

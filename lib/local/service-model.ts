@@ -96,9 +96,18 @@ export function deriveServiceModel(
     localNames[id] = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
   }
 
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': LOCAL_REGION,
+    'AWS::AccountId': LOCAL_ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
   const resolve = (value: unknown): string => {
     if (typeof value === 'string') return value;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(resolve).join(join[0]);
     const ref = (value as { Ref?: string }).Ref;
+    if (ref !== undefined && pseudo[ref] !== undefined) return pseudo[ref];
     if (ref !== undefined && localNames[ref] !== undefined) return localNames[ref];
     const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
     if (getAtt?.[1] === 'Arn') return localFunctionArn(getAtt[0]);

@@ -58,6 +58,8 @@ export interface LocalStepFunctions {
   stateMachineArn(name: string): string;
   /** Resolves when every execution started so far has closed. */
   settled(): Promise<void>;
+  /** Whether every running execution waits on a task token (`.waitForTaskToken`). */
+  allWaiting(): boolean;
   /** Aborts running executions, settles waiting tasks and closes the server. */
   stop(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startLocalStepFunctions(
     endpoint: server.endpoint,
     stateMachineArn: (name) => engine.stateMachineArn(name),
     settled: () => engine.settled(),
+    allWaiting: () => engine.allWaiting(),
     async stop() {
       await engine.close();
       await server.stop();

@@ -86,6 +86,12 @@ export const runRecordSchema = z
     counters: runCountersSchema,
     /** Set when the run fails; kept after a later cleanup so the cause stays visible. */
     failure: runFailureSchema.optional(),
+    /**
+     * An `AnnotateWorkflow` started with `waitForCompletion` waits here: its task token is
+     * sent success once every task is finished. Not a credential (sending needs IAM rights),
+     * but internal: the API leaves it out of what it returns.
+     */
+    waiting: z.object({ taskToken: z.string().min(1), since: z.iso.datetime() }).optional(),
   })
   .superRefine((record, ctx) => {
     if (record.status === 'failed' && record.failure === undefined) {

@@ -233,6 +233,36 @@ export class RunRepository {
   }
 
   /**
+   * Sets (or, with undefined, clears) the workflow waiting on the run, conditional on the
+   * stored run still being at `record`'s version. Setting what is stored writes nothing.
+   *
+   * @throws AnnotationRunError `RUN_NOT_FOUND`; VersionConflictError `VERSION_CONFLICT`
+   */
+  async setWaiting(
+    record: RunRecord,
+    waiting: RunRecord['waiting'],
+    now: Date = this.#clock(),
+  ): Promise<RunRecord> {
+    if (isDeepStrictEqual(waiting, record.waiting)) return record;
+    const { waiting: _previous, ...rest } = record;
+    const next = parseInput(
+      runRecordSchema,
+      {
+        ...rest,
+        ...(waiting === undefined ? {} : { waiting }),
+        version: record.version + 1,
+        updatedAt: now.toISOString(),
+      },
+      'annotation run record',
+    );
+    return this.#replace(record, next, {
+      ConditionExpression: '#version = :version',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':version': record.version },
+    });
+  }
+
+  /**
    * Renames run `annoKey` to `newKey` (SEMANTICS §7.6) without transactions, in steps that
    * are each safe to repeat:
    *

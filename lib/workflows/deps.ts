@@ -1,10 +1,12 @@
 import type { AnnotationBackend } from '../backends/backend.js';
 import type { BackendRegistry } from '../backends/registry.js';
+import type { BackendSecretStore } from '../backends/secrets.js';
 import type { ResolvedBackend } from '../config/backend.js';
 import { type AnnotationConfig, REDACTED, resolveBackend } from '../config/index.js';
 import { AnnotationConfigError } from '../errors/index.js';
 import type { RunRecord } from '../runs/record.js';
 import type { Store } from '../store/store.js';
+import type { WorkflowEngine } from './engine.js';
 
 /** What every run step works against: the store, the backends and the annotation config. */
 export interface WorkflowDeps {
@@ -14,6 +16,12 @@ export interface WorkflowDeps {
   readonly clock?: () => Date;
   /** Samples merged per page of a task (default 100): bounds a merge step's memory. */
   readonly mergePageSize?: number;
+  /** Where backends keep the secrets they generate (webhook secrets). */
+  readonly secrets?: BackendSecretStore;
+  /** Step Functions: webhooks start loads and wake waiting workflows through it. */
+  readonly engine?: WorkflowEngine;
+  /** Structured log lines (JSON on Lambda); silent when absent. */
+  readonly log?: (entry: Record<string, unknown>) => void;
 }
 
 export function now(deps: WorkflowDeps): Date {
@@ -57,6 +65,7 @@ export async function createStepBackend(
 ): Promise<AnnotationBackend> {
   return deps.backends.create(resolved, {
     objects: deps.store.media,
+    ...(deps.secrets ? { secrets: deps.secrets } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 }

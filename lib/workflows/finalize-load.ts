@@ -11,7 +11,7 @@ import type { TaskRecord } from '../store/tasks.js';
 import { cleanupTasks } from './cleanup-run.js';
 import { backendForRun, now, type WorkflowDeps } from './deps.js';
 import { type FinalizeLoadInput, finalizeLoadInputSchema, parseStepInput } from './inputs.js';
-import { loadReportKey, mergePrefix, taskReportKey } from './keys.js';
+import { latestLoadKey, loadReportKey, mergePrefix, taskReportKey } from './keys.js';
 import { countsOf, type MergeCounts, taskReportSchema } from './merge-staged-task.js';
 import { putJson, readJson } from './objects.js';
 import { requireStatus, runTasks } from './run-context.js';
@@ -49,6 +49,12 @@ export const loadReportSchema = z.object({
   ),
 });
 export type LoadReport = z.infer<typeof loadReportSchema>;
+
+export const latestLoadSchema = z.object({
+  loadId: z.string().min(1),
+  reportKey: z.string().min(1),
+  finishedAt: z.iso.datetime(),
+});
 
 export interface FinalizedLoad {
   readonly reportKey: string;
@@ -121,6 +127,11 @@ export async function finalizeLoad(
     tasks,
   };
   await putJson(store, reportKey, report);
+  await putJson(store, latestLoadKey(dataset, annoKey), {
+    loadId,
+    reportKey,
+    finishedAt: report.finishedAt,
+  } satisfies z.infer<typeof latestLoadSchema>);
   if (run.status === 'cleaned')
     return { reportKey, status: run.status, counters: run.counters, totals };
 

@@ -9,9 +9,11 @@
  *   → {@link finalizeLoad}.
  * - CleanupWorkflow: {@link cleanupRun}.
  */
+export * from './await-completion.js';
 export * from './cleanup-run.js';
 export * from './deps.js';
 export * from './download-task.js';
+export * from './engine.js';
 export * from './fail-annotate.js';
 export * from './finalize-load.js';
 export * from './inputs.js';
@@ -20,4 +22,7 @@ export * from './merge-staged-task.js';
 export * from './open-run.js';
 export * from './plan-load.js';
 export * from './prepare-annotate.js';
+export * from './receive-files-results.js';
+export * from './receive-webhook.js';
+export * from './steps.js';
 export * from './upload-page.js';

@@ -46,35 +46,52 @@ const runKeys = {
  * samples, `sampleIds`, or samples carrying any of `tags`), how many samples per task, and
  * the load defaults stored on the run.
  */
+const annotateOptions = {
+  backend: z.string().min(1).optional(),
+  ...annotateOptionsSchema.shape,
+  sampleIds: z.array(z.string().min(1)).min(1).optional(),
+  tags: z.array(z.string().min(1)).min(1).optional(),
+  pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).default(1000),
+  destField: z.string().min(1).optional(),
+  unexpected: unexpectedPolicySchema.optional(),
+  autoLoad: z.boolean().default(false),
+  /** The workflow waits (a task token on the run) until every task is finished. */
+  waitForCompletion: z.boolean().default(false),
+  backendParams: z.record(z.string(), z.unknown()).default({}),
+};
+
+function oneSelection(
+  request: { sampleIds?: unknown; tags?: unknown },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (request.sampleIds !== undefined && request.tags !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tags'],
+      message: 'select samples by sampleIds or by tags, not both',
+    });
+  }
+}
+
 export const annotateRequestSchema = z
-  .strictObject({
-    ...runKeys,
-    backend: z.string().min(1).optional(),
-    ...annotateOptionsSchema.shape,
-    sampleIds: z.array(z.string().min(1)).min(1).optional(),
-    tags: z.array(z.string().min(1)).min(1).optional(),
-    pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).default(1000),
-    destField: z.string().min(1).optional(),
-    unexpected: unexpectedPolicySchema.optional(),
-    autoLoad: z.boolean().default(false),
-    backendParams: z.record(z.string(), z.unknown()).default({}),
-  })
-  .superRefine((request, ctx) => {
-    if (request.sampleIds !== undefined && request.tags !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tags'],
-        message: 'select samples by sampleIds or by tags, not both',
-      });
-    }
-  });
+  .strictObject({ ...runKeys, ...annotateOptions })
+  .superRefine(oneSelection);
+
+/** The annotate request as the API takes it: the dataset is in the path. */
+export const annotateRequestBodySchema = z
+  .strictObject({ annoKey: runKeys.annoKey, ...annotateOptions })
+  .superRefine(oneSelection);
 export type AnnotateRequest = z.input<typeof annotateRequestSchema>;
 export type ParsedAnnotateRequest = z.output<typeof annotateRequestSchema>;
 
 export const runRefInputSchema = z.strictObject(runKeys);
 export type RunRefInput = z.input<typeof runRefInputSchema>;
 
-export const uploadPageInputSchema = z.strictObject({ ...runKeys, pageKey: z.string().min(1) });
+/** A page by its index: the state carries numbers, 1,000 pages in ~5 KiB; the key is ours to build. */
+export const uploadPageInputSchema = z.strictObject({
+  ...runKeys,
+  page: z.number().int().nonnegative(),
+});
 export type UploadPageInput = z.input<typeof uploadPageInputSchema>;
 
 /** A failure as a step reports it, or as a Step Functions `Catch` hands it on (`Error`, `Cause`). */
@@ -109,6 +126,8 @@ export const planLoadInputSchema = z.strictObject({
   backendTaskId: z.string().min(1).optional(),
   /** Names the load's report; derived from the tasks and their states when absent. */
   loadId: keyComponentSchema.optional(),
+  /** FiftyOne's `load_annotations(cleanup=True)`, handed on to `finalizeLoad`. */
+  cleanup: z.boolean().default(false),
 });
 export type PlanLoadInput = z.input<typeof planLoadInputSchema>;
 

@@ -30,6 +30,11 @@ export function loadReportKey(dataset: string, annoKey: string, loadId: string):
   return `${runObjectPrefix(dataset, annoKey)}reports/${loadId}.json`;
 }
 
+/** Points at the latest finished load's report: what "the last load report" means. */
+export function latestLoadKey(dataset: string, annoKey: string): string {
+  return `${runObjectPrefix(dataset, annoKey)}latest-load.json`;
+}
+
 /** Canonical JSON (sorted keys), so equal values hash equal whatever their key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>

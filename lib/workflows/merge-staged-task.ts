@@ -221,17 +221,9 @@ async function makePlan(
   const { store } = deps;
   const { run, task } = part;
   const dataset = await store.datasets.get(run.dataset);
-  const stored = await Promise.all(
-    part.sampleIds.map(async (id) => {
-      try {
-        return await store.samples.get(run.dataset, id);
-      } catch (error) {
-        // Deleted since the run was annotated: the merge reports its labels as skipped.
-        if (isAnnoflowError(error) && error.code === 'SAMPLE_NOT_FOUND') return undefined;
-        throw error;
-      }
-    }),
-  );
+  // A sample deleted since the run was annotated is absent: the merge reports its labels
+  // as skipped.
+  const stored = await store.samples.findMany(run.dataset, part.sampleIds);
   const present = stored.filter((each) => each !== undefined);
   const samples = present.map((each) => each.sample);
   const result = mergeAnnotations({
@@ -264,6 +256,9 @@ async function makePlan(
   return plan;
 }
 
+/** Sample writes in flight at once while a plan is applied. */
+const WRITE_CONCURRENCY = 16;
+
 /**
  * Applies a page's decisions: fields the merge created join the dataset schema, then each
  * changed sample is written at most once per token. A sample changed by someone else since
@@ -279,13 +274,12 @@ async function applyPlan(
   const { store } = deps;
   await addFields(deps, run.dataset, plan.dataset);
   try {
-    for (const write of plan.writes) {
-      await store.samples.applyMerge(
-        run.dataset,
-        write.sampleId,
-        write.fields,
-        token,
-        write.version,
+    // Writes touch distinct samples, so a few go at once; each is conditional and tokened.
+    for (const group of chunks(plan.writes, WRITE_CONCURRENCY)) {
+      await Promise.all(
+        group.map((write) =>
+          store.samples.applyMerge(run.dataset, write.sampleId, write.fields, token, write.version),
+        ),
       );
     }
   } catch (error) {

@@ -12,6 +12,8 @@ export interface LoadPlan {
   /** Our ids of the tasks to download and merge: the download Map iterates them. */
   readonly taskIds: string[];
   readonly status: RunStatus;
+  /** Whether the load ends with a cleanup, as asked; `finalizeLoad` does it. */
+  readonly cleanup: boolean;
 }
 
 /**
@@ -58,7 +60,12 @@ export async function planLoad(deps: WorkflowDeps, input: PlanLoadInput): Promis
   const loadId =
     parsed.loadId ?? `load-${fingerprint([annoKey, run.createdAt, planned]).slice(0, 16)}`;
   if (planned.length > 0) run = await store.runs.transition(run, 'loading', undefined, now(deps));
-  return { loadId, taskIds: planned.map((task) => task.taskId), status: run.status };
+  return {
+    loadId,
+    taskIds: planned.map((task) => task.taskId),
+    status: run.status,
+    cleanup: parsed.cleanup,
+  };
 }
 
 async function markCompleted(deps: WorkflowDeps, task: TaskRecord): Promise<void> {

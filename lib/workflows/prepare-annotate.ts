@@ -28,8 +28,8 @@ export const pageManifestSchema = z.object({
 export type PageManifest = z.infer<typeof pageManifestSchema>;
 
 export interface PreparedAnnotate {
-  /** The page manifests' S3 keys, in page order: what the upload Map iterates. */
-  readonly pages: string[];
+  /** The pages' indices, in order (manifests at `pageKey(dataset, annoKey, n)`): what the upload Map iterates. */
+  readonly pages: number[];
   /** `buildLabelSchema`'s warnings, for the caller to surface. */
   readonly warnings: string[];
 }
@@ -113,14 +113,14 @@ export async function prepareAnnotate(
   const run = await register(deps, record, requestFingerprint);
 
   try {
-    const pages: string[] = [];
+    const pages: number[] = [];
     const groups = regroup(selectedSamples(store, request.dataset, selection), request.pageSize);
     for await (const group of groups) {
       const index = pages.length;
       const key = pageKey(request.dataset, request.annoKey, index);
       const manifest: PageManifest = { index, sampleIds: group.map((sample) => sample.id) };
       await putJson(store, key, manifest);
-      pages.push(key);
+      pages.push(index);
     }
     await store.runs.transition(run, 'uploading', undefined, now(deps));
     return { pages, warnings };

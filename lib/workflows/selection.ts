@@ -47,7 +47,7 @@ export async function* samplesById(
   sampleIds: readonly string[],
 ): AsyncGenerator<Sample[]> {
   for (const ids of chunks(sampleIds, READ_PAGE)) {
-    const stored = await Promise.all(ids.map((id) => store.samples.get(dataset, id)));
+    const stored = await store.samples.getMany(dataset, ids);
     yield stored.map((each) => each.sample);
   }
 }

@@ -1,9 +1,8 @@
-import { InvalidInputError } from '../errors/index.js';
 import type { Sample } from '../labels/schemas.js';
 import { prepareUpload } from '../schema/prepare-upload.js';
-import { runObjectPrefix } from '../store/keys.js';
 import { backendForRun, now, type WorkflowDeps } from './deps.js';
 import { parseStepInput, type UploadPageInput, uploadPageInputSchema } from './inputs.js';
+import { pageKey } from './keys.js';
 import { readJson } from './objects.js';
 import { pageManifestSchema } from './prepare-annotate.js';
 import { backendContext, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
@@ -23,7 +22,7 @@ export interface UploadedPage {
  * `open`. Idempotent: backends name tasks from the run and the page, so a retry rewrites the
  * same tool-side tasks and the same records.
  *
- * @throws InvalidInputError `INVALID_INPUT` (also for a page key outside the run);
+ * @throws InvalidInputError `INVALID_INPUT`; StoreError `MEDIA_NOT_FOUND` for a page the run does not have;
  *   AnnotationRunError `RUN_NOT_FOUND`, `INVALID_RUN_TRANSITION` unless the run is
  *   `uploading`; anything the backend throws.
  */
@@ -31,17 +30,20 @@ export async function uploadPage(
   deps: WorkflowDeps,
   input: UploadPageInput,
 ): Promise<UploadedPage> {
-  const { dataset, annoKey, pageKey } = parseStepInput(uploadPageInputSchema, input, 'upload page');
+  const {
+    dataset,
+    annoKey,
+    page: index,
+  } = parseStepInput(uploadPageInputSchema, input, 'upload page');
   const { store } = deps;
   const run = await store.runs.get(dataset, annoKey);
   requireStatus(run, ['uploading'], 'upload a page of');
-  if (!pageKey.startsWith(`${runObjectPrefix(dataset, annoKey)}pages/`)) {
-    throw new InvalidInputError(
-      `Invalid upload page at 'pageKey': '${pageKey}' is not a page of run '${annoKey}'`,
-      { pageKey },
-    );
-  }
-  const page = await readJson(store, pageKey, pageManifestSchema, 'page manifest');
+  const page = await readJson(
+    store,
+    pageKey(dataset, annoKey, index),
+    pageManifestSchema,
+    'page manifest',
+  );
   const schema = (await store.datasets.get(dataset)).schema;
   const samples: Sample[] = [];
   for await (const chunk of samplesById(store, dataset, page.sampleIds)) samples.push(...chunk);

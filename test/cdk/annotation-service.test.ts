@@ -2,7 +2,13 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATION_SERVICE_DEFAULTS } from '../../cdk/annotation-service.js';
-import { API_ROUTES, FUNCTION_ENTRIES, MEDIA_PREFIX } from '../../cdk/function-entries.js';
+import {
+  API_ROUTES,
+  FUNCTION_ENTRIES,
+  MEDIA_PREFIX,
+  RUNS_PREFIX,
+  WEBHOOK_ROUTES,
+} from '../../cdk/function-entries.js';
 import { SERVICE_ENV } from '../../lib/config/service-env.js';
 import { STORE_ENV } from '../../lib/store/config.js';
 import { TABLE } from '../../lib/store/table.js';
@@ -167,7 +173,9 @@ describe('Construct: AnnotationService (defaults)', () => {
 
     it('wires the table and bucket env vars by the shared names', () => {
       for (const id of [ids.ingest, ids.api]) {
-        expect(resources(template, 'AWS::Lambda::Function')[id]?.Properties.Environment).toEqual({
+        expect(
+          resources(template, 'AWS::Lambda::Function')[id]?.Properties.Environment,
+        ).toMatchObject({
           Variables: {
             [SERVICE_ENV.TABLE_NAME]: { Ref: ids.table },
             [SERVICE_ENV.MEDIA_BUCKET]: { Ref: ids.media },
@@ -175,6 +183,25 @@ describe('Construct: AnnotationService (defaults)', () => {
           },
         });
       }
+    });
+
+    it('gives the workflows ARNs only to functions that start or wake workflows', () => {
+      const fns = resources(template, 'AWS::Lambda::Function');
+      const withArns = Object.entries(FUNCTION_ENTRIES)
+        .filter(([key]) => {
+          const id = logicalIdByPath(
+            template,
+            'AWS::Lambda::Function',
+            `/${FUNCTION_ENTRIES[key as keyof typeof FUNCTION_ENTRIES].id}/Function/Resource`,
+          );
+          const environment = fns[id]?.Properties.Environment as
+            | { Variables: Record<string, unknown> }
+            | undefined;
+          return SERVICE_ENV.LOAD_WORKFLOW_ARN in (environment?.Variables ?? {});
+        })
+        .map(([key]) => key)
+        .sort();
+      expect(withArns).toEqual(['annotate', 'api', 'results', 'webhook']);
     });
 
     it('uses the env var names the store reads', () => {
@@ -227,10 +254,26 @@ describe('Construct: AnnotationService (defaults)', () => {
         [JSON.stringify(getAtt(ids.table))]: [...tableRead, ...tableWrite].sort(),
         [join(getAtt(ids.table), `/index/${TABLE.gsi1.indexName}`)]: ['dynamodb:Query'],
         [join(getAtt(ids.media), `/${MEDIA_PREFIX}*`)]: ['s3:GetObject', 's3:PutObject'],
+        ...Object.fromEntries(
+          ['Annotate', 'Load', 'Cleanup'].flatMap((name) => {
+            const machine = logicalIdByPath(
+              template,
+              'AWS::StepFunctions::StateMachine',
+              `/Workflows/${name}Workflow/Resource`,
+            );
+            return [
+              [JSON.stringify({ Ref: machine }), ['states:StartExecution']],
+              [
+                `arn:aws:states:eu-west-1:111111111111:execution:TestStack-${name}Workflow:*`,
+                ['states:DescribeExecution'],
+              ],
+            ];
+          }),
+        ),
       });
     });
 
-    it("has no '*' action anywhere, and Resource '*' only for X-Ray (which requires it)", () => {
+    it("has no '*' action anywhere, and Resource '*' only where AWS requires it (X-Ray, log delivery)", () => {
       const statements = Object.values(resources(template, 'AWS::IAM::Policy')).flatMap(
         (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
       );
@@ -238,7 +281,16 @@ describe('Construct: AnnotationService (defaults)', () => {
       for (const s of statements) {
         for (const action of asArray(s.Action)) expect(action).not.toContain('*');
         if (asArray(s.Resource).includes('*')) {
-          expect(asArray(s.Action).every((a) => a.startsWith('xray:'))).toBe(true);
+          expect(
+            asArray(s.Action).every(
+              (a) =>
+                a.startsWith('xray:') ||
+                /^logs:(Create|Get|Update|Delete|List)LogDeliver|^logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/.test(
+                  a,
+                ),
+            ),
+            JSON.stringify(s.Action),
+          ).toBe(true);
         }
       }
     });
@@ -263,19 +315,36 @@ describe('Construct: AnnotationService (defaults)', () => {
   });
 
   describe('media bucket and ingest', () => {
-    it('sends ObjectCreated and ObjectRemoved under datasets/ to ingest, nothing else', () => {
+    it('sends ObjectCreated and ObjectRemoved under datasets/ to ingest, .json under runs/ to results, nothing else', () => {
       const notifications = Object.values(resources(template, 'Custom::S3BucketNotifications'));
       expect(notifications).toHaveLength(1);
+      const results = logicalIdByPath(
+        template,
+        'AWS::Lambda::Function',
+        '/Results/Function/Resource',
+      );
       expect(notifications[0]?.Properties).toMatchObject({
         BucketName: { Ref: ids.media },
         NotificationConfiguration: {
-          LambdaFunctionConfigurations: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'].map(
-            (event) => ({
+          LambdaFunctionConfigurations: [
+            ...['s3:ObjectCreated:*', 's3:ObjectRemoved:*'].map((event) => ({
               Events: [event],
               Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: MEDIA_PREFIX }] } },
               LambdaFunctionArn: getAtt(ids.ingest),
-            }),
-          ),
+            })),
+            {
+              Events: ['s3:ObjectCreated:*'],
+              Filter: {
+                Key: {
+                  FilterRules: [
+                    { Name: 'suffix', Value: '.json' },
+                    { Name: 'prefix', Value: RUNS_PREFIX },
+                  ],
+                },
+              },
+              LambdaFunctionArn: getAtt(results),
+            },
+          ],
         },
       });
       template.hasResourceProperties('AWS::Lambda::Permission', {
@@ -371,19 +440,31 @@ describe('Construct: AnnotationService (defaults)', () => {
   });
 
   describe('HTTP API', () => {
-    it('has exactly the registry routes, each IAM (SigV4) authorized', () => {
+    it('has exactly the registry routes, each IAM (SigV4) authorized, and the webhook routes open', () => {
       const routes = Object.values(resources(template, 'AWS::ApiGatewayV2::Route'));
-      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...API_ROUTES].sort());
-      for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+        [...API_ROUTES, ...WEBHOOK_ROUTES].sort(),
+      );
+      for (const route of routes) {
+        const webhook = (WEBHOOK_ROUTES as readonly unknown[]).includes(route.Properties.RouteKey);
+        expect(route.Properties.AuthorizationType).toBe(webhook ? 'NONE' : 'AWS_IAM');
+      }
     });
 
-    it('integrates every route with the api function (payload format 2.0)', () => {
-      template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
-      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-        IntegrationType: 'AWS_PROXY',
-        IntegrationUri: getAtt(ids.api),
-        PayloadFormatVersion: '2.0',
-      });
+    it('integrates the API routes with the api function and webhooks with the webhook function (payload format 2.0)', () => {
+      const webhook = logicalIdByPath(
+        template,
+        'AWS::Lambda::Function',
+        '/Webhook/Function/Resource',
+      );
+      template.resourceCountIs('AWS::ApiGatewayV2::Integration', 2);
+      for (const fn of [ids.api, webhook]) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: getAtt(fn),
+          PayloadFormatVersion: '2.0',
+        });
+      }
     });
 
     it('logs access as JSON to a retained log group, and throttles', () => {
@@ -409,11 +490,10 @@ describe('Construct: AnnotationService (defaults)', () => {
       const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm'));
       const byMetric = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
       expect(byMetric.sort()).toEqual([
-        'AWS/Lambda/Errors',
-        'AWS/Lambda/Errors',
-        'AWS/Lambda/Throttles',
-        'AWS/Lambda/Throttles',
+        ...Array(4).fill('AWS/Lambda/Errors'),
+        ...Array(4).fill('AWS/Lambda/Throttles'),
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        ...Array(3).fill('AWS/States/ExecutionsFailed'),
       ]);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmDescription).toEqual(expect.stringMatching(/.{40,}/));

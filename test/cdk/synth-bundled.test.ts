@@ -40,5 +40,5 @@ describe('Synth: AnnotationStack with bundling', () => {
         `${entry.id} bundle exceeds its 1.2 MB guard (PERFORMANCE.md P1 asks 1 MB)`,
       ).toBeLessThanOrEqual(1_200_000);
     }
-  });
+  }, 180_000);
 });

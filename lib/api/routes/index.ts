@@ -6,6 +6,15 @@ import {
   renameAnnotationRun,
 } from './runs.js';
 import { getSample, importSamples, listSamples } from './samples.js';
+import {
+  getExecution,
+  getLoadReport,
+  getRunStatus,
+  getUnexpectedLabels,
+  startAnnotation,
+  startCleanup,
+  startLoad,
+} from './workflows.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -22,4 +31,11 @@ export const API = [
   getAnnotationRun,
   renameAnnotationRun,
   deleteAnnotationRun,
+  startAnnotation,
+  startLoad,
+  startCleanup,
+  getRunStatus,
+  getLoadReport,
+  getUnexpectedLabels,
+  getExecution,
 ] as const;

@@ -21,11 +21,13 @@ const runSummarySchema = z.object({
 });
 
 /**
- * The record as stored, with the backend params redacted once more on the way out: the
- * store already refuses unredacted credentials, and an answer must never carry one.
+ * The record as stored, with the backend params redacted once more on the way out (the
+ * store already refuses unredacted credentials, and an answer must never carry one) and
+ * without the waiting workflow's task token.
  */
 function publicRecord(record: RunRecord): RunRecord {
-  return { ...record, config: { ...record.config, params: redactSecrets(record.config.params) } };
+  const { waiting: _internal, ...rest } = record;
+  return { ...rest, config: { ...record.config, params: redactSecrets(record.config.params) } };
 }
 
 /** A missing dataset is the better answer than a missing run in it. */

@@ -290,6 +290,14 @@ export class StepFunctionsEngine {
     };
   }
 
+  /** Whether every running execution is parked on a task token (and there is nothing else to do). */
+  allWaiting(): boolean {
+    const waiting = this.#tokens.waitingExecutions();
+    return [...this.#executions.values()].every(
+      (execution) => execution.status !== 'RUNNING' || waiting.has(execution.executionArn),
+    );
+  }
+
   /** Resolves when every execution started so far has closed. */
   async settled(): Promise<void> {
     for (;;) {

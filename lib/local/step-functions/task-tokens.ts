@@ -86,6 +86,11 @@ export class TaskTokenRegistry {
     return this.#pending.size;
   }
 
+  /** The executions with a task waiting for its token. */
+  waitingExecutions(): Set<string> {
+    return new Set([...this.#pending.values()].map((task) => task.executionArn));
+  }
+
   #armHeartbeat(token: string, task: PendingTask): void {
     if (task.heartbeatSeconds === undefined) return;
     clearTimeout(task.heartbeat);

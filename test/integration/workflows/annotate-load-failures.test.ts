@@ -182,11 +182,11 @@ describe('Workflows: a failed upload', () => {
     });
     const request = { ...REQUEST, backend: 'flaky' };
     const { pages } = await prepareAnnotate(deps, request);
-    await uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', pageKey: pages[0] ?? '' });
+    await uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', page: pages[0] ?? 0 });
     const failing = uploadPage(deps, {
       dataset: DATASET,
       annoKey: 'gt_review',
-      pageKey: pages[1] ?? '',
+      page: pages[1] ?? 1,
     });
     await expect(failing).rejects.toThrow('tool refused page 1');
 
@@ -248,13 +248,13 @@ describe('Workflows: a failed upload', () => {
     const upload = uploadPage(broken, {
       dataset: DATASET,
       annoKey: 'gt_review',
-      pageKey: pages[0] ?? '',
+      page: pages[0] ?? 0,
     });
 
     await expect(upload).rejects.toThrow('DynamoDB unavailable');
     expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toEqual([]);
     // The retry uploads and records the page.
-    await uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', pageKey: pages[0] ?? '' });
+    await uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', page: pages[0] ?? 0 });
     expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toHaveLength(1);
   });
 
@@ -268,7 +268,7 @@ describe('Workflows: a failed upload', () => {
       uploadPage(deps, {
         dataset: DATASET,
         annoKey: 'gt_review',
-        pageKey: prepared.pages[0] ?? '',
+        page: prepared.pages[0] ?? 0,
       }),
     ).rejects.toMatchObject({ code: 'INVALID_RUN_TRANSITION' });
   });

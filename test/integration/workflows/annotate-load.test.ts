@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pageKey } from '../../../lib/workflows/keys.js';
 import { listKeys, readJson } from '../../support/bucket.js';
 import { detection, detections } from '../../support/builders.js';
 import { useLocalAws } from '../../support/local-aws.js';
@@ -32,10 +33,7 @@ describe('Workflows: annotate (prepare → upload pages → open)', () => {
   it('pages the selection to S3, uploads each page as a task and opens the run', async () => {
     const { local, annotate } = await annotated();
 
-    expect(annotate.prepared.pages).toEqual([
-      'runs/street/gt_review/pages/00000.json',
-      'runs/street/gt_review/pages/00001.json',
-    ]);
+    expect(annotate.prepared.pages).toEqual([0, 1]);
     expect(await readJson(local, 'runs/street/gt_review/pages/00001.json')).toEqual({
       index: 1,
       sampleIds: ['s3', 's4'],
@@ -89,14 +87,18 @@ describe('Workflows: annotate (prepare → upload pages → open)', () => {
       sampleIds: ['s4', 's2'],
     });
 
-    expect(await readJson(local, byTag.prepared.pages[1] ?? '')).toEqual({
+    expect(
+      await readJson(local, pageKey(DATASET, 'tagged', byTag.prepared.pages[1] ?? -1)),
+    ).toEqual({
       index: 1,
       sampleIds: ['s3'],
     });
-    expect(await readJson(local, byId.prepared.pages[0] ?? '')).toEqual({
-      index: 0,
-      sampleIds: ['s4', 's2'],
-    });
+    expect(await readJson(local, pageKey(DATASET, 'picked', byId.prepared.pages[0] ?? -1))).toEqual(
+      {
+        index: 0,
+        sampleIds: ['s4', 's2'],
+      },
+    );
   });
 
   it('continues the same run when the same request is retried', async () => {

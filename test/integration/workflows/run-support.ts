@@ -97,8 +97,8 @@ export async function annotateRun(deps: WorkflowDeps, request: AnnotateRequest =
   const { dataset, annoKey } = request;
   const prepared = await prepareAnnotate(deps, request);
   const uploads = [];
-  for (const pageKey of prepared.pages) {
-    uploads.push(await uploadPage(deps, { dataset, annoKey, pageKey }));
+  for (const page of prepared.pages) {
+    uploads.push(await uploadPage(deps, { dataset, annoKey, page }));
   }
   const opened = await openRun(deps, { dataset, annoKey });
   return { prepared, uploads, opened };

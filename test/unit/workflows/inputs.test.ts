@@ -15,6 +15,7 @@ describe('Workflow step inputs', () => {
       dataset: 'd',
       annoKey: 'k',
       pageSize: 1000,
+      waitForCompletion: false,
       autoLoad: false,
       backendParams: {},
     });

@@ -45,7 +45,7 @@ export function labelboxDeps(
 ) {
   const backends = new BackendRegistry({
     ...BUILTIN_BACKEND_FACTORIES,
-    labelbox: (input) => createLabelboxBackend({ ...input, secrets }),
+    labelbox: createLabelboxBackend,
   });
   const config = {
     defaultBackend: 'labelbox',
@@ -58,7 +58,7 @@ export function labelboxDeps(
       },
     },
   };
-  return depsFor(local.store, { backends, config });
+  return { ...depsFor(local.store, { backends, config }), secrets };
 }
 
 /** Two NEW fields (Labelbox edits no existing labels): boxes with an attribute, and a tag. */

@@ -3,8 +3,11 @@ import { ontologyOf } from '../../../../lib/backends/labelbox/index.js';
 import { memorySecretStore } from '../../../../lib/backends/secrets.js';
 import {
   cleanupRun,
+  createStepBackend,
   planLoad,
   prepareAnnotate,
+  receiveWebhook,
+  resolveStepBackend,
   uploadPage,
 } from '../../../../lib/workflows/index.js';
 import { LabelboxEmulator } from '../../../emulators/labelbox/emulator.js';
@@ -143,7 +146,7 @@ describe('Labelbox backend: annotate', () => {
     await seedDataset(local);
     const deps = labelboxDeps(local, emulator, memorySecretStore(), receiver.url);
     const { pages } = await prepareAnnotate(deps, NEW_FIELDS);
-    const page = { dataset: DATASET, annoKey: 'lb', pageKey: pages[0] ?? '' };
+    const page = { dataset: DATASET, annoKey: 'lb', page: pages[0] ?? 0 };
 
     const first = await uploadPage(deps, page);
     const after = emulator.counts();
@@ -161,10 +164,7 @@ describe('Labelbox backend: webhook → load → cleanup', () => {
     const projectId = await projectOf(local, 'lb-00000');
     await labelFirstTask(projectId, { done: true });
 
-    const backend = await deps.backends.create(
-      { name: 'labelbox', params: deps.config.backends.labelbox ?? {} },
-      { objects: local.store.media },
-    );
+    const backend = await createStepBackend(deps, resolveStepBackend(deps, 'labelbox', {}));
     const last = receiver.received.at(-1);
     if (!last) throw new Error('no delivery');
     expect(await backend.verifyWebhook(last)).toBe(true);
@@ -222,10 +222,7 @@ describe('Labelbox backend: webhook → load → cleanup', () => {
     const { local, deps } = await annotated();
     emulator.duplicateNextDeliveries(1);
     await labelFirstTask(await projectOf(local, 'lb-00000'), { done: false });
-    const backend = await deps.backends.create(
-      { name: 'labelbox', params: deps.config.backends.labelbox ?? {} },
-      { objects: local.store.media },
-    );
+    const backend = await createStepBackend(deps, resolveStepBackend(deps, 'labelbox', {}));
     const [first, second] = receiver.received;
     if (!first || !second) throw new Error('expected a duplicated delivery');
 
@@ -257,5 +254,26 @@ describe('Labelbox backend: webhook → load → cleanup', () => {
     await cleanupRun(deps, { dataset: DATASET, annoKey: 'lb' });
 
     expect(emulator.counts()).toMatchObject({ datasets: 0, dataRows: 0, projects: 0 });
+  });
+
+  it('passes the service’s webhook route: signed deliveries in, forged ones refused with 401', async () => {
+    const { local, deps } = await annotated();
+    await labelFirstTask(await projectOf(local, 'lb-00000'), { done: false });
+    const [delivery] = receiver.received;
+    if (!delivery) throw new Error('no delivery');
+
+    await expect(receiveWebhook(deps, 'labelbox', delivery)).resolves.toEqual([
+      expect.objectContaining({
+        type: 'task.updated',
+        backendTaskId: await projectOf(local, 'lb-00000'),
+      }),
+    ]);
+    const forged = {
+      ...delivery,
+      rawBody: delivery.rawBody.replace('LABEL_CREATED', 'LABEL_DELETED'),
+    };
+    await expect(receiveWebhook(deps, 'labelbox', forged)).rejects.toMatchObject({
+      code: 'WEBHOOK_SIGNATURE_INVALID',
+    });
   });
 });

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { AnnoflowError, parseInput, StoreError, VersionConflictError } from '../errors/index.js';
+import { CorruptStoreDataError } from '../store/corrupt-data-error.js';
+import { awaitCompletion } from './await-completion.js';
+import { cleanupRun } from './cleanup-run.js';
+import type { WorkflowDeps } from './deps.js';
+import { downloadTask } from './download-task.js';
+import { failAnnotate } from './fail-annotate.js';
+import { finalizeLoad } from './finalize-load.js';
+import { mergeStagedTask } from './merge-staged-task.js';
+import { openRun } from './open-run.js';
+import { planLoad } from './plan-load.js';
+import { prepareAnnotate } from './prepare-annotate.js';
+import { uploadPage } from './upload-page.js';
+
+// Each step validates its own input; the dispatcher only routes.
+type Step = (deps: WorkflowDeps, input: never) => Promise<unknown>;
+
+/**
+ * The steps each workflow's function serves, by the name its state machine passes. One
+ * function per workflow (not per step): its states share a cold start and a memory size
+ * suited to the workflow, and its role holds only that workflow's permissions.
+ */
+export const WORKFLOW_STEPS = {
+  annotate: { prepareAnnotate, uploadPage, openRun, failAnnotate, awaitCompletion },
+  load: { planLoad, downloadTask, mergeStagedTask, finalizeLoad },
+  cleanup: { cleanupRun },
+} as const satisfies Record<string, Record<string, Step>>;
+
+export type WorkflowFunction = keyof typeof WORKFLOW_STEPS;
+
+/** What a state machine's Task passes: the step's name and its input (ids and S3 keys). */
+export function stepEventSchema<F extends WorkflowFunction>(fn: F) {
+  const names = Object.keys(WORKFLOW_STEPS[fn]) as [string, ...string[]];
+  return z.object({ step: z.enum(names), input: z.unknown() });
+}
+
+/**
+ * Runs the step an event names.
+ *
+ * @throws InvalidInputError `INVALID_INPUT` for an event naming no step of `fn`; anything
+ *   the step throws (its error class name is what the state machine's Retry/Catch match).
+ */
+export async function runStep(
+  fn: WorkflowFunction,
+  deps: WorkflowDeps,
+  event: unknown,
+): Promise<unknown> {
+  const { step, input } = parseInput(stepEventSchema(fn), event, `${fn} workflow step`);
+  const run = (WORKFLOW_STEPS[fn] as Record<string, Step>)[step] as Step;
+  try {
+    return await run(deps, input as never);
+  } catch (error) {
+    throw asStepError(error);
+  }
+}
+
+/**
+ * The error name a state machine's `Retry` matches on (`TRANSIENT_ERROR`). A state machine
+ * cannot tell a throttled SDK call from a bad request by Lambda's `errorType` alone, so the
+ * step says it: anything that is not one of annoflow's own lasting errors may pass if tried
+ * again (throttling, timeouts, a tool briefly down), as may a lost version race or an
+ * incomplete batch write. Lasting errors keep their class name and go to `Catch`.
+ */
+export const TRANSIENT_ERROR = 'Annoflow.Transient';
+
+export class TransientStepError extends Error {
+  override name = TRANSIENT_ERROR;
+}
+
+export function isTransient(error: unknown): boolean {
+  if (error instanceof VersionConflictError) return true;
+  if (error instanceof StoreError && error.code === 'BATCH_WRITE_INCOMPLETE') return true;
+  if (error instanceof AnnoflowError || error instanceof CorruptStoreDataError) return false;
+  return true;
+}
+
+function asStepError(error: unknown): unknown {
+  if (!isTransient(error)) return error;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new TransientStepError(message, { cause: error });
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiDeps } from '../../../lib/api/routes/index.js';
+import { BackendRegistry } from '../../../lib/backends/index.js';
+import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
+import { request } from '../../support/http-events.js';
+import { useLocalAws } from '../../support/local-aws.js';
+import { useLocalWorkflows } from '../../support/local-workflows.js';
+import {
+  annotateFirstTask,
+  annotateRun,
+  CONFIG,
+  clock,
+  DATASET,
+  deliver,
+  loadRun,
+  seedDataset,
+} from '../workflows/run-support.js';
+
+const aws = useLocalAws();
+const workflows = useLocalWorkflows();
+
+async function newApi() {
+  const local = await aws.newStore();
+  await seedDataset(local);
+  const deps: WorkflowDeps = {
+    store: local.store,
+    backends: new BackendRegistry(),
+    config: CONFIG,
+    clock,
+    engine: workflows.engine,
+  };
+  const api: ApiDeps = { store: local.store, mediaBucket: local.bucket, workflows: deps };
+  return { local, deps, api };
+}
+
+const RUN = { dataset: DATASET, annoKey: 'gt_review' };
+
+describe('API: starting and following annotation runs', () => {
+  it('starts AnnotateWorkflow with the request and answers 202 with the execution', async () => {
+    const { api } = await newApi();
+    const answer = await request(api, 'POST /datasets/{dataset}/runs', {
+      params: { dataset: DATASET },
+      body: { annoKey: 'fresh', labelField: 'ground_truth', classes: ['car'] },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ dataset: DATASET, annoKey: 'fresh', workflow: 'annotate' });
+    const execution = await request(api, 'GET /executions', {
+      query: { arn: answer.body.executionArn },
+    });
+    expect(execution.status).toBe(200);
+    expect(execution.body.executionArn).toBe(answer.body.executionArn);
+  });
+
+  it.each([
+    ['a key that is taken', { annoKey: 'gt_review' }, 409, 'RUN_KEY_EXISTS'],
+    ['an invalid key', { annoKey: 'not a key' }, 400, 'INVALID_ANNO_KEY'],
+    [
+      'both sampleIds and tags',
+      { annoKey: 'k', sampleIds: ['s1'], tags: ['x'] },
+      400,
+      'INVALID_INPUT',
+    ],
+    ['an unknown field', { annoKey: 'k', labelFeild: 'x' }, 400, 'INVALID_INPUT'],
+  ])('refuses %s before starting anything', async (_what, body, status, code) => {
+    const { api, deps } = await newApi();
+    await annotateRun(deps);
+    const before = (await workflows.executions('annotate')).length;
+    const answer = await request(api, 'POST /datasets/{dataset}/runs', {
+      params: { dataset: DATASET },
+      body: { labelField: 'ground_truth', ...body },
+    });
+    expect([answer.status, answer.body.error.code]).toEqual([status, code]);
+    expect(await workflows.executions('annotate')).toHaveLength(before);
+  });
+
+  it('answers 404 for a dataset that does not exist', async () => {
+    const { api } = await newApi();
+    const answer = await request(api, 'POST /datasets/{dataset}/runs', {
+      params: { dataset: 'nowhere' },
+      body: { annoKey: 'k', labelField: 'ground_truth' },
+    });
+    expect([answer.status, answer.body.error.code]).toEqual([404, 'DATASET_NOT_FOUND']);
+  });
+
+  it('starts a load and a cleanup of an open run; refuses a load of an unknown run', async () => {
+    const { api, deps } = await newApi();
+    await annotateRun(deps);
+    const load = await request(api, 'POST /datasets/{dataset}/runs/{annoKey}/load', {
+      params: RUN,
+      body: { cleanup: true },
+    });
+    expect([load.status, load.body.workflow]).toEqual([202, 'load']);
+    const cleanup = await request(api, 'POST /datasets/{dataset}/runs/{annoKey}/cleanup', {
+      params: RUN,
+    });
+    expect([cleanup.status, cleanup.body.workflow]).toEqual([202, 'cleanup']);
+    const unknown = await request(api, 'POST /datasets/{dataset}/runs/{annoKey}/load', {
+      params: { dataset: DATASET, annoKey: 'nope' },
+    });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'RUN_NOT_FOUND']);
+  });
+
+  it("shows each task's status here and in the tool", async () => {
+    const { api, deps, local } = await newApi();
+    await annotateRun(deps);
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    const answer = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/status', {
+      params: RUN,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe('annotating');
+    expect(
+      answer.body.tasks.map(
+        (task: { taskId: string; status: string; backend: { state: string } }) => [
+          task.taskId,
+          task.status,
+          task.backend.state,
+        ],
+      ),
+    ).toEqual([
+      ['gt_review-00000', 'open', 'completed'],
+      ['gt_review-00001', 'open', 'open'],
+    ]);
+  });
+
+  it('answers the last load report and its refusals, 404 REPORT_NOT_FOUND before any load', async () => {
+    const { api, deps, local } = await newApi();
+    await annotateRun(deps);
+    const none = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/report', {
+      params: RUN,
+    });
+    expect([none.status, none.body.error.code]).toEqual([404, 'REPORT_NOT_FOUND']);
+
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await loadRun(deps, RUN);
+    const report = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/report', {
+      params: RUN,
+    });
+    expect(report.status).toBe(200);
+    expect(report.body.totals).toMatchObject({ added: 1, edited: 1, deleted: 1, refused: 1 });
+    const unexpected = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/unexpected', {
+      params: RUN,
+    });
+    expect(unexpected.status).toBe(200);
+    expect(unexpected.body.tasks).toEqual([
+      {
+        taskId: 'gt_review-00000',
+        unexpected: null,
+        refused: [expect.objectContaining({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' })],
+      },
+    ]);
+  });
+
+  it('refuses to describe an execution that is not one of the workflows', async () => {
+    const { api } = await newApi();
+    const answer = await request(api, 'GET /executions', {
+      query: { arn: 'arn:aws:states:us-east-1:000000000000:execution:someone-else:x' },
+    });
+    expect([answer.status, answer.body.error.code]).toEqual([400, 'INVALID_INPUT']);
+  });
+});
