@@ -2,7 +2,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import {
   InvalidInputError,
-  isAnnoflowError,
   parseInput,
   StoreError,
   VersionConflictError,

@@ -108,7 +108,7 @@ describe('Workflows: the state machines the stack deploys', () => {
   it('compensate a failed upload or open with Fail Annotate, and reject a bad request outright', () => {
     const states = statesOf(machine('Annotate'));
     const catchTarget = (name: string) =>
-      (states[name]?.Catch as Array<{ ErrorEquals: string[]; Next: string }>).map((c) => [
+      ((states[name]?.Catch ?? []) as Array<{ ErrorEquals: string[]; Next: string }>).map((c) => [
         c.ErrorEquals,
         c.Next,
       ]);
