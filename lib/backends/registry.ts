@@ -8,6 +8,7 @@ import {
 } from './custom-module.js';
 import { createCvatBackend } from './cvat/index.js';
 import { createFilesBackend } from './files/files-backend.js';
+import { createLabelboxBackend } from './labelbox/index.js';
 import { createLabelStudioBackend } from './labelstudio/index.js';
 import { assertBackendShape, guardBackend } from './shape.js';
 
@@ -17,6 +18,7 @@ export const BUILTIN_BACKEND_FACTORIES: Readonly<Record<string, BackendFactory>>
     createFilesBackend({ objects, params, ...(clock ? { clock } : {}) }),
   cvat: createCvatBackend,
   labelstudio: createLabelStudioBackend,
+  labelbox: createLabelboxBackend,
 });
 
 /** Params naming a user's module; `module` wins over `config_cls` when both are set. */

@@ -91,6 +91,7 @@ export function buildLabelSchema(
       labelSchema[field.name] = finishField(field, observations.get(field.name), ctx, warnings);
     }
     if (failure) throw failure.error;
+    refuseExistingFields(labelSchema, backend);
     return { labelSchema, warnings };
   } finally {
     iterator.return?.();
@@ -115,6 +116,29 @@ function resolveUntilFailure(
     }
   }
   return { resolved };
+}
+
+/**
+ * A tool that cannot edit existing labels (Labelbox) refuses an existing field. FiftyOne
+ * does so at upload, after the run was registered (SEMANTICS §10); here it is the last check
+ * of the schema, so every validation error still comes first, as in FiftyOne, but no run is
+ * registered for an upload bound to fail.
+ */
+function refuseExistingFields(labelSchema: LabelSchema, backend: BackendCapabilities): void {
+  if (backend.editsExistingLabels !== false) return;
+  for (const [field, schema] of Object.entries(labelSchema)) {
+    if (!schema.existingField) continue;
+    throw new LabelSchemaError(
+      'EXISTING_FIELD_UNSUPPORTED',
+      `Cannot use existing field '${field}'; the ${backendTitle(backend.name)} backend does not yet support uploading existing labels`,
+      { field, backend: backend.name },
+    );
+  }
+}
+
+// FiftyOne's message names the tool as its docs do ("the Labelbox backend").
+function backendTitle(name: string): string {
+  return name === 'labelbox' ? 'Labelbox' : `'${name}'`;
 }
 
 function checkMediaType(dataset: DatasetSchema, backend: BackendCapabilities): void {

@@ -103,10 +103,11 @@ describe('Function: buildLabelSchema', () => {
     });
 
     it('uses Labelbox’s rules on Labelbox', () => {
+      // Labelbox itself refuses existing fields; its inference rules are those of its capabilities.
       const { labelSchema } = build(
         { labelSchema: { ground_truth: { classes } } },
         {
-          backend: LABELBOX_CAPABILITIES,
+          backend: { ...LABELBOX_CAPABILITIES, editsExistingLabels: true },
           samples: [
             imageSample({
               ground_truth: detections(detection('car', { iscrowd: true, sex: 'm' })),

@@ -159,7 +159,8 @@ describe('Function: buildLabelSchema', () => {
         { labelSchema: { 'frames.objects': { type: 'detections' } }, classes },
         {
           dataset: VIDEO_DATASET,
-          backend: LABELBOX_CAPABILITIES,
+          // Labelbox refuses existing fields; a tool with its capabilities that edits warns.
+          backend: { ...LABELBOX_CAPABILITIES, editsExistingLabels: true },
           samples: [objects(detection('car', { keyframe: true }))],
         },
       );

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import type { LabelboxClient } from './client.js';
+
+/**
+ * The Labelbox GraphQL operations annoflow uses, one function each. The documents follow the
+ * root fields and argument names of the Labelbox SDK; what is inferred rather than verified
+ * is listed in `test/emulators/labelbox/assumptions.ts`, the one place to correct it.
+ */
+
+const named = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullish(),
+});
+export type Named = z.infer<typeof named>;
+
+const projectSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullish(),
+  ontology: z.looseObject({ id: z.string() }).nullish(),
+  batches: z.array(z.looseObject({ id: z.string(), name: z.string() })),
+  webhooks: z.array(z.looseObject({ id: z.string(), url: z.string(), status: z.string() })),
+});
+export type Project = z.infer<typeof projectSchema>;
+const PROJECT_FIELDS =
+  'id name description ontology { id } batches { id name } webhooks { id url status }';
+
+export type MediaType = 'IMAGE' | 'VIDEO';
+
+/** Data rows read per request: Labelbox pages its collections (SDK pages of 100). */
+export const DATA_ROW_PAGE = 100;
+
+export function labelboxApi(client: LabelboxClient) {
+  return {
+    datasetsNamed: (name: string) =>
+      client.request(
+        'datasets',
+        'query FindDatasets($where: DatasetWhere!) { datasets(where: $where) { id name description } }',
+        { where: { name } },
+        z.array(named),
+      ),
+
+    createDataset: (name: string, description: string) =>
+      client.request(
+        'createDataset',
+        'mutation CreateDataset($data: DatasetCreateInput!) { createDataset(data: $data) { id name description } }',
+        { data: { name, description } },
+        named,
+      ),
+
+    /** A page of a dataset's data rows; `null` when the dataset does not exist. */
+    dataRowsOf: (datasetId: string, skip: number) =>
+      client.request(
+        'dataset',
+        'query DatasetRows($where: WhereUniqueIdInput!, $first: Int!, $skip: Int!) { dataset(where: $where) { id dataRows(first: $first, skip: $skip) { id globalKey rowData } } }',
+        { where: { id: datasetId }, first: DATA_ROW_PAGE, skip },
+        z
+          .looseObject({
+            id: z.string(),
+            dataRows: z.array(
+              z.looseObject({
+                id: z.string(),
+                globalKey: z.string().nullable(),
+                rowData: z.string(),
+              }),
+            ),
+          })
+          .nullable(),
+      ),
+
+    createDataRows: (
+      datasetId: string,
+      dataRows: Array<{ rowData: string; globalKey: string; mediaType: MediaType }>,
+    ) =>
+      client.request(
+        'createDataRows',
+        'mutation CreateDataRows($data: CreateDataRowsInput!) { createDataRows(data: $data) { ids } }',
+        { data: { datasetId, dataRows } },
+        z.looseObject({ ids: z.array(z.string()) }),
+      ),
+
+    deleteDataset: (id: string) =>
+      client.request(
+        'updateDataset',
+        'mutation DeleteDataset($where: WhereUniqueIdInput!, $data: DatasetUpdateInput!) { updateDataset(where: $where, data: $data) { id } }',
+        { where: { id }, data: { deleted: true } },
+        z.looseObject({ id: z.string() }),
+      ),
+
+    ontologiesNamed: (name: string) =>
+      client.request(
+        'ontologies',
+        'query FindOntologies($where: OntologyWhere!) { ontologies(where: $where) { id name } }',
+        { where: { name } },
+        z.array(named),
+      ),
+
+    createOntology: (name: string, normalized: unknown, mediaType: MediaType) =>
+      client.request(
+        'upsertOntology',
+        'mutation CreateOntology($data: UpsertOntologyInput!) { upsertOntology(data: $data) { id name } }',
+        { data: { name, normalized: JSON.stringify(normalized), mediaType } },
+        named,
+      ),
+
+    deleteOntology: (id: string) =>
+      client.request(
+        'deleteOntology',
+        'mutation DeleteOntology($id: String!) { deleteOntology(id: $id) { id } }',
+        { id },
+        z.looseObject({ id: z.string() }),
+      ),
+
+    projectsNamed: (name: string) =>
+      client.request(
+        'projects',
+        `query FindProjects($where: ProjectWhere!) { projects(where: $where) { ${PROJECT_FIELDS} } }`,
+        { where: { name } },
+        z.array(projectSchema),
+      ),
+
+    project: (id: string) =>
+      client.request(
+        'project',
+        `query GetProject($where: WhereUniqueIdInput!) { project(where: $where) { ${PROJECT_FIELDS} } }`,
+        { where: { id } },
+        projectSchema.nullable(),
+      ),
+
+    createProject: (name: string, description: string, mediaType: MediaType) =>
+      client.request(
+        'createProject',
+        'mutation CreateProject($data: ProjectCreateInput!) { createProject(data: $data) { id name description } }',
+        { data: { name, description, mediaType } },
+        named,
+      ),
+
+    connectOntology: (projectId: string, ontologyId: string) =>
+      client.request(
+        'connectOntology',
+        'mutation ConnectOntology($projectId: ID!, $ontologyId: ID!) { connectOntology(projectId: $projectId, ontologyId: $ontologyId) { id } }',
+        { projectId, ontologyId },
+        z.looseObject({ id: z.string() }),
+      ),
+
+    createBatch: (projectId: string, name: string, dataRowIds: string[]) =>
+      client.request(
+        'createBatchV2',
+        'mutation CreateBatch($input: CreateBatchInput!) { createBatchV2(input: $input) { batchId failedDataRowIds } }',
+        { input: { projectId, name, dataRowIds, priority: 5 } },
+        z.looseObject({ batchId: z.string(), failedDataRowIds: z.array(z.string()) }),
+      ),
+
+    deleteProject: (id: string) =>
+      client.request(
+        'updateProject',
+        'mutation DeleteProject($where: WhereUniqueIdInput!, $data: ProjectUpdateInput!) { updateProject(where: $where, data: $data) { id } }',
+        { where: { id }, data: { deleted: true } },
+        z.looseObject({ id: z.string() }),
+      ),
+
+    createWebhook: (projectId: string, url: string, secret: string, topics: string[]) =>
+      client.request(
+        'createWebhook',
+        'mutation CreateWebhook($data: WebhookCreateInput!) { createWebhook(data: $data) { id url status } }',
+        { data: { project: { id: projectId }, topics: { set: topics }, url, secret } },
+        z.looseObject({ id: z.string() }),
+      ),
+
+    /** Labelbox has no webhook deletion: an inactive webhook sends nothing [V webhook.py]. */
+    deactivateWebhook: (id: string) =>
+      client.request(
+        'updateWebhook',
+        'mutation UpdateWebhook($where: WhereUniqueIdInput!, $data: WebhookUpdateInput!) { updateWebhook(where: $where, data: $data) { id status } }',
+        { where: { id }, data: { status: 'INACTIVE' } },
+        z.looseObject({ id: z.string() }),
+      ),
+
+    exportBatch: (projectId: string, batchId: string) =>
+      client.request(
+        'exportDataRowsInProject',
+        'mutation ExportBatch($input: ExportDataRowsInProjectInput!) { exportDataRowsInProject(input: $input) { taskId } }',
+        {
+          input: {
+            projectId,
+            filters: { batchIds: [batchId] },
+            params: {
+              dataRowDetails: true,
+              mediaAttributes: true,
+              projectDetails: true,
+              labelDetails: true,
+            },
+          },
+        },
+        z.looseObject({ taskId: z.string() }),
+      ),
+
+    task: (id: string) =>
+      client.request(
+        'task',
+        'query GetTask($where: WhereUniqueIdInput!) { task(where: $where) { id status result { url } } }',
+        { where: { id } },
+        z
+          .looseObject({
+            id: z.string(),
+            status: z.string(),
+            result: z.looseObject({ url: z.string() }).nullish(),
+          })
+          .nullable(),
+      ),
+  };
+}
+export type LabelboxApi = ReturnType<typeof labelboxApi>;

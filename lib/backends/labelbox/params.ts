@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** SigV4's longest validity: Labelbox reads media from these links for a week. */
+export const MEDIA_URL_EXPIRY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The backend's params in the annotation config, with FiftyOne's names (`url`, `api_key`,
+ * `project_name`, `classes_as_attrs`, `members`) plus annoflow's own. Env values arrive
+ * parsed (`FIFTYONE_LABELBOX_API_KEY=12345` is a number), so the key is taken as text.
+ */
+export const labelboxParamsSchema = z.looseObject({
+  url: z.url({ protocol: /^https?$/ }).default('https://labelbox.com'),
+  api_key: z
+    .union([z.string().min(1), z.number()], { error: 'is required (FIFTYONE_LABELBOX_API_KEY)' })
+    .transform(String),
+  /** Prefix of the projects' names; FiftyOne's default is `FiftyOne_<dataset>`. */
+  project_name: z.string().min(1).nullish(),
+  /** Only FiftyOne's default layout (the class as a required `class_name` radio) is made. */
+  classes_as_attrs: z
+    .literal(true, { error: 'only true is supported: classes are a class_name question' })
+    .default(true),
+  /** Inviting members needs organization admin rights; not supported. */
+  members: z
+    .array(z.unknown())
+    .max(0, { error: 'inviting members is not supported; share the projects in Labelbox' })
+    .nullish(),
+  /** Where Labelbox sends label events (the service's webhook route); none = poll only. */
+  webhook_url: z.url({ protocol: /^https?$/ }).nullish(),
+  media_url_expires_in: z
+    .number()
+    .int()
+    .min(1)
+    .max(MEDIA_URL_EXPIRY_SECONDS)
+    .default(MEDIA_URL_EXPIRY_SECONDS),
+  export_poll_interval_ms: z.number().int().min(0).default(1000),
+  export_timeout_ms: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60 * 1000),
+});
+export type LabelboxParams = z.output<typeof labelboxParamsSchema>;
+
+/**
+ * The GraphQL endpoint, built as FiftyOne builds it: `https://labelbox.com` becomes
+ * `https://api.labelbox.com/graphql`. A host that already starts with `api.`, and a loopback
+ * or IP host (an emulator, a proxy), is used as given.
+ */
+export function graphqlEndpoint(url: string): string {
+  const parsed = new URL(url);
+  const host = parsed.hostname;
+  const literal = host === 'localhost' || /^[\d.]+$/.test(host) || host.startsWith('[');
+  if (!literal && !host.startsWith('api.')) parsed.hostname = `api.${host}`;
+  return `${parsed.origin}/graphql`;
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { BackendError, InvalidInputError } from '../../errors/index.js';
+import type { UploadSample } from '../../schema/upload-sample.js';
+import type { BackendObjectStore } from '../object-store.js';
+import type { BackendSecretStore } from '../secrets.js';
+import {
+  DATA_ROW_PAGE,
+  type LabelboxApi,
+  type MediaType,
+  type Named,
+  type Project,
+} from './api.js';
+import { isNotFound } from './client.js';
+import type { LabelboxParams } from './params.js';
+import { WEBHOOK_TOPICS, webhookSecretName } from './webhook.js';
+
+/**
+ * Finding and making the Labelbox resources of a task, idempotently: whatever an earlier
+ * attempt made is found again and adopted, never made twice.
+ */
+
+/** Names every resource of a page; the marker (in descriptions) tells ours from namesakes. */
+export function namesOf(params: LabelboxParams, dataset: string, annoKey: string, index: number) {
+  const page = String(index).padStart(5, '0');
+  const prefix = params.project_name ?? `FiftyOne_${dataset}`;
+  return {
+    taskId: `${annoKey}-${page}`,
+    title: `${prefix} ${annoKey} #${page}`,
+    batch: `${annoKey}-${page}`,
+    marker: `annoflow:${JSON.stringify([dataset, annoKey, index])}`,
+  };
+}
+
+export async function findOrCreate<T extends Named>(
+  find: () => Promise<T[]>,
+  marker: string,
+  create: () => Promise<T>,
+): Promise<T> {
+  const mine = (await find()).filter((item) => item.description === marker);
+  return mine.sort((a, b) => a.id.localeCompare(b.id))[0] ?? create();
+}
+
+export async function ensureDataRows(
+  api: LabelboxApi,
+  datasetId: string,
+  samples: readonly UploadSample[],
+  mediaType: MediaType,
+  urlOf: (sample: UploadSample) => Promise<string>,
+): Promise<string[]> {
+  const byKey = new Map<string | null, string>();
+  for (let skip = 0; ; skip += DATA_ROW_PAGE) {
+    const rows = (await api.dataRowsOf(datasetId, skip))?.dataRows ?? [];
+    for (const row of rows) byKey.set(row.globalKey, row.id);
+    if (rows.length < DATA_ROW_PAGE) break;
+  }
+  const missing = samples.filter((sample) => !byKey.has(sample.id));
+  if (missing.length > 0) {
+    const rows = await Promise.all(
+      missing.map(async (sample) => ({
+        rowData: await urlOf(sample),
+        globalKey: sample.id,
+        mediaType,
+      })),
+    );
+    const { ids } = await api.createDataRows(datasetId, rows);
+    missing.forEach((sample, i) => {
+      const id = ids[i];
+      if (id) byKey.set(sample.id, id);
+    });
+  }
+  return samples.map((sample) => {
+    const id = byKey.get(sample.id);
+    if (id) return id;
+    throw new BackendError(
+      'BACKEND_RESPONSE_INVALID',
+      `Labelbox did not return a data row for sample '${sample.id}'`,
+      { sampleId: sample.id, datasetId },
+    );
+  });
+}
+
+/**
+ * One active webhook per project, to `url`, signed with a secret only the secret store
+ * holds. The secret is stored before the webhook exists, so no signed delivery can arrive
+ * that annoflow cannot verify; a webhook whose secret was lost is replaced.
+ */
+export async function ensureWebhook(
+  api: LabelboxApi,
+  secrets: BackendSecretStore,
+  project: Project,
+  url: string,
+): Promise<void> {
+  const name = webhookSecretName(project.id);
+  const active = project.webhooks.filter((hook) => hook.url === url && hook.status === 'ACTIVE');
+  if (active.length > 0 && (await secrets.get(name)) !== undefined) return;
+  for (const hook of active) await api.deactivateWebhook(hook.id);
+  const secret = randomBytes(32).toString('hex');
+  await secrets.put(name, secret);
+  await api.createWebhook(project.id, url, secret, WEBHOOK_TOPICS);
+}
+
+export async function mediaUrlOf(
+  sample: UploadSample,
+  objects: BackendObjectStore,
+  expiresIn: number,
+): Promise<string> {
+  const { filepath } = sample;
+  if (/^https?:\/\//i.test(filepath)) return filepath;
+  const prefix = `s3://${objects.bucket}/`;
+  if (filepath.startsWith(prefix) && filepath.length > prefix.length) {
+    return objects.presignGet(filepath.slice(prefix.length), expiresIn);
+  }
+  throw new InvalidInputError(
+    `Sample '${sample.id}' has filepath '${filepath}', which Labelbox cannot fetch: ` +
+      `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
+    { sampleId: sample.id, filepath },
+  );
+}
+
+export function missingProject(id: string): never {
+  throw new BackendError(
+    'BACKEND_RESPONSE_INVALID',
+    `Labelbox project ${id} vanished right after it was made`,
+    { projectId: id },
+  );
+}
+
+export async function tolerant(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}

@@ -1,0 +1,453 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
+import { encodePng } from '../../../lib/local/png.js';
+import {
+  authorizationSchema,
+  contentTypeSchema,
+  type ExportClassification,
+  type ExportObject,
+  type ExportVideoAnnotations,
+  exportClassificationSchema,
+  exportObjectSchema,
+  exportVideoObjectSchema,
+  GRAPHQL_PATH,
+  graphqlRequestSchema,
+  KIND_OF_TOOL,
+  type Ontology,
+  operationSchemas,
+  ROOT_FIELD,
+  type RootField,
+  VIDEO_KIND,
+  WEBHOOK_HEADERS,
+  type WebhookBody,
+  type WebhookTopic,
+} from './assumptions.js';
+import { GraphqlError, type ResolverContext, resolvers } from './resolvers.js';
+import {
+  type DataRowRecord,
+  LabelboxState,
+  type LabelRecord,
+  type ProjectRecord,
+} from './state.js';
+
+export interface LabelboxEmulatorOptions {
+  /** The API key requests must carry as `Authorization: Bearer <key>`. */
+  readonly apiKey?: string;
+  /** Polls an export task stays `IN_PROGRESS` before it completes (default 1). */
+  readonly exportPolls?: number;
+  /** Whether deliveries carry `X-Hub-Signature-256` besides `X-Hub-Signature` (default yes). */
+  readonly sha256Header?: boolean;
+}
+
+/** An object as an annotator draws it: export shape, without the ids Labelbox assigns. */
+type Drawn<T> = T extends unknown ? Omit<T, 'feature_id' | 'value'> : never;
+export type DrawnObject =
+  | Drawn<Exclude<z.input<typeof exportObjectSchema>, { annotation_kind: 'ImageSegmentationMask' }>>
+  | {
+      name: string;
+      annotation_kind: 'ImageSegmentationMask';
+      /** Rows of 0/1 over the whole image; served as a PNG URL in the export. */
+      pixels: number[][];
+      classifications?: ExportClassification[];
+    };
+
+export interface SubmittedLabel {
+  projectId: string;
+  globalKey: string;
+  objects?: DrawnObject[];
+  classifications?: ExportClassification[];
+}
+
+export interface SubmittedVideoLabel {
+  projectId: string;
+  globalKey: string;
+  frames: Record<
+    string,
+    { objects?: Array<DrawnObject & { track: string }>; classifications?: ExportClassification[] }
+  >;
+}
+
+export interface Delivery {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  status: number | 'dropped' | 'failed';
+}
+
+/**
+ * A stateful Labelbox stand-in on `node:http`: the GraphQL endpoint and export v2 as the
+ * annoflow client uses them, an annotator API to label data rows, and webhooks sent as
+ * Labelbox sends them. What it assumes of the real API is all in `assumptions.ts`; every
+ * request is checked against it, and departures are listed by {@link violations}.
+ */
+export class LabelboxEmulator {
+  readonly state = new LabelboxState();
+  readonly deliveries: Delivery[] = [];
+  readonly #violations: string[] = [];
+  readonly #apiKey: string;
+  readonly #exportPolls: number;
+  readonly #sha256Header: boolean;
+  #server: Server | undefined;
+  #baseUrl = '';
+  #tick = 0;
+  #drop = 0;
+  #duplicate = 0;
+
+  constructor(options: LabelboxEmulatorOptions = {}) {
+    this.#apiKey = options.apiKey ?? 'lb-test-key';
+    this.#exportPolls = options.exportPolls ?? 1;
+    this.#sha256Header = options.sha256Header ?? true;
+  }
+
+  get apiKey(): string {
+    return this.#apiKey;
+  }
+
+  /** `http://127.0.0.1:<port>`; the GraphQL endpoint is `<url>/graphql`. */
+  get url(): string {
+    return this.#baseUrl;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        this.#violations.push(`emulator crashed: ${String(error)}`);
+        send(res, 500, { message: 'internal error' });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.#server = server;
+    this.#baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    await new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /** Requests that broke the assumed contract, and self-checks that failed. */
+  violations(): string[] {
+    return [...this.#violations];
+  }
+
+  /** What the organization still holds; all zero after a clean cleanup. */
+  counts(): Record<string, number> {
+    const { state } = this;
+    return {
+      datasets: state.datasets.size,
+      dataRows: state.dataRows.size,
+      ontologies: state.ontologies.size,
+      projects: state.projects.size,
+      activeWebhooks: [...state.webhooks.values()].filter((hook) => hook.status === 'ACTIVE')
+        .length,
+    };
+  }
+
+  // --- webhook controls ---------------------------------------------------------------
+
+  /** The next `n` deliveries are lost (the event happens, nobody is told). */
+  dropNextDeliveries(n = 1): void {
+    this.#drop += n;
+  }
+
+  /** The next `n` deliveries are sent twice with the same delivery id. */
+  duplicateNextDeliveries(n = 1): void {
+    this.#duplicate += n;
+  }
+
+  // --- annotator API ------------------------------------------------------------------
+
+  projectsWhere(predicate: (project: ProjectRecord) => boolean): ProjectRecord[] {
+    return [...this.state.projects.values()].filter(predicate);
+  }
+
+  dataRow(globalKey: string): DataRowRecord {
+    const row = this.state.dataRowByGlobalKey(globalKey);
+    if (!row) throw new Error(`No data row has global key ${globalKey}`);
+    return row;
+  }
+
+  /** What Labelbox learns when it reads the media; the export reports it. */
+  setMediaAttributes(globalKey: string, size: { width: number; height: number }): void {
+    this.dataRow(globalKey).mediaAttributes = size;
+  }
+
+  /**
+   * Creates or replaces the label of a data row in a project, as an annotator saving in the
+   * editor; the objects must use the project's ontology. Sends LABEL_CREATED/LABEL_UPDATED.
+   */
+  async submitLabel(input: SubmittedLabel): Promise<string> {
+    const { project, ontology } = this.#projectWithOntology(input.projectId);
+    const objects = (input.objects ?? []).map((drawn) => this.#object(ontology, drawn));
+    const classifications = this.#answers(ontology, input.classifications);
+    return this.#save(project, input.globalKey, { objects, classifications });
+  }
+
+  /**
+   * The video counterpart of {@link submitLabel}: objects per 1-based frame number, where a
+   * `track` names the same object across frames (Labelbox gives a track one feature id).
+   */
+  async submitVideoLabel(input: SubmittedVideoLabel): Promise<string> {
+    const { project, ontology } = this.#projectWithOntology(input.projectId);
+    const trackIds = new Map<string, string>();
+    const video: ExportVideoAnnotations = {
+      frames: {},
+      segments: {},
+      key_frame_feature_map: {},
+      classifications: [],
+    };
+    for (const [frame, content] of Object.entries(input.frames)) {
+      const objects: ExportVideoAnnotations['frames'][string]['objects'] = {};
+      for (const { track, ...drawn } of content.objects ?? []) {
+        const featureId = trackIds.get(track) ?? this.state.newId('ft');
+        trackIds.set(track, featureId);
+        const object = this.#object(ontology, drawn);
+        objects[featureId] = exportVideoObjectSchema.parse({
+          ...object,
+          feature_id: featureId,
+          annotation_kind: VIDEO_KIND[object.annotation_kind],
+        });
+        const number = Number(frame);
+        video.segments[featureId] = [...(video.segments[featureId] ?? []), [number, number]];
+        video.key_frame_feature_map[featureId] = [
+          ...(video.key_frame_feature_map[featureId] ?? []),
+          number,
+        ];
+      }
+      video.frames[frame] = {
+        objects,
+        classifications: this.#answers(ontology, content.classifications),
+      };
+    }
+    return this.#save(project, input.globalKey, { objects: [], classifications: [], video });
+  }
+
+  #projectWithOntology(projectId: string) {
+    const project = this.state.projects.get(projectId);
+    if (!project) throw new Error(`No project ${projectId}`);
+    const ontology = project.ontologyId
+      ? this.state.ontologies.get(project.ontologyId)?.normalized
+      : undefined;
+    if (!ontology) throw new Error(`Project ${project.id} has no ontology`);
+    return { project, ontology };
+  }
+
+  #answers(ontology: Ontology, answers: ExportClassification[] = []): ExportClassification[] {
+    return answers.map((c) => {
+      if (!ontology.classifications.some((g) => g.name === c.name)) {
+        throw new Error(`The ontology has no classification named ${c.name}`);
+      }
+      return exportClassificationSchema.parse({ ...c, feature_id: this.state.newId('ft') });
+    });
+  }
+
+  async #save(
+    project: ProjectRecord,
+    globalKey: string,
+    content: Pick<LabelRecord, 'objects' | 'classifications' | 'video'>,
+  ): Promise<string> {
+    const { row, entry } = this.#rowOf(project.id, globalKey);
+    const now = this.#now();
+    const existing = entry.label;
+    entry.label = {
+      id: existing?.id ?? this.state.newId('lb'),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      ...content,
+    };
+    if (entry.status === 'TO_LABEL') entry.status = 'IN_REVIEW';
+    await this.#notify(project, row, entry.label.id, existing ? 'LABEL_UPDATED' : 'LABEL_CREATED');
+    return entry.label.id;
+  }
+
+  /** Moves a labeled data row to `DONE` (review accepted). Sends WORKFLOW_ACTION. */
+  async markDone(projectId: string, globalKey: string): Promise<void> {
+    const { project, row, entry } = this.#rowOf(projectId, globalKey);
+    if (!entry.label) throw new Error(`Data row ${globalKey} has no label to accept`);
+    entry.status = 'DONE';
+    entry.label.updatedAt = this.#now();
+    await this.#notify(project, row, entry.label.id, 'WORKFLOW_ACTION');
+  }
+
+  #rowOf(projectId: string, globalKey: string) {
+    const project = this.state.projects.get(projectId);
+    if (!project) throw new Error(`No project ${projectId}`);
+    const row = this.dataRow(globalKey);
+    const entry = project.rows.get(row.id);
+    if (!entry) throw new Error(`Data row ${globalKey} is in no batch of project ${projectId}`);
+    return { project, row, entry };
+  }
+
+  #object(ontology: Ontology, drawn: DrawnObject): ExportObject {
+    const tool = ontology.tools.find((t) => t.name === drawn.name);
+    if (!tool) throw new Error(`The ontology has no tool named ${drawn.name}`);
+    if (KIND_OF_TOOL[tool.tool] !== drawn.annotation_kind) {
+      throw new Error(`Tool ${drawn.name} is a ${tool.tool}, not ${drawn.annotation_kind}`);
+    }
+    const feature_id = this.state.newId('ft');
+    const value = drawn.name.toLowerCase().replace(/\W+/g, '_');
+    if (drawn.annotation_kind === 'ImageSegmentationMask') {
+      const maskId = this.state.newId('mk');
+      const { pixels } = drawn;
+      const png = encodePng(pixels[0]?.length ?? 0, pixels.length, (x, y) => {
+        const on = (pixels[y]?.[x] ?? 0) !== 0 ? 255 : 0;
+        return [on, on, on];
+      });
+      this.state.masks.set(maskId, png);
+      return exportObjectSchema.parse({
+        feature_id,
+        name: drawn.name,
+        value,
+        annotation_kind: 'ImageSegmentationMask',
+        mask: { url: `${this.#baseUrl}/masks/${maskId}.png` },
+        classifications: drawn.classifications ?? [],
+      });
+    }
+    return exportObjectSchema.parse({ ...drawn, feature_id, value });
+  }
+
+  // Timestamps advance a second per event, so every update has a later `updated_at`.
+  #now(): string {
+    this.#tick += 1;
+    return new Date(Date.UTC(2026, 0, 1) + this.#tick * 1000).toISOString();
+  }
+
+  async #notify(
+    project: ProjectRecord,
+    row: DataRowRecord,
+    labelId: string,
+    event: WebhookTopic,
+  ): Promise<void> {
+    const body: WebhookBody = {
+      id: labelId,
+      event,
+      project: { id: project.id, name: project.name },
+      data_row: { id: row.id, global_key: row.globalKey },
+      updated_at: this.#now(),
+    };
+    const raw = JSON.stringify(body);
+    for (const hook of this.state.webhooks.values()) {
+      if (hook.status !== 'ACTIVE' || !hook.topics.includes(event)) continue;
+      if (hook.projectId !== undefined && hook.projectId !== project.id) continue;
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        [WEBHOOK_HEADERS.signature]: `sha1=${createHmac('sha1', hook.secret).update(raw).digest('hex')}`,
+        [WEBHOOK_HEADERS.deliveryId]: randomUUID(),
+        [WEBHOOK_HEADERS.event]: event,
+      };
+      if (this.#sha256Header) {
+        headers[WEBHOOK_HEADERS.signature256] =
+          `sha256=${createHmac('sha256', hook.secret).update(raw).digest('hex')}`;
+      }
+      if (this.#drop > 0) {
+        this.#drop -= 1;
+        this.deliveries.push({ url: hook.url, headers, body: raw, status: 'dropped' });
+        continue;
+      }
+      const times = this.#duplicate > 0 ? 2 : 1;
+      if (this.#duplicate > 0) this.#duplicate -= 1;
+      for (let i = 0; i < times; i += 1) {
+        const status = await fetch(hook.url, { method: 'POST', headers, body: raw })
+          .then((res) => res.status)
+          .catch(() => 'failed' as const);
+        this.deliveries.push({ url: hook.url, headers, body: raw, status });
+      }
+    }
+  }
+
+  // --- HTTP ---------------------------------------------------------------------------
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const auth = authorizationSchema.safeParse(req.headers.authorization);
+    if (!auth.success || auth.data !== `Bearer ${this.#apiKey}`) {
+      send(res, 401, { message: 'Unauthorized' });
+      return;
+    }
+    if (req.method === 'GET' && path.startsWith('/exports/')) {
+      const id = path.slice('/exports/'.length).replace(/\.ndjson$/, '');
+      const task = this.state.exportTasks.get(id);
+      if (!task || task.pollsLeft > 0) return send(res, 404, { message: 'Not found' });
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(task.ndjson);
+      return;
+    }
+    if (req.method === 'GET' && path.startsWith('/masks/')) {
+      const png = this.state.masks.get(path.slice('/masks/'.length).replace(/\.png$/, ''));
+      if (!png) return send(res, 404, { message: 'Not found' });
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(png);
+      return;
+    }
+    if (req.method !== 'POST' || path !== GRAPHQL_PATH) {
+      this.#violations.push(`${req.method} ${path}: no such endpoint`);
+      return send(res, 404, { message: 'Not found' });
+    }
+    if (!contentTypeSchema.safeParse(req.headers['content-type']).success) {
+      this.#violations.push(`POST ${path}: content-type ${req.headers['content-type']}`);
+    }
+    const raw = await readBody(req);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      this.#violations.push('POST /graphql: body is not JSON');
+      return send(res, 400, { message: 'Bad request' });
+    }
+    const request = graphqlRequestSchema.safeParse(json);
+    if (!request.success) {
+      this.#violations.push(`POST /graphql: ${request.error.message}`);
+      return send(res, 400, { message: 'Bad request' });
+    }
+    send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}));
+  }
+
+  #execute(query: string, variables: Record<string, unknown>): unknown {
+    const field = ROOT_FIELD.exec(query)?.[1];
+    if (!field || !Object.hasOwn(operationSchemas, field)) {
+      this.#violations.push(`GraphQL: unknown root field ${field ?? '(none)'}`);
+      return graphqlError('GRAPHQL_VALIDATION_FAILED', `Cannot query field ${field}`);
+    }
+    const root = field as RootField;
+    const vars = operationSchemas[root].safeParse(variables);
+    if (!vars.success) {
+      this.#violations.push(`GraphQL ${root}: variables ${vars.error.message}`);
+      return graphqlError('INVALID_ARGUMENT', `Invalid variables for ${root}`);
+    }
+    const ctx: ResolverContext = {
+      state: this.state,
+      baseUrl: this.#baseUrl,
+      now: () => this.#now(),
+      exportPolls: this.#exportPolls,
+      violation: (message) => this.#violations.push(message),
+    };
+    try {
+      const resolve = resolvers[root] as (vars: unknown, ctx: ResolverContext) => unknown;
+      return { data: { [root]: resolve(vars.data, ctx) } };
+    } catch (error) {
+      if (error instanceof GraphqlError) return graphqlError(error.code, error.message);
+      throw error;
+    }
+  }
+}
+
+function graphqlError(code: string, message: string) {
+  return { data: null, errors: [{ message, extensions: { code } }] };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

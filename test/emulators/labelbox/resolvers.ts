@@ -1,0 +1,317 @@
+import type { z } from 'zod';
+import {
+  ERROR_CODES,
+  type ExportLine,
+  exportLineSchema,
+  ontologySchema,
+  type operationSchemas,
+  type RootField,
+} from './assumptions.js';
+import type { LabelboxState, ProjectRecord } from './state.js';
+
+/** A GraphQL error as Labelbox reports it: HTTP 200, `errors[0].extensions.code` [I]. */
+export class GraphqlError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ResolverContext {
+  readonly state: LabelboxState;
+  /** The emulator's own base URL, for export results and masks. */
+  readonly baseUrl: string;
+  readonly now: () => string;
+  /** How many polls an export task stays `IN_PROGRESS`. */
+  readonly exportPolls: number;
+  /** Records a departure from the assumed contract (a self-check failing, a bad request). */
+  readonly violation: (message: string) => void;
+}
+
+type Vars<K extends RootField> = z.infer<(typeof operationSchemas)[K]>;
+type Resolvers = { [K in RootField]: (vars: Vars<K>, ctx: ResolverContext) => unknown };
+
+const notFound = (what: string, id: string) =>
+  new GraphqlError(ERROR_CODES.notFound, `${what} with id ${id} does not exist`);
+
+function liveProject(ctx: ResolverContext, id: string): ProjectRecord {
+  const project = ctx.state.projects.get(id);
+  if (!project) throw notFound('Project', id);
+  return project;
+}
+
+function projectView(ctx: ResolverContext, project: ProjectRecord) {
+  return {
+    id: project.id,
+    name: project.name,
+    description: project.description,
+    ontology: project.ontologyId ? { id: project.ontologyId } : null,
+    batches: [...project.batches.values()].map(({ id, name }) => ({ id, name })),
+    webhooks: [...ctx.state.webhooks.values()]
+      .filter((hook) => hook.projectId === project.id)
+      .map(({ id, url, status, topics }) => ({ id, url, status, topics })),
+  };
+}
+
+export const resolvers: Resolvers = {
+  datasets: ({ where }, { state }) =>
+    [...state.datasets.values()].filter((dataset) => dataset.name === where.name),
+
+  createDataset: ({ data }, { state }) => {
+    const dataset = { id: state.newId('ds'), name: data.name, description: data.description ?? '' };
+    state.datasets.set(dataset.id, dataset);
+    return dataset;
+  },
+
+  dataset: ({ where, first, skip }, { state }) => {
+    const dataset = state.datasets.get(where.id);
+    if (!dataset) return null;
+    const dataRows = [...state.dataRows.values()]
+      .filter((row) => row.datasetId === dataset.id)
+      .slice(skip, skip + first)
+      .map(({ id, globalKey, rowData }) => ({ id, globalKey, rowData }));
+    return { ...dataset, dataRows };
+  },
+
+  updateDataset: ({ where }, { state }) => {
+    if (!state.datasets.delete(where.id)) throw notFound('Dataset', where.id);
+    for (const row of [...state.dataRows.values()]) {
+      if (row.datasetId === where.id) state.dataRows.delete(row.id);
+    }
+    return { id: where.id };
+  },
+
+  createDataRows: ({ data }, { state }) => {
+    if (!state.datasets.has(data.datasetId)) throw notFound('Dataset', data.datasetId);
+    for (const row of data.dataRows) {
+      if (state.dataRowByGlobalKey(row.globalKey)) {
+        throw new GraphqlError(
+          ERROR_CODES.conflict,
+          `Global key ${row.globalKey} is already in use by another data row`,
+        );
+      }
+    }
+    const ids = data.dataRows.map((row) => {
+      const id = state.newId('dr');
+      state.dataRows.set(id, {
+        id,
+        datasetId: data.datasetId,
+        globalKey: row.globalKey,
+        rowData: row.rowData,
+        mediaType: row.mediaType ?? 'IMAGE',
+      });
+      return id;
+    });
+    return { ids };
+  },
+
+  deleteDataRows: ({ where }, { state }) => {
+    let count = 0;
+    for (const id of where.dataRowIds) if (state.dataRows.delete(id)) count += 1;
+    return { count };
+  },
+
+  ontologies: ({ where }, { state }) =>
+    [...state.ontologies.values()]
+      .filter((ontology) => ontology.name === where.name)
+      .map(({ id, name }) => ({ id, name })),
+
+  upsertOntology: ({ data }, ctx) => {
+    let normalized: unknown;
+    try {
+      normalized = JSON.parse(data.normalized);
+    } catch {
+      throw new GraphqlError(ERROR_CODES.invalid, 'normalized is not JSON');
+    }
+    const parsed = ontologySchema.safeParse(normalized);
+    if (!parsed.success) {
+      ctx.violation(`upsertOntology: normalized ontology: ${parsed.error.message}`);
+      throw new GraphqlError(ERROR_CODES.invalid, 'Invalid ontology');
+    }
+    const names = [
+      ...parsed.data.tools.map((tool) => tool.name),
+      ...parsed.data.classifications.map((c) => c.name),
+    ];
+    if (new Set(names).size !== names.length) {
+      ctx.violation('upsertOntology: feature names must be unique within an ontology');
+      throw new GraphqlError(ERROR_CODES.invalid, 'Duplicate feature names');
+    }
+    const ontology = { id: ctx.state.newId('on'), name: data.name, normalized: parsed.data };
+    ctx.state.ontologies.set(ontology.id, ontology);
+    return { id: ontology.id, name: ontology.name };
+  },
+
+  deleteOntology: ({ id }, { state }) => {
+    if (!state.ontologies.has(id)) throw notFound('Ontology', id);
+    for (const project of state.projects.values()) {
+      if (project.ontologyId === id) {
+        throw new GraphqlError(ERROR_CODES.conflict, `Ontology ${id} is used by a project`);
+      }
+    }
+    state.ontologies.delete(id);
+    return { id };
+  },
+
+  projects: ({ where }, ctx) =>
+    [...ctx.state.projects.values()]
+      .filter((project) => project.name === where.name)
+      .map((project) => projectView(ctx, project)),
+
+  createProject: ({ data }, { state }) => {
+    const project: ProjectRecord = {
+      id: state.newId('pr'),
+      name: data.name,
+      description: data.description ?? '',
+      mediaType: data.mediaType,
+      batches: new Map(),
+      rows: new Map(),
+    };
+    state.projects.set(project.id, project);
+    return { id: project.id, name: project.name, description: project.description };
+  },
+
+  project: ({ where }, ctx) => {
+    const project = ctx.state.projects.get(where.id);
+    return project ? projectView(ctx, project) : null;
+  },
+
+  connectOntology: ({ projectId, ontologyId }, ctx) => {
+    const project = liveProject(ctx, projectId);
+    if (!ctx.state.ontologies.has(ontologyId)) throw notFound('Ontology', ontologyId);
+    project.ontologyId = ontologyId;
+    return { id: project.id };
+  },
+
+  createBatchV2: ({ input }, ctx) => {
+    const project = liveProject(ctx, input.projectId);
+    if (!project.ontologyId) {
+      throw new GraphqlError(ERROR_CODES.invalid, 'Connect an ontology before adding batches');
+    }
+    const failedDataRowIds: string[] = [];
+    const accepted: string[] = [];
+    for (const id of input.dataRowIds) {
+      const row = ctx.state.dataRows.get(id);
+      if (!row || ctx.state.batchOfRow(project, id)) failedDataRowIds.push(id);
+      else accepted.push(id);
+    }
+    const batch = { id: ctx.state.newId('ba'), name: input.name, dataRowIds: accepted };
+    project.batches.set(batch.id, batch);
+    for (const id of accepted) project.rows.set(id, { status: 'TO_LABEL' });
+    return { batchId: batch.id, failedDataRowIds };
+  },
+
+  deleteProjectBatch: ({ projectId, batchId }, ctx) => {
+    const project = liveProject(ctx, projectId);
+    const batch = project.batches.get(batchId);
+    if (!batch) throw notFound('Batch', batchId);
+    for (const id of batch.dataRowIds) project.rows.delete(id);
+    project.batches.delete(batchId);
+    return { id: batchId };
+  },
+
+  updateProject: ({ where }, ctx) => {
+    liveProject(ctx, where.id);
+    ctx.state.projects.delete(where.id);
+    // A deleted project's webhooks go with it [I].
+    for (const hook of [...ctx.state.webhooks.values()]) {
+      if (hook.projectId === where.id) ctx.state.webhooks.delete(hook.id);
+    }
+    return { id: where.id };
+  },
+
+  createWebhook: ({ data }, ctx) => {
+    if (data.project) liveProject(ctx, data.project.id);
+    const hook = {
+      id: ctx.state.newId('wh'),
+      ...(data.project ? { projectId: data.project.id } : {}),
+      url: data.url,
+      secret: data.secret,
+      topics: data.topics.set,
+      status: 'ACTIVE' as const,
+    };
+    ctx.state.webhooks.set(hook.id, hook);
+    return { id: hook.id, url: hook.url, status: hook.status, topics: hook.topics };
+  },
+
+  updateWebhook: ({ where, data }, { state }) => {
+    const hook = state.webhooks.get(where.id);
+    if (!hook) throw notFound('Webhook', where.id);
+    hook.status = data.status;
+    return { id: hook.id, status: hook.status };
+  },
+
+  exportDataRowsInProject: ({ input }, ctx) => {
+    const project = liveProject(ctx, input.projectId);
+    const batchIds = input.filters?.batchIds;
+    const lines: string[] = [];
+    for (const batch of project.batches.values()) {
+      if (batchIds && !batchIds.includes(batch.id)) continue;
+      for (const rowId of batch.dataRowIds) {
+        const line = exportLine(ctx, project, batch.id, rowId);
+        if (line) lines.push(JSON.stringify(line));
+      }
+    }
+    const task = {
+      id: ctx.state.newId('tk'),
+      pollsLeft: ctx.exportPolls,
+      ndjson: lines.map((line) => `${line}\n`).join(''),
+    };
+    ctx.state.exportTasks.set(task.id, task);
+    return { taskId: task.id };
+  },
+
+  task: ({ where }, ctx) => {
+    const task = ctx.state.exportTasks.get(where.id);
+    if (!task) return null;
+    if (task.pollsLeft > 0) {
+      task.pollsLeft -= 1;
+      return { id: task.id, status: 'IN_PROGRESS', result: null };
+    }
+    return {
+      id: task.id,
+      status: 'COMPLETE',
+      result: { url: `${ctx.baseUrl}/exports/${task.id}.ndjson` },
+    };
+  },
+};
+
+function exportLine(
+  ctx: ResolverContext,
+  project: ProjectRecord,
+  batchId: string,
+  rowId: string,
+): ExportLine | undefined {
+  const row = ctx.state.dataRows.get(rowId);
+  const inProject = project.rows.get(rowId);
+  if (!row || !inProject) return undefined;
+  const label = inProject.label;
+  const line: ExportLine = {
+    data_row: { id: row.id, global_key: row.globalKey, external_id: null, row_data: row.rowData },
+    ...(row.mediaAttributes ? { media_attributes: { ...row.mediaAttributes } } : {}),
+    projects: {
+      [project.id]: {
+        name: project.name,
+        labels: label
+          ? [
+              {
+                id: label.id,
+                label_details: { created_at: label.createdAt, updated_at: label.updatedAt },
+                annotations: label.video ?? {
+                  objects: label.objects,
+                  classifications: label.classifications,
+                  relationships: [],
+                },
+              },
+            ]
+          : [],
+        project_details: { workflow_status: inProject.status, batch_id: batchId },
+      },
+    },
+  };
+  // The emulator checks its own output against the assumed export shape.
+  const checked = exportLineSchema.safeParse(line);
+  if (!checked.success) ctx.violation(`export line of ${row.id}: ${checked.error.message}`);
+  return line;
+}

@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LabelboxEmulator } from '../../../emulators/labelbox/emulator.js';
+
+let emulator: LabelboxEmulator;
+beforeEach(async () => {
+  emulator = await new LabelboxEmulator().start();
+});
+afterEach(async () => {
+  await emulator.stop();
+});
+
+async function graphql(body: unknown, key = emulator.apiKey) {
+  const response = await fetch(`${emulator.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('Emulator: Labelbox (its own contract checks)', () => {
+  it('answers a request without the API key with 401', async () => {
+    const { status } = await graphql({ query: 'query { projects { id } }' }, 'wrong');
+    expect(status).toBe(401);
+  });
+
+  it('records a root field Labelbox is not assumed to have', async () => {
+    const { body } = await graphql({ query: 'query { everything { id } }' });
+    expect(body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    ]);
+    expect(emulator.violations()).toEqual(['GraphQL: unknown root field everything']);
+  });
+
+  it('records variables that break the assumed argument shapes', async () => {
+    await graphql({
+      query: 'mutation M($data: WebhookCreateInput!) { createWebhook(data: $data) { id } }',
+      variables: { data: { url: 'https://x', secret: '', topics: { set: ['LABEL_CREATED'] } } },
+    });
+    expect(emulator.violations()).toEqual([
+      expect.stringContaining('GraphQL createWebhook: variables'),
+    ]);
+  });
+
+  it('records an ontology that breaks the assumed normalized shape', async () => {
+    await graphql({
+      query: 'mutation M($data: UpsertOntologyInput!) { upsertOntology(data: $data) { id } }',
+      variables: {
+        data: { name: 'o', normalized: JSON.stringify({ tools: [{ tool: 'brush' }] }) },
+      },
+    });
+    expect(emulator.violations()).toEqual([expect.stringContaining('upsertOntology: normalized')]);
+  });
+
+  it('reports a missing resource as RESOURCE_NOT_FOUND, and a missing project as null', async () => {
+    const deleted = await graphql({
+      query:
+        'mutation M($where: WhereUniqueIdInput!, $data: ProjectUpdateInput!) { updateProject(where: $where, data: $data) { id } }',
+      variables: { where: { id: 'nope' }, data: { deleted: true } },
+    });
+    const read = await graphql({
+      query: 'query Q($where: WhereUniqueIdInput!) { project(where: $where) { id } }',
+      variables: { where: { id: 'nope' } },
+    });
+    expect(deleted.body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'RESOURCE_NOT_FOUND' } }),
+    ]);
+    expect(read.body).toEqual({ data: { project: null } });
+    expect(emulator.violations()).toEqual([]);
+  });
+});
