@@ -1,7 +1,7 @@
-/** Runs `load-rss.ts` once per run size (each in its own processes) and prints the ratio. */
+/** Runs `load-rss.ts` per run size and mode (each in its own processes) and prints ratios. */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { LoadRssFigure } from './load-rss.js';
+import type { LoadRssFigure, LoadRssMode } from './load-rss.js';
 import { goalLine, row } from './stats.js';
 
 export const MAX_RSS_RATIO = 1.2;
@@ -9,66 +9,69 @@ export const MAX_RSS_RATIO = 1.2;
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const script = fileURLToPath(new URL('./load-rss.ts', import.meta.url));
 
-export function loadRssFigure(samples: number, pageSize: number): LoadRssFigure {
-  const output = execFileSync(tsx, [script, String(samples), String(pageSize)], {
+export function loadRssFigure(samples: number, pageSize: number, mode: LoadRssMode) {
+  const output = execFileSync(tsx, [script, String(samples), String(pageSize), mode], {
     encoding: 'utf8',
     maxBuffer: 2 ** 24,
   });
   return JSON.parse(output.trim().split('\n').at(-1) as string) as LoadRssFigure;
 }
 
-export function benchLoadRss(sizes: readonly number[], pageSize: number): LoadRssFigure[] {
-  console.log(
-    `\nbench/load-rss — load worker (plan → download → merge → finalize, every task) in a fresh process; page = ${pageSize} samples`,
-  );
-  const widths = [10, 8, 6, 13, 10, 12, 22, 16];
+const WIDTHS = [6, 8, 8, 6, 9, 6, 44, 10, 10, 8];
+
+function printFigure(figure: LoadRssFigure): void {
+  const steps = Object.entries(figure.byStepMiB)
+    .map(([step, mib]) => `${step} ${mib}`)
+    .join(', ');
+  const labelsPerSecond = Math.round(figure.labels / (figure.loadMs / 1000));
   console.log(
     row(
       [
-        'labels',
-        'samples',
-        'tasks',
-        'baseline MiB',
-        'peak MiB',
-        'peak step',
-        'live heap/merge MiB',
-        'load s (merge)',
+        figure.mode,
+        figure.labels,
+        figure.samples,
+        figure.tasks,
+        figure.baselineRssMiB,
+        figure.peakRssMiB,
+        steps,
+        figure.heapTotalMiB,
+        figure.liveHeapMiB,
+        labelsPerSecond,
       ],
-      widths,
+      WIDTHS,
     ),
   );
-  const figures = sizes.map((samples) => loadRssFigure(samples, pageSize));
-  for (const figure of figures) {
-    const { timings } = figure;
-    const loadSeconds =
-      (timings.planMs + timings.downloadMs + timings.mergeMs + timings.finalizeMs) / 1000;
-    console.log(
-      row(
-        [
-          figure.labels,
-          figure.samples,
-          figure.tasks,
-          figure.baselineRssMiB,
-          figure.peakRssMiB,
-          figure.peakStep,
-          figure.liveHeapAfterMergeMiB,
-          `${loadSeconds.toFixed(1)} (${(timings.mergeMs / 1000).toFixed(1)})`,
-        ],
-        widths,
-      ),
-    );
+}
+
+export function benchLoadRss(
+  sizes: readonly number[],
+  pageSize: number,
+  modes: readonly LoadRssMode[],
+): LoadRssFigure[] {
+  console.log(
+    `\nbench/load-rss — load worker (bundled like a handler, plain node, --enable-source-maps) against the stand-ins; page = ${pageSize} samples, MiB`,
+  );
+  console.log(
+    '  steps: each step in a fresh process, by step = that step’s peak; warm: one process runs the whole load, by step = how much each kind of step raised the peak',
+  );
+  const head = ['mode', 'labels', 'samples', 'tasks', 'baseline', 'peak'];
+  const tail = ['by step', 'heapTotal', 'live heap', 'labels/s'];
+  console.log(row([...head, ...tail], WIDTHS));
+  const figures: LoadRssFigure[] = [];
+  for (const mode of modes) {
+    const ofMode = sizes.map((samples) => loadRssFigure(samples, pageSize, mode));
+    for (const figure of ofMode) printFigure(figure);
+    figures.push(...ofMode);
   }
-  const first = figures[0];
-  const last = figures.at(-1);
-  if (first && last && first !== last) {
+  for (const mode of modes) {
+    const ofMode = figures.filter((figure) => figure.mode === mode);
+    const first = ofMode[0];
+    const last = ofMode.at(-1);
+    if (!first || !last || first === last) continue;
     const ratio = last.peakRssMiB / first.peakRssMiB;
-    const above = (f: LoadRssFigure) => f.peakRssMiB - f.baselineRssMiB;
-    console.log(
-      `  above baseline: ${above(first)} MiB vs ${above(last)} MiB; labels/s through load: ${Math.round(last.labels / ((last.timings.planMs + last.timings.downloadMs + last.timings.mergeMs + last.timings.finalizeMs) / 1000))} (local stand-ins)`,
-    );
     console.log(
       goalLine(
-        `peak RSS(${last.labels} labels) / RSS(${first.labels}) ≤ ${MAX_RSS_RATIO} (${ratio.toFixed(2)})`,
+        `${mode}: peak RSS(${last.labels} labels) / RSS(${first.labels}) ≤ ${MAX_RSS_RATIO} (${ratio.toFixed(2)})`,
         ratio <= MAX_RSS_RATIO,
       ),
     );

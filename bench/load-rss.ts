@@ -1,109 +1,164 @@
 /**
- * Peak RSS of a load worker, for one run size. The driver (this file, no flag) starts the
- * stand-ins, seeds and annotates a run and delivers its results; the load itself runs in a
- * fresh child (`--worker`) that holds nothing but the SDK clients and the workflow steps, so
- * its peak RSS is the load's alone (the stand-ins' memory stays in the driver).
+ * Peak RSS of the load worker for one run size. This driver starts the stand-ins, seeds and
+ * annotates a run and delivers its results; the load runs in child processes of plain `node`
+ * on `./load-worker.ts` bundled with the CDK's `PROJECT_BUNDLING` (as a Lambda runs it), so a
+ * child's peak RSS is the load's alone: the stand-ins' memory stays in this process.
  *
- * Usage: tsx bench/load-rss.ts <samples> <pageSize>  → prints one JSON line.
+ * - `steps`: every step in a fresh process (a cold invocation each): plan, each task's
+ *   download and merge, finalize. Peak = the largest of any step.
+ * - `warm`: one process runs the whole load, as one warm Lambda serving every step would.
+ *
+ * Usage: tsx bench/load-rss.ts <samples> <pageSize> <steps|warm>  → prints one JSON line.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createStore, createStoreClients, destroyStoreClients } from '../lib/store/index.js';
+import { build } from 'esbuild';
+import { PROJECT_BUNDLING } from '../cdk/project-function.js';
+import type { LoadPlan, StagedTask } from '../lib/workflows/index.js';
+import { esbuildOptionsOf } from './bundle.js';
+import type { WorkerReport, WorkerRequest } from './load-worker.js';
 import {
+  ANNO_KEY,
   annotate,
+  DATASET,
   DELIVERED_LABELS_PER_SAMPLE,
   deliverResults,
-  type LoadTimings,
-  load,
   type RunLocation,
   seedDataset,
   startLocalRun,
   workflowDeps,
 } from './run-workload.js';
 
+export type LoadRssMode = 'steps' | 'warm';
+
 export interface LoadRssFigure {
+  readonly mode: LoadRssMode;
   readonly samples: number;
   readonly pageSize: number;
   readonly labels: number;
   readonly tasks: number;
-  /** RSS once the worker has loaded its code and built its clients, before any step. */
+  /** Largest RSS of a worker with its code loaded and clients built, before any step. */
   readonly baselineRssMiB: number;
   readonly peakRssMiB: number;
-  /** Which step raised the peak last, and the peak after each kind of step. */
-  readonly peakStep: string;
-  readonly peakAfter: Record<string, number>;
-  /** Heap still reachable after a full GC once each merge step is done (max over tasks). */
-  readonly liveHeapAfterMergeMiB: number;
-  readonly timings: LoadTimings;
-  readonly setupMs: number;
+  /** Peak RSS per kind of step (`steps`), or how much each kind raised it (`warm`). */
+  readonly byStepMiB: Record<string, number>;
+  readonly heapTotalMiB: number;
+  readonly externalMiB: number;
+  readonly liveHeapMiB: number;
+  /** Wall time of the load's steps, summed, in ms. */
+  readonly loadMs: number;
+  readonly mergeMs: number;
 }
 
 const toMiB = (kib: number) => Math.round(kib / 1024);
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-const self = fileURLToPath(import.meta.url);
+const bytesToMiB = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-async function worker(location: RunLocation): Promise<void> {
-  const clients = createStoreClients(location.clientOptions);
-  const store = createStore(clients, location);
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const baseline = process.resourceUsage().maxRSS;
-  const peakAfter: Record<string, number> = {};
-  let peakStep = 'baseline';
-  let peak = baseline;
-  let liveHeap = 0;
-  const timings = await load(workflowDeps(store), (step) => {
-    const now = process.resourceUsage().maxRSS;
-    if (now > peak) {
-      peak = now;
-      peakStep = step;
-    }
-    peakAfter[step] = toMiB(now);
-    if (step === 'merge' && gc) {
-      gc();
-      liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
-    }
-  });
-  destroyStoreClients(clients);
-  process.stdout.write(
-    `${JSON.stringify({ baselineRssMiB: toMiB(baseline), peakRssMiB: toMiB(peak), peakStep, peakAfter, liveHeapAfterMergeMiB: Math.round(liveHeap / 2 ** 20), timings })}\n`,
-  );
+async function bundleWorker(dir: string): Promise<string> {
+  const entry = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
+  const options = esbuildOptionsOf(PROJECT_BUNDLING, entry, dir);
+  await build({ ...options, logLevel: 'error' });
+  return options.outfile as string;
 }
 
-async function driver(samples: number, pageSize: number): Promise<void> {
-  const started = performance.now();
+function worker(bundle: string) {
+  const run = promisify(execFile);
+  // Asynchronous: the stand-ins in this process must keep serving while a worker runs.
+  return async (request: WorkerRequest): Promise<WorkerReport> => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--expose-gc', '--enable-source-maps', bundle, JSON.stringify(request)],
+      { maxBuffer: 2 ** 26, env: { PATH: process.env.PATH ?? '' } },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1) as string) as WorkerReport;
+  };
+}
+
+async function measure(
+  mode: LoadRssMode,
+  location: RunLocation,
+  call: (request: WorkerRequest) => Promise<WorkerReport>,
+): Promise<WorkerReport[]> {
+  if (mode === 'warm') return [await call({ location, step: 'all' })];
+  const ref = { dataset: DATASET, annoKey: ANNO_KEY };
+  const reports: WorkerReport[] = [];
+  const step = async (request: WorkerRequest) => {
+    const report = await call(request);
+    reports.push(report);
+    return report.output;
+  };
+  const plan = (await step({ location, step: 'plan', input: ref })) as LoadPlan;
+  for (const taskId of plan.taskIds) {
+    const staged = (await step({
+      location,
+      step: 'download',
+      input: { ...ref, taskId },
+    })) as StagedTask;
+    await step({ location, step: 'merge', input: { ...ref, taskId, stagedKey: staged.stagedKey } });
+  }
+  await step({
+    location,
+    step: 'finalize',
+    input: { ...ref, loadId: plan.loadId, taskIds: plan.taskIds },
+  });
+  return reports;
+}
+
+function figureOf(
+  mode: LoadRssMode,
+  run: { samples: number; pageSize: number; tasks: number },
+  reports: readonly WorkerReport[],
+): LoadRssFigure {
+  const max = (pick: (report: WorkerReport) => number) => Math.max(...reports.map(pick));
+  const byStep: Record<string, number> = {};
+  for (const report of reports) {
+    const entries =
+      mode === 'warm' ? Object.entries(report.raisedKiB) : [[report.step, report.peakRssKiB]];
+    for (const [step, kib] of entries as Array<[string, number]>) {
+      byStep[step] = Math.max(byStep[step] ?? 0, toMiB(kib));
+    }
+  }
+  const mergeMs =
+    mode === 'warm'
+      ? ((reports[0]?.output as { mergeMs?: number } | undefined)?.mergeMs ?? 0)
+      : reports.filter((r) => r.step === 'merge').reduce((sum, r) => sum + r.ms, 0);
+  return {
+    mode,
+    ...run,
+    labels: run.samples * DELIVERED_LABELS_PER_SAMPLE,
+    baselineRssMiB: toMiB(max((report) => report.baselineRssKiB)),
+    peakRssMiB: toMiB(max((report) => report.peakRssKiB)),
+    byStepMiB: byStep,
+    heapTotalMiB: bytesToMiB(max((report) => report.heapTotal)),
+    externalMiB: bytesToMiB(max((report) => report.external)),
+    liveHeapMiB: bytesToMiB(max((report) => report.liveHeap)),
+    loadMs: Math.round(reports.reduce((sum, report) => sum + report.ms, 0)),
+    mergeMs: Math.round(mergeMs),
+  };
+}
+
+async function driver(samples: number, pageSize: number, mode: LoadRssMode): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'annoflow-load-worker-'));
   const local = await startLocalRun();
   try {
+    const call = worker(await bundleWorker(dir));
     await seedDataset(local.store, local.location.bucket, samples);
     const { taskIds } = await annotate(workflowDeps(local.store), pageSize);
     await deliverResults(local.store, taskIds);
-    const setupMs = Math.round(performance.now() - started);
-    // Asynchronous: the stand-ins in this process must keep serving while the worker runs.
-    const { stdout } = await promisify(execFile)(
-      tsx,
-      [self, '--worker', JSON.stringify(local.location)],
-      { env: { ...process.env, NODE_OPTIONS: '--expose-gc' }, maxBuffer: 2 ** 24 },
-    );
-    const measured = JSON.parse(stdout.trim().split('\n').at(-1) as string) as Omit<
-      LoadRssFigure,
-      'samples' | 'pageSize' | 'labels' | 'tasks' | 'setupMs'
-    >;
-    const figure: LoadRssFigure = {
-      samples,
-      pageSize,
-      labels: samples * DELIVERED_LABELS_PER_SAMPLE,
-      tasks: taskIds.length,
-      ...measured,
-      setupMs,
-    };
+    const reports = await measure(mode, local.location, call);
+    const figure = figureOf(mode, { samples, pageSize, tasks: taskIds.length }, reports);
     process.stdout.write(`${JSON.stringify(figure)}\n`);
   } finally {
     await local.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--worker') {
-  await worker(JSON.parse(process.argv[3] ?? '{}') as RunLocation);
-} else {
-  await driver(Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 1000));
-}
+await driver(
+  Number(process.argv[2] ?? 1000),
+  Number(process.argv[3] ?? 1000),
+  process.argv[4] === 'warm' ? 'warm' : 'steps',
+);

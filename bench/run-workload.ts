@@ -1,11 +1,11 @@
 /**
  * A synthetic annotation run driven through the real workflow steps on the local stand-ins:
  * a dataset of image samples with 10 detections each, `prepareAnnotate → uploadPage →
- * openRun` with the files backend, an "annotator" that edits every sample, then `planLoad →
- * downloadTask → mergeStagedTask → finalizeLoad`, step by step as the state machines run them.
+ * openRun` with the files backend, and an "annotator" that edits every sample. The load
+ * (`./load-steps.ts`) then runs `planLoad → downloadTask → mergeStagedTask → finalizeLoad`,
+ * step by step as the state machines run them.
  */
 import { manifestKey, resultKey, type TaskManifest } from '../lib/backends/files/index.js';
-import { BackendRegistry } from '../lib/backends/index.js';
 import type { Sample } from '../lib/labels/index.js';
 import { createStoreResources, type StandIns, startStandIns } from '../lib/local/stand-ins.js';
 import {
@@ -13,22 +13,12 @@ import {
   createStoreClients,
   destroyStoreClients,
   type Store,
-  type StoreClientOptions,
   type StoreClients,
 } from '../lib/store/index.js';
-import {
-  downloadTask,
-  finalizeLoad,
-  mergeStagedTask,
-  openRun,
-  planLoad,
-  prepareAnnotate,
-  uploadPage,
-  type WorkflowDeps,
-} from '../lib/workflows/index.js';
+import { openRun, prepareAnnotate, uploadPage, type WorkflowDeps } from '../lib/workflows/index.js';
+import { ANNO_KEY, DATASET, type RunLocation } from './load-steps.js';
 
-export const DATASET = 'bench';
-export const ANNO_KEY = 'bench_review';
+export { ANNO_KEY, DATASET, load, type RunLocation, workflowDeps } from './load-steps.js';
 export const LABELS_PER_SAMPLE = 10;
 /** Each sample comes back with one label relabelled and one added: every sample changes. */
 export const DELIVERED_LABELS_PER_SAMPLE = LABELS_PER_SAMPLE + 1;
@@ -37,13 +27,6 @@ const SEED_CHUNK = 500;
 
 const oid = (n: number): string => n.toString(16).padStart(24, '0');
 const sampleId = (n: number): string => `s${String(n).padStart(6, '0')}`;
-
-/** Where a measured process finds the run: the stand-ins' endpoints and the resources. */
-export interface RunLocation {
-  readonly clientOptions: StoreClientOptions;
-  readonly tableName: string;
-  readonly bucket: string;
-}
 
 export interface LocalRun {
   readonly standIns: StandIns;
@@ -68,14 +51,6 @@ export async function startLocalRun(): Promise<LocalRun> {
       destroyStoreClients(clients);
       await standIns.stop();
     },
-  };
-}
-
-export function workflowDeps(store: Store): WorkflowDeps {
-  return {
-    store,
-    backends: new BackendRegistry(),
-    config: { defaultBackend: 'files', backends: { files: {} } },
   };
 }
 
@@ -167,58 +142,4 @@ export async function deliverResults(store: Store, taskIds: readonly string[]): 
     const result = { ...manifest, samples: manifest.samples.map(annotateSample) };
     await store.media.put(resultKey(location), JSON.stringify(result), 'application/json');
   }
-}
-
-export interface LoadTimings {
-  readonly tasks: number;
-  readonly planMs: number;
-  readonly downloadMs: number;
-  readonly mergeMs: number;
-  readonly finalizeMs: number;
-  readonly labelsAdded: number;
-  readonly labelsEdited: number;
-}
-
-/**
- * LoadWorkflow, step by step. `onStep` runs after each step (e.g. to read peak RSS). The
- * steps are timed one by one, as each is its own Lambda invocation.
- */
-export async function load(
-  deps: WorkflowDeps,
-  onStep: (step: 'plan' | 'download' | 'merge' | 'finalize') => void = () => {},
-): Promise<LoadTimings> {
-  const ref = { dataset: DATASET, annoKey: ANNO_KEY };
-  let start = performance.now();
-  const plan = await planLoad(deps, ref);
-  const planMs = performance.now() - start;
-  onStep('plan');
-  let downloadMs = 0;
-  let mergeMs = 0;
-  for (const taskId of plan.taskIds) {
-    start = performance.now();
-    const staged = await downloadTask(deps, { ...ref, taskId });
-    downloadMs += performance.now() - start;
-    onStep('download');
-    start = performance.now();
-    await mergeStagedTask(deps, { ...ref, taskId, stagedKey: staged.stagedKey });
-    mergeMs += performance.now() - start;
-    onStep('merge');
-  }
-  start = performance.now();
-  const finalized = await finalizeLoad(deps, {
-    ...ref,
-    loadId: plan.loadId,
-    taskIds: plan.taskIds,
-  });
-  const finalizeMs = performance.now() - start;
-  onStep('finalize');
-  return {
-    tasks: plan.taskIds.length,
-    planMs,
-    downloadMs,
-    mergeMs,
-    finalizeMs,
-    labelsAdded: finalized.totals.added,
-    labelsEdited: finalized.totals.edited,
-  };
 }

@@ -41,9 +41,15 @@ function runMerge(labels: number, mode: 'whole' | 'paged'): MergeFigure {
 console.log(machineLine());
 if (wanted('merge')) benchMerge();
 if (wanted('bundle')) await benchBundles({ runs: quick ? 5 : 15 });
-// Quick: small pages so both sizes still span one task vs ten; full: the workflow's default
+// Quick: small pages so the sizes span one task vs four; full: the workflow's default
 // page (1000 samples) and the 10k vs 100k labels.
-if (wanted('load')) benchLoadRss(quick ? [50, 500] : [1000, 10_000], quick ? 50 : 1000);
+if (wanted('load')) {
+  benchLoadRss(
+    quick ? [50, 200] : [1000, 10_000],
+    quick ? 50 : 1000,
+    quick ? ['warm'] : ['steps', 'warm'],
+  );
+}
 if (wanted('cost')) await benchCost(quick ? 100 : 1000, quick ? 100 : 1000);
 
 function benchMerge(): void {
