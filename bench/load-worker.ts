@@ -16,6 +16,7 @@ import {
   type TaskInput,
 } from '../lib/workflows/index.js';
 import { type LoadTimings, load, type RunLocation, workflowDeps } from './load-steps.js';
+import { peakRssKiB } from './stats.js';
 
 export type WorkerRequest = { readonly location: RunLocation } & (
   | { readonly step: 'all' }
@@ -44,14 +45,14 @@ export interface WorkerReport {
 const request = JSON.parse(process.argv[2] ?? '{}') as WorkerRequest;
 const clients = createStoreClients(request.location.clientOptions);
 const deps = workflowDeps(createStore(clients, request.location));
-const baseline = process.resourceUsage().maxRSS;
+const baseline = peakRssKiB();
 const raised: Record<string, number> = {};
 let peak = baseline;
 let heapTotal = 0;
 let external = 0;
 
 function observe(step: string): void {
-  const now = process.resourceUsage().maxRSS;
+  const now = peakRssKiB();
   raised[step] = (raised[step] ?? 0) + (now - peak);
   peak = now;
   const usage = process.memoryUsage();

@@ -1,4 +1,5 @@
 /** Small helpers the benchmarks share: order statistics, formatting, the machine line. */
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 export function median(values: readonly number[]): number {
@@ -37,4 +38,20 @@ export function row(cells: readonly (string | number)[], widths: readonly number
       return index === 0 ? String(cell).padEnd(width) : String(cell).padStart(width);
     })
     .join(' ');
+}
+
+/**
+ * This process's peak RSS in KiB. On Linux from `VmHWM`, which starts afresh with the
+ * process image: `ru_maxrss` (`process.resourceUsage().maxRSS`) survives `execve`, so a
+ * child would report at least its parent's RSS at the time of the fork.
+ */
+export function peakRssKiB(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+    if (match?.[1]) return Number(match[1]);
+  } catch {
+    // not Linux: fall through
+  }
+  return process.resourceUsage().maxRSS;
 }
