@@ -8,7 +8,8 @@
  *   download and merge, finalize. Peak = the largest of any step.
  * - `warm`: one process runs the whole load, as one warm Lambda serving every step would.
  *
- * Usage: tsx bench/load-rss.ts <samples> <pageSize> <steps|warm>  → prints one JSON line.
+ * Usage: tsx bench/load-rss.ts <samples> <pageSize> <steps|warm> [node flags for the worker…]
+ * → prints one JSON line.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -64,13 +65,13 @@ async function bundleWorker(dir: string): Promise<string> {
   return options.outfile as string;
 }
 
-function worker(bundle: string) {
+function worker(bundle: string, flags: readonly string[]) {
   const run = promisify(execFile);
   // Asynchronous: the stand-ins in this process must keep serving while a worker runs.
   return async (request: WorkerRequest): Promise<WorkerReport> => {
     const { stdout } = await run(
       process.execPath,
-      ['--expose-gc', '--enable-source-maps', bundle, JSON.stringify(request)],
+      ['--expose-gc', '--enable-source-maps', ...flags, bundle, JSON.stringify(request)],
       { maxBuffer: 2 ** 26, env: { PATH: process.env.PATH ?? '' } },
     );
     return JSON.parse(stdout.trim().split('\n').at(-1) as string) as WorkerReport;
@@ -140,11 +141,16 @@ function figureOf(
   };
 }
 
-async function driver(samples: number, pageSize: number, mode: LoadRssMode): Promise<void> {
+async function driver(
+  samples: number,
+  pageSize: number,
+  mode: LoadRssMode,
+  flags: readonly string[],
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'annoflow-load-worker-'));
   const local = await startLocalRun();
   try {
-    const call = worker(await bundleWorker(dir));
+    const call = worker(await bundleWorker(dir), flags);
     await seedDataset(local.store, local.location.bucket, samples);
     const { taskIds } = await annotate(workflowDeps(local.store), pageSize);
     await deliverResults(local.store, taskIds);
@@ -161,4 +167,5 @@ await driver(
   Number(process.argv[2] ?? 1000),
   Number(process.argv[3] ?? 1000),
   process.argv[4] === 'warm' ? 'warm' : 'steps',
+  process.argv.slice(5),
 );
