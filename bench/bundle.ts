@@ -90,27 +90,94 @@ export interface BundleFigure {
 const IMPORT_SCRIPT =
   'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
 
+interface ImportCase {
+  readonly file: string;
+  readonly flags: readonly string[];
+}
+
+type ImportTimes = { median: number; p90: number };
+
+async function importOnce({ file, flags }: ImportCase): Promise<number> {
+  const { stdout } = await run(
+    process.execPath,
+    [...flags, '--input-type=module', '-e', IMPORT_SCRIPT, pathToFileURL(file).href],
+    { env: { PATH: process.env.PATH ?? '' } },
+  );
+  return Number(stdout);
+}
+
 /**
  * Times `await import(file)` in `runs` fresh processes of this Node (the pinned one under
- * `npm run`), with an environment that has nothing but PATH: a handler must not need its
- * configuration to load.
+ * `npm run`) per case, with an environment that has nothing but PATH: a handler must not
+ * need its configuration to load. The cases take turns, so a busy spell on this shared
+ * machine slows all of them alike and their ratios stay meaningful.
  */
 export async function importTimes(
-  file: string,
+  cases: readonly ImportCase[],
   runs: number,
-  flags: readonly string[] = [],
-): Promise<{ median: number; p90: number }> {
-  const times: number[] = [];
+): Promise<ImportTimes[]> {
+  const times: number[][] = cases.map(() => []);
   for (let index = 0; index < runs; index += 1) {
-    const { stdout } = await run(
-      process.execPath,
-      [...flags, '--input-type=module', '-e', IMPORT_SCRIPT, pathToFileURL(file).href],
-      { env: { PATH: process.env.PATH ?? '' } },
-    );
-    times.push(Number(stdout));
+    for (const [position, each] of cases.entries()) {
+      times[position]?.push(await importOnce(each));
+    }
   }
   const round = (ms: number) => Math.round(ms * 10) / 10;
-  return { median: round(median(times)), p90: round(quantile(times, 0.9)) };
+  return times.map((list) => ({ median: round(median(list)), p90: round(quantile(list, 0.9)) }));
+}
+
+interface BuiltBundle {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly utf8Bytes: number;
+  readonly top: ReadonlyArray<readonly [string, number]>;
+}
+
+async function buildBundle(name: string, entry: FunctionEntry, workDir: string) {
+  const source = join(PROJECT_ROOT, entry.entry);
+  const options = esbuildOptionsOf(PROJECT_BUNDLING, source, join(workDir, name));
+  const result = await build({ ...options, metafile: true });
+  const file = options.outfile as string;
+  const utf8 = await build({
+    ...esbuildOptionsOf(PROJECT_BUNDLING, source, join(workDir, `${name}-utf8`)),
+    charset: 'utf8',
+    write: false,
+  });
+  const utf8Bytes = utf8.outputFiles.find((out) => out.path.endsWith('.mjs'))?.contents.length;
+  const built: BuiltBundle = {
+    name,
+    file,
+    bytes: (await stat(file)).size,
+    utf8Bytes: utf8Bytes ?? 0,
+    top: contributors(result.metafile),
+  };
+  return built;
+}
+
+const SOURCE_MAPS = ['--enable-source-maps'];
+
+/** Builds every bundle, then times them all (with and without source maps) turn by turn. */
+async function figuresOf(
+  entries: ReadonlyArray<readonly [string, FunctionEntry]>,
+  workDir: string,
+  runs: number,
+  extra: readonly ImportCase[] = [],
+): Promise<{ figures: BundleFigure[]; extra: ImportTimes[] }> {
+  const built: BuiltBundle[] = [];
+  for (const [name, entry] of entries) built.push(await buildBundle(name, entry, workDir));
+  const cases = built.flatMap(({ file }) => [
+    { file, flags: [] },
+    { file, flags: SOURCE_MAPS },
+  ]);
+  const times = await importTimes([...cases, ...extra], runs);
+  const none = { median: 0, p90: 0 };
+  const figures = built.map(({ file: _file, ...bundle }, index) => ({
+    ...bundle,
+    importMs: times[2 * index] ?? none,
+    importWithSourceMapsMs: times[2 * index + 1] ?? none,
+  }));
+  return { figures, extra: times.slice(cases.length) };
 }
 
 export async function bundleFigure(
@@ -119,25 +186,8 @@ export async function bundleFigure(
   workDir: string,
   runs: number,
 ): Promise<BundleFigure> {
-  const outDir = join(workDir, name);
-  const options = esbuildOptionsOf(PROJECT_BUNDLING, join(PROJECT_ROOT, entry.entry), outDir);
-  const result = await build({ ...options, metafile: true });
-  const file = options.outfile as string;
-  const utf8Dir = join(workDir, `${name}-utf8`);
-  const utf8 = await build({
-    ...esbuildOptionsOf(PROJECT_BUNDLING, join(PROJECT_ROOT, entry.entry), utf8Dir),
-    charset: 'utf8',
-    write: false,
-  });
-  const utf8Bytes = utf8.outputFiles.find((out) => out.path.endsWith('.mjs'))?.contents.length;
-  return {
-    name,
-    bytes: (await stat(file)).size,
-    utf8Bytes: utf8Bytes ?? 0,
-    top: contributors(result.metafile),
-    importMs: await importTimes(file, runs),
-    importWithSourceMapsMs: await importTimes(file, runs, ['--enable-source-maps']),
-  };
+  const { figures } = await figuresOf([[name, entry]], workDir, runs);
+  return figures[0] as BundleFigure;
 }
 
 /** Output bytes by npm package (`@scope/name`) or, for our code, its top folder. */
@@ -161,13 +211,13 @@ export async function benchBundles(
   try {
     const empty = join(workDir, 'empty.mjs');
     await writeFile(empty, 'export {};\n');
-    const floor = await importTimes(empty, options.runs);
-    const figures: BundleFigure[] = [];
-    for (const [name, entry] of Object.entries(FUNCTION_ENTRIES)) {
-      if (options.only && !options.only.includes(name)) continue;
-      figures.push(await bundleFigure(name, entry, workDir, options.runs));
-    }
-    printBundles(figures, floor.median, options.runs);
+    const entries = Object.entries(FUNCTION_ENTRIES).filter(
+      ([name]) => !options.only || options.only.includes(name),
+    );
+    const { figures, extra } = await figuresOf(entries, workDir, options.runs, [
+      { file: empty, flags: [] },
+    ]);
+    printBundles(figures, extra[0]?.median ?? 0, options.runs);
     return figures;
   } finally {
     await rm(workDir, { recursive: true, force: true });

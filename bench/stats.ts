@@ -1,6 +1,6 @@
 /** Small helpers the benchmarks share: order statistics, formatting, the machine line. */
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
@@ -27,7 +27,9 @@ export function goalLine(what: string, met: boolean): string {
 
 export function machineLine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return `machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  // The load average says how busy the (shared) machine was: absolute times scale with it.
+  const load = loadavg()[0]?.toFixed(1) ?? '?';
+  return `machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}`;
 }
 
 /** Left-aligned first column, right-aligned others. */
