@@ -81,29 +81,32 @@ export interface BundleFigure {
   readonly utf8Bytes: number;
   /** The largest contributors to the bundle: npm package (or our top folder) → bytes. */
   readonly top: ReadonlyArray<readonly [string, number]>;
-  /** Median and p90 of fresh `node` processes timing `await import(bundle)`, in ms. */
-  readonly importMs: { readonly median: number; readonly p90: number };
+  /** Fresh `node` processes timing `await import(bundle)`, in ms. */
+  readonly importMs: ImportTimes;
   /** The same, with `--enable-source-maps` as the Lambda runs it (its NODE_OPTIONS). */
-  readonly importWithSourceMapsMs: { readonly median: number; readonly p90: number };
+  readonly importWithSourceMapsMs: ImportTimes;
 }
 
+// Wall time and CPU time (user + system) of the import: on this shared machine the CPU time
+// is the steadier figure, and close to the wall time a Lambda with its own vCPU would see.
 const IMPORT_SCRIPT =
-  'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+  'const t = performance.now(); const c = process.cpuUsage(); await import(process.argv[1]); const u = process.cpuUsage(c); process.stdout.write(JSON.stringify([performance.now() - t, (u.user + u.system) / 1000]));';
 
 interface ImportCase {
   readonly file: string;
   readonly flags: readonly string[];
 }
 
-type ImportTimes = { median: number; p90: number };
+/** Wall-clock median and p90, and the median CPU time, in ms. */
+type ImportTimes = { median: number; p90: number; cpuMedian: number };
 
-async function importOnce({ file, flags }: ImportCase): Promise<number> {
+async function importOnce({ file, flags }: ImportCase): Promise<[number, number]> {
   const { stdout } = await run(
     process.execPath,
     [...flags, '--input-type=module', '-e', IMPORT_SCRIPT, pathToFileURL(file).href],
     { env: { PATH: process.env.PATH ?? '' } },
   );
-  return Number(stdout);
+  return JSON.parse(stdout) as [number, number];
 }
 
 /**
@@ -116,14 +119,21 @@ export async function importTimes(
   cases: readonly ImportCase[],
   runs: number,
 ): Promise<ImportTimes[]> {
-  const times: number[][] = cases.map(() => []);
+  const times: Array<Array<[number, number]>> = cases.map(() => []);
   for (let index = 0; index < runs; index += 1) {
     for (const [position, each] of cases.entries()) {
       times[position]?.push(await importOnce(each));
     }
   }
   const round = (ms: number) => Math.round(ms * 10) / 10;
-  return times.map((list) => ({ median: round(median(list)), p90: round(quantile(list, 0.9)) }));
+  return times.map((list) => {
+    const wall = list.map(([ms]) => ms);
+    return {
+      median: round(median(wall)),
+      p90: round(quantile(wall, 0.9)),
+      cpuMedian: round(median(list.map(([, cpu]) => cpu))),
+    };
+  });
 }
 
 interface BuiltBundle {
@@ -171,7 +181,7 @@ async function figuresOf(
     { file, flags: SOURCE_MAPS },
   ]);
   const times = await importTimes([...cases, ...extra], runs);
-  const none = { median: 0, p90: 0 };
+  const none = { median: 0, p90: 0, cpuMedian: 0 };
   const figures = built.map(({ file: _file, ...bundle }, index) => ({
     ...bundle,
     importMs: times[2 * index] ?? none,
@@ -228,10 +238,14 @@ function printBundles(figures: readonly BundleFigure[], floorMs: number, runs: n
   console.log(
     `\nbench/bundle — each FUNCTION_ENTRIES handler bundled with PROJECT_BUNDLING; import = median (p90) of ${runs} fresh processes`,
   );
-  const widths = [10, 12, 14, 18, 26];
+  const widths = [10, 10, 13, 24, 30];
   console.log(
-    row(['function', 'minified', 'utf8 charset', 'import ms', 'import ms (source maps)'], widths),
+    row(
+      ['function', 'minified', 'utf8 charset', 'import ms (p90) cpu', 'with source maps (p90) cpu'],
+      widths,
+    ),
   );
+  const times = (t: ImportTimes) => `${t.median} (${t.p90}) ${t.cpuMedian}`;
   for (const figure of figures) {
     console.log(
       row(
@@ -239,8 +253,8 @@ function printBundles(figures: readonly BundleFigure[], floorMs: number, runs: n
           figure.name,
           kib(figure.bytes),
           kib(figure.utf8Bytes),
-          `${figure.importMs.median} (${figure.importMs.p90})`,
-          `${figure.importWithSourceMapsMs.median} (${figure.importWithSourceMapsMs.p90})`,
+          times(figure.importMs),
+          times(figure.importWithSourceMapsMs),
         ],
         widths,
       ),
