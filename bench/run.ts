@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { benchCost } from './aws-cost.js';
 import { benchBundles } from './bundle.js';
 import { benchLoadRss } from './load-rss-report.js';
-import { machineLine } from './stats.js';
+import { goalLine, machineLine } from './stats.js';
 
 interface MergeFigure {
   labels: number;
@@ -89,5 +89,20 @@ function benchMerge(): void {
       console.log(
         `  whole-run / paged live heap at ${large.labels} = ${(whole.liveHeapMiB / large.liveHeapMiB).toFixed(1)}`,
       );
+    // Issue #2's goals for the pure merge.
+    console.log(
+      goalLine(
+        `≥ 1,000,000 labels/s paged at ${large.labels} (${large.labelsPerSecond})`,
+        large.labelsPerSecond >= 1_000_000,
+      ),
+    );
+    if (large !== middle) {
+      const growth = large.mergeMs / middle.mergeMs;
+      console.log(goalLine(`t(1M)/t(100k) ≤ 12 (${growth.toFixed(2)})`, growth <= 12));
+    }
+    const rss = large.peakRssMiB / small.peakRssMiB;
+    console.log(
+      goalLine(`paged peak RSS at ${large.labels} ≤ 1.2 × at 10k (${rss.toFixed(2)})`, rss <= 1.2),
+    );
   }
 }
