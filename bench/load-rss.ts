@@ -47,6 +47,8 @@ export interface LoadRssFigure {
   readonly peakRssMiB: number;
   /** Peak RSS per kind of step (`steps`), or how much each kind raised it (`warm`). */
   readonly byStepMiB: Record<string, number>;
+  /** `steps`: the peak of each merge invocation, in task order (one per task). */
+  readonly mergePeaksMiB: number[];
   readonly heapTotalMiB: number;
   readonly externalMiB: number;
   readonly liveHeapMiB: number;
@@ -133,6 +135,10 @@ function figureOf(
     baselineRssMiB: toMiB(max((report) => report.baselineRssKiB)),
     peakRssMiB: toMiB(max((report) => report.peakRssKiB)),
     byStepMiB: byStep,
+    mergePeaksMiB:
+      mode === 'warm'
+        ? []
+        : reports.filter((r) => r.step === 'merge').map((r) => toMiB(r.peakRssKiB)),
     heapTotalMiB: bytesToMiB(max((report) => report.heapTotal)),
     externalMiB: bytesToMiB(max((report) => report.external)),
     liveHeapMiB: bytesToMiB(max((report) => report.liveHeap)),
