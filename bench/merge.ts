@@ -4,6 +4,7 @@
  */
 import { mergeAnnotations } from '../lib/merge/index.js';
 import { benchPage, LABELS_PER_SAMPLE } from './merge-workload.js';
+import { peakRssKiB } from './stats.js';
 
 const SAMPLES_PER_PAGE = 1000;
 
@@ -52,7 +53,7 @@ process.stdout.write(
     mode,
     mergeMs: Math.round(mergeMs),
     labelsPerSecond: Math.round((merged / mergeMs) * 1000),
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiB: Math.round(peakRssKiB() / 1024),
     liveHeapMiB: Math.round(liveHeapBytes / 2 ** 20),
   })}\n`,
 );

@@ -1,11 +1,15 @@
 /**
  * `npm run bench`: runs each benchmark configuration in its own process (so peak RSS is
  * that configuration's alone) and prints the figures with the machine they ran on.
- * `npm run bench -- --quick` runs the small sizes only.
+ * `npm run bench -- --quick` runs the small sizes only; `-- --only=bundle,load` picks
+ * benchmarks (merge, bundle, load, cost).
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { benchCost } from './aws-cost.js';
+import { benchBundles } from './bundle.js';
+import { benchLoadRss } from './load-rss-report.js';
+import { goalLine, machineLine } from './stats.js';
 
 interface MergeFigure {
   labels: number;
@@ -17,6 +21,11 @@ interface MergeFigure {
 }
 
 const quick = process.argv.includes('--quick');
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const wanted = (name: string) => only === undefined || only.includes(name);
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const script = fileURLToPath(new URL('./merge.ts', import.meta.url));
@@ -29,42 +38,71 @@ function runMerge(labels: number, mode: 'whole' | 'paged'): MergeFigure {
   return JSON.parse(output.trim().split('\n').at(-1) as string) as MergeFigure;
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-console.log(
-  `machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-);
-console.log('\nbench/merge — mergeAnnotations, detections with restrictions and attribute checks');
-console.log('labels     mode    merge ms   labels/s    peak RSS MiB   live heap MiB');
-const figures: MergeFigure[] = [];
-for (const labels of sizes) {
-  for (const mode of ['whole', 'paged'] as const) {
-    const figure = runMerge(labels, mode);
-    figures.push(figure);
+console.log(machineLine());
+if (wanted('merge')) benchMerge();
+if (wanted('bundle')) await benchBundles({ runs: quick ? 5 : 15 });
+// Quick: small pages so the sizes span one task vs four; full: the workflow's default
+// page (1000 samples) and the issue's 10k vs 100k labels.
+if (wanted('load')) {
+  benchLoadRss(
+    quick ? [50, 200] : [1000, 10_000],
+    quick ? 50 : 1000,
+    quick ? ['warm'] : ['steps', 'warm'],
+  );
+}
+if (wanted('cost')) await benchCost(quick ? 100 : 1000, quick ? 100 : 1000);
+
+function benchMerge(): void {
+  console.log(
+    '\nbench/merge — mergeAnnotations, detections with restrictions and attribute checks',
+  );
+  console.log('labels     mode    merge ms   labels/s    peak RSS MiB   live heap MiB');
+  const figures: MergeFigure[] = [];
+  for (const labels of sizes) {
+    for (const mode of ['whole', 'paged'] as const) {
+      const figure = runMerge(labels, mode);
+      figures.push(figure);
+      console.log(
+        `${String(figure.labels).padEnd(10)} ${mode.padEnd(7)} ${String(figure.mergeMs).padStart(8)} ${String(figure.labelsPerSecond).padStart(10)} ${String(figure.peakRssMiB).padStart(14)} ${String(figure.liveHeapMiB).padStart(15)}`,
+      );
+    }
+  }
+
+  const find = (labels: number, mode: string) =>
+    figures.find((f) => f.labels === labels && f.mode === mode);
+  const small = find(10_000, 'paged');
+  const large = find(sizes.at(-1) as number, 'paged');
+  const middle = find(100_000, 'paged');
+  if (small && large && middle) {
+    console.log('\nratios (paged):');
     console.log(
-      `${String(figure.labels).padEnd(10)} ${mode.padEnd(7)} ${String(figure.mergeMs).padStart(8)} ${String(figure.labelsPerSecond).padStart(10)} ${String(figure.peakRssMiB).padStart(14)} ${String(figure.liveHeapMiB).padStart(15)}`,
+      `  time growth t(${large.labels})/t(${middle.labels}) = ${(large.mergeMs / middle.mergeMs).toFixed(2)} (linear = ${(large.labels / middle.labels).toFixed(0)})`,
+    );
+    console.log(
+      `  peak RSS at ${large.labels} / at ${small.labels} = ${(large.peakRssMiB / small.peakRssMiB).toFixed(2)}`,
+    );
+    console.log(
+      `  live heap at ${large.labels} / at ${small.labels} = ${(large.liveHeapMiB / small.liveHeapMiB).toFixed(2)}`,
+    );
+    const whole = find(large.labels, 'whole');
+    if (whole)
+      console.log(
+        `  whole-run / paged live heap at ${large.labels} = ${(whole.liveHeapMiB / large.liveHeapMiB).toFixed(1)}`,
+      );
+    // Issue #2's goals for the pure merge.
+    console.log(
+      goalLine(
+        `≥ 1,000,000 labels/s paged at ${large.labels} (${large.labelsPerSecond})`,
+        large.labelsPerSecond >= 1_000_000,
+      ),
+    );
+    if (large !== middle) {
+      const growth = large.mergeMs / middle.mergeMs;
+      console.log(goalLine(`t(1M)/t(100k) ≤ 12 (${growth.toFixed(2)})`, growth <= 12));
+    }
+    const rss = large.peakRssMiB / small.peakRssMiB;
+    console.log(
+      goalLine(`paged peak RSS at ${large.labels} ≤ 1.2 × at 10k (${rss.toFixed(2)})`, rss <= 1.2),
     );
   }
-}
-
-const find = (labels: number, mode: string) =>
-  figures.find((f) => f.labels === labels && f.mode === mode);
-const small = find(10_000, 'paged');
-const large = find(sizes.at(-1) as number, 'paged');
-const middle = find(100_000, 'paged');
-if (small && large && middle) {
-  console.log('\nratios (paged):');
-  console.log(
-    `  time growth t(${large.labels})/t(${middle.labels}) = ${(large.mergeMs / middle.mergeMs).toFixed(2)} (linear = ${(large.labels / middle.labels).toFixed(0)})`,
-  );
-  console.log(
-    `  peak RSS at ${large.labels} / at ${small.labels} = ${(large.peakRssMiB / small.peakRssMiB).toFixed(2)}`,
-  );
-  console.log(
-    `  live heap at ${large.labels} / at ${small.labels} = ${(large.liveHeapMiB / small.liveHeapMiB).toFixed(2)}`,
-  );
-  const whole = find(large.labels, 'whole');
-  if (whole)
-    console.log(
-      `  whole-run / paged live heap at ${large.labels} = ${(whole.liveHeapMiB / large.liveHeapMiB).toFixed(1)}`,
-    );
 }

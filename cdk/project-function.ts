@@ -11,7 +11,13 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { Charset, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  Charset,
+  LogLevel,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -41,6 +47,28 @@ export const LAMBDA_LIMITS = {
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __annoflowCreateRequire } from 'node:module'; const require = __annoflowCreateRequire(import.meta.url);";
+
+/**
+ * How every handler is bundled (STYLE.md §7.9). Exported so `bench/bundle.ts` builds exactly
+ * what the CDK deploys.
+ */
+export const PROJECT_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  keepNames: true,
+  // Non-ASCII text (zod's message locales) as UTF-8, not \uXXXX escapes: ~7% smaller.
+  charset: Charset.UTF8,
+  logLevel: LogLevel.WARNING,
+  // Bundled SDK: ~2.4x faster module init than the runtime's (PERFORMANCE.md §1.3-1.4)
+  // and the SDK version is the one we test against.
+  bundleAwsSDK: true,
+  externalModules: [],
+} satisfies BundlingOptions;
 
 // Data-plane actions only (no DescribeTable, no streams, no PartiQL). Transactions are
 // authorized per contained action, so these cover TransactWriteItems/TransactGetItems too.
@@ -164,23 +192,7 @@ export class ProjectFunction extends Construct {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        keepNames: true,
-        // Non-ASCII text (zod's message locales) as UTF-8, not \uXXXX escapes: ~7% smaller.
-        charset: Charset.UTF8,
-        logLevel: LogLevel.WARNING,
-        // Bundled SDK: ~2.4x faster module init than the runtime's (PERFORMANCE.md §1.3-1.4)
-        // and the SDK version is the one we test against.
-        bundleAwsSDK: true,
-        externalModules: [],
-      },
+      bundling: PROJECT_BUNDLING,
     });
 
     Validations.of(this.function).acknowledge({

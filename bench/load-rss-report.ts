@@ -1,0 +1,89 @@
+/** Runs `load-rss.ts` per run size and mode (each in its own processes) and prints ratios. */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LoadRssFigure, LoadRssMode } from './load-rss.js';
+import { goalLine, row } from './stats.js';
+
+export const MAX_RSS_RATIO = 1.2;
+
+const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const script = fileURLToPath(new URL('./load-rss.ts', import.meta.url));
+
+export function loadRssFigure(samples: number, pageSize: number, mode: LoadRssMode) {
+  const output = execFileSync(tsx, [script, String(samples), String(pageSize), mode], {
+    encoding: 'utf8',
+    maxBuffer: 2 ** 24,
+  });
+  return JSON.parse(output.trim().split('\n').at(-1) as string) as LoadRssFigure;
+}
+
+const WIDTHS = [6, 8, 8, 6, 9, 6, 44, 10, 10, 8];
+
+function printFigure(figure: LoadRssFigure): void {
+  const steps = Object.entries(figure.byStepMiB)
+    .map(([step, mib]) => `${step} ${mib}`)
+    .join(', ');
+  const labelsPerSecond = Math.round(figure.labels / (figure.loadMs / 1000));
+  console.log(
+    row(
+      [
+        figure.mode,
+        figure.labels,
+        figure.samples,
+        figure.tasks,
+        figure.baselineRssMiB,
+        figure.peakRssMiB,
+        steps,
+        figure.heapTotalMiB,
+        figure.liveHeapMiB,
+        labelsPerSecond,
+      ],
+      WIDTHS,
+    ),
+  );
+}
+
+export function benchLoadRss(
+  sizes: readonly number[],
+  pageSize: number,
+  modes: readonly LoadRssMode[],
+): LoadRssFigure[] {
+  console.log(
+    `\nbench/load-rss — load worker (bundled like a handler, plain node, --enable-source-maps) against the stand-ins; page = ${pageSize} samples, MiB`,
+  );
+  console.log(
+    '  steps: each step in a fresh process, by step = that step’s peak; warm: one process runs the whole load, by step = how much each kind of step raised the peak',
+  );
+  const head = ['mode', 'labels', 'samples', 'tasks', 'baseline', 'peak'];
+  const tail = ['by step', 'heapTotal', 'live heap', 'labels/s'];
+  console.log(row([...head, ...tail], WIDTHS));
+  const figures: LoadRssFigure[] = [];
+  for (const mode of modes) {
+    const ofMode = sizes.map((samples) => loadRssFigure(samples, pageSize, mode));
+    for (const figure of ofMode) printFigure(figure);
+    figures.push(...ofMode);
+  }
+  for (const mode of modes) {
+    const ofMode = figures.filter((figure) => figure.mode === mode);
+    const first = ofMode[0];
+    const last = ofMode.at(-1);
+    if (!first || !last || first === last) continue;
+    const ratio = last.peakRssMiB / first.peakRssMiB;
+    if (mode === 'steps') {
+      // One merge invocation's peak varies by tens of MiB with GC timing, and the larger run
+      // takes the max of more of them: show the spread beside the ratio.
+      const spread = (f: LoadRssFigure) =>
+        `${Math.min(...f.mergePeaksMiB)}–${Math.max(...f.mergePeaksMiB)}`;
+      console.log(
+        `  merge invocations' peaks: ${spread(first)} MiB (${first.tasks} task) vs ${spread(last)} MiB (${last.tasks} tasks)`,
+      );
+    }
+    console.log(
+      goalLine(
+        `${mode}: peak RSS(${last.labels} labels) / RSS(${first.labels}) ≤ ${MAX_RSS_RATIO} (${ratio.toFixed(2)})`,
+        ratio <= MAX_RSS_RATIO,
+      ),
+    );
+  }
+  return figures;
+}
