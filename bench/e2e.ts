@@ -12,6 +12,7 @@ import type { TaskManifest } from '../lib/backends/files/index.js';
 import type { Sample } from '../lib/labels/index.js';
 import { startLocalService } from '../lib/local/runtime.js';
 import { sharedStoreClients } from '../lib/store/clients.js';
+import { peakRssKiB } from './stats.js';
 
 const samples = Number(process.argv[2] ?? 1000);
 const BOXES = 10;
@@ -137,7 +138,7 @@ console.log(
     loadMs: Math.round(loadMs),
     labelsPerSecond: Math.round((labels / loadMs) * 1000),
     totals: report.totals,
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiB: Math.round(peakRssKiB() / 1024),
     calls: { annotate: annotateCalls, deliver: deliverCalls, load: loadCalls },
   }),
 );

@@ -108,8 +108,8 @@ export async function annotate(deps: WorkflowDeps, pageSize: number): Promise<An
   const prepareMs = performance.now() - start;
   const taskIds: string[] = [];
   start = performance.now();
-  for (const pageKey of prepared.pages) {
-    const uploaded = await uploadPage(deps, { dataset: DATASET, annoKey: ANNO_KEY, pageKey });
+  for (const page of prepared.pages) {
+    const uploaded = await uploadPage(deps, { dataset: DATASET, annoKey: ANNO_KEY, page });
     taskIds.push(...uploaded.taskIds);
   }
   const uploadMs = performance.now() - start;

@@ -51,6 +51,39 @@ if (wanted('load')) {
   );
 }
 if (wanted('cost')) await benchCost(quick ? 100 : 1000, quick ? 100 : 1000);
+if (wanted('e2e')) benchEndToEnd(quick ? [200] : [1000, 10_000]);
+
+/** bench/e2e.ts per size, each in its own process: the whole loop on the embedded runtime. */
+function benchEndToEnd(samples: number[]): void {
+  console.log(
+    '\nbench/e2e — the whole loop through the API on the embedded runtime (files backend, 10 boxes a sample)',
+  );
+  console.log('samples   labels    annotate samples/s   load labels/s   peak RSS MiB');
+  for (const size of samples) {
+    const output = execFileSync(
+      tsx,
+      [fileURLToPath(new URL('./e2e.ts', import.meta.url)), String(size)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 1 << 28,
+      },
+    );
+    const figure = JSON.parse(output.trim().split('\n').at(-1) as string) as {
+      samples: number;
+      labels: number;
+      samplesPerSecond: number;
+      labelsPerSecond: number;
+      peakRssMiB: number;
+    };
+    console.log(
+      `${String(figure.samples).padEnd(9)} ${String(figure.labels).padEnd(9)} ${String(figure.samplesPerSecond).padStart(18)} ${String(figure.labelsPerSecond).padStart(15)} ${String(figure.peakRssMiB).padStart(14)}`,
+    );
+  }
+  console.log(
+    '  (dynalite and s3rver run in the same process and bound these figures; Lambda is not the limit)',
+  );
+}
 
 function benchMerge(): void {
   console.log(

@@ -104,7 +104,7 @@ export async function handleBackendEvent(
   options: { readonly statusChecked?: boolean } = {},
 ): Promise<WebhookEventOutcome> {
   const { type, backendTaskId, revision } = event;
-  if (backendTaskId === undefined || (type !== 'task.completed' && type !== 'task.deleted')) {
+  if (backendTaskId === undefined || type === 'ping') {
     return { type, ...(backendTaskId ? { backendTaskId } : {}), outcome: 'ignored' };
   }
   const deliveryId = fingerprint([type, backendTaskId, revision]);
@@ -116,7 +116,13 @@ export async function handleBackendEvent(
 
   let last: WebhookEventOutcome = { type, backendTaskId, outcome: 'unknown-task' };
   for (const task of tasks) {
-    last = await handleTaskEvent(deps, task, type, revision, options.statusChecked === true);
+    // An update (Labelbox only notifies) may be the one that finished the task: the tool
+    // is asked, as for any "finished", and decides.
+    const asked = type === 'task.deleted' ? 'task.deleted' : 'task.completed';
+    last = {
+      ...(await handleTaskEvent(deps, task, asked, revision, options.statusChecked === true)),
+      type,
+    };
   }
   // Recorded only once handled: a delivery that failed halfway is processed again when the
   // tool retries it (every step above is idempotent).
