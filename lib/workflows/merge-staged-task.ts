@@ -98,9 +98,9 @@ export function countsOf(report: MergeReport): MergeCounts {
  * page by page of the task's samples, with the run's schema (restrictions included),
  * `destField` and `unexpected` policy and the task's id-map slice (SEMANTICS §6). Each
  * changed sample is written with `samples.applyMerge` under a token derived from the run,
- * the task and the delivery's content hash, so no rerun writes a sample twice; the updated
- * id map is saved on the task after each page, the page's decisions and report in S3 before
- * its writes. The task ends `merged` at that revision with its report beside the pages.
+ * the task and the delivery's content hash, so no rerun writes a sample twice; each page's
+ * decisions and report are saved in S3 before its writes, and the updated id map on the task
+ * once, at the end. The task ends `merged` at that revision with its report beside the pages.
  *
  * Idempotent: a delivery already merged returns its report and writes nothing; a rerun
  * after an abort finishes the same merge.
@@ -137,7 +137,7 @@ export async function mergeStagedTask(
   }
   const revision = sha256Hex(text);
   const annotations = parseInput(annotationsSchema, JSON.parse(text), 'staged annotations');
-  let task = await store.tasks.get(dataset, annoKey, taskId);
+  const task = await store.tasks.get(dataset, annoKey, taskId);
   const prefix = mergePrefix(dataset, annoKey, taskId, revision);
   const reportKey = taskReportKey(prefix);
 
@@ -153,17 +153,17 @@ export async function mergeStagedTask(
   let unexpected: Annotations | null = null;
   let samplesChanged = 0;
   const pages = chunks(task.sampleIds, pageSize);
+  let idMap = task.idMap;
   for (const [index, sampleIds] of pages.entries()) {
     const planKey = mergePlanKey(prefix, index);
     const plan =
       (await readPlan(deps, planKey)) ??
       (await makePlan(deps, { run, task, labelSchema, annotations, sampleIds, index, planKey }));
     await applyPlan(deps, run, plan, token, planKey);
-    task = await store.tasks.put({
-      ...task,
-      idMap: assignIdMap(task.idMap, plan.idMap),
-      updatedAt: now(deps).toISOString(),
-    });
+    // Pages hold disjoint samples, so no page's plan reads another's id-map update; kept in
+    // memory and written once with the task below (a task record is up to ~400 KB, and each
+    // write of it is billed twice, table and gsi1). A rerun re-reads the plans from S3.
+    idMap = assignIdMap(idMap, plan.idMap);
     report = combineReports(report, plan.report);
     unexpected = mergeUnexpected(unexpected, plan.unexpected);
     samplesChanged += plan.writes.length;
@@ -180,6 +180,7 @@ export async function mergeStagedTask(
   await putJson(store, reportKey, done);
   await store.tasks.put({
     ...task,
+    idMap,
     status: 'merged',
     mergedRevision: revision,
     updatedAt: now(deps).toISOString(),
