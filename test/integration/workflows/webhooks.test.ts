@@ -166,6 +166,23 @@ describe('Webhooks: verified, deduplicated, one load per (run, task, revision)',
     expect(await workflows.executions('load')).toHaveLength(before);
   });
 
+  it('treats a task update as a possible finish and lets the tool decide (Labelbox only notifies)', async () => {
+    const finished = await openRun({ autoLoad: true });
+    const [done] = await receiveWebhook(
+      finished.deps,
+      'signed',
+      delivery([{ type: 'task.updated', backendTaskId: TASK_0, revision: 'u1' }]),
+    );
+    expect([done?.type, done?.outcome]).toEqual(['task.updated', 'load-started']);
+    const open = await openRun({ autoLoad: true, finished: false });
+    const [notYet] = await receiveWebhook(
+      open.deps,
+      'signed',
+      delivery([{ type: 'task.updated', backendTaskId: TASK_0, revision: 'u1' }]),
+    );
+    expect(notYet?.outcome).toBe('not-finished');
+  });
+
   it('only records the task when the run does not load automatically', async () => {
     const { deps } = await openRun({ autoLoad: false });
     const outcomes = await receiveWebhook(deps, 'signed', completed(TASK_0, 'rev-1'));
