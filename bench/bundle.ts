@@ -49,6 +49,7 @@ export function esbuildOptionsOf(
     'logLevel',
     'bundleAwsSDK',
     'externalModules',
+    'esbuildArgs',
     ...IGNORED_BY_CDK,
   ]);
   const unhandled = Object.keys(bundling).filter((key) => !handled.has(key));
@@ -71,6 +72,7 @@ export function esbuildOptionsOf(
     keepNames: bundling.keepNames ?? false,
     external: bundling.externalModules ?? (bundling.bundleAwsSDK ? [] : ['@aws-sdk/*']),
     logLevel: bundling.logLevel ?? 'warning',
+    ...(bundling.esbuildArgs?.['--charset'] === 'utf8' ? { charset: 'utf8' as const } : {}),
   };
 }
 

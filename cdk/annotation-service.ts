@@ -370,10 +370,42 @@ export class AnnotationService extends Construct {
       fn.bindTable(this.table, 'readWrite', SERVICE_ENV.TABLE_NAME, {
         indexNames: [TABLE.gsi1.indexName],
       });
+    // Backends keep the webhook secrets they generate in Secrets Manager, under the stack's
+    // own prefix; only functions that run backends may touch them.
+    const secretsPrefix = `annoflow/${stack.stackName}/`;
+    const secrets = Arn.format(
+      {
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${secretsPrefix}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      stack,
+    );
     const withWorkflows = (fn: ProjectFunction) => {
       for (const [name, value] of Object.entries(workflowEnvironment(stack))) {
         fn.function.addEnvironment(name, value);
       }
+      return withSecrets(fn);
+    };
+    const withSecrets = (fn: ProjectFunction) => {
+      fn.function.addEnvironment(SERVICE_ENV.SECRETS_PREFIX, secretsPrefix);
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:CreateSecret',
+            'secretsmanager:DeleteSecret',
+          ],
+          resources: [secrets],
+        }),
+      );
+      acknowledgeWildcardResource(
+        fn.role,
+        secrets,
+        "The backends' webhook secrets, made at run time (one per tool project): the stack's own name prefix is the narrowest resource.",
+      );
       return fn;
     };
     this.annotateFunction = withWorkflows(
@@ -392,20 +424,17 @@ export class AnnotationService extends Construct {
         resources: [workflowArn(stack, 'annotate')],
       }),
     );
-    this.loadFunction = withTable(sized('load', props.load, defaults.load))
+    this.loadFunction = withSecrets(withTable(sized('load', props.load, defaults.load)))
       .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX })
       .bindBucket(this.mediaBucket, 'readWrite', SERVICE_ENV.MEDIA_BUCKET, { prefix: BLOB_PREFIX })
       .bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
         prefix: RUNS_PREFIX,
       });
-    this.cleanupFunction = withTable(sized('cleanup', props.cleanup, defaults.cleanup)).bindBucket(
-      this.mediaBucket,
-      'readWriteDelete',
-      SERVICE_ENV.MEDIA_BUCKET,
-      {
-        prefix: RUNS_PREFIX,
-      },
-    );
+    this.cleanupFunction = withSecrets(
+      withTable(sized('cleanup', props.cleanup, defaults.cleanup)),
+    ).bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
+      prefix: RUNS_PREFIX,
+    });
     this.webhookFunction = withWorkflows(
       withTable(sized('webhook', props.webhook, defaults.webhook)).bindBucket(
         this.mediaBucket,

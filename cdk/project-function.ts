@@ -63,6 +63,9 @@ export const PROJECT_BUNDLING = {
   keepNames: true,
   // Non-ASCII text (zod's message locales) as UTF-8, not \uXXXX escapes: ~7% smaller.
   charset: Charset.UTF8,
+  // aws-cdk-lib 2.276 drops `charset` on the way to esbuild (bench/bundle found the bundles
+  // unchanged by it), so it is passed again as a raw flag.
+  esbuildArgs: { '--charset': 'utf8' },
   logLevel: LogLevel.WARNING,
   // Bundled SDK: ~2.4x faster module init than the runtime's (PERFORMANCE.md §1.3-1.4)
   // and the SDK version is the one we test against.

@@ -14,4 +14,6 @@ export const SERVICE_ENV = {
   ANNOTATE_WORKFLOW_ARN: 'ANNOTATE_WORKFLOW_ARN',
   LOAD_WORKFLOW_ARN: 'LOAD_WORKFLOW_ARN',
   CLEANUP_WORKFLOW_ARN: 'CLEANUP_WORKFLOW_ARN',
+  /** Name prefix of the backends' secrets in Secrets Manager (`annoflow/<stack>/`). */
+  SECRETS_PREFIX: 'SECRETS_PREFIX',
 } as const;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createStoreClients, destroyStoreClients } from '../store/clients.js';
 import { createStore, type Store } from '../store/store.js';
@@ -10,6 +10,7 @@ import {
   startHttpGateway,
 } from './http-gateway.js';
 import { routeS3rverEvent, type S3NotificationTarget } from './s3-events.js';
+import { startLocalSecretsManager } from './secrets-manager.js';
 import {
   deriveServiceModel,
   LOCAL_ACCOUNT,
@@ -78,6 +79,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const standIns = await startStandIns(
     options.dataDir === undefined ? {} : { dataDir: options.dataDir },
   );
+  const secretsManager = await startLocalSecretsManager(
+    options.dataDir === undefined ? {} : { file: join(options.dataDir, 'secrets.json') },
+  );
 
   let inFlight = 0;
   // The stack's state machines; their Lambda tasks call the handlers imported below.
@@ -118,6 +122,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamodbEndpoint,
     AWS_ENDPOINT_URL_S3: standIns.s3Endpoint,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -219,6 +224,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       await Promise.allSettled([...pending]);
       await gateway.stop();
       await stepFunctions.stop();
+      await secretsManager.stop();
       destroyStoreClients(clients);
       await standIns.stop();
     },

@@ -3,6 +3,7 @@ import { resolveAnnotationConfig } from '../config/index.js';
 import { SERVICE_ENV } from '../config/service-env.js';
 import { sharedStoreClients } from '../store/clients.js';
 import { loadStoreConfig } from '../store/config.js';
+import { secretsManagerStore, sharedSecretsClient } from '../store/secrets.js';
 import { createStore } from '../store/store.js';
 import type { WorkflowDeps } from './deps.js';
 import {
@@ -15,8 +16,9 @@ const log = (entry: Record<string, unknown>): void => console.log(JSON.stringify
 
 /**
  * A Lambda's workflow dependencies from its environment: the store (table, bucket), the
- * built-in backends, the annotation config from `ANNOFLOW_*`/`FIFTYONE_*` variables, and
- * Step Functions when the function was given the workflows' ARNs. Cheap (no I/O); the SDK
+ * built-in backends, the annotation config from `ANNOFLOW_*`/`FIFTYONE_*` variables, the
+ * backends' secrets in Secrets Manager when given a prefix, and Step Functions when given
+ * the workflows' ARNs. Cheap (no I/O); the SDK
  * clients underneath are shared per process.
  */
 export function workflowDepsFromEnv(
@@ -28,11 +30,15 @@ export function workflowDepsFromEnv(
     bucket: storeConfig.mediaBucket,
   });
   const hasWorkflows = env[SERVICE_ENV.LOAD_WORKFLOW_ARN] !== undefined;
+  const secretsPrefix = env[SERVICE_ENV.SECRETS_PREFIX];
   return {
     store,
     backends: new BackendRegistry(),
     config: resolveAnnotationConfig({ env: { ...env } }),
     log,
+    ...(secretsPrefix
+      ? { secrets: secretsManagerStore(sharedSecretsClient(env), secretsPrefix) }
+      : {}),
     ...(hasWorkflows
       ? { engine: stepFunctionsEngine(sharedStepFunctionsClient(env), workflowArnsFromEnv(env)) }
       : {}),

@@ -254,6 +254,13 @@ describe('Construct: AnnotationService (defaults)', () => {
         [JSON.stringify(getAtt(ids.table))]: [...tableRead, ...tableWrite].sort(),
         [join(getAtt(ids.table), `/index/${TABLE.gsi1.indexName}`)]: ['dynamodb:Query'],
         [join(getAtt(ids.media), `/${MEDIA_PREFIX}*`)]: ['s3:GetObject', 's3:PutObject'],
+        // Backends' webhook secrets, under the stack's prefix only.
+        'arn:aws:secretsmanager:eu-west-1:111111111111:secret:annoflow/TestStack/*': [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:DeleteSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+        ],
         ...Object.fromEntries(
           ['Annotate', 'Load', 'Cleanup'].flatMap((name) => {
             const machine = logicalIdByPath(
