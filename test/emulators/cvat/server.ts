@@ -13,7 +13,7 @@ import type { WebhookSender } from './webhooks.js';
 
 const SPEC_PATH =
   process.env.CVAT_OPENAPI_SPEC ??
-  fileURLToPath(new URL('../../../../shared/reference/cvat/openapi.yml', import.meta.url));
+  fileURLToPath(new URL('../contracts/cvat-openapi.yml', import.meta.url));
 
 let contract: Promise<OpenApiContract> | undefined;
 

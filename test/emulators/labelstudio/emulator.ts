@@ -15,7 +15,7 @@ import type {
 } from './views.js';
 
 const SPEC = fileURLToPath(
-  new URL('../../../../shared/reference/label-studio/openapi.yaml', import.meta.url),
+  new URL('../contracts/label-studio-openapi.yaml', import.meta.url),
 );
 
 let contract: Promise<OpenApiContract> | undefined;
