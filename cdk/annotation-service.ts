@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import {
   Arn,
   ArnFormat,
@@ -40,6 +42,7 @@ import {
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BUILTIN_BACKEND_FACTORIES } from '../lib/backends/registry.js';
 import { SERVICE_ENV } from '../lib/config/service-env.js';
 import { BLOB_PREFIX } from '../lib/store/keys.js';
 import { TABLE } from '../lib/store/table.js';
@@ -97,6 +100,12 @@ export interface AnnotationServiceProps {
    * when a webhook is lost). @default 15 minutes
    */
   readonly sweepInterval?: Duration;
+  /**
+   * Your own annotation backends (FiftyOne's `config_cls`): backend name → path of a module
+   * exporting `createBackend` (see lib/backends). Each is bundled into every function that
+   * runs backends and exposed to the annotation config under that name. @default none
+   */
+  readonly backendModules?: Readonly<Record<string, string>>;
   /** Pages uploaded at once in AnnotateWorkflow's Map. @default 10 */
   readonly uploadConcurrency?: number;
   /** Tasks loaded at once in LoadWorkflow's Map. @default 10 */
@@ -188,6 +197,18 @@ export function annotationServicePropsErrors(props: AnnotationServiceProps): str
     errors.push(
       `api.timeout must be at most 29 s (HTTP API stops waiting at 30 s), got ${api.timeout.toHumanString()}`,
     );
+  }
+  for (const [name, path] of Object.entries(props.backendModules ?? {})) {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) {
+      errors.push(
+        `backendModules: '${name}' must be lower-case letters, digits and _ (an env var suffix)`,
+      );
+    } else if (Object.hasOwn(BUILTIN_BACKEND_FACTORIES, name)) {
+      errors.push(`backendModules: '${name}' is a built-in backend; choose another name`);
+    }
+    if (!isAbsolute(path) || !existsSync(path)) {
+      errors.push(`backendModules.${name}: no module at '${path}' (give an absolute path)`);
+    }
   }
   const throttle = props.apiThrottle;
   for (const key of ['rateLimit', 'burstLimit'] as const) {
@@ -344,6 +365,7 @@ export class AnnotationService extends Construct {
       timeout: api.timeout ?? defaults.api.timeout,
       logRetention,
       logRemovalPolicy: removalPolicy,
+      ...(props.backendModules ? { backendModules: props.backendModules } : {}),
     })
       .bindTable(this.table, 'readWrite', SERVICE_ENV.TABLE_NAME, {
         indexNames: [TABLE.gsi1.indexName],
@@ -364,6 +386,7 @@ export class AnnotationService extends Construct {
         timeout: sizing?.timeout ?? fallback.timeout,
         logRetention,
         logRemovalPolicy: removalPolicy,
+        ...(props.backendModules ? { backendModules: props.backendModules } : {}),
       });
     const stack = Stack.of(this);
     const withTable = (fn: ProjectFunction) =>

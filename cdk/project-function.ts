@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -115,6 +115,33 @@ export interface ProjectFunctionProps extends FunctionSizing {
   readonly asyncInvoke?: EventInvokeConfigOptions;
   /** Extra environment variables (service names belong in `bindTable`/`bindBucket`). */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Users' backend modules (name → absolute path of a .ts/.js module), bundled beside the
+   * handler as `backends/<name>.mjs` and exposed to the annotation config as that backend's
+   * `module` (FiftyOne's `config_cls`): `ANNOFLOW_<NAME>_MODULE`, `ANNOFLOW_ANNOTATION_BACKENDS`.
+   */
+  readonly backendModules?: Readonly<Record<string, string>>;
+}
+
+/** Where a bundled backend module lives in the Lambda's file system. */
+export const LAMBDA_BACKENDS_DIR = '/var/task/backends';
+
+/** The env entries that point the annotation config at bundled backend modules. */
+export function backendModuleEnvironment(
+  modules: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const names = Object.keys(modules);
+  if (names.length === 0) return {};
+  return {
+    // `*` keeps every built-in backend exposed beside the user's (SEMANTICS §8.4).
+    ANNOFLOW_ANNOTATION_BACKENDS: ['*', ...names].join(','),
+    ...Object.fromEntries(
+      names.map((name) => [
+        `ANNOFLOW_${name.toUpperCase()}_MODULE`,
+        `${LAMBDA_BACKENDS_DIR}/${name}.mjs`,
+      ]),
+    ),
+  };
 }
 
 /** Every problem with a function's sizing, each prefixed with `path` (empty if none). */
@@ -176,6 +203,7 @@ export class ProjectFunction extends Construct {
     this.logGroup.grantWrite(role);
     this.role = role;
 
+    const modules = props.backendModules ?? {};
     this.function = new NodejsFunction(this, 'Function', {
       entry: entryPath,
       handler: props.entry.handler,
@@ -193,10 +221,32 @@ export class ProjectFunction extends Construct {
       ...props.asyncInvoke,
       environment: {
         ...props.environment,
+        ...backendModuleEnvironment(modules),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: PROJECT_BUNDLING,
+      bundling:
+        Object.keys(modules).length === 0
+          ? PROJECT_BUNDLING
+          : {
+              ...PROJECT_BUNDLING,
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                // The same esbuild, the same target and format as the handler itself.
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  Object.entries(modules).map(
+                    ([name, source]) =>
+                      `"${join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild')}" "${source}" --bundle --platform=node --format=esm --target=node22 --minify --banner:js="${ESM_REQUIRE_BANNER}" --outfile="${outputDir}/backends/${name}.mjs"`,
+                  ),
+              },
+            },
     });
+    if (Object.keys(modules).length > 0) {
+      // Read by the local runtime, which loads the sources instead of the bundles.
+      (this.function.node.defaultChild as CfnResource).addMetadata('annoflow:backendModules', {
+        ...modules,
+      });
+    }
 
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',

@@ -43,9 +43,9 @@ const factorySchema = z.custom<BackendFactory>(
  * the runtime compiles it on import (tsx, as `npm start` runs, and vitest); elsewhere give
  * the built JavaScript.
  *
- * Scope: this loads a module that is present at run time. Bundling the user's module into
- * the service's Lambdas from a path given to the CDK construct is the construct's job, not
- * done here.
+ * Scope: this loads a module that is present at run time. Deployed, the CDK construct's
+ * `backendModules` (or cdk.json's `annoflow:backendModules` context) bundles the module
+ * beside each handler and points this backend's `module` param at the bundle.
  *
  * @throws BackendError `BACKEND_MODULE_INVALID` when the module cannot be imported or its
  *   export is not a function, with the module and the reason in the message.

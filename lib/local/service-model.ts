@@ -127,6 +127,13 @@ export function deriveServiceModel(
     const env = Object.fromEntries(
       Object.entries(variables).map(([name, value]) => [name, resolve(value)]),
     );
+    // Users' backend modules run from their sources here, not the bundles under /var/task.
+    const modules = resource.Metadata?.['annoflow:backendModules'] as
+      | Record<string, string>
+      | undefined;
+    for (const [name, source] of Object.entries(modules ?? {})) {
+      env[`ANNOFLOW_${name.toUpperCase()}_MODULE`] = source;
+    }
     const { entry, handler } = FUNCTION_ENTRIES[key];
     functions.push({ logicalId, key, entry, handler, env });
   }

@@ -14,9 +14,7 @@ import type {
   WebhookRow,
 } from './views.js';
 
-const SPEC = fileURLToPath(
-  new URL('../contracts/label-studio-openapi.yaml', import.meta.url),
-);
+const SPEC = fileURLToPath(new URL('../contracts/label-studio-openapi.yaml', import.meta.url));
 
 let contract: Promise<OpenApiContract> | undefined;
 /** The published schema, parsed once per process: it is 1.5 MB. */
