@@ -106,6 +106,18 @@ export interface AnnotationServiceProps {
    * runs backends and exposed to the annotation config under that name. @default none
    */
   readonly backendModules?: Readonly<Record<string, string>>;
+  /**
+   * Annotation config for the functions that run backends, as FiftyOne reads it from its
+   * environment: `FIFTYONE_CVAT_URL`, `FIFTYONE_CVAT_WEBHOOK_URL`, `ANNOFLOW_ANNOTATION_DEFAULT_BACKEND`…
+   * Credentials are refused here: put them in `backendCredentials`. @default none
+   */
+  readonly backendEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Credentials for the backends, by variable name (`FIFTYONE_CVAT_PASSWORD`,
+   * `FIFTYONE_LABELBOX_API_KEY`…) → the name or ARN of a Secrets Manager secret holding the
+   * value. Read at run time; never in the functions' configuration. @default none
+   */
+  readonly backendCredentials?: Readonly<Record<string, string>>;
   /** Pages uploaded at once in AnnotateWorkflow's Map. @default 10 */
   readonly uploadConcurrency?: number;
   /** Tasks loaded at once in LoadWorkflow's Map. @default 10 */
@@ -208,6 +220,22 @@ export function annotationServicePropsErrors(props: AnnotationServiceProps): str
     }
     if (!isAbsolute(path) || !existsSync(path)) {
       errors.push(`backendModules.${name}: no module at '${path}' (give an absolute path)`);
+    }
+  }
+  const variable = /^(ANNOFLOW|FIFTYONE)_[A-Z0-9_]+$/;
+  const credential = /(PASSWORD|API_KEY|TOKEN|SECRET)/;
+  for (const name of Object.keys(props.backendEnvironment ?? {})) {
+    if (!variable.test(name)) {
+      errors.push(`backendEnvironment: '${name}' is not an ANNOFLOW_/FIFTYONE_ variable`);
+    } else if (credential.test(name)) {
+      errors.push(
+        `backendEnvironment: '${name}' looks like a credential; give it in backendCredentials (a Secrets Manager secret) instead`,
+      );
+    }
+  }
+  for (const name of Object.keys(props.backendCredentials ?? {})) {
+    if (!variable.test(name)) {
+      errors.push(`backendCredentials: '${name}' is not an ANNOFLOW_/FIFTYONE_ variable`);
     }
   }
   const throttle = props.apiThrottle;
@@ -411,7 +439,48 @@ export class AnnotationService extends Construct {
       }
       return withSecrets(fn);
     };
+    const credentialSecrets = Object.entries(props.backendCredentials ?? {});
+    const credentialArns = [
+      ...new Set(
+        credentialSecrets.map(([, id]) =>
+          id.startsWith('arn:')
+            ? id
+            : Arn.format(
+                {
+                  service: 'secretsmanager',
+                  resource: 'secret',
+                  // Secrets Manager appends six random characters to a secret's ARN.
+                  resourceName: `${id}-??????`,
+                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                },
+                stack,
+              ),
+        ),
+      ),
+    ];
     const withSecrets = (fn: ProjectFunction) => {
+      for (const [name, value] of Object.entries(props.backendEnvironment ?? {})) {
+        fn.function.addEnvironment(name, value);
+      }
+      if (credentialSecrets.length > 0) {
+        fn.function.addEnvironment(
+          SERVICE_ENV.CREDENTIAL_SECRETS,
+          JSON.stringify(Object.fromEntries(credentialSecrets)),
+        );
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: credentialArns,
+          }),
+        );
+        for (const arn of credentialArns.filter((each) => each.includes('??????'))) {
+          acknowledgeWildcardResource(
+            fn.role,
+            arn,
+            'One named credential secret: Secrets Manager appends six random characters to its ARN, matched by ?????? and nothing wider.',
+          );
+        }
+      }
       fn.function.addEnvironment(SERVICE_ENV.SECRETS_PREFIX, secretsPrefix);
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
-import { workflowDepsFromEnv } from '../../lib/workflows/service-deps.js';
+import { serviceWorkflowDeps } from '../../lib/workflows/service-deps.js';
 import { runStep } from '../../lib/workflows/steps.js';
 
 /** The Load workflow's Lambda tasks: `{ step, input }` in, the step's result out. */
-export const handler = middy().handler((event: unknown) =>
-  runStep('load', workflowDepsFromEnv(), event),
+export const handler = middy().handler(async (event: unknown) =>
+  runStep('load', await serviceWorkflowDeps(), event),
 );

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
-import { workflowDepsFromEnv } from '../../lib/workflows/service-deps.js';
+import { serviceWorkflowDeps } from '../../lib/workflows/service-deps.js';
 import { sweepRuns } from '../../lib/workflows/sweep-runs.js';
 
 /** On a schedule: every open task of every open run, asked once; finished ones handled as webhooks. */
 export const handler = middy().handler(async () => {
-  const result = await sweepRuns(workflowDepsFromEnv());
+  const result = await sweepRuns(await serviceWorkflowDeps());
   return {
     runs: result.runs,
     tasksChecked: result.tasksChecked,

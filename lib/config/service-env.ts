@@ -16,4 +16,6 @@ export const SERVICE_ENV = {
   CLEANUP_WORKFLOW_ARN: 'CLEANUP_WORKFLOW_ARN',
   /** Name prefix of the backends' secrets in Secrets Manager (`annoflow/<stack>/`). */
   SECRETS_PREFIX: 'SECRETS_PREFIX',
+  /** JSON: backend credential variable name → Secrets Manager secret id. */
+  CREDENTIAL_SECRETS: 'ANNOFLOW_CREDENTIAL_SECRETS',
 } as const;

@@ -65,3 +65,65 @@ describe('Construct: your own backend modules (FiftyOne config_cls)', () => {
     expect(annotationServicePropsErrors({ backendModules }).join('\n')).toContain(problem);
   });
 });
+
+describe('Construct: backend configuration and credentials', () => {
+  const props = {
+    backendEnvironment: { FIFTYONE_CVAT_URL: 'https://cvat.example.com' },
+    backendCredentials: { FIFTYONE_CVAT_PASSWORD: 'annoflow/cvat-password' },
+  };
+
+  it('puts settings in the env of functions that run backends, credentials only as secret names', () => {
+    const { template } = synthService(props);
+    const fns = Object.values(
+      template.toJSON().Resources as Record<
+        string,
+        {
+          Type: string;
+          Properties: { Environment?: { Variables?: Record<string, unknown> } };
+          Metadata?: Record<string, unknown>;
+        }
+      >,
+    ).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        String(r.Metadata?.['aws:cdk:path']).includes('/Service/'),
+    );
+    const annotate = fns.find((fn) => String(fn.Metadata?.['aws:cdk:path']).includes('/Annotate/'));
+    const ingest = fns.find((fn) => String(fn.Metadata?.['aws:cdk:path']).includes('/Ingest/'));
+    expect(annotate?.Properties.Environment?.Variables).toMatchObject({
+      FIFTYONE_CVAT_URL: 'https://cvat.example.com',
+      ANNOFLOW_CREDENTIAL_SECRETS: JSON.stringify({
+        FIFTYONE_CVAT_PASSWORD: 'annoflow/cvat-password',
+      }),
+    });
+    expect(JSON.stringify(template.toJSON())).not.toMatch(
+      /FIFTYONE_CVAT_PASSWORD":"(?!annoflow\/cvat-password)/,
+    );
+    expect(ingest?.Properties.Environment?.Variables).not.toHaveProperty('FIFTYONE_CVAT_URL');
+  });
+
+  it('lets those functions read exactly the named secrets', () => {
+    const { template } = synthService(props);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        (
+          policy.Properties.PolicyDocument as {
+            Statement: Array<{ Action: unknown; Resource: unknown }>;
+          }
+        ).Statement,
+    );
+    const reads = statements.filter((s) => s.Action === 'secretsmanager:GetSecretValue');
+    expect(reads.length).toBeGreaterThan(0);
+    for (const read of reads) {
+      expect(JSON.stringify(read.Resource)).toContain('secret:annoflow/cvat-password-??????');
+    }
+  });
+
+  it.each([
+    [{ backendEnvironment: { FIFTYONE_CVAT_PASSWORD: 'x' } }, 'looks like a credential'],
+    [{ backendEnvironment: { CVAT_URL: 'x' } }, 'is not an ANNOFLOW_/FIFTYONE_ variable'],
+    [{ backendCredentials: { password: 'x' } }, 'is not an ANNOFLOW_/FIFTYONE_ variable'],
+  ])('refuses %j at synth', (bad, problem) => {
+    expect(annotationServicePropsErrors(bad).join('\n')).toContain(problem);
+  });
+});

@@ -5,6 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalSecretsManager } from '../../../lib/local/secrets-manager.js';
 import { secretsManagerStore } from '../../../lib/store/secrets.js';
+import { backendCredentials } from '../../../lib/workflows/service-deps.js';
 
 const clients: SecretsManagerClient[] = [];
 const clientFor = (endpoint: string) => {
@@ -83,5 +84,37 @@ describe('Secret store on Secrets Manager (the local stand-in, through the real 
     } finally {
       await local.stop();
     }
+  });
+});
+
+describe('Backend credentials from Secrets Manager', () => {
+  it('reads each named secret into the variable the annotation config expects', async () => {
+    const local = await startLocalSecretsManager();
+    // The shared client takes its credentials from the process, as on Lambda.
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    try {
+      await secretsManagerStore(clientFor(local.endpoint), '').put('cvat-password', 'hunter2');
+      const env = {
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: local.endpoint,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        ANNOFLOW_CREDENTIAL_SECRETS: JSON.stringify({ FIFTYONE_CVAT_PASSWORD: 'cvat-password' }),
+      };
+      expect(await backendCredentials(env)).toEqual({ FIFTYONE_CVAT_PASSWORD: 'hunter2' });
+    } finally {
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      else process.env.AWS_ACCESS_KEY_ID = saved.id;
+      if (saved.key === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      else process.env.AWS_SECRET_ACCESS_KEY = saved.key;
+      await local.stop();
+    }
+  });
+
+  it('refuses a map that names something other than an annotation variable', async () => {
+    await expect(
+      backendCredentials({ ANNOFLOW_CREDENTIAL_SECRETS: JSON.stringify({ PATH: 'x' }) }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });
