@@ -52,6 +52,7 @@ if (wanted('load')) {
 }
 if (wanted('cost')) await benchCost(quick ? 100 : 1000, quick ? 100 : 1000);
 if (wanted('e2e')) benchEndToEnd(quick ? [200] : [1000, 10_000]);
+if (wanted('cvat')) (await import('./cvat-report.js')).benchCvat(quick);
 
 /** bench/e2e.ts per size, each in its own process: the whole loop on the embedded runtime. */
 function benchEndToEnd(samples: number[]): void {
