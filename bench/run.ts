@@ -2,7 +2,7 @@
  * `npm run bench`: runs each benchmark configuration in its own process (so peak RSS is
  * that configuration's alone) and prints the figures with the machine they ran on.
  * `npm run bench -- --quick` runs the small sizes only; `-- --only=bundle,load` picks
- * benchmarks (merge, bundle, load, cost).
+ * benchmarks (merge, bundle, load, cost, e2e, cvat).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
