@@ -5,6 +5,7 @@ import type { TaskManifest } from '../../lib/backends/files/index.js';
 import type { Detection, Detections, Sample } from '../../lib/labels/index.js';
 import { DEMO_DATASET, seedDemo } from '../../lib/local/demo.js';
 import { type LocalService, startLocalService } from '../../lib/local/runtime.js';
+import { type Json, serviceHelpers, waitFor } from '../support/local-service.js';
 import { s3Record } from '../support/s3-records.js';
 
 const projectRoot = resolve(import.meta.dirname, '..', '..');
@@ -18,28 +19,15 @@ afterAll(async () => {
   await service?.stop();
 });
 
-type Json = Record<string, unknown>;
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${service.apiUrl}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  return {
-    status: response.status,
-    body: (response.status === 204 ? null : await response.json()) as Json,
-  };
-};
+const http = serviceHelpers(() => service);
+const { api } = http;
+const samplesById = () => http.samplesById(DEMO_DATASET);
+
 const decoder = new TextDecoder();
 const readObject = async <T>(key: string): Promise<T> => {
   const object = await service.store.media.read(key);
   if (!object) throw new Error(`no object ${key}`);
   return JSON.parse(decoder.decode(object.body)) as T;
-};
-const samplesById = async (): Promise<Record<string, { version: number; sample: Sample }>> => {
-  const { items } = await service.store.samples.list(DEMO_DATASET, { limit: 100 });
-  return Object.fromEntries(items.map((item) => [item.sample.id, item]));
 };
 const boxesOf = (sample: Sample | undefined): Detection[] =>
   ((sample?.ground_truth as Detections | undefined)?.detections ?? []) as Detection[];
@@ -214,11 +202,3 @@ describe('e2e: an annotation run end to end on the embedded runtime (files backe
     expect(await samplesById()).toEqual(labels);
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -12,6 +12,7 @@ import {
   startCvatEmulator,
 } from '../emulators/cvat/index.js';
 import { detection, detections, oid } from '../support/builders.js';
+import { type Json, serviceHelpers, waitFor } from '../support/local-service.js';
 import { jpeg } from '../support/media.js';
 
 /**
@@ -89,32 +90,12 @@ afterAll(async () => {
   }
 });
 
-type Json = Record<string, unknown>;
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${service.apiUrl}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  return {
-    status: response.status,
-    body: (response.status === 204 ? null : await response.json()) as Json,
-  };
-};
-const postWebhook = async (headers: Record<string, string>, body: string) => {
-  const response = await fetch(`${service.apiUrl}/webhooks/cvat`, {
-    method: 'POST',
-    headers,
-    body,
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-};
+const http = serviceHelpers(() => service);
+const { api } = http;
+const postWebhook = (headers: Record<string, string>, body: string) =>
+  http.postWebhook('cvat', body, headers);
+const samplesById = () => http.samplesById(DATASET);
 
-const samplesById = async () => {
-  const { items } = await service.store.samples.list(DATASET, { limit: 100 });
-  return Object.fromEntries(items.map((item) => [item.sample.id, item]));
-};
 const boxesOf = async (sampleId: string) => {
   const field = (await samplesById())[sampleId]?.sample.ground_truth as
     | { detections: Json[] }
@@ -344,12 +325,4 @@ function shuffle<T>(items: T[]): T[] {
     [result[i], result[j]] = [result[j] as T, result[i] as T];
   }
   return result;
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

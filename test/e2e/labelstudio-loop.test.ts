@@ -4,6 +4,7 @@ import type { Detection, Detections, Sample } from '../../lib/labels/index.js';
 import { DEMO_DATASET, seedDemo } from '../../lib/local/demo.js';
 import { type LocalService, startLocalService } from '../../lib/local/runtime.js';
 import { type Delivery, LabelStudioEmulator } from '../emulators/labelstudio/index.js';
+import { type Json, serviceHelpers, waitFor } from '../support/local-service.js';
 
 const projectRoot = resolve(import.meta.dirname, '..', '..');
 let service: LocalService;
@@ -32,32 +33,13 @@ afterAll(async () => {
   Object.assign(process.env, savedEnv);
 });
 
-type Json = Record<string, unknown>;
+const http = serviceHelpers(() => service);
+const { api } = http;
+const postWebhook = (body: string, headers: Record<string, string>) =>
+  http.postWebhook('labelstudio', body, headers);
+const samplesById = () => http.samplesById(DEMO_DATASET);
+
 type Versions = Record<string, number>;
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${service.apiUrl}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  return {
-    status: response.status,
-    body: (response.status === 204 ? null : await response.json()) as Json,
-  };
-};
-const postWebhook = async (body: string, headers: Record<string, string>) => {
-  const response = await fetch(`${service.apiUrl}/webhooks/labelstudio`, {
-    method: 'POST',
-    headers,
-    body,
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-};
-const samplesById = async (): Promise<Record<string, { version: number; sample: Sample }>> => {
-  const { items } = await service.store.samples.list(DEMO_DATASET, { limit: 100 });
-  return Object.fromEntries(items.map((item) => [item.sample.id, item]));
-};
 const versions = async (): Promise<Versions> =>
   Object.fromEntries(Object.entries(await samplesById()).map(([id, item]) => [id, item.version]));
 const boxesOf = (sample: Sample | undefined): Detection[] =>
@@ -274,12 +256,4 @@ function shuffle<T>(items: T[]): T[] {
     [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
   }
   return copy;
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

@@ -8,7 +8,7 @@ import { datasetNameSchema, validateRunKey } from '../../store/keys.js';
 import { defineRoute } from '../route.js';
 import type { ApiDeps } from './deps.js';
 
-const runParams = z.object({ dataset: datasetNameSchema, annoKey: z.string().min(1) });
+export const runParams = z.object({ dataset: datasetNameSchema, annoKey: z.string().min(1) });
 
 /** One line of `GET /datasets/{dataset}/runs`: what a listing needs, not the whole config. */
 const runSummarySchema = z.object({
@@ -31,7 +31,11 @@ function publicRecord(record: RunRecord): RunRecord {
 }
 
 /** A missing dataset is the better answer than a missing run in it. */
-async function explainMissingRun(deps: ApiDeps, dataset: string, error: unknown): Promise<never> {
+export async function explainMissingRun(
+  deps: ApiDeps,
+  dataset: string,
+  error: unknown,
+): Promise<never> {
   if (isAnnoflowError(error) && error.code === 'RUN_NOT_FOUND') {
     await deps.store.datasets.get(dataset);
   }

@@ -16,11 +16,15 @@ import { annotateRequestBodySchema } from '../../workflows/inputs.js';
 import { latestLoadKey } from '../../workflows/keys.js';
 import { taskReportSchema } from '../../workflows/merge-staged-task.js';
 import { readJson } from '../../workflows/objects.js';
-import { backendContext, backendTask, runTasks } from '../../workflows/run-context.js';
+import {
+  backendContext,
+  backendTask,
+  requireStatus,
+  runTasks,
+} from '../../workflows/run-context.js';
 import { defineRoute } from '../route.js';
 import type { ApiDeps } from './deps.js';
-
-const runParams = z.object({ dataset: datasetNameSchema, annoKey: z.string().min(1) });
+import { explainMissingRun, runParams } from './runs.js';
 
 const startedSchema = z.object({
   dataset: z.string(),
@@ -57,20 +61,7 @@ async function existingRun(deps: ApiDeps, dataset: string, annoKey: string): Pro
   try {
     return await deps.store.runs.get(dataset, annoKey);
   } catch (error) {
-    // A missing dataset is the better answer than a missing run in it.
-    if (isAnnoflowError(error) && error.code === 'RUN_NOT_FOUND')
-      await deps.store.datasets.get(dataset);
-    throw error;
-  }
-}
-
-function requireRunStatus(run: RunRecord, allowed: readonly RunRecord['status'][], action: string) {
-  if (!allowed.includes(run.status)) {
-    throw new AnnotationRunError(
-      'INVALID_RUN_TRANSITION',
-      `Cannot ${action} annotation run '${run.annoKey}': it is ${run.status} (${action} needs ${allowed.join(' or ')})`,
-      { annoKey: run.annoKey, status: run.status },
-    );
+    return explainMissingRun(deps, dataset, error);
   }
 }
 
@@ -122,7 +113,7 @@ export const startLoad = defineRoute({
   status: 202,
   handle: async (deps: ApiDeps, { params, body }) => {
     const run = await existingRun(deps, params.dataset, params.annoKey);
-    requireRunStatus(run, ['annotating', 'loading', 'loaded'], 'load');
+    requireStatus(run, ['annotating', 'loading', 'loaded'], 'load');
     return start(deps, 'load', params, { ...params, cleanup: body.cleanup });
   },
 });
@@ -140,7 +131,7 @@ export const startCleanup = defineRoute({
   status: 202,
   handle: async (deps: ApiDeps, { params }) => {
     const run = await existingRun(deps, params.dataset, params.annoKey);
-    requireRunStatus(run, ['annotating', 'loaded', 'failed', 'cleaned'], 'clean up');
+    requireStatus(run, ['annotating', 'loaded', 'failed', 'cleaned'], 'clean up');
     return start(deps, 'cleanup', params, params);
   },
 });
