@@ -149,6 +149,8 @@ export class TaskRepository {
         TableName: this.#table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.task },
+        // A failed annotate's cleanup must see tasks recorded just before (upload-page.ts).
+        ConsistentRead: true,
       },
       {
         attributes: [TABLE.partitionKey, TABLE.sortKey],

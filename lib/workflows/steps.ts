@@ -39,16 +39,18 @@ export function stepEventSchema<F extends WorkflowFunction>(fn: F) {
  * Runs the step an event names.
  *
  * @throws InvalidInputError `INVALID_INPUT` for an event naming no step of `fn`; anything
- *   the step throws (its error class name is what the state machine's Retry/Catch match).
+ *   the step throws: `Annoflow.Transient` for what may pass if tried again, an annoflow
+ *   error under its stable code, anything else under its class name (what the state
+ *   machine's Retry/Catch match and what the execution reports).
  */
 export async function runStep(
   fn: WorkflowFunction,
   deps: WorkflowDeps,
   event: unknown,
 ): Promise<unknown> {
-  const { step, input } = parseInput(stepEventSchema(fn), event, `${fn} workflow step`);
-  const run = (WORKFLOW_STEPS[fn] as Record<string, Step>)[step] as Step;
   try {
+    const { step, input } = parseInput(stepEventSchema(fn), event, `${fn} workflow step`);
+    const run = (WORKFLOW_STEPS[fn] as Record<string, Step>)[step] as Step;
     return await run(deps, input as never);
   } catch (error) {
     throw asStepError(error);
@@ -75,8 +77,29 @@ export function isTransient(error: unknown): boolean {
   return true;
 }
 
+/**
+ * A lasting annoflow error as the state machine sees it: its name is the error's stable code
+ * (`BACKEND_REQUEST_FAILED`, …), so the execution's `error`, the Catch output and the failed
+ * run's reason carry the code users look up, not a class name like `BackendError`.
+ */
+export class LastingStepError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+    this.name = code;
+  }
+}
+
 function asStepError(error: unknown): unknown {
-  if (!isTransient(error)) return error;
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new TransientStepError(message, { cause: error });
+  if (isTransient(error)) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new TransientStepError(message, { cause: error });
+  }
+  if (error instanceof AnnoflowError) {
+    return new LastingStepError(error.code, error.message, { cause: error });
+  }
+  return error;
 }

@@ -65,6 +65,18 @@ export async function uploadPage(
     await backend.cleanup(backendContext(run), tasks).catch(() => undefined);
     throw error;
   }
+  // Pages upload in parallel: if another page failed meanwhile, `failAnnotate` may have
+  // listed the run's tasks before these records existed. It marks the run failed before it
+  // lists (both strongly consistent), so whichever of the two sees the other cleans up.
+  const current = await store.runs.get(dataset, annoKey);
+  if (current.status !== 'uploading') {
+    await backend.cleanup(backendContext(run), tasks);
+    for (const task of tasks) {
+      const record = await store.tasks.get(dataset, annoKey, task.taskId);
+      await store.tasks.put({ ...record, status: 'deleted', updatedAt: now(deps).toISOString() });
+    }
+    requireStatus(current, ['uploading'], 'upload a page of');
+  }
   return { index: page.index, taskIds: tasks.map((task) => task.taskId), samples: samples.length };
 
   async function recordTasks(): Promise<void> {

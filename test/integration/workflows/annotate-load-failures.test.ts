@@ -230,6 +230,47 @@ describe('Workflows: a failed upload', () => {
     });
   });
 
+  it('deletes the tasks of a page whose upload finishes after another page failed the run', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const cleaned: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = flakyBackend(Number.POSITIVE_INFINITY, cleaned);
+    const deps = depsFor(local.store, {
+      backends: new BackendRegistry().register('slow', async (input) => {
+        const backend = await slow(input);
+        return {
+          ...backend,
+          upload: async (ctx) => {
+            await gate;
+            return backend.upload(ctx);
+          },
+        };
+      }),
+      config: { ...CONFIG, backends: { ...CONFIG.backends, slow: {} } },
+    });
+    const { pages } = await prepareAnnotate(deps, { ...REQUEST, backend: 'slow' });
+    const late = uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', page: pages[0] ?? 0 });
+    // Another page failed meanwhile: its Catch compensated while this page was still uploading.
+    const compensation = await failAnnotate(deps, {
+      dataset: DATASET,
+      annoKey: 'gt_review',
+      error: { code: 'BACKEND_REQUEST_FAILED', message: 'tool refused page 1' },
+    });
+    expect(compensation.tasksCleaned).toBe(0);
+    release();
+
+    await expect(late).rejects.toMatchObject({ code: 'INVALID_RUN_TRANSITION' });
+    expect(cleaned).toEqual(['gt_review-00000']);
+    expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toEqual([]);
+    expect((await local.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000')).status).toBe(
+      'deleted',
+    );
+  });
+
   it('deletes a page’s tool-side tasks when their records cannot be written', async () => {
     const local = await aws.newStore();
     await seedDataset(local);
