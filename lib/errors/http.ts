@@ -36,6 +36,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   // The annotation tool failed us (Failed Dependency): an error answer, or a body its API does
   // not allow. 4xx like every code: 5xx is kept for the service's own faults.
   BACKEND_REQUEST_FAILED: 424,
+  BACKEND_UNAVAILABLE: 503,
   BACKEND_RESPONSE_INVALID: 424,
   // The tool's existing project disagrees with the run's label schema.
   BACKEND_SCHEMA_MISMATCH: 409,

@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   'BACKEND_RESULT_INVALID',
   // a tool's API refused a request or answered something its contract does not allow
   'BACKEND_REQUEST_FAILED',
+  // the tool did not answer, or answered 408/429/5xx: may pass if tried again
+  'BACKEND_UNAVAILABLE',
   'BACKEND_RESPONSE_INVALID',
   'BACKEND_SCHEMA_MISMATCH',
   'BACKEND_UNSUPPORTED',

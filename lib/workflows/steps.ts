@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { AnnoflowError, parseInput, StoreError, VersionConflictError } from '../errors/index.js';
+import {
+  AnnoflowError,
+  BackendError,
+  parseInput,
+  StoreError,
+  VersionConflictError,
+} from '../errors/index.js';
 import { CorruptStoreDataError } from '../store/corrupt-data-error.js';
 import { awaitCompletion } from './await-completion.js';
 import { cleanupRun } from './cleanup-run.js';
@@ -73,6 +79,7 @@ export class TransientStepError extends Error {
 export function isTransient(error: unknown): boolean {
   if (error instanceof VersionConflictError) return true;
   if (error instanceof StoreError && error.code === 'BATCH_WRITE_INCOMPLETE') return true;
+  if (error instanceof BackendError && error.code === 'BACKEND_UNAVAILABLE') return true;
   if (error instanceof AnnoflowError || error instanceof CorruptStoreDataError) return false;
   return true;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { BackendError } from '../../errors/index.js';
+import { requestFailureCode } from '../unavailable.js';
 import { pageSchema, tokenSchema } from './api.js';
 import type { CvatParams } from './params.js';
 
@@ -61,7 +62,7 @@ export class CvatClient {
     } catch (error) {
       if (error instanceof BackendError) throw error;
       throw new BackendError(
-        'BACKEND_REQUEST_FAILED',
+        'BACKEND_UNAVAILABLE',
         `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
         { method, path: url.pathname },
         { cause: error },
@@ -70,7 +71,7 @@ export class CvatClient {
     const text = await response.text();
     if (!response.ok && !(options.accept ?? []).includes(response.status)) {
       throw new BackendError(
-        'BACKEND_REQUEST_FAILED',
+        requestFailureCode(response.status),
         `${what} answered ${response.status}: ${text.slice(0, 300)}`,
         { method, path: url.pathname, status: response.status },
       );
@@ -174,7 +175,7 @@ export class CvatClient {
         }),
       }).catch((error: unknown) => {
         throw new BackendError(
-          'BACKEND_REQUEST_FAILED',
+          'BACKEND_UNAVAILABLE',
           `CVAT login at ${url} failed: ${String(error)}`,
           {
             url,
@@ -185,7 +186,7 @@ export class CvatClient {
       if (!response.ok) {
         // The body may echo what was sent; only the status is reported.
         throw new BackendError(
-          'BACKEND_REQUEST_FAILED',
+          requestFailureCode(response.status),
           `CVAT login as '${username ?? email}' was refused (${response.status})`,
           { url, status: response.status },
         );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BackendError } from '../../errors/index.js';
+import { requestFailureCode } from '../unavailable.js';
 
 const graphqlResponseSchema = z.object({
   data: z.record(z.string(), z.unknown()).nullish(),
@@ -57,7 +58,7 @@ export class LabelboxClient {
     const text = await response.text();
     if (!response.ok) {
       throw new BackendError(
-        'BACKEND_REQUEST_FAILED',
+        requestFailureCode(response.status),
         `Labelbox answered ${field} with HTTP ${response.status}`,
         { operation: field, status: response.status },
       );
@@ -83,7 +84,7 @@ export class LabelboxClient {
     const response = await this.#fetch(url, { method: 'GET' });
     if (!response.ok) {
       throw new BackendError(
-        'BACKEND_REQUEST_FAILED',
+        requestFailureCode(response.status),
         `Labelbox answered the download of ${what} with HTTP ${response.status}`,
         { operation: what, status: response.status },
       );
@@ -104,7 +105,7 @@ export class LabelboxClient {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new BackendError(
-        'BACKEND_REQUEST_FAILED',
+        'BACKEND_UNAVAILABLE',
         `Labelbox cannot be reached at ${new URL(url).origin}: ${reason}`,
         { url: new URL(url).origin },
         { cause: error },

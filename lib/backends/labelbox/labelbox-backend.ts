@@ -279,7 +279,7 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
       }
       if (Date.now() > deadline) {
         throw new BackendError(
-          'BACKEND_REQUEST_FAILED',
+          'BACKEND_UNAVAILABLE',
           `Labelbox export ${taskId} of task '${task.taskId}' did not finish in ${params.export_timeout_ms} ms`,
           { taskId: task.taskId, exportTaskId: taskId },
         );

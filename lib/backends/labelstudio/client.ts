@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { BackendError } from '../../errors/index.js';
+import { requestFailureCode } from '../unavailable.js';
 import { tokenRefreshSchema } from './api-schemas.js';
 
 export interface LabelStudioClientOptions {
@@ -105,7 +106,7 @@ export class LabelStudioClient {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new BackendError(
-        'BACKEND_REQUEST_FAILED',
+        'BACKEND_UNAVAILABLE',
         `Label Studio did not answer ${method} ${path}: ${reason}`,
         { method, path },
         { cause: error },
@@ -118,7 +119,7 @@ async function failure(method: string, path: string, response: Response): Promis
   const text = await response.text().catch(() => '');
   const detail = text.length > 300 ? `${text.slice(0, 300)}…` : text;
   return new BackendError(
-    'BACKEND_REQUEST_FAILED',
+    requestFailureCode(response.status),
     `Label Studio answered ${response.status} to ${method} ${path}${detail ? `: ${detail}` : ''}`,
     { method, path, status: response.status },
   );

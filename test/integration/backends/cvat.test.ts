@@ -202,7 +202,7 @@ describe('CVAT backend: upload', () => {
     cvat.failNext('tasks_update_annotations');
 
     await expect(annotateRun(rig.deps, REQUEST)).rejects.toMatchObject({
-      code: 'BACKEND_REQUEST_FAILED',
+      code: 'BACKEND_UNAVAILABLE',
       message: expect.stringContaining('PUT /api/tasks/1/annotations answered 500'),
     });
     expect(cvat.counts()).toMatchObject({ tasks: 0, jobs: 0 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../../lib/errors/index.js';
+import { BackendError, StoreError } from '../../../lib/errors/index.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { runStep, TRANSIENT_ERROR } from '../../../lib/workflows/steps.js';
 
@@ -43,5 +43,19 @@ describe('runStep: the error a state machine sees', () => {
     await expect(
       runStep('cleanup', deps, { step: 'cleanupRun', input: RUN_REF }),
     ).rejects.toMatchObject({ name: TRANSIENT_ERROR, message: 'Error: socket hang up' });
+  });
+
+  it(`names an unavailable tool ${TRANSIENT_ERROR}: a tool down for a minute does not fail the run`, async () => {
+    const down = new BackendError('BACKEND_UNAVAILABLE', 'CVAT GET /api/jobs answered 503: busy');
+    await expect(
+      runStep('cleanup', depsFailingWith(down), { step: 'cleanupRun', input: RUN_REF }),
+    ).rejects.toMatchObject({ name: TRANSIENT_ERROR });
+  });
+
+  it('names a tool that refused the request by BACKEND_REQUEST_FAILED, not retried', async () => {
+    const refused = new BackendError('BACKEND_REQUEST_FAILED', 'CVAT answered 403');
+    await expect(
+      runStep('cleanup', depsFailingWith(refused), { step: 'cleanupRun', input: RUN_REF }),
+    ).rejects.toMatchObject({ name: 'BACKEND_REQUEST_FAILED' });
   });
 });

@@ -58,7 +58,7 @@ describe('Labelbox backend: broken tool responses', () => {
       .status(ctx, task)
       .catch((e: unknown) => e);
     expect(error).toMatchObject({
-      code: 'BACKEND_REQUEST_FAILED',
+      code: 'BACKEND_UNAVAILABLE',
       message: 'Labelbox answered project with HTTP 503',
     });
     expect(JSON.stringify(error)).not.toContain('sk-secret');
@@ -88,7 +88,7 @@ describe('Labelbox backend: broken tool responses', () => {
     await close?.();
     close = undefined;
     await expect(backendAt(url).status(ctx, task)).rejects.toMatchObject({
-      code: 'BACKEND_REQUEST_FAILED',
+      code: 'BACKEND_UNAVAILABLE',
       message: expect.stringContaining(`Labelbox cannot be reached at ${url}`),
     });
   });

@@ -30,11 +30,25 @@ describe('CVAT client: broken answers are typed errors naming the call', () => {
     routes.set('/api/tasks/1', json(500, '{"detail": "boom"}'));
     const failure = client().request('GET', '/api/tasks/1');
     await expect(failure).rejects.toMatchObject({
-      code: 'BACKEND_REQUEST_FAILED',
+      code: 'BACKEND_UNAVAILABLE',
       message: 'CVAT GET /api/tasks/1 answered 500: {"detail": "boom"}',
     });
     await expect(failure).rejects.not.toThrow(/secret-token/);
   });
+
+  it.each([
+    [403, 'BACKEND_REQUEST_FAILED'],
+    [404, 'BACKEND_REQUEST_FAILED'],
+    [429, 'BACKEND_UNAVAILABLE'],
+    [502, 'BACKEND_UNAVAILABLE'],
+    [503, 'BACKEND_UNAVAILABLE'],
+  ])(
+    'calls an answer %i %s: only an unavailable tool is worth asking again',
+    async (status, code) => {
+      routes.set('/api/tasks/9', json(status, '{}'));
+      await expect(client().request('GET', '/api/tasks/9')).rejects.toMatchObject({ code });
+    },
+  );
 
   it('reports a body that is not JSON', async () => {
     routes.set('/api/tasks/2', json(200, '<html>'));
@@ -101,7 +115,7 @@ describe('CVAT client: broken answers are typed errors naming the call', () => {
       cvatParamsSchema.parse({ url: 'http://127.0.0.1:1', token: 't' }),
     );
     await expect(unreachable.request('GET', '/api/tasks/1')).rejects.toMatchObject({
-      code: 'BACKEND_REQUEST_FAILED',
+      code: 'BACKEND_UNAVAILABLE',
       message: expect.stringMatching(/^CVAT GET \/api\/tasks\/1 failed: /),
     });
   });
