@@ -41,7 +41,7 @@ describe('Function: toHttpError', () => {
   });
 
   /** Not the caller's fault: the tool is down, and the same call may pass later. */
-  const SERVICE_UNAVAILABLE = ['BACKEND_UNAVAILABLE'];
+  const SERVICE_UNAVAILABLE: readonly string[] = ['BACKEND_UNAVAILABLE'];
 
   it.each(ERROR_CODES.filter((code) => !SERVICE_UNAVAILABLE.includes(code)).map((code) => [code]))(
     'gives %s a 4xx status',
@@ -52,7 +52,7 @@ describe('Function: toHttpError', () => {
     },
   );
 
-  it.each(SERVICE_UNAVAILABLE.map((code) => [code]))('gives %s 503', (code) => {
-    expect(toHttpError(new LabelSchemaError(code, 'x')).statusCode).toBe(503);
+  it('gives BACKEND_UNAVAILABLE 503', () => {
+    expect(toHttpError(new LabelSchemaError('BACKEND_UNAVAILABLE', 'x')).statusCode).toBe(503);
   });
 });
