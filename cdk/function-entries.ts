@@ -99,6 +99,7 @@ export const API_ROUTES = [
   'GET /datasets/{dataset}/runs/{annoKey}/report',
   'GET /datasets/{dataset}/runs/{annoKey}/unexpected',
   'GET /executions',
+  'GET /datasets/{dataset}/runs/{annoKey}/executions',
 ] as const satisfies readonly RouteKey[];
 
 /**

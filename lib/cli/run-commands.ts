@@ -28,6 +28,8 @@ export const RUN_USAGE = `  annotate <dataset> <annoKey> --label-field F [--labe
   runs report <dataset> <annoKey>                    the last load's report (totals, per field)
   runs unexpected <dataset> <annoKey>                labels the last load returned unmerged
                                                      (unexpected: return) and its refusals
+  runs executions <dataset> <annoKey> [--limit N]    the run's workflow executions, newest
+                                                     first: who started each, its status
 `;
 
 const ALLOW_FLAGS = {
@@ -67,7 +69,7 @@ export const RUN_OPTIONS = {
 } as const;
 
 /** Options `main` already declares for other commands, shared with these. */
-type SharedOption = 'backend' | 'tags' | 'label-field';
+type SharedOption = 'backend' | 'tags' | 'label-field' | 'limit';
 type RunOption = keyof typeof RUN_OPTIONS | SharedOption;
 type OptionValue<T> = T extends { type: 'string' } ? string : boolean;
 export type RunValues = {
@@ -373,6 +375,34 @@ export const RUN_COMMANDS: Record<string, RunCommand> = {
             ]),
           ]),
         ].join('\n'),
+      );
+    },
+  },
+
+  'runs executions': {
+    args: ['dataset', 'annoKey'],
+    options: ['limit'],
+    async run(context, [dataset = '', annoKey = '']) {
+      const { values } = context;
+      const limit = values.limit === undefined ? undefined : positiveInt(values.limit, 'limit');
+      const page = await context.client.runs.executions(
+        dataset,
+        annoKey,
+        limit === undefined ? {} : { limit },
+      );
+      context.print(page, () =>
+        page.items.length === 0
+          ? 'no executions recorded'
+          : table([
+              ['started', 'workflow', 'by', 'status', 'execution'],
+              ...page.items.map((execution) => [
+                execution.startDate,
+                execution.workflow,
+                execution.startedBy === 'task' ? `task ${execution.backendTaskId ?? ''}` : 'api',
+                execution.error ? `${execution.status} (${execution.error})` : execution.status,
+                execution.executionName,
+              ]),
+            ]),
       );
     },
   },

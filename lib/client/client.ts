@@ -3,6 +3,7 @@ import { ERROR_BODY } from '../api/openapi.js';
 import type { Route } from '../api/route.js';
 import { createDataset, deleteDataset, getDataset, listDatasets } from '../api/routes/datasets.js';
 import type { ApiDeps } from '../api/routes/deps.js';
+import type { listRunExecutions } from '../api/routes/executions.js';
 import {
   deleteAnnotationRun,
   getAnnotationRun,
@@ -53,6 +54,8 @@ export type RunTaskStatus = ResponseOf<typeof getRunStatus>;
 export type LoadReport = ResponseOf<typeof getLoadReport>;
 export type UnexpectedLabels = ResponseOf<typeof getUnexpectedLabels>;
 export type Execution = ResponseOf<typeof getExecution>;
+export type ListRunExecutionsQuery = QueryOf<typeof listRunExecutions>;
+export type RunExecutionPage = ResponseOf<typeof listRunExecutions>;
 
 export interface WaitOptions {
   /** Between two looks at the execution; default 1 s. */
@@ -274,6 +277,20 @@ export class AnnoflowClient {
      */
     unexpected: async (dataset: string, annoKey: string): Promise<UnexpectedLabels> =>
       this.#call((await workflowRoutes()).getUnexpectedLabels, { params: { dataset, annoKey } }),
+    /**
+     * One page of the run's workflow executions, newest first: the starts made through the
+     * API and the loads finished tasks started, each with its current status.
+     * @throws AnnoflowApiError `RUN_NOT_FOUND`, `DATASET_NOT_FOUND`
+     */
+    executions: async (
+      dataset: string,
+      annoKey: string,
+      query: ListRunExecutionsQuery = {},
+    ): Promise<RunExecutionPage> =>
+      this.#call((await executionRoutes()).listRunExecutions, {
+        params: { dataset, annoKey },
+        query,
+      }),
   };
 
   /** Workflow executions started through the API (the `executionArn` of a start). */
@@ -394,6 +411,11 @@ let workflowRoutesModule: Promise<typeof import('../api/routes/workflows.js')> |
 const workflowRoutes = () => {
   workflowRoutesModule ??= import('../api/routes/workflows.js');
   return workflowRoutesModule;
+};
+let executionRoutesModule: Promise<typeof import('../api/routes/executions.js')> | undefined;
+const executionRoutes = () => {
+  executionRoutesModule ??= import('../api/routes/executions.js');
+  return executionRoutesModule;
 };
 
 async function* paginate<T>(

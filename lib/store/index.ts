@@ -10,6 +10,7 @@ export * from './corrupt-data-error.js';
 export * from './cursor.js';
 export * from './datasets.js';
 export * from './deliveries.js';
+export * from './executions.js';
 export * from './item-size.js';
 export * from './keys.js';
 export * from './large-fields.js';

@@ -14,6 +14,7 @@ import { utf8Length } from './item-size.js';
  * object    DS#<dataset>                  OBJ#<mediaKey>   (a media object ingest has seen)
  * run       DS#<dataset>                  RUN#<annoKey>
  * task      RUN#<dataset>#<annoKey>       T#<taskId>      TASK#<backend>#<backendTaskId>   T#<taskId>
+ * execution RUN#<dataset>#<annoKey>       X#<startDate>#<executionName>
  * delivery  HOOK#<backend>#<deliveryId>   HOOK
  * ```
  *
@@ -58,6 +59,7 @@ export const SK_PREFIX = {
   sample: 'S#',
   run: 'RUN#',
   task: 'T#',
+  execution: 'X#',
   dataset: 'DS#',
   mediaObject: 'OBJ#',
 } as const;
@@ -128,7 +130,7 @@ export function runKey(dataset: string, annoKey: string): TableKey {
   return { pk: datasetPk(dataset), sk: `${SK_PREFIX.run}${validateRunKey(annoKey)}` };
 }
 
-/** The partition holding a run's tasks. */
+/** The partition holding a run's tasks and the record of its workflow executions. */
 export function runTasksPk(dataset: string, annoKey: string): string {
   return `RUN#${validateDatasetName(dataset)}#${validateRunKey(annoKey)}`;
 }
@@ -137,6 +139,22 @@ export function taskKey(dataset: string, annoKey: string, taskId: string): Table
   return {
     pk: runTasksPk(dataset, annoKey),
     sk: `${SK_PREFIX.task}${component(taskId, 'task id')}`,
+  };
+}
+
+/**
+ * A workflow execution started for a run, sorted by start time (ISO, so string order is time
+ * order) then name. Execution names are Step Functions names (`[A-Za-z0-9_-]`), no `#`.
+ */
+export function executionKey(
+  dataset: string,
+  annoKey: string,
+  startDate: string,
+  executionName: string,
+): TableKey {
+  return {
+    pk: runTasksPk(dataset, annoKey),
+    sk: `${SK_PREFIX.execution}${startDate}#${component(executionName, 'execution name')}`,
   };
 }
 

@@ -17,6 +17,7 @@ import {
 import type { RunStatus } from '../runs/status.js';
 import { isConditionalCheckFailed } from './aws-errors.js';
 import { CorruptStoreDataError } from './corrupt-data-error.js';
+import type { ExecutionRepository } from './executions.js';
 import { datasetPk, runKey, SK_PREFIX, validateRunKey } from './keys.js';
 import { queryAll } from './paging.js';
 import type { TaskRepository } from './tasks.js';
@@ -26,6 +27,8 @@ export interface RunRepositoryOptions {
   readonly tableName: string;
   /** A run's tasks move with it on rename and go with it on delete. */
   readonly tasks: TaskRepository;
+  /** And so does the record of its workflow executions. */
+  readonly executions: ExecutionRepository;
   readonly clock?: () => Date;
 }
 
@@ -85,12 +88,14 @@ export class RunRepository {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #tasks: TaskRepository;
+  readonly #executions: ExecutionRepository;
   readonly #clock: () => Date;
 
   constructor(options: RunRepositoryOptions) {
     this.#doc = options.doc;
     this.#table = options.tableName;
     this.#tasks = options.tasks;
+    this.#executions = options.executions;
     this.#clock = options.clock ?? (() => new Date());
   }
 
@@ -269,7 +274,8 @@ export class RunRepository {
    * ```
    * 1. put the run under newKey, marked renamedFrom = <old key>@<createdAt>
    *    (only if newKey is free, or holds this rename's own earlier copy)
-   * 2. copy the run's tasks to the new run's partition, then delete the old ones
+   * 2. copy the run's tasks and execution records to the new run's partition, then delete
+   *    the old ones
    * 3. delete the old run item, only if it is still at the version read
    * ```
    *
@@ -312,7 +318,9 @@ export class RunRepository {
       throw runExists(newKey, 'A annotation run');
     }
     await this.#tasks.copyRun(dataset, annoKey, newKey);
+    await this.#executions.copyRun(dataset, annoKey, newKey);
     await this.#tasks.deleteByRun(dataset, annoKey);
+    await this.#executions.deleteByRun(dataset, annoKey);
     try {
       await this.#doc.send(
         new DeleteCommand({
@@ -339,6 +347,7 @@ export class RunRepository {
   async delete(dataset: string, annoKey: string): Promise<void> {
     await this.get(dataset, annoKey);
     await this.#tasks.deleteByRun(dataset, annoKey);
+    await this.#executions.deleteByRun(dataset, annoKey);
     await this.#doc.send(
       new DeleteCommand({ TableName: this.#table, Key: runKey(dataset, annoKey) }),
     );

@@ -3,6 +3,7 @@ import { BlobStore } from './blob-store.js';
 import type { StoreClients } from './clients.js';
 import { DatasetRepository } from './datasets.js';
 import { DeliveryRepository } from './deliveries.js';
+import { ExecutionRepository } from './executions.js';
 import { MediaObjectRepository } from './media-objects.js';
 import { MediaStore } from './media-store.js';
 import { RunRepository } from './runs.js';
@@ -24,6 +25,8 @@ export interface Store {
   readonly runs: RunRepository;
   readonly tasks: TaskRepository;
   readonly deliveries: DeliveryRepository;
+  /** The workflow executions started for each run. */
+  readonly executions: ExecutionRepository;
   readonly media: MediaStore;
   /** What ingest decided about each media object. */
   readonly mediaObjects: MediaObjectRepository;
@@ -41,12 +44,14 @@ export function createStore(clients: StoreClients, options: StoreOptions): Store
   const retry = options.retry;
   const blobs = new BlobStore({ s3, bucket });
   const tasks = new TaskRepository({ doc, tableName, retry });
+  const executions = new ExecutionRepository({ doc, tableName, retry });
   return {
     datasets: new DatasetRepository({ doc, tableName, blobs, clock, retry }),
     samples: new SampleRepository({ doc, tableName, blobs, clock, retry }),
-    runs: new RunRepository({ doc, tableName, tasks, clock }),
+    runs: new RunRepository({ doc, tableName, tasks, executions, clock }),
     tasks,
     deliveries: new DeliveryRepository({ doc, tableName, clock }),
+    executions,
     media: new MediaStore({ s3, bucket }),
     mediaObjects: new MediaObjectRepository({ doc, tableName }),
     blobs,

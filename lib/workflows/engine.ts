@@ -8,6 +8,8 @@ export interface StartedExecution {
   readonly executionArn: string;
   /** False when an execution of that name already existed: a duplicate start did nothing. */
   readonly started: boolean;
+  /** When Step Functions started it (ISO); given when `started`. */
+  readonly startDate?: string;
 }
 
 export interface ExecutionView {

@@ -13,6 +13,7 @@ import {
 import { executionName } from './engine.js';
 import { fingerprint } from './keys.js';
 import { backendContext, backendTask } from './run-context.js';
+import { startRunExecution } from './start-execution.js';
 
 /** What became of one event of a delivery, for the answer and the log. */
 export interface WebhookEventOutcome {
@@ -167,7 +168,14 @@ async function handleTaskEvent(
   let outcome: WebhookEventOutcome = { ...base, outcome: 'recorded' };
   if (run.config.autoLoad === true && LOADABLE.has(run.status) && deps.engine) {
     const name = executionName('load', [dataset, annoKey, run.createdAt, backendTaskId, revision]);
-    const started = await deps.engine.start('load', name, { dataset, annoKey, backendTaskId });
+    const started = await startRunExecution(
+      { ...deps, engine: deps.engine },
+      run,
+      'load',
+      name,
+      { dataset, annoKey, backendTaskId },
+      { by: 'task', backendTaskId, revision },
+    );
     outcome = {
       ...base,
       outcome: started.started ? 'load-started' : 'load-already-started',

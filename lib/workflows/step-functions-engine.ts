@@ -74,6 +74,7 @@ export function stepFunctionsEngine(client: SFNClient, arns: WorkflowArns): Work
         return {
           executionArn: output.executionArn ?? executionArnOf(stateMachineArn, name),
           started: true,
+          ...(output.startDate ? { startDate: output.startDate.toISOString() } : {}),
         };
       } catch (error) {
         // A closed execution of that name (or a running one with other input) exists: the

@@ -178,6 +178,28 @@ describe('e2e: an annotation run end to end on the embedded runtime (files backe
     expect(run.body.counters).toMatchObject({ tasks: 2, tasksCompleted: 2, labelsAdded: 1 });
   });
 
+  it("lists the run's executions newest first: the annotate it started, one load per task revision", async () => {
+    const { status, body } = await api('GET', `${RUN}/executions`);
+    expect(status).toBe(200);
+    const items = body.items as Json[];
+    const loads = items.filter((item) => item.workflow === 'load');
+    // Task 0: S3's own notification, and the replayed one (its own sequencer, so its own
+    // revision: one load that changed nothing, then 4 duplicates that started nothing).
+    // Task 1: one.
+    const [first, second] = taskIds.map((taskId) => `demo/review/${taskId}`);
+    expect(loads.map((load) => load.backendTaskId).sort()).toEqual([first, first, second]);
+    expect(loads.map((load) => load.revision)).toContain('00AA');
+    for (const load of loads) expect([load.startedBy, load.status]).toEqual(['task', 'SUCCEEDED']);
+    expect(items.at(-1)).toMatchObject({
+      workflow: 'annotate',
+      startedBy: 'api',
+      executionArn,
+      status: 'SUCCEEDED',
+    });
+    const startDates = items.map((item) => String(item.startDate));
+    expect(startDates).toEqual([...startDates].sort().reverse());
+  });
+
   it('refuses webhooks the files backend does not take, and unknown backends, changing nothing', async () => {
     const forged = await api('POST', '/webhooks/files', { Records: [] });
     expect(forged.status).toBe(404);

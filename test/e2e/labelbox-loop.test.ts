@@ -101,7 +101,7 @@ describe('e2e: a Labelbox run end to end on the embedded runtime', () => {
     const execution = await api('GET', `/executions?arn=${arn}`);
     expect(execution.body).toMatchObject({ status: 'FAILED', error: 'AnnotateRejected' });
     expect(JSON.parse(String(execution.body.cause))).toMatchObject({
-      errorType: 'LabelSchemaError',
+      errorType: 'EXISTING_FIELD_UNSUPPORTED',
       errorMessage:
         "Cannot use existing field 'ground_truth'; the Labelbox backend does not yet support uploading existing labels",
     });

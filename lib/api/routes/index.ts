@@ -1,4 +1,5 @@
 import { createDataset, deleteDataset, getDataset, listDatasets } from './datasets.js';
+import { listRunExecutions } from './executions.js';
 import {
   deleteAnnotationRun,
   getAnnotationRun,
@@ -38,4 +39,5 @@ export const API = [
   getLoadReport,
   getUnexpectedLabels,
   getExecution,
+  listRunExecutions,
 ] as const;

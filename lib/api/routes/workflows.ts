@@ -22,6 +22,7 @@ import {
   requireStatus,
   runTasks,
 } from '../../workflows/run-context.js';
+import { startRunExecution } from '../../workflows/start-execution.js';
 import { defineRoute } from '../route.js';
 import type { ApiDeps } from './deps.js';
 import { explainMissingRun, runParams } from './runs.js';
@@ -34,7 +35,7 @@ const startedSchema = z.object({
 });
 
 /** The workflow side of the service; the API function gets it from its environment. */
-function workflowsOf(
+export function workflowsOf(
   deps: ApiDeps,
 ): WorkflowDeps & { engine: NonNullable<WorkflowDeps['engine']> } {
   const workflows = deps.workflows;
@@ -50,10 +51,11 @@ async function start(
   run: { dataset: string; annoKey: string },
   input: unknown,
 ) {
-  const { engine } = workflowsOf(deps);
   // Each call is a new start: the steps themselves are idempotent, so two loads are harmless.
   const name = executionName(workflow, [run.dataset, run.annoKey, randomUUID()]);
-  const { executionArn } = await engine.start(workflow, name, input);
+  const { executionArn } = await startRunExecution(workflowsOf(deps), run, workflow, name, input, {
+    by: 'api',
+  });
   return { ...run, workflow, executionArn };
 }
 

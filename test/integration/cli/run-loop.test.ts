@@ -158,6 +158,21 @@ describe('annoflow CLI: an annotation run end to end (files backend, embedded ru
     expect(run.stdout).toMatch(/ground_truth: 1 added, 0 edited, \d+ kept, 0 deleted/);
   });
 
+  it('runs executions lists the annotate and the load, newest first, with who started each', async () => {
+    const run = await cli('runs', 'executions', 'demo', 'review');
+
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^started\s+workflow\s+by\s+status\s+execution$/);
+    expect(lines.at(1)).toMatch(/\sload\s+api\s+SUCCEEDED\s+load-/);
+    expect(lines.at(-1)).toMatch(/\sannotate\s+api\s+(RUNNING|SUCCEEDED)\s+annotate-/);
+  });
+
+  it('runs executions --limit 0 is a usage error', async () => {
+    const run = await cli('runs', 'executions', 'demo', 'review', '--limit', '0');
+    expect(run.code).toBe(2);
+  });
+
   it('cleanup --wait deletes the tool-side tasks and leaves the run cleaned', async () => {
     const run = await cli('cleanup', 'demo', 'review', '--wait');
 
@@ -195,7 +210,7 @@ describe('annoflow CLI: an annotation run end to end (files backend, embedded ru
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(
-      /^error AnnotateRejected: annotate of wrong FAILED: LabelSchemaError: .*'classification'/m,
+      /^error AnnotateRejected: annotate of wrong FAILED: LABEL_TYPE_MISMATCH: .*'classification'/m,
     );
   });
 });
