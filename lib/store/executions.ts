@@ -5,9 +5,8 @@ import { isValidAnnoKey } from '../runs/keys.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
 import { CorruptStoreDataError } from './corrupt-data-error.js';
 import { datasetNameSchema, executionKey, runTasksPk, SK_PREFIX } from './keys.js';
-import { type Page, type PageRequest, queryAll, queryPage } from './paging.js';
+import { type Page, type PageRequest, prefixAll, prefixPage } from './paging.js';
 import { deletePartition } from './partition.js';
-import { TABLE } from './table.js';
 
 /**
  * A workflow execution started for a run, and why: by the API (a user's annotate, load or
@@ -77,35 +76,17 @@ export class ExecutionRepository {
     page: PageRequest = {},
   ): Promise<Page<ExecutionRecord>> {
     const pk = runTasksPk(dataset, annoKey);
-    const result = await queryPage(
-      this.#doc,
-      {
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.execution },
-        ScanIndexForward: false,
-      },
-      {
-        attributes: [TABLE.partitionKey, TABLE.sortKey],
-        partition: { name: TABLE.partitionKey, value: pk },
-        sortPrefix: { name: TABLE.sortKey, prefix: SK_PREFIX.execution },
-      },
-      page,
-    );
+    const result = await prefixPage(this.#doc, this.#table, pk, SK_PREFIX.execution, page, {
+      newestFirst: true,
+    });
     return { ...result, items: result.items.map(parseExecution) };
   }
 
   /** Copies a run's execution records to the run's new key (a rename); returns how many. */
   async copyRun(dataset: string, from: string, to: string): Promise<number> {
     let copied = 0;
-    const pages = queryAll(this.#doc, {
-      TableName: this.#table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': runTasksPk(dataset, from),
-        ':prefix': SK_PREFIX.execution,
-      },
-    });
+    const pk = runTasksPk(dataset, from);
+    const pages = prefixAll(this.#doc, this.#table, pk, SK_PREFIX.execution);
     for await (const page of pages) {
       for (const raw of page) {
         await this.record({ ...parseExecution(raw), annoKey: to });

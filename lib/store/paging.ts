@@ -6,6 +6,7 @@ import {
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
 import { type CursorScope, decodeCursor, encodeCursor } from './cursor.js';
+import { TABLE } from './table.js';
 
 /** How much of a listing to return, and where to continue. */
 export const pageRequestSchema = z.object({
@@ -61,4 +62,59 @@ export async function* queryAll(
     yield output.Items ?? [];
     start = output.LastEvaluatedKey;
   } while (start !== undefined);
+}
+
+export interface PrefixQueryOptions {
+  /** Sort keys descending (for time-ordered keys: newest first). */
+  readonly newestFirst?: boolean;
+  /** A strongly consistent read: sees every write that finished before it. */
+  readonly consistent?: boolean;
+}
+
+/** The Query of partition `pk`'s items whose sort key starts with `prefix` (table keys). */
+function prefixQuery(
+  tableName: string,
+  pk: string,
+  prefix: string,
+  options: PrefixQueryOptions,
+): QueryCommandInput {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+    ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+    ...(options.newestFirst ? { ScanIndexForward: false } : {}),
+    ...(options.consistent ? { ConsistentRead: true } : {}),
+  };
+}
+
+/** One page of partition `pk`'s items whose sort key starts with `prefix`. */
+export function prefixPage(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  prefix: string,
+  request: PageRequest = {},
+  options: PrefixQueryOptions = {},
+): Promise<Page<RawItem>> {
+  return queryPage(
+    doc,
+    prefixQuery(tableName, pk, prefix, options),
+    {
+      attributes: [TABLE.partitionKey, TABLE.sortKey],
+      partition: { name: TABLE.partitionKey, value: pk },
+      sortPrefix: { name: TABLE.sortKey, prefix },
+    },
+    request,
+  );
+}
+
+/** Every item of partition `pk` whose sort key starts with `prefix`, for the store's loops. */
+export function prefixAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  prefix: string,
+): AsyncGenerator<RawItem[]> {
+  return queryAll(doc, prefixQuery(tableName, pk, prefix, {}));
 }

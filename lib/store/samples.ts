@@ -25,7 +25,7 @@ import {
   planOffload,
   uploadBlobs,
 } from './large-fields.js';
-import { type Page, type PageRequest, queryPage } from './paging.js';
+import { type Page, type PageRequest, prefixPage } from './paging.js';
 import {
   newSampleItem,
   parseSampleItem,
@@ -236,19 +236,11 @@ export class SampleRepository {
    * @throws InvalidInputError `INVALID_INPUT` for a bad limit or cursor.
    */
   async list(dataset: string, page: PageRequest = {}): Promise<Page<StoredSample>> {
-    const pk = datasetPk(dataset);
-    const result = await queryPage(
+    const result = await prefixPage(
       this.#doc,
-      {
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.sample },
-      },
-      {
-        attributes: ['pk', 'sk'],
-        partition: { name: 'pk', value: pk },
-        sortPrefix: { name: 'sk', prefix: SK_PREFIX.sample },
-      },
+      this.#table,
+      datasetPk(dataset),
+      SK_PREFIX.sample,
       page,
     );
     const items = await Promise.all(

@@ -21,7 +21,7 @@ import {
   taskIndexPk,
   taskKey,
 } from './keys.js';
-import { type Page, type PageRequest, queryAll, queryPage } from './paging.js';
+import { type Page, type PageRequest, prefixAll, prefixPage } from './paging.js';
 import { deletePartition } from './partition.js';
 import { TABLE } from './table.js';
 
@@ -143,22 +143,10 @@ export class TaskRepository {
     page: PageRequest = {},
   ): Promise<Page<TaskRecord>> {
     const pk = runTasksPk(dataset, annoKey);
-    const result = await queryPage(
-      this.#doc,
-      {
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.task },
-        // A failed annotate's cleanup must see tasks recorded just before (upload-page.ts).
-        ConsistentRead: true,
-      },
-      {
-        attributes: [TABLE.partitionKey, TABLE.sortKey],
-        partition: { name: TABLE.partitionKey, value: pk },
-        sortPrefix: { name: TABLE.sortKey, prefix: SK_PREFIX.task },
-      },
-      page,
-    );
+    // A failed annotate's cleanup must see tasks recorded just before (upload-page.ts).
+    const result = await prefixPage(this.#doc, this.#table, pk, SK_PREFIX.task, page, {
+      consistent: true,
+    });
     return { ...result, items: result.items.map(parseTask) };
   }
 
@@ -184,11 +172,7 @@ export class TaskRepository {
   /** Copies every task of run `from` to run `to` (same dataset); for renames, idempotent. */
   async copyRun(dataset: string, from: string, to: string): Promise<number> {
     let copied = 0;
-    const pages = queryAll(this.#doc, {
-      TableName: this.#table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': runTasksPk(dataset, from), ':prefix': SK_PREFIX.task },
-    });
+    const pages = prefixAll(this.#doc, this.#table, runTasksPk(dataset, from), SK_PREFIX.task);
     for await (const page of pages) {
       for (const raw of page) {
         await this.put({ ...parseTask(raw), annoKey: to });
