@@ -12,7 +12,7 @@ import { type DatasetSchema, datasetSchemaSchema } from '../schema/types.js';
 import { isConditionalCheckFailed } from './aws-errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
 import type { BlobStore } from './blob-store.js';
-import { CorruptStoreDataError } from './corrupt-data-error.js';
+import { parseStoredItem } from './corrupt-data-error.js';
 import {
   DATASETS_PARTITION,
   datasetBlobPrefix,
@@ -56,13 +56,7 @@ function notFound(name: string): StoreError {
 }
 
 function parseRecord(raw: Record<string, unknown>): DatasetRecord {
-  const parsed = datasetRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CorruptStoreDataError(`${raw.pk}/${raw.sk}`, 'not a dataset item', {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return parseStoredItem(datasetRecordSchema, raw, 'a dataset item');
 }
 
 /** Datasets: one META item each, listed through `gsi1` (`DATASETS` / `DS#<name>`). */

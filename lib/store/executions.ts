@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
 import { isValidAnnoKey } from '../runs/keys.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
-import { CorruptStoreDataError } from './corrupt-data-error.js';
+import { parseStoredItem } from './corrupt-data-error.js';
 import { datasetNameSchema, executionKey, runTasksPk, SK_PREFIX } from './keys.js';
 import { type Page, type PageRequest, prefixAll, prefixPage } from './paging.js';
 import { deletePartition } from './partition.js';
@@ -34,13 +34,7 @@ export interface ExecutionRepositoryOptions {
 }
 
 function parseExecution(raw: Record<string, unknown>): ExecutionRecord {
-  const parsed = executionRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CorruptStoreDataError(`${raw.pk}/${raw.sk}`, 'not an execution item', {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return parseStoredItem(executionRecordSchema, raw, 'an execution item');
 }
 
 export class ExecutionRepository {

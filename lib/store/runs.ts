@@ -16,7 +16,7 @@ import {
 } from '../runs/record.js';
 import type { RunStatus } from '../runs/status.js';
 import { isConditionalCheckFailed } from './aws-errors.js';
-import { CorruptStoreDataError } from './corrupt-data-error.js';
+import { parseStoredItem } from './corrupt-data-error.js';
 import type { ExecutionRepository } from './executions.js';
 import { datasetPk, runKey, SK_PREFIX, validateRunKey } from './keys.js';
 import { queryAll } from './paging.js';
@@ -33,13 +33,7 @@ export interface RunRepositoryOptions {
 }
 
 function parseRun(raw: Record<string, unknown>): RunRecord {
-  const parsed = runRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CorruptStoreDataError(`${raw.pk}/${raw.sk}`, 'not a run item', {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return parseStoredItem(runRecordSchema, raw, 'a run item');
 }
 
 // FiftyOne's texts (lib/runs/keys.ts), so the service reads as FiftyOne does.

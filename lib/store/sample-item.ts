@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Sample, sampleSchema } from '../labels/schemas.js';
 import type { BlobStore } from './blob-store.js';
-import { CorruptStoreDataError } from './corrupt-data-error.js';
+import { CorruptStoreDataError, parseStoredItem } from './corrupt-data-error.js';
 import { sampleKey } from './keys.js';
 import { type Fields, resolveBlobs } from './large-fields.js';
 
@@ -42,13 +42,7 @@ export function newSampleItem(dataset: string, sample: Sample, data: Fields, now
 
 /** @throws CorruptStoreDataError when the item is not a sample item. */
 export function parseSampleItem(raw: Record<string, unknown>): SampleItem {
-  const parsed = sampleItemSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CorruptStoreDataError(`${raw.pk}/${raw.sk}`, 'not a sample item', {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return parseStoredItem(sampleItemSchema, raw, 'a sample item');
 }
 
 /** The item as a {@link StoredSample}, its S3 pointers resolved. */

@@ -10,7 +10,7 @@ import { idMapSchema } from '../merge/contract.js';
 import { isValidAnnoKey } from '../runs/keys.js';
 import { isItemTooLarge } from './aws-errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
-import { CorruptStoreDataError } from './corrupt-data-error.js';
+import { parseStoredItem } from './corrupt-data-error.js';
 import { INLINE_ITEM_BYTES, itemSize } from './item-size.js';
 import {
   datasetNameSchema,
@@ -58,13 +58,7 @@ export interface TaskRepositoryOptions {
 }
 
 function parseTask(raw: Record<string, unknown>): TaskRecord {
-  const parsed = taskRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new CorruptStoreDataError(`${raw.pk}/${raw.sk}`, 'not a task item', {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return parseStoredItem(taskRecordSchema, raw, 'a task item');
 }
 
 function tooLarge(task: TaskRecord, bytes: number, cause?: unknown): StoreError {
