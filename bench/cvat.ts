@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { startLocalService } from '../lib/local/runtime.js';
 import { startCvatEmulator } from '../test/emulators/cvat/index.js';
 import { jpeg } from '../test/support/media.js';
+import { serviceApi } from './service-api.js';
 import { peakRssKiB } from './stats.js';
 
 const samples = Number(process.argv[2] ?? 200);
@@ -31,25 +32,7 @@ Object.assign(process.env, {
   FIFTYONE_CVAT_JOB_POLL_INTERVAL_MS: '0',
 });
 const { store } = service;
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${service.apiUrl}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status >= 300)
-    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-};
-const waitExecution = async (arn: string) => {
-  for (;;) {
-    const execution = await api('GET', `/executions?arn=${encodeURIComponent(arn)}`);
-    if (execution.status !== 'RUNNING') return execution;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-};
+const { api, waitExecution } = serviceApi(service.apiUrl);
 /** CVAT requests since the last call, by `METHOD /path` with ids elided. */
 let seen = 0;
 const requests = () => {

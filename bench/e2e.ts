@@ -12,6 +12,7 @@ import type { TaskManifest } from '../lib/backends/files/index.js';
 import type { Sample } from '../lib/labels/index.js';
 import { startLocalService } from '../lib/local/runtime.js';
 import { sharedStoreClients } from '../lib/store/clients.js';
+import { serviceApi } from './service-api.js';
 import { peakRssKiB } from './stats.js';
 
 const samples = Number(process.argv[2] ?? 1000);
@@ -21,25 +22,7 @@ const hex = (n: number, width = 24) => n.toString(16).padStart(width, '0');
 
 const service = await startLocalService({ projectRoot: resolve(import.meta.dirname, '..') });
 const { store } = service;
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${service.apiUrl}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status >= 300)
-    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-};
-const waitExecution = async (arn: string) => {
-  for (;;) {
-    const execution = await api('GET', `/executions?arn=${encodeURIComponent(arn)}`);
-    if (execution.status !== 'RUNNING') return execution;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-};
+const { api, waitExecution } = serviceApi(service.apiUrl);
 
 await store.datasets.create(DATASET, {
   mediaType: 'image',

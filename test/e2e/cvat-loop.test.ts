@@ -12,7 +12,7 @@ import {
   startCvatEmulator,
 } from '../emulators/cvat/index.js';
 import { detection, detections, oid } from '../support/builders.js';
-import { type Json, serviceHelpers, waitFor } from '../support/local-service.js';
+import { type Json, serviceHelpers, shuffle, waitFor } from '../support/local-service.js';
 import { jpeg } from '../support/media.js';
 
 /**
@@ -316,13 +316,3 @@ describe('e2e: a CVAT annotation loop through the API and the webhook route', ()
 });
 
 /** Deterministic shuffle (a fixed LCG): a failure replays the same order. */
-function shuffle<T>(items: T[]): T[] {
-  const result = [...items];
-  let seed = 42;
-  for (let i = result.length - 1; i > 0; i -= 1) {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    const j = seed % (i + 1);
-    [result[i], result[j]] = [result[j] as T, result[i] as T];
-  }
-  return result;
-}

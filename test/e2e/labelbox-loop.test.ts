@@ -6,7 +6,7 @@ import { DEMO_DATASET, seedDemo } from '../../lib/local/demo.js';
 import { type LocalService, startLocalService } from '../../lib/local/runtime.js';
 import { WEBHOOK_HEADERS } from '../emulators/labelbox/assumptions.js';
 import { type Delivery, LabelboxEmulator } from '../emulators/labelbox/emulator.js';
-import { type Json, serviceHelpers, waitFor } from '../support/local-service.js';
+import { type Json, serviceHelpers, shuffle, waitFor } from '../support/local-service.js';
 
 const projectRoot = resolve(import.meta.dirname, '..', '..');
 let service: LocalService;
@@ -286,12 +286,3 @@ describe('e2e: a Labelbox run end to end on the embedded runtime', () => {
     expect(lb.violations()).toEqual([]);
   });
 });
-
-function shuffle<T>(items: T[]): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
-}
