@@ -10,6 +10,7 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
+import { instanceMaskPoints, segmentationMasks } from './masks.js';
 
 type Json = Record<string, unknown>;
 
@@ -86,6 +87,9 @@ function itemsOf(
   input: { plan: CvatLabelPlan; labels: ReadonlyMap<string, CvatLabel> },
   sampleId: string,
 ): Item[] {
+  if (type === 'segmentation') {
+    return segmentationItems(field, value as Json, frame, size, input);
+  }
   const listKey = LIST_KEYS[type];
   const labels = (
     listKey ? (((value as Json)[listKey] as Json[] | undefined) ?? []) : [value]
@@ -113,7 +117,7 @@ function itemsOf(
       out.push({ kind: 'tag', item: common, label, cvatLabel });
       continue;
     }
-    for (const shape of geometry(label, type, size)) {
+    for (const shape of geometry(label, field, type, size)) {
       const item = {
         ...shape,
         ...common,
@@ -154,7 +158,8 @@ function videoItems(
       if (value === null || value === undefined) continue;
       for (const each of itemsOf(field, schema.type, value, number - 1, size, input, sample.id)) {
         const index = each.label.index;
-        if (each.kind === 'shape' && typeof index === 'number') {
+        // Masks are not tracked: CVAT interpolates no masks, so each frame's is a shape.
+        if (each.kind === 'shape' && typeof index === 'number' && each.item.type !== 'mask') {
           const track = tracks.get(index) ?? [];
           // A track has one shape per frame: of a multi-part polyline, the first part.
           if (track.at(-1)?.item.frame !== each.item.frame) tracks.set(index, [...track, each]);
@@ -231,11 +236,15 @@ function scalarTag(
 
 function geometry(
   label: Json,
+  field: string,
   type: string,
   size: { width: number; height: number },
 ): Array<{ type: string; points: number[] }> {
   const { width, height } = size;
-  if (type.startsWith('detection')) {
+  // Instances go as CVAT masks: exact, where FiftyOne's polygons are an approximation.
+  const mask = type.startsWith('instance') ? instanceMaskPoints(label, field, size) : undefined;
+  if (mask) return [{ type: 'mask', points: mask }];
+  if (type.startsWith('detection') || type.startsWith('instance')) {
     return [
       { type: 'rectangle', points: boxToCvat(label.bounding_box as number[], width, height) },
     ];
@@ -253,6 +262,47 @@ function geometry(
     type: shapeType,
     points: pointsToCvat(part, width, height),
   }));
+}
+
+/**
+ * A Segmentation as one mask shape per class present, every one carrying the
+ * Segmentation's label id: download paints them back into that one label (SEMANTICS §9.5).
+ */
+function segmentationItems(
+  field: string,
+  label: Json,
+  frame: number,
+  size: { width: number; height: number },
+  input: { plan: CvatLabelPlan; labels: ReadonlyMap<string, CvatLabel> },
+): Item[] {
+  const out: Item[] = [];
+  let schema: CvatLabelBinding['fieldSchema'] | undefined;
+  for (const binding of input.plan.byName.values()) {
+    if (binding.field === field) schema = binding.fieldSchema;
+  }
+  if (!schema) return out;
+  for (const { className, points } of segmentationMasks(label, field, schema, size)) {
+    const labelName = input.plan.nameOf(field, className);
+    const binding = labelName ? input.plan.byName.get(labelName) : undefined;
+    const cvatLabel = labelName ? input.labels.get(labelName) : undefined;
+    // A mask target outside the run's classes is not the annotators' to edit.
+    if (!binding || !cvatLabel) continue;
+    const item = {
+      type: 'mask',
+      points,
+      frame,
+      label_id: cvatLabel.id,
+      group: 0,
+      source: 'manual',
+      attributes: attributeValues(label, binding, cvatLabel),
+      occluded: false,
+      outside: false,
+      z_order: 0,
+      rotation: 0,
+    };
+    out.push({ kind: 'shape', item, label, cvatLabel });
+  }
+  return out;
 }
 
 function groupOf(label: Json, binding: CvatLabelBinding): number {

@@ -1,0 +1,297 @@
+import { BackendError } from '../../errors/index.js';
+import type { FieldSchema } from '../../schema/types.js';
+import { boxToCvat } from './coordinates.js';
+import { rasterizePolygon } from './rasterize.js';
+import { type Bitmap, decodeCvatMask, encodeCvatMask } from './rle.js';
+
+type Json = Record<string, unknown>;
+type Size = { width: number; height: number };
+
+/** Which mask-bearing form a field has, if any: its shapes are collected, not placed one by one. */
+export function maskFieldKind(type: FieldSchema['type']): 'instance' | 'segmentation' | undefined {
+  if (type === 'instance' || type === 'instances') return 'instance';
+  return type === 'segmentation' ? 'segmentation' : undefined;
+}
+
+function refuseMaskPath(label: Json, field: string): void {
+  if (label.mask == null && typeof label.mask_path === 'string') {
+    throw new BackendError(
+      'BACKEND_UNSUPPORTED',
+      `Label '${String(label.id)}' of field '${field}' has its mask in a file ('${label.mask_path}'), which the CVAT backend cannot read; load the mask into 'mask' first`,
+      { field, labelId: String(label.id), maskPath: label.mask_path },
+    );
+  }
+}
+
+/** The value at (row, column) of a 2-D mask resized to `rows` × `columns`, nearest pixel centre. */
+function sampler(mask: readonly (readonly number[])[], rows: number, columns: number) {
+  const height = mask.length;
+  const width = Math.max(0, ...mask.map((row) => row.length));
+  return (row: number, column: number): number => {
+    const y = rows === height ? row : Math.floor(((row + 0.5) * height) / rows);
+    const x = columns === width ? column : Math.floor(((column + 0.5) * width) / columns);
+    return mask[y]?.[x] ?? 0;
+  };
+}
+
+/**
+ * A Detection's mask as CVAT mask `points`: the mask covers the box, whose pixels are the
+ * rectangle's (`round(x·W)` … `round((x+w)·W) - 1`); a mask of another size is resized to
+ * them (nearest), and the part off the frame is cut. Undefined when the label has no mask
+ * or its box has no pixel on the frame: it goes as a rectangle then.
+ *
+ * @throws BackendError `BACKEND_UNSUPPORTED` for a mask kept only as `mask_path`.
+ */
+export function instanceMaskPoints(label: Json, field: string, size: Size): number[] | undefined {
+  refuseMaskPath(label, field);
+  const mask = label.mask as number[][] | null | undefined;
+  if (!mask || mask.length === 0) return undefined;
+  const [xtl = 0, ytl = 0, xbr = 0, ybr = 0] = boxToCvat(
+    label.bounding_box as number[],
+    size.width,
+    size.height,
+  );
+  const rows = Math.max(1, ybr - ytl);
+  const columns = Math.max(1, xbr - xtl);
+  const left = Math.max(0, xtl);
+  const top = Math.max(0, ytl);
+  const right = Math.min(size.width, xtl + columns);
+  const bottom = Math.min(size.height, ytl + rows);
+  if (right <= left || bottom <= top) return undefined;
+  const at = sampler(mask, rows, columns);
+  const out: Bitmap = {
+    left,
+    top,
+    width: right - left,
+    height: bottom - top,
+    bits: new Uint8Array((right - left) * (bottom - top)),
+  };
+  for (let y = top; y < bottom; y += 1) {
+    for (let x = left; x < right; x += 1) {
+      if (at(y - ytl, x - xtl)) out.bits[(y - top) * out.width + (x - left)] = 1;
+    }
+  }
+  return encodeCvatMask(out);
+}
+
+/**
+ * A Segmentation as one CVAT mask per class present (value → class by the field's mask
+ * targets), each over the tight box of its pixels. A mask of another size than the frame is
+ * resized to it (nearest). Values without a target are not sent (they come back as 0).
+ *
+ * @throws BackendError `BACKEND_UNSUPPORTED` for a mask kept only as `mask_path`.
+ */
+export function segmentationMasks(
+  label: Json,
+  field: string,
+  schema: FieldSchema,
+  size: Size,
+): Array<{ className: string; points: number[] }> {
+  refuseMaskPath(label, field);
+  const mask = label.mask as number[][] | null | undefined;
+  if (!mask || mask.length === 0) return [];
+  const at = sampler(mask, size.height, size.width);
+  const boxes = new Map<number, { left: number; top: number; right: number; bottom: number }>();
+  for (let y = 0; y < size.height; y += 1) {
+    for (let x = 0; x < size.width; x += 1) {
+      const value = at(y, x);
+      if (!value) continue;
+      const box = boxes.get(value);
+      if (!box) boxes.set(value, { left: x, top: y, right: x, bottom: y });
+      else {
+        box.left = Math.min(box.left, x);
+        box.right = Math.max(box.right, x);
+        box.bottom = y;
+      }
+    }
+  }
+  const out: Array<{ className: string; points: number[] }> = [];
+  for (const [value, box] of [...boxes].sort(([a], [b]) => a - b)) {
+    const className = schema.maskTargets?.[String(value)];
+    if (className === undefined) continue;
+    const width = box.right - box.left + 1;
+    const height = box.bottom - box.top + 1;
+    const bits = new Uint8Array(width * height);
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        if (at(box.top + y, box.left + x) === value) bits[y * width + x] = 1;
+      }
+    }
+    out.push({
+      className,
+      points: encodeCvatMask({ left: box.left, top: box.top, width, height, bits }),
+    });
+  }
+  return out;
+}
+
+/** A CVAT mask or polygon shape as the pixels it sets on the frame (cut to it). */
+export function maskPieceOf(
+  type: string,
+  points: readonly number[],
+  size: Size,
+): Bitmap | undefined {
+  if (type === 'polygon') return rasterizePolygon(points, size.width, size.height);
+  const mask = decodeCvatMask(points);
+  if (mask.left + mask.width <= size.width && mask.top + mask.height <= size.height) return mask;
+  const width = Math.max(0, Math.min(mask.width, size.width - mask.left));
+  const height = Math.max(0, Math.min(mask.height, size.height - mask.top));
+  if (width === 0 || height === 0) return undefined;
+  const bits = new Uint8Array(width * height);
+  for (let y = 0; y < height; y += 1) {
+    bits.set(mask.bits.subarray(y * mask.width, y * mask.width + width), y * width);
+  }
+  return { left: mask.left, top: mask.top, width, height, bits };
+}
+
+/** The union of pieces over the union of their boxes; undefined when no pixel is set. */
+export function unionOf(pieces: readonly Bitmap[]): Bitmap | undefined {
+  if (!pieces.some((piece) => piece.bits.includes(1))) return undefined;
+  const left = Math.min(...pieces.map((piece) => piece.left));
+  const top = Math.min(...pieces.map((piece) => piece.top));
+  const right = Math.max(...pieces.map((piece) => piece.left + piece.width));
+  const bottom = Math.max(...pieces.map((piece) => piece.top + piece.height));
+  const out: Bitmap = {
+    left,
+    top,
+    width: right - left,
+    height: bottom - top,
+    bits: new Uint8Array((right - left) * (bottom - top)),
+  };
+  for (const piece of pieces) paint(out, piece, 1);
+  return out;
+}
+
+/** A grid of values placed on the frame: a bitmap, or a segmentation's class values. */
+type Grid = Omit<Bitmap, 'bits'> & { bits: Uint8Array | Uint32Array };
+
+/** Sets `value` where `piece` is set, on `target`. */
+function paint(target: Grid, piece: Bitmap, value: number): void {
+  for (let y = 0; y < piece.height; y += 1) {
+    const row = (piece.top - target.top + y) * target.width + (piece.left - target.left);
+    for (let x = 0; x < piece.width; x += 1) {
+      if (piece.bits[y * piece.width + x]) target.bits[row + x] = value;
+    }
+  }
+}
+
+/** A grid's rows as FiftyOne's 2-D mask. */
+function rowsOf(mask: Grid): number[][] {
+  const rows: number[][] = [];
+  for (let y = 0; y < mask.height; y += 1) {
+    rows.push(Array.from(mask.bits.subarray(y * mask.width, (y + 1) * mask.width)));
+  }
+  return rows;
+}
+
+export interface MaskPlace {
+  field: string;
+  sampleId: string;
+  frameKey: string | undefined;
+  size: Size;
+}
+
+interface Downloaded {
+  at: MaskPlace;
+  returnType: 'detections' | 'segmentation';
+  id: string;
+  label: Json;
+}
+
+/**
+ * Mask and polygon shapes of instance and segmentation fields, gathered over a download and
+ * turned into labels at the end (SEMANTICS §9.6): an instance's pieces (its mask, or polygons
+ * sharing its label id) become one Detection whose box is the pieces' box and whose mask
+ * covers it; a sample's segmentation pieces are painted, in order, with their class's mask
+ * target value into one full-frame Segmentation (uncovered pixels 0) carrying the first
+ * recorded id among them.
+ */
+export class DownloadedMasks {
+  private readonly instances = new Map<string, { at: MaskPlace; label: Json; pieces: Bitmap[] }>();
+  private readonly segmentations = new Map<
+    string,
+    {
+      at: MaskPlace;
+      schema: FieldSchema;
+      id: string | undefined;
+      fallbackId: string;
+      pieces: Array<{ className: string; piece: Bitmap }>;
+    }
+  >();
+
+  hasInstance(slot: string): boolean {
+    return this.instances.has(slot);
+  }
+
+  addInstance(slot: string, at: MaskPlace, label: Json, piece: Bitmap | undefined): void {
+    const entry = this.instances.get(slot) ?? { at, label, pieces: [] };
+    this.instances.set(slot, entry);
+    if (piece) entry.pieces.push(piece);
+  }
+
+  addSegment(
+    at: MaskPlace,
+    schema: FieldSchema,
+    ids: { recorded: string | undefined; fallback: string },
+    className: string,
+    piece: Bitmap | undefined,
+  ): void {
+    const key = `${at.field}\u0000${at.sampleId}\u0000${at.frameKey ?? ''}`;
+    const entry = this.segmentations.get(key) ?? {
+      at,
+      schema,
+      id: undefined,
+      fallbackId: ids.fallback,
+      pieces: [],
+    };
+    this.segmentations.set(key, entry);
+    entry.id ??= ids.recorded;
+    if (piece) entry.pieces.push({ className, piece });
+  }
+
+  *labels(): Generator<Downloaded> {
+    for (const { at, label, pieces } of this.instances.values()) {
+      const mask = unionOf(pieces);
+      // Every pixel erased: the object is gone.
+      if (!mask) continue;
+      const { width, height } = at.size;
+      const bounding_box = [
+        mask.left / width,
+        mask.top / height,
+        mask.width / width,
+        mask.height / height,
+      ];
+      yield {
+        at,
+        returnType: 'detections',
+        id: String(label.id),
+        label: { ...label, bounding_box, mask: rowsOf(mask) },
+      };
+    }
+    for (const { at, schema, id, fallbackId, pieces } of this.segmentations.values()) {
+      const values = new Map<string, number>();
+      for (const [value, name] of Object.entries(schema.maskTargets ?? {})) {
+        // Integer targets only: RGB (`#rrggbb`) targets are not 2-D masks.
+        if (!values.has(name) && /^\d+$/.test(value)) values.set(name, Number(value));
+      }
+      const frame: Grid = {
+        left: 0,
+        top: 0,
+        width: at.size.width,
+        height: at.size.height,
+        bits: new Uint32Array(at.size.width * at.size.height),
+      };
+      for (const { className, piece } of pieces) {
+        const value = values.get(className);
+        if (value !== undefined) paint(frame, piece, value);
+      }
+      const segmentationId = id ?? fallbackId;
+      yield {
+        at,
+        returnType: 'segmentation',
+        id: segmentationId,
+        label: { _cls: 'Segmentation', id: segmentationId, mask: rowsOf(frame) },
+      };
+    }
+  }
+}
