@@ -23,6 +23,7 @@ export interface CvatUpload {
 const LIST_KEYS: Record<string, string> = {
   classifications: 'classifications',
   detections: 'detections',
+  instances: 'detections',
   polylines: 'polylines',
   polygons: 'polylines',
   keypoints: 'keypoints',
