@@ -159,8 +159,7 @@ function videoItems(
       if (value === null || value === undefined) continue;
       for (const each of itemsOf(field, schema.type, value, number - 1, size, input, sample.id)) {
         const index = each.label.index;
-        // Masks are not tracked: CVAT interpolates no masks, so each frame's is a shape.
-        if (each.kind === 'shape' && typeof index === 'number' && each.item.type !== 'mask') {
+        if (each.kind === 'shape' && typeof index === 'number') {
           const track = tracks.get(index) ?? [];
           // A track has one shape per frame: of a multi-part polyline, the first part.
           if (track.at(-1)?.item.frame !== each.item.frame) tracks.set(index, [...track, each]);

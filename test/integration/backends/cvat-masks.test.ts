@@ -212,7 +212,7 @@ describe('CVAT masks: segmentation', () => {
 });
 
 describe('CVAT masks: video', () => {
-  it("round-trips a frame's instance mask unchanged", async () => {
+  it('round-trips a tracked instance mask unchanged, index and all', async () => {
     const local = await aws.newStore();
     const { store, bucket } = local;
     await store.datasets.create('clips', {
@@ -228,7 +228,10 @@ describe('CVAT masks: video', () => {
         media_type: 'video',
         metadata: { frame_width: WIDTH, frame_height: HEIGHT, total_frame_count: 4 },
         tags: [],
-        frames: { '2': { id: oid(0xf2), objects: detections(instance(7)) } },
+        frames: {
+          '2': { id: oid(0xf2), objects: detections({ ...instance(7), index: 1, keyframe: true }) },
+          '3': { id: oid(0xf3), objects: detections({ ...instance(8), index: 1, keyframe: true }) },
+        },
       },
     ]);
     const rig = cvatRig(local, cvat);
@@ -239,8 +242,12 @@ describe('CVAT masks: video', () => {
     } as never);
     const [task] = (await local.store.tasks.listByRun('clips', ANNO_KEY)).items;
     const cvatId = Number(task?.backendTaskId);
-    expect(cvat.annotator.shapes(cvatId).map((shape) => [shape.type, shape.frame])).toEqual([
-      ['mask', 1],
+    // An indexed mask is a track of masks, closed by an outside copy after its last frame.
+    const [track] = cvat.annotator.tracks(cvatId);
+    expect(track?.shapes.map((shape) => [shape.type, shape.frame, shape.outside])).toEqual([
+      ['mask', 1, false],
+      ['mask', 2, false],
+      ['mask', 3, true],
     ]);
     for (const job of cvat.annotator.jobs(cvatId)) cvat.annotator.finishJob(job.id);
 
