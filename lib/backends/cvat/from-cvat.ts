@@ -11,7 +11,8 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
-import { DownloadedMasks, maskFieldKind, maskPieceOf } from './masks.js';
+import { DownloadedMasks } from './mask-download.js';
+import { type MaskOriginal, maskFieldKind, maskPieceOf } from './masks.js';
 import { expandTracks } from './tracks.js';
 
 type Json = Record<string, unknown>;
@@ -40,6 +41,8 @@ export interface FromCvatInput {
   serverIds: Readonly<Record<string, string>>;
   /** What the upload sent, for matching items that lost both server id and `label_id`. */
   uploaded?: readonly UploadedItem[];
+  /** Labels whose masks CVAT could not hold exactly, by label id (see `MaskOriginal`). */
+  maskOriginals?: Readonly<Record<string, MaskOriginal>>;
   /** A video task: one sample, and labels keyed by frame number. */
   video?: boolean;
   /** A video's frame count: tracks without a closing `outside` run to its end. */
@@ -65,7 +68,7 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
   }
   const taken = new Set<string>();
   const polylines = new Map<string, Json>();
-  const masks = new DownloadedMasks();
+  const masks = new DownloadedMasks(input.maskOriginals);
   const items: Flat[] = [
     ...input.data.tags.map(
       (item): Flat => ({
@@ -150,7 +153,7 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     if (maskShape && maskKind === 'segmentation') {
       // Every class of a Segmentation carries its id: one label, whatever the shapes.
       const fallback = derivedId(input.cvatTaskId, `segmentation/${sampleId}/${frameKey ?? ''}`);
-      const piece = maskPieceOf(type, points, size);
+      const piece = maskPieceOf(type, points, size, binding.className);
       masks.addSegment(
         at,
         binding.fieldSchema,

@@ -1,11 +1,100 @@
+import { z } from 'zod';
 import { BackendError } from '../../errors/index.js';
+import { sameValue } from '../../merge/same-value.js';
 import type { FieldSchema } from '../../schema/types.js';
 import { boxToCvat } from './coordinates.js';
 import { rasterizePolygon } from './rasterize.js';
 import { type Bitmap, decodeCvatMask, encodeCvatMask } from './rle.js';
 
 type Json = Record<string, unknown>;
-type Size = { width: number; height: number };
+export type Size = { width: number; height: number };
+
+/**
+ * A label CVAT cannot hold exactly (a box off the pixel grid, a mask of another size than
+ * its box or frame, values other than 0/1 or without a class), kept at upload: the keys of
+ * the mask shapes sent for it and the fields download gives back while exactly those
+ * shapes come back, so an untouched label merges as unchanged.
+ */
+export const maskOriginalSchema = z.object({
+  pieces: z.array(z.string()),
+  fields: z.record(z.string(), z.unknown()),
+});
+export type MaskOriginal = z.infer<typeof maskOriginalSchema>;
+
+/** A mask shape's identity for the untouched check: its class (segmentations) and points. */
+export function pieceKey(className: string | undefined, points: readonly number[]): string {
+  return `${className ?? ''}:${points.join(',')}`;
+}
+
+/** The Detection fields of a mask read back: the box of its pixels and the mask over it. */
+export function detectionMask(mask: Bitmap, size: Size): Json {
+  const bounding_box = [
+    mask.left / size.width,
+    mask.top / size.height,
+    mask.width / size.width,
+    mask.height / size.height,
+  ];
+  return { bounding_box, mask: rowsOf(mask) };
+}
+
+/** Class pieces painted in order with their mask target values on a zero frame. */
+export function segmentationMask(
+  pieces: ReadonlyArray<{ className: string; piece: Bitmap }>,
+  schema: FieldSchema,
+  size: Size,
+): number[][] {
+  const values = new Map<string, number>();
+  for (const [value, name] of Object.entries(schema.maskTargets ?? {})) {
+    // Integer targets only: RGB (`#rrggbb`) targets are not 2-D masks.
+    if (!values.has(name) && /^\d+$/.test(value)) values.set(name, Number(value));
+  }
+  const frame: Grid = {
+    left: 0,
+    top: 0,
+    width: size.width,
+    height: size.height,
+    bits: new Uint32Array(size.width * size.height),
+  };
+  for (const { className, piece } of pieces) {
+    const value = values.get(className);
+    if (value !== undefined) paint(frame, piece, value);
+  }
+  return rowsOf(frame);
+}
+
+/** The original of an instance whose mask shape would not read back as the label. */
+export function instanceOriginal(
+  label: Json,
+  points: number[],
+  size: Size,
+): MaskOriginal | undefined {
+  const read = detectionMask(decodeCvatMask(points), size);
+  if (sameValue(read.bounding_box, label.bounding_box) && sameValue(read.mask, label.mask)) {
+    return undefined;
+  }
+  return {
+    pieces: [pieceKey(undefined, points)],
+    fields: { bounding_box: label.bounding_box, mask: label.mask },
+  };
+}
+
+/** The original of a segmentation whose class masks would not paint back its mask. */
+export function segmentationOriginal(
+  label: Json,
+  sent: ReadonlyArray<{ className: string; points: number[] }>,
+  schema: FieldSchema,
+  size: Size,
+): MaskOriginal | undefined {
+  const pieces = sent.map(({ className, points }) => ({
+    className,
+    piece: decodeCvatMask(points),
+  }));
+  if (sameValue(segmentationMask(pieces, schema, size), label.mask)) return undefined;
+  return {
+    pieces: sent.map(({ className, points }) => pieceKey(className, points)),
+    fields: { mask: label.mask },
+  };
+}
 
 /** Which mask-bearing form a field has, if any: its shapes are collected, not placed one by one. */
 export function maskFieldKind(type: FieldSchema['type']): 'instance' | 'segmentation' | undefined {
@@ -125,14 +214,29 @@ export function segmentationMasks(
   return out;
 }
 
-/** A CVAT mask or polygon shape as the pixels it sets on the frame (cut to it). */
+/** A shape as read: its pixels, and its key when it is a mask shape (polygons have none). */
+export interface MaskPiece {
+  bits: Bitmap | undefined;
+  key: string | undefined;
+}
+
+/**
+ * A CVAT mask or polygon shape as the pixels it sets on the frame (cut to it); a mask keeps
+ * its key (with `className` in segmentations) for the untouched check.
+ */
 export function maskPieceOf(
   type: string,
   points: readonly number[],
   size: Size,
-): Bitmap | undefined {
-  if (type === 'polygon') return rasterizePolygon(points, size.width, size.height);
-  const mask = decodeCvatMask(points);
+  className?: string,
+): MaskPiece {
+  if (type === 'polygon') {
+    return { bits: rasterizePolygon(points, size.width, size.height), key: undefined };
+  }
+  return { bits: cutToFrame(decodeCvatMask(points), size), key: pieceKey(className, points) };
+}
+
+function cutToFrame(mask: Bitmap, size: Size): Bitmap | undefined {
   if (mask.left + mask.width <= size.width && mask.top + mask.height <= size.height) return mask;
   const width = Math.max(0, Math.min(mask.width, size.width - mask.left));
   const height = Math.max(0, Math.min(mask.height, size.height - mask.top));
@@ -163,10 +267,10 @@ export function unionOf(pieces: readonly Bitmap[]): Bitmap | undefined {
 }
 
 /** A grid of values placed on the frame: a bitmap, or a segmentation's class values. */
-type Grid = Omit<Bitmap, 'bits'> & { bits: Uint8Array | Uint32Array };
+export type Grid = Omit<Bitmap, 'bits'> & { bits: Uint8Array | Uint32Array };
 
 /** Sets `value` where `piece` is set, on `target`. */
-function paint(target: Grid, piece: Bitmap, value: number): void {
+export function paint(target: Grid, piece: Bitmap, value: number): void {
   for (let y = 0; y < piece.height; y += 1) {
     const row = (piece.top - target.top + y) * target.width + (piece.left - target.left);
     for (let x = 0; x < piece.width; x += 1) {
@@ -176,122 +280,10 @@ function paint(target: Grid, piece: Bitmap, value: number): void {
 }
 
 /** A grid's rows as FiftyOne's 2-D mask. */
-function rowsOf(mask: Grid): number[][] {
+export function rowsOf(mask: Grid): number[][] {
   const rows: number[][] = [];
   for (let y = 0; y < mask.height; y += 1) {
     rows.push(Array.from(mask.bits.subarray(y * mask.width, (y + 1) * mask.width)));
   }
   return rows;
-}
-
-export interface MaskPlace {
-  field: string;
-  sampleId: string;
-  frameKey: string | undefined;
-  size: Size;
-}
-
-interface Downloaded {
-  at: MaskPlace;
-  returnType: 'detections' | 'segmentation';
-  id: string;
-  label: Json;
-}
-
-/**
- * Mask and polygon shapes of instance and segmentation fields, gathered over a download and
- * turned into labels at the end (SEMANTICS §9.6): an instance's pieces (its mask, or polygons
- * sharing its label id) become one Detection whose box is the pieces' box and whose mask
- * covers it; a sample's segmentation pieces are painted, in order, with their class's mask
- * target value into one full-frame Segmentation (uncovered pixels 0) carrying the first
- * recorded id among them.
- */
-export class DownloadedMasks {
-  private readonly instances = new Map<string, { at: MaskPlace; label: Json; pieces: Bitmap[] }>();
-  private readonly segmentations = new Map<
-    string,
-    {
-      at: MaskPlace;
-      schema: FieldSchema;
-      id: string | undefined;
-      fallbackId: string;
-      pieces: Array<{ className: string; piece: Bitmap }>;
-    }
-  >();
-
-  hasInstance(slot: string): boolean {
-    return this.instances.has(slot);
-  }
-
-  addInstance(slot: string, at: MaskPlace, label: Json, piece: Bitmap | undefined): void {
-    const entry = this.instances.get(slot) ?? { at, label, pieces: [] };
-    this.instances.set(slot, entry);
-    if (piece) entry.pieces.push(piece);
-  }
-
-  addSegment(
-    at: MaskPlace,
-    schema: FieldSchema,
-    ids: { recorded: string | undefined; fallback: string },
-    className: string,
-    piece: Bitmap | undefined,
-  ): void {
-    const key = `${at.field}\u0000${at.sampleId}\u0000${at.frameKey ?? ''}`;
-    const entry = this.segmentations.get(key) ?? {
-      at,
-      schema,
-      id: undefined,
-      fallbackId: ids.fallback,
-      pieces: [],
-    };
-    this.segmentations.set(key, entry);
-    entry.id ??= ids.recorded;
-    if (piece) entry.pieces.push({ className, piece });
-  }
-
-  *labels(): Generator<Downloaded> {
-    for (const { at, label, pieces } of this.instances.values()) {
-      const mask = unionOf(pieces);
-      // Every pixel erased: the object is gone.
-      if (!mask) continue;
-      const { width, height } = at.size;
-      const bounding_box = [
-        mask.left / width,
-        mask.top / height,
-        mask.width / width,
-        mask.height / height,
-      ];
-      yield {
-        at,
-        returnType: 'detections',
-        id: String(label.id),
-        label: { ...label, bounding_box, mask: rowsOf(mask) },
-      };
-    }
-    for (const { at, schema, id, fallbackId, pieces } of this.segmentations.values()) {
-      const values = new Map<string, number>();
-      for (const [value, name] of Object.entries(schema.maskTargets ?? {})) {
-        // Integer targets only: RGB (`#rrggbb`) targets are not 2-D masks.
-        if (!values.has(name) && /^\d+$/.test(value)) values.set(name, Number(value));
-      }
-      const frame: Grid = {
-        left: 0,
-        top: 0,
-        width: at.size.width,
-        height: at.size.height,
-        bits: new Uint32Array(at.size.width * at.size.height),
-      };
-      for (const { className, piece } of pieces) {
-        const value = values.get(className);
-        if (value !== undefined) paint(frame, piece, value);
-      }
-      const segmentationId = id ?? fallbackId;
-      yield {
-        at,
-        returnType: 'segmentation',
-        id: segmentationId,
-        label: { _cls: 'Segmentation', id: segmentationId, mask: rowsOf(frame) },
-      };
-    }
-  }
 }

@@ -10,7 +10,13 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
-import { instanceMaskPoints, segmentationMasks } from './masks.js';
+import {
+  instanceMaskPoints,
+  instanceOriginal,
+  type MaskOriginal,
+  segmentationMasks,
+  segmentationOriginal,
+} from './masks.js';
 
 type Json = Record<string, unknown>;
 
@@ -45,6 +51,8 @@ export function toCvatAnnotations(input: {
   labels: ReadonlyMap<string, CvatLabel>;
   /** Videos: the video's frame count (a video task holds one sample). */
   frameCount?: number;
+  /** Filled with the labels whose masks CVAT cannot hold exactly, by label id. */
+  originals?: Map<string, MaskOriginal>;
 }): CvatUpload {
   const { samples, frames, plan, labels } = input;
   const out: CvatUpload = { shapes: [], tags: [], tracks: [] };
@@ -72,6 +80,13 @@ export function toCvatAnnotations(input: {
   return out;
 }
 
+/** What turning labels into CVAT items needs. */
+interface Conversion {
+  plan: CvatLabelPlan;
+  labels: ReadonlyMap<string, CvatLabel>;
+  originals?: Map<string, MaskOriginal>;
+}
+
 interface Item {
   kind: 'tag' | 'shape';
   item: Json;
@@ -85,7 +100,7 @@ function itemsOf(
   value: unknown,
   frame: number,
   size: { width: number; height: number },
-  input: { plan: CvatLabelPlan; labels: ReadonlyMap<string, CvatLabel> },
+  input: Conversion,
   sampleId: string,
 ): Item[] {
   if (type === 'segmentation') {
@@ -119,6 +134,9 @@ function itemsOf(
       continue;
     }
     for (const shape of geometry(label, field, type, size)) {
+      const original =
+        shape.type === 'mask' ? instanceOriginal(label, shape.points, size) : undefined;
+      if (original) input.originals?.set(String(label.id), original);
       const item = {
         ...shape,
         ...common,
@@ -144,7 +162,7 @@ function videoItems(
   sample: UploadSample,
   size: { width: number; height: number },
   frameCount: number,
-  input: { plan: CvatLabelPlan; labelSchema: LabelSchema; labels: ReadonlyMap<string, CvatLabel> },
+  input: Conversion & { labelSchema: LabelSchema },
   out: CvatUpload,
 ): void {
   const numbers = Object.keys(sample.frames ?? {})
@@ -273,7 +291,7 @@ function segmentationItems(
   label: Json,
   frame: number,
   size: { width: number; height: number },
-  input: { plan: CvatLabelPlan; labels: ReadonlyMap<string, CvatLabel> },
+  input: Conversion,
 ): Item[] {
   const out: Item[] = [];
   let schema: CvatLabelBinding['fieldSchema'] | undefined;
@@ -281,12 +299,16 @@ function segmentationItems(
     if (binding.field === field) schema = binding.fieldSchema;
   }
   if (!schema) return out;
-  for (const { className, points } of segmentationMasks(label, field, schema, size)) {
+  const sent = segmentationMasks(label, field, schema, size).flatMap(({ className, points }) => {
     const labelName = input.plan.nameOf(field, className);
     const binding = labelName ? input.plan.byName.get(labelName) : undefined;
     const cvatLabel = labelName ? input.labels.get(labelName) : undefined;
     // A mask target outside the run's classes is not the annotators' to edit.
-    if (!binding || !cvatLabel) continue;
+    return binding && cvatLabel ? [{ className, points, binding, cvatLabel }] : [];
+  });
+  const original = segmentationOriginal(label, sent, schema, size);
+  if (original) input.originals?.set(String(label.id), original);
+  for (const { points, binding, cvatLabel } of sent) {
     const item = {
       type: 'mask',
       points,

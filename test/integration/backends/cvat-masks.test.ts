@@ -30,6 +30,10 @@ const ELLIPSE = Array.from({ length: 24 }, (_, y) =>
     ((x - 15.5) / 16) ** 2 + ((y - 11.5) / 12) ** 2 < 1 ? 1 : 0,
   ),
 );
+/** A model's coarse mask (6×8), stretched over its box as FiftyOne does. */
+const COARSE = Array.from({ length: 6 }, (_, y) =>
+  Array.from({ length: 8 }, (_, x) => (x + y) % 2),
+);
 const instance = (n: number) =>
   detection(oid(n), 'car', { bounding_box: [0.25, 0.25, 0.5, 0.5], mask: ELLIPSE });
 /** Rows 0-15 background, 16-31 a car on the left half, 32-47 road. */
@@ -37,8 +41,15 @@ const SCENE = Array.from({ length: HEIGHT }, (_, y) =>
   Array.from({ length: WIDTH }, (_, x) => (y >= 32 ? 1 : y >= 16 && x < 32 ? 2 : 0)),
 );
 const segmentation = (n: number) => ({ _cls: 'Segmentation', id: oid(0x50 + n), mask: SCENE });
+/** Half the frame's resolution, as segmentation models often give. */
+const HALF_SCENE = SCENE.filter((_, y) => y % 2 === 0).map((row) =>
+  row.filter((_, x) => x % 2 === 0),
+);
 
-/** Two 64×48 images, each with one car instance and a scene segmentation. */
+/**
+ * Two 64×48 images, each with one car instance and a scene segmentation; m1's masks match
+ * CVAT's pixels, m2's (coarse, off the pixel grid, half resolution) cannot be held exactly.
+ */
 async function seed(local: LocalStore): Promise<void> {
   const { store, bucket } = local;
   await store.datasets.create(DATASET, {
@@ -54,8 +65,12 @@ async function seed(local: LocalStore): Promise<void> {
       media_type: 'image',
       metadata: { width: WIDTH, height: HEIGHT },
       tags: [],
-      objects: detections(instance(n)),
-      scene: segmentation(n),
+      objects: detections(
+        n === 1
+          ? instance(n)
+          : detection(oid(n), 'car', { bounding_box: [0.251, 0.25, 0.5, 0.5], mask: COARSE }),
+      ),
+      scene: n === 1 ? segmentation(n) : { ...segmentation(n), mask: HALF_SCENE },
     });
   }
   await store.samples.batchPut(DATASET, samples);
@@ -111,6 +126,7 @@ describe('CVAT masks: instances', () => {
 
     expect(loaded.merged).toEqual(counts(0, 0, 0, 0));
     expect(await field('m1', 'objects')).toEqual(before.m1?.sample.objects);
+    expect(await field('m2', 'objects')).toEqual(before.m2?.sample.objects);
   });
 
   it('merges a painted mask as an edit and a deleted one as a deletion', async () => {
@@ -183,6 +199,7 @@ describe('CVAT masks: segmentation', () => {
 
     expect(loaded.merged).toEqual(counts(0, 0, 0, 0));
     expect(await field('m1', 'scene')).toEqual(before.m1?.sample.scene);
+    expect(await field('m2', 'scene')).toEqual(before.m2?.sample.scene);
   });
 
   it("merges a class painted over the background as an edit of the sample's segmentation", async () => {

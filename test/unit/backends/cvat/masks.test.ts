@@ -5,6 +5,7 @@ import {
   planCvatLabels,
   toCvatAnnotations,
 } from '../../../../lib/backends/cvat/index.js';
+import type { MaskOriginal } from '../../../../lib/backends/cvat/masks.js';
 import type { LabelSchema } from '../../../../lib/schema/types.js';
 import type { UploadSample } from '../../../../lib/schema/upload-sample.js';
 import { field, oid } from '../../../support/builders.js';
@@ -52,8 +53,9 @@ const segmentation = {
   mask: [...sky(3), ...Array.from({ length: 2 }, () => Array(W).fill(0)), ...road(3)],
 };
 
-const upload = (fields: Record<string, unknown>) =>
+const upload = (fields: Record<string, unknown>, originals?: Map<string, MaskOriginal>) =>
   toCvatAnnotations({
+    ...(originals ? { originals } : {}),
     samples: [
       {
         id: 's1',
@@ -69,7 +71,10 @@ const upload = (fields: Record<string, unknown>) =>
     labels: new Map(labels.map((label) => [label.name, label])),
   });
 
-function download(shapes: Array<Record<string, unknown>>) {
+function download(
+  shapes: Array<Record<string, unknown>>,
+  maskOriginals: Record<string, MaskOriginal> = {},
+) {
   return fromCvatAnnotations({
     cvatTaskId: 7,
     data: {
@@ -83,6 +88,7 @@ function download(shapes: Array<Record<string, unknown>>) {
     labelSchema: schema,
     labels: new Map(labels.map((label) => [label.id, label])),
     serverIds: {},
+    maskOriginals,
   });
 }
 
@@ -209,5 +215,62 @@ describe('CVAT masks: download', () => {
     expect(() => download([shape('car', 'mask', [0, 99, 2, 2, 4, 5], oid(1))])).toThrow(
       expect.objectContaining({ code: 'BACKEND_RESPONSE_INVALID' }),
     );
+  });
+});
+
+describe('CVAT masks: labels CVAT cannot hold exactly', () => {
+  const lossy = {
+    objects: {
+      _cls: 'Detections',
+      detections: [car({ bounding_box: [0.21, 0.25, 0.3, 0.5], mask: [[1, 0]] })],
+    },
+    scene: {
+      ...segmentation,
+      mask: [
+        [2, 0],
+        [0, 1],
+      ],
+    },
+  };
+
+  it('records what was sent of a box off the pixel grid or a mask of another size', () => {
+    const originals = new Map<string, MaskOriginal>();
+    upload(lossy, originals);
+    expect([...originals.keys()]).toEqual([oid(1), oid(9)]);
+    expect(originals.get(oid(1))?.fields).toEqual({
+      bounding_box: [0.21, 0.25, 0.3, 0.5],
+      mask: [[1, 0]],
+    });
+  });
+
+  it('records nothing for masks CVAT holds exactly', () => {
+    const originals = new Map<string, MaskOriginal>();
+    upload(
+      { objects: { _cls: 'Detections', detections: [car()] }, scene: segmentation },
+      originals,
+    );
+    expect(originals.size).toBe(0);
+  });
+
+  it('gives the original back while its mask shapes come back as sent', () => {
+    const originals = new Map<string, MaskOriginal>();
+    const sent = upload(lossy, originals);
+    const annotations = download(sent.shapes, Object.fromEntries(originals));
+    expect(annotations.objects?.detections?.s1).toEqual({
+      [oid(1)]: lossy.objects.detections[0],
+    });
+    expect(annotations.scene?.segmentation?.s1).toEqual({ [oid(9)]: lossy.scene });
+  });
+
+  it("reads CVAT's pixels once the annotator changed a mask", () => {
+    const originals = new Map<string, MaskOriginal>();
+    const [carShape] = upload(lossy, originals).shapes;
+    const annotations = download(
+      [{ ...carShape, points: [0, 12, 2, 2, 4, 5] }],
+      Object.fromEntries(originals),
+    );
+    expect(annotations.objects?.detections?.s1).toEqual({
+      [oid(1)]: car({ mask: Array.from({ length: 4 }, () => [1, 1, 1]) }),
+    });
   });
 });
