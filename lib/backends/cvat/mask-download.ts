@@ -85,7 +85,7 @@ export class DownloadedMasks {
       const id = String(label.id);
       const original = this.untouched(id, pieces);
       const mask = unionOf(pieces.flatMap((piece) => (piece.bits ? [piece.bits] : [])));
-      // Every pixel erased: the object is gone.
+      // Only polygons that cover no pixel: nothing to be a label.
       if (!mask) continue;
       const fields = original ?? detectionMask(mask, at.size);
       yield { at, returnType: 'detections', id, label: { ...label, ...fields } };

@@ -248,9 +248,9 @@ function cutToFrame(mask: Bitmap, size: Size): Bitmap | undefined {
   return { left: mask.left, top: mask.top, width, height, bits };
 }
 
-/** The union of pieces over the union of their boxes; undefined when no pixel is set. */
+/** The union of pieces over the union of their boxes; undefined when there is none. */
 export function unionOf(pieces: readonly Bitmap[]): Bitmap | undefined {
-  if (!pieces.some((piece) => piece.bits.includes(1))) return undefined;
+  if (pieces.length === 0) return undefined;
   const left = Math.min(...pieces.map((piece) => piece.left));
   const top = Math.min(...pieces.map((piece) => piece.top));
   const right = Math.max(...pieces.map((piece) => piece.left + piece.width));

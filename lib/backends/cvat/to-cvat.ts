@@ -306,6 +306,17 @@ function segmentationItems(
     // A mask target outside the run's classes is not the annotators' to edit.
     return binding && cvatLabel ? [{ className, points, binding, cvatLabel }] : [];
   });
+  const first = [...input.plan.byName.values()].find((binding) => binding.field === field);
+  const firstLabel = first ? input.labels.get(first.labelName) : undefined;
+  if (sent.length === 0 && label.mask != null && first && firstLabel) {
+    // All background: a clear 1×1 mask still carries the id, so it reads back, not as deleted.
+    sent.push({
+      className: first.className,
+      points: [1, 0, 0, 0, 0],
+      binding: first,
+      cvatLabel: firstLabel,
+    });
+  }
   const original = segmentationOriginal(label, sent, schema, size);
   if (original) input.originals?.set(String(label.id), original);
   for (const { points, binding, cvatLabel } of sent) {

@@ -205,10 +205,17 @@ describe('CVAT masks: download', () => {
     ]);
   });
 
-  it('drops an instance whose every pixel was erased', () => {
-    expect(download([shape('car', 'mask', [12, 2, 2, 4, 5], oid(1))]).objects?.detections).toEqual(
-      {},
-    );
+  it('reads a mask shape with no pixel set as an instance with a clear mask', () => {
+    expect(download([shape('car', 'mask', [12, 2, 2, 4, 5], oid(1))]).objects?.detections).toEqual({
+      s1: { [oid(1)]: car({ mask: Array.from({ length: 4 }, () => [0, 0, 0]) }) },
+    });
+  });
+
+  it('reads an all-background segmentation back from the clear mask sent for it', () => {
+    const empty = { ...segmentation, mask: Array.from({ length: H }, () => Array(W).fill(0)) };
+    const sent = upload({ scene: empty });
+    expect(sent.shapes.map((each) => each.points)).toEqual([[1, 0, 0, 0, 0]]);
+    expect(download(sent.shapes).scene?.segmentation).toEqual({ s1: { [oid(9)]: empty } });
   });
 
   it('refuses a malformed mask from CVAT', () => {
