@@ -5,7 +5,10 @@ const ALL_LABEL_TYPES: LabelType[] = [...labelTypeSchema.options];
 
 const text = { type: 'text', values: [] };
 
-/** CVAT (SEMANTICS §3.6, §4.2). Values for text/checkbox on CVAT ≥ 2.5 are the client's check. */
+/**
+ * CVAT (SEMANTICS §3.6, §4.2): every label type, instances and segmentations as CVAT mask
+ * shapes. Values for text/checkbox on CVAT ≥ 2.5 are the client's check.
+ */
 export const CVAT_CAPABILITIES: BackendCapabilities = {
   name: 'cvat',
   supportedMediaTypes: ['image', 'video'],

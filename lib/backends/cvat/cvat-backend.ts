@@ -151,6 +151,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         labels: new Map(labels.map((label) => [label.id, label])),
         serverIds: taskData?.serverIds ?? {},
         uploaded: taskData?.uploaded ?? [],
+        maskOriginals: taskData?.maskOriginals ?? {},
         ...(video ? { video: true, frameCount: meta?.size ?? 0 } : {}),
       });
     },

@@ -11,6 +11,8 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
+import { DownloadedMasks } from './mask-download.js';
+import { type MaskOriginal, maskFieldKind, maskPieceOf } from './masks.js';
 import { expandTracks } from './tracks.js';
 
 type Json = Record<string, unknown>;
@@ -39,6 +41,8 @@ export interface FromCvatInput {
   serverIds: Readonly<Record<string, string>>;
   /** What the upload sent, for matching items that lost both server id and `label_id`. */
   uploaded?: readonly UploadedItem[];
+  /** Labels whose masks CVAT could not hold exactly, by label id (see `MaskOriginal`). */
+  maskOriginals?: Readonly<Record<string, MaskOriginal>>;
   /** A video task: one sample, and labels keyed by frame number. */
   video?: boolean;
   /** A video's frame count: tracks without a closing `outside` run to its end. */
@@ -53,7 +57,9 @@ export interface FromCvatInput {
  * server id, so a re-download names a new label
  * the same way and the merge edits it instead of adding it twice. A second item claiming an
  * id already taken (a copy pasted in CVAT) gets its derived id: it is a new label.
- * Shapes of types FiftyOne has no label for here (ellipse, cuboid, mask, skeleton) are skipped.
+ * In instance and segmentation fields, masks and polygons are gathered into masks
+ * (`DownloadedMasks`). Shapes of types FiftyOne has no label for here (ellipse, cuboid,
+ * skeleton, a mask elsewhere) are skipped.
  */
 export function fromCvatAnnotations(input: FromCvatInput): Annotations {
   const out: Annotations = {};
@@ -62,6 +68,7 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
   }
   const taken = new Set<string>();
   const polylines = new Map<string, Json>();
+  const masks = new DownloadedMasks(input.maskOriginals);
   const items: Flat[] = [
     ...input.data.tags.map(
       (item): Flat => ({
@@ -140,10 +147,29 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     const recorded = input.serverIds[item.serverKey];
     const fromAttr =
       item.labelIdUsable && labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined;
+    const maskKind = maskFieldKind(binding.fieldSchema.type);
+    const maskShape = maskKind !== undefined && (type === 'mask' || type === 'polygon');
+    const at = { field: binding.field, sampleId, frameKey, size };
+    if (maskShape && maskKind === 'segmentation') {
+      // Every class of a Segmentation carries its id: one label, whatever the shapes.
+      const fallback = derivedId(input.cvatTaskId, `segmentation/${sampleId}/${frameKey ?? ''}`);
+      const piece = maskPieceOf(type, points, size, binding.className);
+      masks.addSegment(
+        at,
+        binding.fieldSchema,
+        { recorded: recorded ?? fromAttr, fallback },
+        binding.className,
+        piece,
+      );
+      continue;
+    }
     let id = recorded ?? fromAttr ?? (item.kind === 'track' ? undefined : byGeometry(item));
     const slot = `${sampleId}/${frameKey ?? ''}/${id}`;
+    // Polygons of one label id are parts of one label: a polyline, or an instance's mask.
     const samePolyline =
-      id !== undefined && polylines.has(slot) && (type === 'polygon' || type === 'polyline');
+      id !== undefined &&
+      (type === 'polygon' || type === 'polyline') &&
+      (polylines.has(slot) || (maskShape && masks.hasInstance(slot)));
     if (id === undefined || (taken.has(id) && !samePolyline)) {
       id = derivedId(input.cvatTaskId, item.idBasis);
     }
@@ -174,6 +200,16 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
         points: pointsFromCvat(points, size.width, size.height),
       };
       returnType = 'keypoints';
+    } else if (maskShape) {
+      const piece = maskPieceOf(type, points, size);
+      masks.addInstance(
+        `${sampleId}/${frameKey ?? ''}/${id}`,
+        at,
+        { _cls: 'Detection', ...base },
+        piece,
+      );
+      taken.add(id);
+      continue;
     } else if (type === 'polygon' || type === 'polyline') {
       const part = pointsFromCvat(points, size.width, size.height);
       const existing = polylines.get(`${sampleId}/${frameKey ?? ''}/${id}`);
@@ -192,6 +228,9 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     }
     taken.add(id);
     place(out, binding.field, returnType, sampleId, frameKey, id, label);
+  }
+  for (const { at, returnType, id, label } of masks.labels()) {
+    place(out, at.field, returnType, at.sampleId, at.frameKey, id, label);
   }
   return out;
 }

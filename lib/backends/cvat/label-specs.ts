@@ -49,20 +49,6 @@ export interface CvatLabelPlan {
 /** The text attribute of a class-less scalar field's tag. */
 export const SCALAR_VALUE_ATTR = 'value';
 
-const SUPPORTED = new Set([
-  'scalar',
-  'classification',
-  'classifications',
-  'detection',
-  'detections',
-  'polyline',
-  'polylines',
-  'polygon',
-  'polygons',
-  'keypoint',
-  'keypoints',
-]);
-
 /** A value as CVAT stores it: strings, booleans lower-case (reference §1.4). */
 export function attributeText(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -75,8 +61,9 @@ export function attributeText(value: unknown): string {
  * `<class>_<field>` when two fields share the class (SEMANTICS §9.5). Every label carries
  * the `label_id` text attribute. Deterministic, so download rebuilds the same plan.
  *
- * @throws BackendError `BACKEND_UNSUPPORTED` for label types this backend does not send yet;
- *   InvalidInputError for names CVAT refuses (SEMANTICS §3.10).
+ * Every label type has a form in CVAT (masks included), so no field is refused here.
+ *
+ * @throws InvalidInputError for names CVAT refuses (SEMANTICS §3.10).
  */
 export function planCvatLabels(labelSchema: LabelSchema, params: CvatParams): CvatLabelPlan {
   const listed = (schema: FieldSchema) =>
@@ -95,13 +82,6 @@ export function planCvatLabels(labelSchema: LabelSchema, params: CvatParams): Cv
   const byName = new Map<string, CvatLabelBinding>();
   const names = new Map<string, string>();
   for (const [field, schema] of Object.entries(labelSchema)) {
-    if (!SUPPORTED.has(schema.type)) {
-      throw new BackendError(
-        'BACKEND_UNSUPPORTED',
-        `Field '${field}' has label type '${schema.type}', which the CVAT backend does not support yet`,
-        { field, type: schema.type },
-      );
-    }
     for (const className of new Set(classesOfField(field, schema))) {
       const labelName = (seen.get(className) ?? 0) > 1 ? `${className}_${field}` : className;
       if (labelName.length > NAME_LIMIT) {

@@ -3,6 +3,7 @@ import { runObjectPrefix } from '../../store/keys.js';
 import type { RunRef } from '../backend.js';
 import type { BackendObjectStore } from '../object-store.js';
 import { type CvatLabeledData, labeledDataSchema } from './api.js';
+import { maskOriginalSchema } from './masks.js';
 
 /**
  * What a task needs beyond its record, kept in the media bucket because it grows with the
@@ -26,6 +27,8 @@ export const taskDataSchema = z.object({
       }),
     )
     .default([]),
+  /** Labels whose masks CVAT cannot hold exactly, by label id (see `MaskOriginal`). */
+  maskOriginals: z.record(z.string(), maskOriginalSchema).default({}),
 });
 export type TaskData = z.input<typeof taskDataSchema>;
 

@@ -10,6 +10,13 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
+import {
+  instanceMaskPoints,
+  instanceOriginal,
+  type MaskOriginal,
+  segmentationMasks,
+  segmentationOriginal,
+} from './masks.js';
 
 type Json = Record<string, unknown>;
 
@@ -22,6 +29,7 @@ export interface CvatUpload {
 const LIST_KEYS: Record<string, string> = {
   classifications: 'classifications',
   detections: 'detections',
+  instances: 'detections',
   polylines: 'polylines',
   polygons: 'polylines',
   keypoints: 'keypoints',
@@ -43,6 +51,8 @@ export function toCvatAnnotations(input: {
   labels: ReadonlyMap<string, CvatLabel>;
   /** Videos: the video's frame count (a video task holds one sample). */
   frameCount?: number;
+  /** Filled with the labels whose masks CVAT cannot hold exactly, by label id. */
+  originals?: Map<string, MaskOriginal>;
 }): CvatUpload {
   const { samples, frames, plan, labels } = input;
   const out: CvatUpload = { shapes: [], tags: [], tracks: [] };
@@ -70,6 +80,13 @@ export function toCvatAnnotations(input: {
   return out;
 }
 
+/** What turning labels into CVAT items needs. */
+interface Conversion {
+  plan: CvatLabelPlan;
+  labels: ReadonlyMap<string, CvatLabel>;
+  originals?: Map<string, MaskOriginal>;
+}
+
 interface Item {
   kind: 'tag' | 'shape';
   item: Json;
@@ -83,9 +100,12 @@ function itemsOf(
   value: unknown,
   frame: number,
   size: { width: number; height: number },
-  input: { plan: CvatLabelPlan; labels: ReadonlyMap<string, CvatLabel> },
+  input: Conversion,
   sampleId: string,
 ): Item[] {
+  if (type === 'segmentation') {
+    return segmentationItems(field, value as Json, frame, size, input);
+  }
   const listKey = LIST_KEYS[type];
   const labels = (
     listKey ? (((value as Json)[listKey] as Json[] | undefined) ?? []) : [value]
@@ -113,7 +133,10 @@ function itemsOf(
       out.push({ kind: 'tag', item: common, label, cvatLabel });
       continue;
     }
-    for (const shape of geometry(label, type, size)) {
+    for (const shape of geometry(label, field, type, size)) {
+      const original =
+        shape.type === 'mask' ? instanceOriginal(label, shape.points, size) : undefined;
+      if (original) input.originals?.set(String(label.id), original);
       const item = {
         ...shape,
         ...common,
@@ -139,7 +162,7 @@ function videoItems(
   sample: UploadSample,
   size: { width: number; height: number },
   frameCount: number,
-  input: { plan: CvatLabelPlan; labelSchema: LabelSchema; labels: ReadonlyMap<string, CvatLabel> },
+  input: Conversion & { labelSchema: LabelSchema },
   out: CvatUpload,
 ): void {
   const numbers = Object.keys(sample.frames ?? {})
@@ -231,11 +254,15 @@ function scalarTag(
 
 function geometry(
   label: Json,
+  field: string,
   type: string,
   size: { width: number; height: number },
 ): Array<{ type: string; points: number[] }> {
   const { width, height } = size;
-  if (type.startsWith('detection')) {
+  // Instances go as CVAT masks: exact, where FiftyOne's polygons are an approximation.
+  const mask = type.startsWith('instance') ? instanceMaskPoints(label, field, size) : undefined;
+  if (mask) return [{ type: 'mask', points: mask }];
+  if (type.startsWith('detection') || type.startsWith('instance')) {
     return [
       { type: 'rectangle', points: boxToCvat(label.bounding_box as number[], width, height) },
     ];
@@ -253,6 +280,62 @@ function geometry(
     type: shapeType,
     points: pointsToCvat(part, width, height),
   }));
+}
+
+/**
+ * A Segmentation as one mask shape per class present, every one carrying the
+ * Segmentation's label id: download paints them back into that one label (SEMANTICS §9.5).
+ */
+function segmentationItems(
+  field: string,
+  label: Json,
+  frame: number,
+  size: { width: number; height: number },
+  input: Conversion,
+): Item[] {
+  const out: Item[] = [];
+  let schema: CvatLabelBinding['fieldSchema'] | undefined;
+  for (const binding of input.plan.byName.values()) {
+    if (binding.field === field) schema = binding.fieldSchema;
+  }
+  if (!schema) return out;
+  const sent = segmentationMasks(label, field, schema, size).flatMap(({ className, points }) => {
+    const labelName = input.plan.nameOf(field, className);
+    const binding = labelName ? input.plan.byName.get(labelName) : undefined;
+    const cvatLabel = labelName ? input.labels.get(labelName) : undefined;
+    // A mask target outside the run's classes is not the annotators' to edit.
+    return binding && cvatLabel ? [{ className, points, binding, cvatLabel }] : [];
+  });
+  const first = [...input.plan.byName.values()].find((binding) => binding.field === field);
+  const firstLabel = first ? input.labels.get(first.labelName) : undefined;
+  if (sent.length === 0 && label.mask != null && first && firstLabel) {
+    // All background: a clear 1×1 mask still carries the id, so it reads back, not as deleted.
+    sent.push({
+      className: first.className,
+      points: [1, 0, 0, 0, 0],
+      binding: first,
+      cvatLabel: firstLabel,
+    });
+  }
+  const original = segmentationOriginal(label, sent, schema, size);
+  if (original) input.originals?.set(String(label.id), original);
+  for (const { points, binding, cvatLabel } of sent) {
+    const item = {
+      type: 'mask',
+      points,
+      frame,
+      label_id: cvatLabel.id,
+      group: 0,
+      source: 'manual',
+      attributes: attributeValues(label, binding, cvatLabel),
+      occluded: false,
+      outside: false,
+      z_order: 0,
+      rotation: 0,
+    };
+    out.push({ kind: 'shape', item, label, cvatLabel });
+  }
+  return out;
 }
 
 function groupOf(label: Json, binding: CvatLabelBinding): number {

@@ -19,7 +19,7 @@ export interface TrackFrame {
 /**
  * Every frame where each track is visible (CVAT's semantics, reference §1.4): from a
  * keyframe that is not `outside` up to the next keyframe, linearly interpolated toward it
- * when it is visible and of the same shape, held otherwise; after the last keyframe, up to
+ * when it is visible and of the same shape (masks never), held otherwise; after the last keyframe, up to
  * the task's last frame. Tracks of several jobs with the same server id are one track.
  */
 export function expandTracks(tracks: readonly CvatTrack[], frameCount: number): TrackFrame[] {
@@ -48,6 +48,8 @@ export function expandTracks(tracks: readonly CvatTrack[], frameCount: number): 
           next &&
           !next.outside &&
           next.type === shape.type &&
+          // Masks are held, not interpolated: their points are runs, not coordinates.
+          shape.type !== 'mask' &&
           next.points.length === shape.points.length
             ? next
             : undefined;

@@ -14,6 +14,7 @@ import {
 } from './api.js';
 import type { CvatClient } from './client.js';
 import { type CvatLabelPlan, LABEL_ID_ATTR } from './label-specs.js';
+import type { MaskOriginal } from './masks.js';
 import type { CvatParams } from './params.js';
 import type { CvatProject } from './projects.js';
 import { taskDataKey, writeTaskData } from './task-data.js';
@@ -90,7 +91,9 @@ export async function uploadTask(
         { cvatTaskId: created.id },
       );
     }
+    const maskOriginals = new Map<string, MaskOriginal>();
     const upload = toCvatAnnotations({
+      originals: maskOriginals,
       samples,
       frames: meta.frames,
       plan,
@@ -117,6 +120,7 @@ export async function uploadTask(
       cvatTaskId: created.id,
       serverIds: serverIdsOf(saved, labels),
       uploaded: uploadedOf(saved, labels),
+      maskOriginals: Object.fromEntries(maskOriginals),
     });
     return {
       taskId,

@@ -1,3 +1,4 @@
+import { maskOfPixels, maskPixels } from './mask-pixels.js';
 import type {
   AttributeValue,
   CvatState,
@@ -51,6 +52,20 @@ export class CvatAnnotator {
   setPoints(shapeId: number, points: number[]): void {
     this.edit('shape', shapeId, (item) => {
       (item as ShapeRecord).points = [...points];
+    });
+  }
+
+  /**
+   * Paints (`set`) or erases pixels of a mask shape with the brush; the mask is saved over
+   * the tight box of what is left, as CVAT's editor does.
+   */
+  paintMask(shapeId: number, pixels: ReadonlyArray<readonly [number, number]>, set: boolean): void {
+    this.edit('shape', shapeId, (item) => {
+      const shape = item as ShapeRecord;
+      if (shape.type !== 'mask') throw new Error(`shape ${shapeId} is a ${shape.type}, not a mask`);
+      const current = maskPixels(shape.points);
+      for (const [x, y] of pixels) current[set ? 'add' : 'delete'](`${x},${y}`);
+      shape.points = maskOfPixels(current);
     });
   }
 

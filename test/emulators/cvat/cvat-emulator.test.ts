@@ -236,3 +236,46 @@ describe('CVAT emulator: job and task states (reference §1.5)', () => {
     expect(cvat.violations()).toEqual([]);
   });
 });
+
+describe('CVAT emulator: mask shapes (reference §1.4)', () => {
+  async function taskOf4x4() {
+    const project = await call('POST', '/api/projects', {
+      name: 'masks',
+      labels: [{ name: 'car' }],
+    });
+    const task = await call('POST', '/api/tasks', { name: 'm', project_id: project.body.id });
+    const record = cvat.state.tasks.get(task.body.id as number);
+    if (!record) throw new Error('no task');
+    record.frames.push({ width: 4, height: 4, name: 'a.jpg' });
+    cvat.state.createJobs(record, 1);
+    const labelId = cvat.state.labelsOf(record)[0]?.id ?? 0;
+    const put = (points: number[]) =>
+      call('PUT', `/api/tasks/${record.id}/annotations`, {
+        version: 0,
+        tags: [],
+        tracks: [],
+        shapes: [{ type: 'mask', frame: 0, label_id: labelId, points, attributes: [] }],
+      });
+    return { taskId: record.id, put };
+  }
+
+  it.each([
+    ['a box past the frame', [0, 1, 3, 3, 4, 4]],
+    ['runs past the box', [0, 5, 0, 0, 1, 1]],
+    ['no runs', [0, 0, 1, 1]],
+  ])('refuses a mask with %s', async (_name, points) => {
+    const { put } = await taskOf4x4();
+    expect((await put(points)).status).toBe(400);
+  });
+
+  it('lets the annotator paint and erase pixels, saving the mask over their tight box', async () => {
+    const { taskId, put } = await taskOf4x4();
+    expect((await put([0, 1, 1, 1, 1, 1])).status).toBe(200);
+    const [shape] = cvat.annotator.shapes(taskId);
+    cvat.annotator.paintMask(shape?.id ?? 0, [[3, 3]], true);
+    expect(cvat.annotator.shapes(taskId)[0]?.points).toEqual([0, 1, 7, 1, 1, 1, 3, 3]);
+    cvat.annotator.paintMask(shape?.id ?? 0, [[1, 1]], false);
+    expect(cvat.annotator.shapes(taskId)[0]?.points).toEqual([0, 1, 3, 3, 3, 3]);
+    expect(cvat.violations()).toEqual([]);
+  });
+});

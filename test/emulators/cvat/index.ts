@@ -5,6 +5,7 @@ import { CvatHttpServer, cvatContract, type LoggedRequest } from './server.js';
 import { CvatState } from './state.js';
 import { type Delivery, WebhookSender } from './webhooks.js';
 
+export { maskOfPixels, maskPixels } from './mask-pixels.js';
 export { pythonJsonDumps } from './python-json.js';
 export { cvatContract } from './server.js';
 export type { Delivery, LoggedRequest };

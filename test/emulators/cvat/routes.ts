@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inspectMedia } from '../../../lib/ingest/inspect-media.js';
+import { maskProblem } from './mask-pixels.js';
 import type {
   CvatState,
   JobStage,
@@ -482,6 +483,15 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
       if (!label) return `label_id ${String(item.label_id)} is not a label of task ${owner.id}`;
       const frame = item.frame as number;
       if (frame < 0 || frame >= owner.frames.length) return `frame ${frame} is out of range`;
+      const size = owner.frames[frame];
+      if (item.type === 'mask' && size) {
+        const bad = maskProblem(
+          (item.points as number[] | undefined) ?? [],
+          size.width,
+          size.height,
+        );
+        if (bad) return bad;
+      }
       for (const value of (item.attributes as Array<{ spec_id: number }>) ?? []) {
         if (!label.attributes.some((attribute) => attribute.id === value.spec_id)) {
           return `spec_id ${value.spec_id} is not an attribute of label '${label.name}'`;

@@ -105,7 +105,6 @@ describe('CVAT label specs', () => {
       { type: 'detections', classes: ['x'.repeat(65)] },
       'INVALID_INPUT',
     ],
-    ['a label type not sent yet', { type: 'segmentation', classes: [] }, 'BACKEND_UNSUPPORTED'],
   ] as const)('refuses %s', (_name, overrides, code) => {
     expect(() => planCvatLabels({ gt: field(overrides as never) }, params)).toThrow(
       expect.objectContaining({ code }),

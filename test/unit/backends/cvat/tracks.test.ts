@@ -49,6 +49,18 @@ describe('CVAT tracks: expansion to frames', () => {
     ]);
   });
 
+  it('holds a mask until its next keyframe: runs are not coordinates to interpolate', () => {
+    const mask = (frame: number, points: number[]) => ({ ...shape(frame, points), type: 'mask' });
+    const held = [0, 4, 0, 0, 1, 1];
+    expect(
+      frames([track(1, [mask(0, held), mask(2, [1, 3, 0, 0, 1, 1]), shape(3, held, true)])], 10),
+    ).toEqual([
+      [1, 0, held, true],
+      [1, 1, held, false],
+      [1, 2, [1, 3, 0, 0, 1, 1], true],
+    ]);
+  });
+
   it('runs a track without a closing outside keyframe to the last frame', () => {
     expect(frames([track(1, [shape(7, [1, 1, 2, 2])])], 10).map(([, frame]) => frame)).toEqual([
       7, 8, 9,
