@@ -178,9 +178,8 @@ export function functionSizingErrors(path: string, sizing: Partial<FunctionSizin
 /**
  * A Lambda with the project's defaults fixed (STYLE.md §7.9): Node.js 22 on arm64, ESM bundle
  * built locally by esbuild (cdk/function-build.ts: minified, split, source maps on, names
- * kept, AWS SDK bundled), its own
- * log group with retention, explicit memory and timeout, tracing, and a role that starts with
- * nothing but writing to that log group. Access to data is added with `bindTable` and
+ * kept, AWS SDK bundled), its own log group with retention, explicit memory and timeout,
+ * tracing, and a role that starts with nothing but writing to that log group. Access to data is added with `bindTable` and
  * `bindBucket`, which set the env var and grant least privilege in one call.
  */
 export class ProjectFunction extends Construct {
