@@ -1,7 +1,7 @@
 /**
  * Peak RSS of the load worker for one run size. This driver starts the stand-ins, seeds and
  * annotates a run and delivers its results; the load runs in child processes of plain `node`
- * on `./load-worker.ts` bundled with the CDK's `PROJECT_BUNDLING` (as a Lambda runs it), so a
+ * on `./load-worker.ts` bundled by the CDK's `buildFunction` (as a Lambda runs it), so a
  * child's peak RSS is the load's alone: the stand-ins' memory stays in this process.
  *
  * - `steps`: every step in a fresh process (a cold invocation each): plan, each task's
@@ -17,10 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { PROJECT_BUNDLING } from '../cdk/project-function.js';
+import { buildFunction, HANDLER_MODULE } from '../cdk/function-build.js';
 import type { LoadPlan, StagedTask } from '../lib/workflows/index.js';
-import { esbuildOptionsOf } from './bundle.js';
 import type { WorkerReport, WorkerRequest } from './load-worker.js';
 import {
   ANNO_KEY,
@@ -62,9 +60,8 @@ const bytesToMiB = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 async function bundleWorker(dir: string): Promise<string> {
   const entry = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
-  const options = esbuildOptionsOf(PROJECT_BUNDLING, entry, dir);
-  await build({ ...options, logLevel: 'error' });
-  return options.outfile as string;
+  await buildFunction({ entry, outDir: dir });
+  return join(dir, `${HANDLER_MODULE}.mjs`);
 }
 
 function worker(bundle: string, flags: readonly string[]) {

@@ -1,27 +1,31 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  type CfnResource,
+  DockerImage,
+  Duration,
+  RemovalPolicy,
+  Validations,
+} from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
+  Code,
   type EventInvokeConfigOptions,
+  Function as LambdaFunction,
   LoggingFormat,
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import {
-  type BundlingOptions,
-  Charset,
-  LogLevel,
-  NodejsFunction,
-  OutputFormat,
-} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { SERVICE_ENV } from '../lib/config/service-env.js';
+import { BACKENDS_DIR, type FunctionBuildRequest, HANDLER_MODULE } from './function-build.js';
 import type { FunctionEntry } from './function-entries.js';
 import { acknowledgeWildcardResource } from './nag.js';
 
@@ -31,7 +35,7 @@ export type ServiceEnvName = (typeof SERVICE_ENV)[keyof typeof SERVICE_ENV];
 /** `read`: get/query only. `readWrite`: also put/update/delete (tables) or put (buckets). */
 export type DataAccess = 'read' | 'readWrite' | 'readWriteDelete';
 
-/** Repository root: handler entries and the lock file are resolved against it. */
+/** Repository root: handler entries are resolved against it, and the build runs in it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Lambda's limits: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
@@ -42,36 +46,38 @@ export const LAMBDA_LIMITS = {
 } as const;
 
 /**
- * ESM bundles have no `require`; bundled CommonJS dependencies that call it (directly or via
- * esbuild's `__require` shim) need one. Aliased so it cannot collide with bundled names.
+ * Builds a function's asset in a child process (cdk/function-build.ts has the options):
+ * bundling at synth is synchronous, esbuild's plugins are not. Returns the asset's code.
  */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __annoflowCreateRequire } from 'node:module'; const require = __annoflowCreateRequire(import.meta.url);";
-
-/**
- * How every handler is bundled (STYLE.md §7.9). Exported so `bench/bundle.ts` builds exactly
- * what the CDK deploys.
- */
-export const PROJECT_BUNDLING = {
-  format: OutputFormat.ESM,
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  banner: ESM_REQUIRE_BANNER,
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  keepNames: true,
-  // Non-ASCII text (zod's message locales) as UTF-8, not \uXXXX escapes: ~7% smaller.
-  charset: Charset.UTF8,
-  // aws-cdk-lib 2.276 drops `charset` on the way to esbuild (bench/bundle found the bundles
-  // unchanged by it), so it is passed again as a raw flag.
-  esbuildArgs: { '--charset': 'utf8' },
-  logLevel: LogLevel.WARNING,
-  // Bundled SDK: ~2.4x faster module init than the runtime's (PERFORMANCE.md §1.3-1.4)
-  // and the SDK version is the one we test against.
-  bundleAwsSDK: true,
-  externalModules: [],
-} satisfies BundlingOptions;
+function functionCode(request: Omit<FunctionBuildRequest, 'outDir'>): Code {
+  const build = (outDir: string) => [
+    process.execPath,
+    '--import',
+    'tsx',
+    join(PROJECT_ROOT, 'cdk', 'build-function-cli.ts'),
+    JSON.stringify({ ...request, outDir }),
+  ];
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling below always succeeds or throws (no Docker needed).
+      image: DockerImage.fromRegistry('annoflow/local-bundling-only'),
+      // Unused too, but part of the staging cache key: without the request in it, every
+      // function would get the first function's asset.
+      command: build('/asset-output'),
+      local: {
+        tryBundle(outDir) {
+          const [node, ...args] = build(outDir) as [string, ...string[]];
+          execFileSync(node, args, {
+            cwd: PROJECT_ROOT,
+            stdio: ['ignore', 'inherit', 'inherit'],
+          });
+          return true;
+        },
+      },
+    },
+  });
+}
 
 // Data-plane actions only (no DescribeTable, no streams, no PartiQL). Transactions are
 // authorized per contained action, so these cover TransactWriteItems/TransactGetItems too.
@@ -124,7 +130,7 @@ export interface ProjectFunctionProps extends FunctionSizing {
 }
 
 /** Where a bundled backend module lives in the Lambda's file system. */
-export const LAMBDA_BACKENDS_DIR = '/var/task/backends';
+export const LAMBDA_BACKENDS_DIR = `/var/task/${BACKENDS_DIR}`;
 
 /** The env entries that point the annotation config at bundled backend modules. */
 export function backendModuleEnvironment(
@@ -171,13 +177,13 @@ export function functionSizingErrors(path: string, sizing: Partial<FunctionSizin
 
 /**
  * A Lambda with the project's defaults fixed (STYLE.md §7.9): Node.js 22 on arm64, ESM bundle
- * built locally by esbuild (minified, source maps on, names kept, AWS SDK bundled), its own
- * log group with retention, explicit memory and timeout, tracing, and a role that starts with
- * nothing but writing to that log group. Access to data is added with `bindTable` and
+ * built locally by esbuild (cdk/function-build.ts: minified, split, source maps on, names
+ * kept, AWS SDK bundled), its own log group with retention, explicit memory and timeout,
+ * tracing, and a role that starts with nothing but writing to that log group. Access to data is added with `bindTable` and
  * `bindBucket`, which set the env var and grant least privilege in one call.
  */
 export class ProjectFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: IRole;
   readonly logGroup: LogGroup;
 
@@ -204,12 +210,10 @@ export class ProjectFunction extends Construct {
     this.role = role;
 
     const modules = props.backendModules ?? {};
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: entryPath,
-      handler: props.entry.handler,
+    this.function = new LambdaFunction(this, 'Function', {
+      code: functionCode({ entry: entryPath, backendModules: { ...modules } }),
+      handler: `${HANDLER_MODULE}.${props.entry.handler}`,
       description: props.entry.description,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
@@ -224,22 +228,6 @@ export class ProjectFunction extends Construct {
         ...backendModuleEnvironment(modules),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling:
-        Object.keys(modules).length === 0
-          ? PROJECT_BUNDLING
-          : {
-              ...PROJECT_BUNDLING,
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                // The same esbuild, the same target and format as the handler itself.
-                afterBundling: (_inputDir: string, outputDir: string) =>
-                  Object.entries(modules).map(
-                    ([name, source]) =>
-                      `"${join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild')}" "${source}" --bundle --platform=node --format=esm --target=node22 --minify --banner:js="${ESM_REQUIRE_BANNER}" --outfile="${outputDir}/backends/${name}.mjs"`,
-                  ),
-              },
-            },
     });
     if (Object.keys(modules).length > 0) {
       // Read by the local runtime, which loads the sources instead of the bundles.

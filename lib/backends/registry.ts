@@ -6,19 +6,23 @@ import {
   type BackendFactoryInput,
   loadCustomBackend,
 } from './custom-module.js';
-import { createCvatBackend } from './cvat/index.js';
-import { createFilesBackend } from './files/files-backend.js';
-import { createLabelboxBackend } from './labelbox/index.js';
-import { createLabelStudioBackend } from './labelstudio/index.js';
 import { assertBackendShape, guardBackend } from './shape.js';
 
-/** The backends annoflow implements, by the name the annotation config uses. */
+/**
+ * The backends annoflow implements, by the name the annotation config uses. Each loads its
+ * module on first use: a Lambda runs one tool, and the four together (~95 KiB minified, their
+ * schemas, clients and codecs) were over half of our own code parsed at each cold start.
+ * Bundled with splitting (cdk/function-build.ts), each is a chunk fetched by that `import()`.
+ */
 export const BUILTIN_BACKEND_FACTORIES: Readonly<Record<string, BackendFactory>> = Object.freeze({
-  files: ({ params, objects, clock }) =>
-    createFilesBackend({ objects, params, ...(clock ? { clock } : {}) }),
-  cvat: createCvatBackend,
-  labelstudio: createLabelStudioBackend,
-  labelbox: createLabelboxBackend,
+  files: async ({ params, objects, clock }) => {
+    const { createFilesBackend } = await import('./files/files-backend.js');
+    return createFilesBackend({ objects, params, ...(clock ? { clock } : {}) });
+  },
+  cvat: async (input) => (await import('./cvat/index.js')).createCvatBackend(input),
+  labelstudio: async (input) =>
+    (await import('./labelstudio/index.js')).createLabelStudioBackend(input),
+  labelbox: async (input) => (await import('./labelbox/index.js')).createLabelboxBackend(input),
 });
 
 /** Params naming a user's module; `module` wins over `config_cls` when both are set. */

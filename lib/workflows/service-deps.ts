@@ -1,21 +1,62 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { BackendRegistry } from '../backends/registry.js';
+import type { BackendSecretStore } from '../backends/secrets.js';
 import { resolveAnnotationConfig } from '../config/index.js';
 import { SERVICE_ENV } from '../config/service-env.js';
 import { InvalidInputError, parseInput } from '../errors/index.js';
 import { sharedStoreClients } from '../store/clients.js';
 import { loadStoreConfig } from '../store/config.js';
-import { secretsManagerStore, sharedSecretsClient } from '../store/secrets.js';
 import { createStore } from '../store/store.js';
 import type { WorkflowDeps } from './deps.js';
-import {
-  sharedStepFunctionsClient,
-  stepFunctionsEngine,
-  workflowArnsFromEnv,
-} from './step-functions-engine.js';
+import type { WorkflowEngine } from './engine.js';
 
 const log = (entry: Record<string, unknown>): void => console.log(JSON.stringify(entry));
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Secrets Manager, its client loaded on the first call. Most invocations read no secret (the
+ * webhook secrets are read when a tool's webhook arrives, credentials only when configured),
+ * so a cold start does not pay for parsing the client (bundled as its own chunk).
+ */
+function lazySecretsStore(env: Env, prefix: string): BackendSecretStore {
+  const store = async () => {
+    const { secretsManagerStore, sharedSecretsClient } = await import('../store/secrets.js');
+    return secretsManagerStore(sharedSecretsClient(env), prefix);
+  };
+  return {
+    get: async (name) => (await store()).get(name),
+    put: async (name, value) => (await store()).put(name, value),
+    delete: async (name) => (await store()).delete(name),
+  };
+}
+
+/**
+ * Step Functions, its client loaded on the first call: the workflow steps, most API routes and
+ * a rejected webhook never start or wake an execution. The ARNs are checked then too (an
+ * `INVALID_INPUT` naming the variable, as before, one call later).
+ */
+function lazyStepFunctionsEngine(env: Env): WorkflowEngine {
+  let engine: Promise<WorkflowEngine> | undefined;
+  const load = () => {
+    engine ??= import('./step-functions-engine.js').then((module) =>
+      module.stepFunctionsEngine(
+        module.sharedStepFunctionsClient(env),
+        module.workflowArnsFromEnv(env),
+      ),
+    );
+    // A failed load (bad ARNs) is not kept: the next call reports it again.
+    engine.catch(() => {
+      engine = undefined;
+    });
+    return engine;
+  };
+  return {
+    start: async (workflow, name, input) => (await load()).start(workflow, name, input),
+    sendTaskSuccess: async (taskToken, output) => (await load()).sendTaskSuccess(taskToken, output),
+    describe: async (executionArn) => (await load()).describe(executionArn),
+  };
+}
 
 /**
  * A Lambda's workflow dependencies from its environment: the store (table, bucket), the
@@ -39,12 +80,8 @@ export function workflowDepsFromEnv(
     backends: new BackendRegistry(),
     config: resolveAnnotationConfig({ env: { ...env } }),
     log,
-    ...(secretsPrefix
-      ? { secrets: secretsManagerStore(sharedSecretsClient(env), secretsPrefix) }
-      : {}),
-    ...(hasWorkflows
-      ? { engine: stepFunctionsEngine(sharedStepFunctionsClient(env), workflowArnsFromEnv(env)) }
-      : {}),
+    ...(secretsPrefix ? { secrets: lazySecretsStore(env, secretsPrefix) } : {}),
+    ...(hasWorkflows ? { engine: lazyStepFunctionsEngine(env) } : {}),
   };
 }
 
@@ -87,12 +124,8 @@ export async function backendCredentials(
     );
   }
   const secrets = parseInput(credentialSecretsSchema, declared, SERVICE_ENV.CREDENTIAL_SECRETS);
-  const client = sharedSecretsClient(env);
-  const values: Record<string, string> = {};
-  for (const [name, secretId] of Object.entries(secrets)) {
-    const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (output.SecretString !== undefined) values[name] = output.SecretString;
-  }
+  const { readSecretStrings } = await import('./secret-values.js');
+  const values = await readSecretStrings(env, secrets);
   credentialCache = { key: raw, at: Date.now(), values };
   return values;
 }

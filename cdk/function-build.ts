@@ -1,0 +1,102 @@
+/**
+ * How every Lambda is bundled: the one definition `ProjectFunction` deploys (run at synth
+ * through `build-function-cli.ts`) and `bench/bundle.ts` measures. Our own esbuild build
+ * rather than `NodejsFunction`'s, because the two levers that cut the cold start need it
+ * (bench/README.md, "bench/bundle"):
+ *
+ * - code splitting: what a function reaches only through `import()` (the backends it does
+ *   not run, Secrets Manager and Step Functions until first used, the SDK's SSO/INI/STS
+ *   credential providers) becomes a chunk loaded on first use instead of code parsed at
+ *   every cold start. `NodejsFunction` always writes one file.
+ * - a plugin (the esbuild CLI `NodejsFunction` runs has none) that keeps zod's English
+ *   messages only: `import { z } from 'zod'` re-exports every locale through `z.locales`,
+ *   ~190 KiB of each bundle that nothing here reads.
+ */
+import { join } from 'node:path';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { z } from 'zod';
+
+/**
+ * ESM bundles have no `require`; bundled CommonJS dependencies that call it (directly or via
+ * esbuild's `__require` shim) need one. Aliased so it cannot collide with bundled names.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __annoflowCreateRequire } from 'node:module'; const require = __annoflowCreateRequire(import.meta.url);";
+
+/** The handler's file in the asset (`index.mjs`): Lambda's handler is `index.<export>`. */
+export const HANDLER_MODULE = 'index';
+
+/** Where a bundled user backend module lives in the asset (`backends/<name>.mjs`). */
+export const BACKENDS_DIR = 'backends';
+
+/**
+ * zod's classic entry registers English itself (`classic/schemas.js` imports `locales/en.js`
+ * directly); `z.locales` keeps `en` so `z.config(z.locales.en())` still works.
+ */
+export const zodEnglishOnly: Plugin = {
+  name: 'annoflow-zod-english-only',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: join(args.path, '..'),
+      loader: 'js',
+    }));
+  },
+};
+
+export const functionBuildRequestSchema = z.object({
+  /** Absolute path of the handler's source. */
+  entry: z.string().min(1),
+  /** Directory the asset is written to (created; existing files are overwritten). */
+  outDir: z.string().min(1),
+  /** Users' backend modules, name → absolute path, bundled as `backends/<name>.mjs`. */
+  backendModules: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.string().min(1)).default({}),
+});
+export type FunctionBuildRequest = z.input<typeof functionBuildRequestSchema>;
+
+/**
+ * The esbuild options of a function's asset: Node 22 ESM (the `require` banner for bundled
+ * CommonJS), minified with names kept, source maps without `sourcesContent`, UTF-8 output,
+ * the AWS SDK bundled (~2.4x faster module init than the runtime's, PERFORMANCE.md §1.3-1.4,
+ * and the version we test against), split into `index.mjs` plus `chunks/`. Users' backend
+ * modules are entry points of the same build, so they share its chunks: one zod, one copy of
+ * our error classes (the registry's `instanceof BackendError` holds for their errors too).
+ */
+export function functionBuildOptions(request: FunctionBuildRequest): BuildOptions {
+  const { entry, outDir, backendModules } = functionBuildRequestSchema.parse(request);
+  return {
+    entryPoints: {
+      [HANDLER_MODULE]: entry,
+      ...Object.fromEntries(
+        Object.entries(backendModules).map(([name, source]) => [`${BACKENDS_DIR}/${name}`, source]),
+      ),
+    },
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    keepNames: true,
+    // Non-ASCII text as UTF-8, not \uXXXX escapes.
+    charset: 'utf8',
+    // The AWS SDK is bundled. `bowser` is not: a browser user-agent parser that the SDK's
+    // core reaches only through its browser helpers' `import()`, never under Node (38 KiB).
+    external: ['bowser'],
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'warning',
+    plugins: [zodEnglishOnly],
+  };
+}
+
+/** Builds a function's asset into `request.outDir`; its metafile says what went where. */
+export async function buildFunction(request: FunctionBuildRequest): Promise<Metafile> {
+  const result = await build({ ...functionBuildOptions(request), metafile: true });
+  return result.metafile;
+}

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staticallyLoaded } from '../../bench/bundle.js';
+import {
+  buildFunction,
+  ESM_REQUIRE_BANNER,
+  functionBuildOptions,
+} from '../../cdk/function-build.js';
+import { PROJECT_ROOT } from '../../cdk/project-function.js';
+
+const run = promisify(execFile);
+
+let outDir: string;
+let metafile: Metafile;
+/** Source paths (relative to the repository) in the code `import(index.mjs)` loads. */
+let loadedSources: string[];
+/** Source paths in any output of the asset. */
+let allSources: string[];
+
+// One build of the api function (the one that reaches every backend and client), ~2-4 s.
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'annoflow-function-build-'));
+  metafile = await buildFunction({
+    entry: join(PROJECT_ROOT, 'functions/api/handler.ts'),
+    outDir,
+    backendModules: { echo: join(PROJECT_ROOT, 'test/fixtures/backends/echo-backend.ts') },
+  });
+  const sourcesOf = (outputs: string[]) =>
+    outputs.flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+  loadedSources = sourcesOf(staticallyLoaded(metafile, relative(process.cwd(), indexFile())));
+  allSources = sourcesOf(Object.keys(metafile.outputs));
+}, 60_000);
+
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+const indexFile = () => join(outDir, 'index.mjs');
+
+describe('Function: buildFunction', () => {
+  it("keeps zod's English messages and no other locale", () => {
+    const locales = allSources.filter((path) => /zod\/v4\/locales\/(?!index)/.test(path));
+
+    expect(locales.map((path) => path.replace(/.*\//, ''))).toEqual(['en.js']);
+  });
+
+  it.each([
+    ['the cvat backend', 'lib/backends/cvat/'],
+    ['the labelstudio backend', 'lib/backends/labelstudio/'],
+    ['the labelbox backend', 'lib/backends/labelbox/'],
+    ['the files backend', 'lib/backends/files/files-backend.ts'],
+    ['the Step Functions client', '@aws-sdk/client-sfn/'],
+    ['the Secrets Manager client', '@aws-sdk/client-secrets-manager/'],
+  ])('ships %s as a chunk loaded on first use, not at import', (_what, source) => {
+    expect(allSources.some((path) => path.includes(source))).toBe(true);
+    expect(loadedSources.filter((path) => path.includes(source))).toEqual([]);
+  });
+
+  it('writes the handler as index.mjs with the require banner and a source map', async () => {
+    const code = await readFile(indexFile(), 'utf8');
+
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
+    expect(metafile.outputs[relative(process.cwd(), `${indexFile()}.map`)]).toBeDefined();
+  });
+
+  it("bundles a user's backend module as backends/<name>.mjs sharing the handler's chunks", async () => {
+    const echo = relative(process.cwd(), join(outDir, 'backends', 'echo.mjs'));
+    const shared = metafile.outputs[echo]?.imports.filter((each) => !each.external) ?? [];
+
+    expect(await readFile(join(outDir, 'backends', 'echo.mjs'), 'utf8')).toMatch(
+      /export\s*\{[^}]*createBackend/,
+    );
+    expect(shared.length).toBeGreaterThan(0);
+  });
+
+  it('imports every file of the asset in a fresh Node process (the chunks resolve)', async () => {
+    const files = (await readdir(outDir, { recursive: true, encoding: 'utf8' }))
+      .filter((name) => name.endsWith('.mjs'))
+      .map((name) => pathToFileURL(join(outDir, name)).href);
+    const script = `for (const file of JSON.parse(process.argv[1])) await import(file); console.log('ok');`;
+
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', script, JSON.stringify(files)],
+      { env: { PATH: process.env.PATH ?? '' } },
+    );
+
+    expect(files.length).toBeGreaterThan(5);
+    expect(stdout.trim()).toBe('ok');
+  });
+
+  it('rejects a backend module name that cannot be an env var suffix, naming it', () => {
+    expect(() =>
+      functionBuildOptions({ entry: 'e.ts', outDir: 'o', backendModules: { 'My-Tool': 'm.ts' } }),
+    ).toThrow(/backendModules[\s\S]*My-Tool/);
+  });
+});
