@@ -91,11 +91,11 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     async upload(input: UploadContext): Promise<UploadResult> {
       const { run, page } = parseInput(uploadContextSchema, input, 'upload context');
       if (page.samples.length === 0) return { tasks: [] };
+      // Every sample's media is resolved first: a sample CVAT cannot read creates nothing.
+      const media = await pageMedia(env, page.samples);
       const plan = planCvatLabels(run.labelSchema, params);
       const project = await findProject(client, params, run, plan, { create: true });
       if (!project) throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT project not found');
-      // Every sample's media is resolved before any task exists: a bad one creates nothing.
-      const media = await pageMedia(env, page.samples);
       const labels = await projectLabels(client, project.id);
       const groups = taskSamples(page.samples, params.task_size);
       const tasks = [];

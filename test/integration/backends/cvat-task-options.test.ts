@@ -179,3 +179,54 @@ describe('CVAT task options: task_name and issue_tracker', () => {
     expect(cvat.counts().tasks).toBe(4);
   });
 });
+
+describe('CVAT task options: media from a CVAT cloud storage', () => {
+  /** A cloud storage on the media bucket seen from `datasets/`; `reads` logs what CVAT read. */
+  async function withStorage(params: (storageId: number) => Record<string, unknown>) {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const reads: string[] = [];
+    const storageId = cvat.addCloudStorage({
+      resource: local.bucket,
+      read: async (file) => {
+        reads.push(file);
+        return (await local.store.media.read(`datasets/${file}`))?.body;
+      },
+    });
+    const rig = cvatRig(local, cvat, params(storageId));
+    return { local, rig, reads };
+  }
+
+  it('attaches media as keys CVAT reads from the storage, no links presigned', async () => {
+    const { local, rig, reads } = await withStorage((id) => ({
+      cloud_storage_id: id,
+      cloud_storage_prefix: 'datasets/',
+    }));
+    await annotateRun(rig.deps, REQUEST);
+    expect(reads.sort()).toEqual([1, 2, 3, 4, 5, 6].map((n) => `street/s${n}.jpg`));
+    const tasks = await tasksOf(local, DATASET);
+    expect(
+      tasks.map((task) => cvat.state.tasks.get(Number(task.backendTaskId))?.frames.length),
+    ).toEqual([2, 2, 2]);
+  });
+
+  it.each([
+    {
+      why: 'a sample outside the storage prefix',
+      params: (id: number) => ({ cloud_storage_id: id, cloud_storage_prefix: 'elsewhere/' }),
+      message: /not in CVAT cloud storage/,
+    },
+    {
+      why: 'a cloud storage CVAT does not have',
+      params: () => ({ cloud_storage_id: 999 }),
+      message: /no cloud storage 999/,
+    },
+  ])('refuses $why before creating anything in CVAT', async ({ params, message }) => {
+    const { rig } = await withStorage(params);
+    await expect(annotateRun(rig.deps, REQUEST)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(message),
+    });
+    expect(cvat.counts()).toMatchObject({ projects: 0, tasks: 0 });
+  });
+});
