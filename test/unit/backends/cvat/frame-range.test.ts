@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkFrames,
   dataRequestFields,
   type FrameRange,
   taskFrameCount,
@@ -140,6 +141,31 @@ describe('CVAT frame ranges: uploading a video', () => {
       [0, false],
       [1, false],
     ]);
+  });
+});
+
+describe('CVAT frame ranges: checking what CVAT made of the video', () => {
+  const video = {
+    id: 'v1',
+    filepath: 's3://b/v1.mp4',
+    media_type: 'video' as const,
+    metadata: { total_frame_count: 10 },
+    tags: [],
+    fields: {},
+  };
+  const meta = (size: number) => ({ frames: [{ width: 8, height: 8, name: 'v1.mp4' }], size });
+
+  it('counts the task frames of the range', () => {
+    expect(checkFrames(7, [video], range(1, 2), meta(5))).toBe(5);
+  });
+
+  it.each([
+    { why: 'the whole video', size: 10 },
+    { why: 'no frames', size: 0 },
+  ])('refuses a task showing $why for a range of 5 frames', ({ size }) => {
+    expect(() => checkFrames(7, [video], range(1, 2), meta(size))).toThrow(
+      expect.objectContaining({ code: 'BACKEND_RESPONSE_INVALID' }),
+    );
   });
 });
 
