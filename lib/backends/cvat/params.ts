@@ -57,7 +57,11 @@ export const cvatParamsSchema = z
      * CVAT's task name: `<task_name>_<page+1>` (`_<page+1>-<part+1>` when a page makes several
      * tasks). Default `annoflow/<dataset>/<annoKey>-<page>-<part>`.
      */
-    task_name: z.string().min(1).max(200).optional(),
+    // A name or prefix of digits arrives from the env parser as a number (SEMANTICS §8.4).
+    task_name: z
+      .union([z.string().min(1).max(200), z.number()])
+      .transform((value) => String(value))
+      .optional(),
     /** The tasks' `bug_tracker` URL, or a list assigned round robin by task (SEMANTICS §9.2). */
     issue_tracker: z.union([z.string().max(2000), z.array(z.string().max(2000)).min(1)]).optional(),
     /** Videos: the first 0-based frame CVAT shows (`start_frame`). */
@@ -72,7 +76,10 @@ export const cvatParamsSchema = z
      */
     cloud_storage_id: z.number().int().positive().optional(),
     /** The key prefix the cloud storage's root stands for (e.g. `datasets/`); default the bucket root. */
-    cloud_storage_prefix: z.string().default(''),
+    cloud_storage_prefix: z
+      .union([z.string(), z.number()])
+      .transform((value) => String(value))
+      .default(''),
     /** How long `upload` waits for CVAT to create a task's jobs. */
     job_poll_interval_ms: z.number().int().min(0).default(1000),
     job_poll_attempts: z.number().int().min(1).default(120),

@@ -171,6 +171,11 @@ describe('CVAT frame ranges: checking what CVAT made of the video', () => {
 
 describe('CVAT task names', () => {
   const run = { dataset: 'street', annoKey: 'gt' };
+  it('takes a task_name the env parser read as a number', () => {
+    const params = cvatParamsSchema.parse({ task_name: 2024 });
+    expect(taskName(params, run, { pageIndex: 0, part: 0, parts: 1 })).toBe('2024_1');
+  });
+
   it.each([
     { params: {}, at: { pageIndex: 2, part: 1, parts: 2 }, name: 'annoflow/street/gt-00002-1' },
     { params: { task_name: 'Review' }, at: { pageIndex: 0, part: 0, parts: 1 }, name: 'Review_1' },
