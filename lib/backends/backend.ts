@@ -43,6 +43,12 @@ export const backendTaskSchema = z.object({
   backendTaskId: z.string().min(1),
   sampleIds: z.array(z.string().min(1)),
   backendData: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Video samples the tool shows only some frames of (e.g. every other one): the ids of the
+   * frames it shows. The task's id map keeps only those frames, so labels on the others are
+   * neither edited nor deleted by the merge. Absent: every frame is shown.
+   */
+  shownFrames: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
 });
 export type BackendTask = z.infer<typeof backendTaskSchema>;
 

@@ -55,6 +55,31 @@ export function sliceIdMap(idMap: IdMap, sampleIds: Iterable<string>): IdMap {
   return out;
 }
 
+/**
+ * `idMap` with the frame entries of each sample in `shownFrames` restricted to the frames
+ * listed there: frames the tool never showed have nothing recorded, so nothing is deleted.
+ */
+export function restrictFrames(
+  idMap: IdMap,
+  shownFrames: Readonly<Record<string, readonly string[]>> | undefined,
+): IdMap {
+  if (!shownFrames) return idMap;
+  const out: IdMap = {};
+  for (const [field, entries] of Object.entries(idMap)) {
+    const restricted: IdMap[string] = { ...entries };
+    for (const [sampleId, frameIds] of Object.entries(shownFrames)) {
+      const entry = entries[sampleId];
+      if (entry === undefined || typeof entry !== 'object' || Array.isArray(entry)) continue;
+      const shown = new Set(frameIds);
+      restricted[sampleId] = Object.fromEntries(
+        Object.entries(entry).filter(([frameId]) => shown.has(frameId)),
+      );
+    }
+    out[field] = restricted;
+  }
+  return out;
+}
+
 /** `base` with `update`'s entries written over it, field by field (slices are disjoint). */
 export function assignIdMap(base: IdMap, update: IdMap): IdMap {
   const out: IdMap = { ...base };

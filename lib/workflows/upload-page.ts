@@ -5,7 +5,13 @@ import { parseStepInput, type UploadPageInput, uploadPageInputSchema } from './i
 import { pageKey } from './keys.js';
 import { readJson } from './objects.js';
 import { pageManifestSchema } from './prepare-annotate.js';
-import { backendContext, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
+import {
+  backendContext,
+  labelSchemaOf,
+  requireStatus,
+  restrictFrames,
+  sliceIdMap,
+} from './run-context.js';
 import { samplesById } from './selection.js';
 
 export interface UploadedPage {
@@ -89,7 +95,7 @@ export async function uploadPage(
         backendTaskId: task.backendTaskId,
         status: 'open',
         sampleIds: task.sampleIds,
-        idMap: sliceIdMap(prepared.idMap, task.sampleIds),
+        idMap: restrictFrames(sliceIdMap(prepared.idMap, task.sampleIds), task.shownFrames),
         ...(task.backendData ? { backendData: task.backendData } : {}),
         createdAt: at,
         updatedAt: at,

@@ -28,8 +28,10 @@ import {
   webhookSchema,
 } from './api.js';
 import { CvatClient } from './client.js';
+import { FULL_RANGE, frameRangeSchema } from './frame-range.js';
 import { fromCvatAnnotations } from './from-cvat.js';
 import { planCvatLabels } from './label-specs.js';
+import { pageMedia } from './media.js';
 import { type CvatParams, cvatParamsSchema, isJobFinished } from './params.js';
 import { findProject, projectLabels } from './projects.js';
 import {
@@ -54,6 +56,8 @@ export const cvatTaskDataSchema = z.object({
   jobIds: z.array(z.number().int()),
   /** A video task: one sample whose frames are the task's frames. */
   video: z.boolean().optional(),
+  /** A video task showing only some frames: which (absent: all). */
+  frameRange: frameRangeSchema.optional(),
 });
 
 export interface CvatBackendOptions {
@@ -87,13 +91,27 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     async upload(input: UploadContext): Promise<UploadResult> {
       const { run, page } = parseInput(uploadContextSchema, input, 'upload context');
       if (page.samples.length === 0) return { tasks: [] };
+      // Every sample's media is resolved first: a sample CVAT cannot read creates nothing.
+      const media = await pageMedia(env, page.samples);
       const plan = planCvatLabels(run.labelSchema, params);
       const project = await findProject(client, params, run, plan, { create: true });
       if (!project) throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT project not found');
       const labels = await projectLabels(client, project.id);
+      const groups = taskSamples(page.samples, params.task_size);
       const tasks = [];
-      for (const [part, samples] of taskSamples(page.samples, params.task_size).entries()) {
-        tasks.push(await uploadTask(env, run, page.index, part, samples, project, plan, labels));
+      for (const [part, samples] of groups.entries()) {
+        tasks.push(
+          await uploadTask(env, run, {
+            pageIndex: page.index,
+            part,
+            parts: groups.length,
+            samples,
+            media,
+            project,
+            plan,
+            labels,
+          }),
+        );
       }
       return { tasks };
     },
@@ -152,7 +170,13 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         serverIds: taskData?.serverIds ?? {},
         uploaded: taskData?.uploaded ?? [],
         maskOriginals: taskData?.maskOriginals ?? {},
-        ...(video ? { video: true, frameCount: meta?.size ?? 0 } : {}),
+        ...(video
+          ? {
+              video: true,
+              frameCount: meta?.size ?? 0,
+              frameRange: taskDataOf(task)?.frameRange ?? FULL_RANGE,
+            }
+          : {}),
       });
     },
 

@@ -4,6 +4,7 @@ import type { Annotations } from '../../merge/contract.js';
 import type { AttributeSpec, LabelSchema } from '../../schema/types.js';
 import type { CvatAttributeValue, CvatLabel, CvatLabeledData } from './api.js';
 import { boxFromCvat, pointsFromCvat } from './coordinates.js';
+import { type FrameRange, FULL_RANGE, toFrameNumber } from './frame-range.js';
 import {
   attributeText,
   type CvatLabelBinding,
@@ -47,6 +48,8 @@ export interface FromCvatInput {
   video?: boolean;
   /** A video's frame count: tracks without a closing `outside` run to its end. */
   frameCount?: number;
+  /** A video: the frames the task shows (default: all); task frame k → frame start + k·step + 1. */
+  frameRange?: FrameRange;
 }
 
 /**
@@ -254,7 +257,7 @@ interface Flat {
   keyframe?: boolean;
 }
 
-/** Images: frame k is the k-th sample. A video: the task's one sample, frame number k + 1. */
+/** Images: frame k is the k-th sample. A video: the task's one sample, at its range's frame k. */
 function locate(
   input: FromCvatInput,
   frame: number,
@@ -264,7 +267,7 @@ function locate(
     const size = input.frames[0];
     return sampleId === undefined || !size
       ? undefined
-      : { sampleId, frameKey: String(frame + 1), size };
+      : { sampleId, frameKey: String(toFrameNumber(input.frameRange ?? FULL_RANGE, frame)), size };
   }
   const sampleId = input.sampleIds[frame];
   const size = input.frames[frame];

@@ -3,6 +3,7 @@ import type { LabelSchema } from '../../schema/types.js';
 import type { UploadSample } from '../../schema/upload-sample.js';
 import type { CvatLabel } from './api.js';
 import { boxToCvat, pointsToCvat } from './coordinates.js';
+import { type FrameRange, FULL_RANGE, toTaskFrame } from './frame-range.js';
 import {
   attributeText,
   type CvatLabelBinding,
@@ -49,10 +50,12 @@ export function toCvatAnnotations(input: {
   plan: CvatLabelPlan;
   labelSchema: LabelSchema;
   labels: ReadonlyMap<string, CvatLabel>;
-  /** Videos: the video's frame count (a video task holds one sample). */
+  /** Videos: the task's frame count (a video task holds one sample). */
   frameCount?: number;
   /** Filled with the labels whose masks CVAT cannot hold exactly, by label id. */
   originals?: Map<string, MaskOriginal>;
+  /** Videos: the frames the task shows (default: all). */
+  range?: FrameRange;
 }): CvatUpload {
   const { samples, frames, plan, labels } = input;
   const out: CvatUpload = { shapes: [], tags: [], tracks: [] };
@@ -60,7 +63,7 @@ export function toCvatAnnotations(input: {
     if (sample.media_type === 'video') {
       const size = frames[0];
       if (!size) throw new InvalidInputError(`CVAT has no frames for video '${sample.id}'`);
-      videoItems(sample, size, input.frameCount ?? 0, input, out);
+      videoItems(sample, size, input.frameCount ?? 0, input.range ?? FULL_RANGE, input, out);
       return;
     }
     const size = frames[frame];
@@ -162,6 +165,7 @@ function videoItems(
   sample: UploadSample,
   size: { width: number; height: number },
   frameCount: number,
+  range: FrameRange,
   input: Conversion & { labelSchema: LabelSchema },
   out: CvatUpload,
 ): void {
@@ -174,8 +178,10 @@ function videoItems(
     const tracks = new Map<number, Item[]>();
     for (const number of numbers) {
       const value = sample.frames?.[String(number)]?.fields[key];
-      if (value === null || value === undefined) continue;
-      for (const each of itemsOf(field, schema.type, value, number - 1, size, input, sample.id)) {
+      // Frames the task does not show are neither sent nor recorded (`shownFrames`).
+      const frame = toTaskFrame(range, number, frameCount);
+      if (value === null || value === undefined || frame === undefined) continue;
+      for (const each of itemsOf(field, schema.type, value, frame, size, input, sample.id)) {
         const index = each.label.index;
         if (each.kind === 'shape' && typeof index === 'number') {
           const track = tracks.get(index) ?? [];

@@ -1,11 +1,10 @@
-import { BackendError, InvalidInputError } from '../../errors/index.js';
+import { BackendError } from '../../errors/index.js';
 import type { UploadSample } from '../../schema/upload-sample.js';
 import type { BackendTask, RunRef } from '../backend.js';
 import type { BackendObjectStore } from '../object-store.js';
 import {
   type CvatJob,
   type CvatLabel,
-  type CvatLabeledData,
   dataMetaSchema,
   jobSchema,
   labeledDataSchema,
@@ -13,10 +12,21 @@ import {
   userSchema,
 } from './api.js';
 import type { CvatClient } from './client.js';
-import { type CvatLabelPlan, LABEL_ID_ATTR } from './label-specs.js';
+import {
+  checkFrames,
+  dataRequestFields,
+  type FrameRange,
+  FULL_RANGE,
+  isFullRange,
+  rangeOf,
+  shownFrames,
+} from './frame-range.js';
+import type { CvatLabelPlan } from './label-specs.js';
 import type { MaskOriginal } from './masks.js';
+import type { PageMedia } from './media.js';
 import type { CvatParams } from './params.js';
 import type { CvatProject } from './projects.js';
+import { serverIdsOf, uploadedOf } from './saved-items.js';
 import { taskDataKey, writeTaskData } from './task-data.js';
 import { toCvatAnnotations } from './to-cvat.js';
 
@@ -28,90 +38,92 @@ export interface CvatUploadEnv {
   readonly users: Map<string, Promise<number | undefined>>;
 }
 
+/** One task of a page: its samples, where it sits in the page, and what the page resolved. */
+export interface TaskUpload {
+  readonly pageIndex: number;
+  readonly part: number;
+  /** How many tasks the page makes (names get a part suffix only when several). */
+  readonly parts: number;
+  readonly samples: UploadSample[];
+  readonly media: PageMedia;
+  readonly project: CvatProject;
+  readonly plan: CvatLabelPlan;
+  readonly labels: Map<string, CvatLabel>;
+}
+
 /**
- * One CVAT task of a page: made in the project (a same-named task of an earlier attempt is
- * deleted first), its media attached as presigned links, its jobs awaited and assigned, its
+ * One CVAT task of a page: made in the project (a same-named task of an earlier attempt of
+ * this run is deleted first), its media attached, its jobs awaited and assigned, its
  * existing labels saved; the server ids and uploaded items are kept in the task's data
  * object. On any failure the half-made task is deleted, so a retry starts clean.
  */
 export async function uploadTask(
   env: CvatUploadEnv,
   run: RunRef,
-  pageIndex: number,
-  part: number,
-  samples: UploadSample[],
-  project: CvatProject,
-  plan: CvatLabelPlan,
-  labels: Map<string, CvatLabel>,
+  upload: TaskUpload,
 ): Promise<BackendTask> {
   const { client, objects, params } = env;
+  const { pageIndex, part, samples, project, plan, labels } = upload;
   const taskId = `${run.annoKey}-${String(pageIndex).padStart(5, '0')}-${part}`;
-  const name = `annoflow/${run.dataset}/${taskId}`;
-  // A retried upload rewrites: the task of the earlier attempt goes first.
-  for (const earlier of await client.list('/api/tasks', taskSchema, {
-    project_id: project.id,
-    name,
-  })) {
-    if (earlier.name !== name) continue;
-    await client.request('DELETE', `/api/tasks/${earlier.id}`, { accept: [404] });
-    await objects.delete(taskDataKey(run, earlier.id));
-  }
-  const urls = await Promise.all(samples.map((sample) => mediaUrl(env, sample)));
+  const name = taskName(params, run, upload);
+  const position = pageIndex + part;
+  await deleteEarlierAttempts(env, run, project.id, name);
+  const issueTrackers =
+    typeof params.issue_tracker === 'string' ? [params.issue_tracker] : params.issue_tracker;
+  const bugTracker = issueTrackers?.[position % issueTrackers.length];
   const { data: created } = await client.request('POST', '/api/tasks', {
     body: {
       name,
       project_id: project.id,
       ...(params.segment_size !== undefined ? { segment_size: params.segment_size } : {}),
+      ...(bugTracker ? { bug_tracker: bugTracker } : {}),
     },
     schema: taskSchema,
   });
   if (!created)
     throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT created no task', { name });
   try {
+    // Marks the task as this run's at once, so a retry deletes only its own tasks by name.
+    await writeTaskData(objects, run, { version: 1, cvatTaskId: created.id, serverIds: {} });
+    const video = samples[0]?.media_type === 'video';
+    const range: FrameRange = video ? rangeOf(params) : FULL_RANGE;
     await client.request('POST', `/api/tasks/${created.id}/data`, {
       body: {
         image_quality: params.image_quality,
         use_cache: params.use_cache,
-        remote_files: urls,
+        ...upload.media.fields(samples),
         // Frames keep the samples' order: frame k is the task's k-th sample.
         sorting_method: 'predefined',
+        ...dataRequestFields(range),
       },
     });
     const jobs = await waitForJobs(env, created.id);
-    await assign(env, created.id, pageIndex + part, jobs);
+    await assign(env, created.id, position, jobs);
     const { data: meta } = await client.request('GET', `/api/tasks/${created.id}/data/meta`, {
       schema: dataMetaSchema,
     });
-    const video = samples[0]?.media_type === 'video';
-    const expected = video ? 1 : samples.length;
-    if (!meta || meta.frames.length !== expected) {
-      throw new BackendError(
-        'BACKEND_RESPONSE_INVALID',
-        `CVAT task ${created.id} has ${meta?.frames.length ?? 0} frame entries for ${samples.length} samples`,
-        { cvatTaskId: created.id },
-      );
-    }
+    const frameCount = checkFrames(created.id, samples, range, meta);
     const maskOriginals = new Map<string, MaskOriginal>();
-    const upload = toCvatAnnotations({
+    const sent = toCvatAnnotations({
       originals: maskOriginals,
       samples,
-      frames: meta.frames,
+      frames: meta?.frames ?? [],
       plan,
       labelSchema: run.labelSchema,
       labels,
-      ...(video ? { frameCount: meta.size ?? 0 } : {}),
+      ...(video ? { frameCount, range } : {}),
     });
     // Sent even when empty, as FiftyOne does: the task's annotations are then exactly ours.
     const { data: saved } = await client.request('PUT', `/api/tasks/${created.id}/annotations`, {
-      body: { version: 0, ...upload },
+      body: { version: 0, ...sent },
       schema: labeledDataSchema,
     });
     const counts = (data: { shapes: unknown[]; tags: unknown[]; tracks: unknown[] }) =>
       [data.shapes.length, data.tags.length, data.tracks.length].join('/');
-    if (!saved || counts(saved) !== counts(upload)) {
+    if (!saved || counts(saved) !== counts(sent)) {
       throw new BackendError(
         'BACKEND_RESPONSE_INVALID',
-        `CVAT task ${created.id} saved ${saved ? counts(saved) : 'nothing'} shapes/tags/tracks of ${counts(upload)} sent`,
+        `CVAT task ${created.id} saved ${saved ? counts(saved) : 'nothing'} shapes/tags/tracks of ${counts(sent)} sent`,
         { cvatTaskId: created.id },
       );
     }
@@ -122,6 +134,7 @@ export async function uploadTask(
       uploaded: uploadedOf(saved, labels),
       maskOriginals: Object.fromEntries(maskOriginals),
     });
+    const partial = video && !isFullRange(range);
     return {
       taskId,
       backendTaskId: String(created.id),
@@ -131,14 +144,57 @@ export async function uploadTask(
         projectOwned: project.owned,
         jobIds: jobs.map((job) => job.id),
         ...(video ? { video: true } : {}),
+        ...(partial ? { frameRange: range } : {}),
       },
+      ...(partial ? { shownFrames: shownFrames(samples, range, frameCount) } : {}),
     };
   } catch (error) {
     // Nothing half-made stays behind: the retry creates the task again.
     await client
       .request('DELETE', `/api/tasks/${created.id}`, { accept: [404] })
       .catch(() => undefined);
+    await objects.delete(taskDataKey(run, created.id)).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * `task_name` suffixed `_<page+1>` (`_<page+1>-<part+1>` when the page makes several tasks):
+ * FiftyOne's `_<k>` rule (SEMANTICS §9.1) by page, since a page does not know how many tasks
+ * the others make. Default: `annoflow/<dataset>/<annoKey>-<page>-<part>`.
+ */
+export function taskName(
+  params: Pick<CvatParams, 'task_name'>,
+  run: Pick<RunRef, 'dataset' | 'annoKey'>,
+  at: Pick<TaskUpload, 'pageIndex' | 'part' | 'parts'>,
+): string {
+  if (params.task_name === undefined) {
+    return `annoflow/${run.dataset}/${run.annoKey}-${String(at.pageIndex).padStart(5, '0')}-${at.part}`;
+  }
+  const suffix = at.parts > 1 ? `${at.pageIndex + 1}-${at.part + 1}` : `${at.pageIndex + 1}`;
+  return `${params.task_name}_${suffix}`;
+}
+
+/**
+ * A retried upload rewrites: the same-named task of an earlier attempt goes first. Only a
+ * task this run marked (its data object exists) is deleted: a `task_name` may be shared by
+ * other runs' tasks in the project.
+ */
+async function deleteEarlierAttempts(
+  env: CvatUploadEnv,
+  run: RunRef,
+  projectId: number,
+  name: string,
+): Promise<void> {
+  const { client, objects } = env;
+  for (const earlier of await client.list('/api/tasks', taskSchema, {
+    project_id: projectId,
+    name,
+  })) {
+    if (earlier.name !== name) continue;
+    if (!(await objects.read(taskDataKey(run, earlier.id)))) continue;
+    await client.request('DELETE', `/api/tasks/${earlier.id}`, { accept: [404] });
+    await objects.delete(taskDataKey(run, earlier.id));
   }
 }
 
@@ -203,20 +259,6 @@ async function waitForJobs(env: CvatUploadEnv, cvatTaskId: number): Promise<Cvat
   );
 }
 
-async function mediaUrl(env: CvatUploadEnv, sample: UploadSample): Promise<string> {
-  const { objects, params } = env;
-  const { filepath } = sample;
-  if (/^https?:\/\//i.test(filepath)) return filepath;
-  const prefix = `s3://${objects.bucket}/`;
-  if (filepath.startsWith(prefix) && filepath.length > prefix.length) {
-    return objects.presignGet(filepath.slice(prefix.length), params.media_url_expires_in);
-  }
-  throw new InvalidInputError(
-    `Sample '${sample.id}' has filepath '${filepath}', which CVAT cannot download: ` +
-      `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
-    { sampleId: sample.id, filepath },
-  );
-}
 /** Images in tasks of `taskSize` (default: all); each video is a task of its own (SEMANTICS §9.1). */
 export function taskSamples(
   samples: UploadSample[],
@@ -230,59 +272,4 @@ export function taskSamples(
     groups.push(images.slice(start, start + size));
   }
   return [...groups, ...videos];
-}
-
-/** `shape:<id>`/`tag:<id>` → our label id, read from the `label_id` values CVAT saved. */
-function serverIdsOf(
-  saved: CvatLabeledData,
-  labels: Map<string, CvatLabel>,
-): Record<string, string> {
-  const labelIdSpecs = new Set<number>();
-  for (const label of labels.values()) {
-    for (const attribute of label.attributes) {
-      if (attribute.name === LABEL_ID_ATTR) labelIdSpecs.add(attribute.id);
-    }
-  }
-  const out: Record<string, string> = {};
-  const record = (
-    kind: string,
-    item: {
-      id?: number | null | undefined;
-      attributes: CvatLabeledData['tags'][number]['attributes'];
-    },
-  ) => {
-    const value = item.attributes.find((each) => labelIdSpecs.has(each.spec_id))?.value;
-    if (value && item.id !== null && item.id !== undefined) out[`${kind}:${item.id}`] = value;
-  };
-  for (const shape of saved.shapes) record('shape', shape);
-  for (const tag of saved.tags) record('tag', tag);
-  return out;
-}
-
-/** The saved tags and shapes with their label ids: the geometry match's candidates. */
-function uploadedOf(saved: CvatLabeledData, labels: Map<string, CvatLabel>) {
-  const labelIdSpecs = new Set<number>();
-  for (const label of labels.values()) {
-    for (const attribute of label.attributes) {
-      if (attribute.name === LABEL_ID_ATTR) labelIdSpecs.add(attribute.id);
-    }
-  }
-  const items = [
-    ...saved.tags.map((tag) => ({ ...tag, type: 'tag', points: [] as number[] })),
-    ...saved.shapes,
-  ];
-  return items.flatMap((item) => {
-    const labelId = item.attributes.find((each) => labelIdSpecs.has(each.spec_id))?.value;
-    return labelId
-      ? [
-          {
-            labelId,
-            frame: item.frame,
-            cvatLabelId: item.label_id,
-            type: item.type,
-            points: item.points,
-          },
-        ]
-      : [];
-  });
 }

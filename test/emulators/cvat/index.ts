@@ -41,6 +41,15 @@ export interface CvatEmulator {
   failNext(operationId: string, count?: number): void;
   /** Waits for in-flight webhook deliveries. */
   settle(): Promise<void>;
+  /**
+   * Attaches a cloud storage (AWS S3) as an admin would; `read` stands for CVAT's own access
+   * to the bucket, by key relative to the storage. Returns its id.
+   */
+  addCloudStorage(storage: {
+    resource: string;
+    read(file: string): Promise<Uint8Array | undefined>;
+    organization?: string;
+  }): number;
   /** Counts of what the emulator holds, for "cleanup left nothing" checks. */
   counts(): { projects: number; tasks: number; jobs: number; labels: number; webhooks: number };
   stop(): Promise<void>;
@@ -101,6 +110,20 @@ export async function startCvatEmulator(options: CvatEmulatorOptions = {}): Prom
     settle: () => delivering.settle(),
     failNext: (operationId, count = 1) => {
       running.faults.set(operationId, count);
+    },
+    addCloudStorage: ({ resource, read, organization }) => {
+      const id = state.nextId('cloudstorage');
+      const org =
+        organization === undefined ? null : (state.organizations.get(organization) ?? null);
+      state.cloudStorages.set(id, {
+        id,
+        resource,
+        display_name: resource,
+        owner: 1,
+        organization: org,
+        read,
+      });
+      return id;
     },
     counts: () => ({
       projects: state.projects.size,

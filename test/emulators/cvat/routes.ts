@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { inspectMedia } from '../../../lib/ingest/inspect-media.js';
 import { maskProblem } from './mask-pixels.js';
 import type {
   CvatState,
@@ -11,6 +10,7 @@ import type {
   TaskRecord,
   TrackRecord,
 } from './state.js';
+import { cloudStorageRead, metaSelection, readTaskMedia } from './task-media.js';
 import type { WebhookSender } from './webhooks.js';
 
 /** What a route handler sees: the caller, its organization, the parsed request. */
@@ -240,6 +240,7 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
       frames: [],
       video: false,
       version: 0,
+      ...(typeof ctx.body.bug_tracker === 'string' ? { bug_tracker: ctx.body.bug_tracker } : {}),
     };
     state.tasks.set(id, created);
     if (projectId === null) {
@@ -277,6 +278,12 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
     state.deleteTask(found, ctx.userId);
     return { status: 204 };
   });
+  on('GET', '/api/cloudstorages/{id}', (ctx) => {
+    const found = state.cloudStorages.get(ctx.params.id ?? -1);
+    return found && inOrg(ctx, found.organization)
+      ? { status: 200, body: cloudStorageRead(found, state.userRead(found.owner)) }
+      : notFound();
+  });
   on('GET', '/api/tasks/{id}/status', (ctx) =>
     task(ctx)
       ? { status: 200, body: { state: 'Finished', message: '', progress: 100 } }
@@ -286,32 +293,13 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
     const found = task(ctx);
     if (!found) return notFound();
     if (found.frames.length > 0) return badRequest('Adding more data is not supported');
-    const urls = (ctx.body.remote_files as string[] | undefined) ?? [];
-    if (urls.length === 0) return badRequest('No media data found');
     if (typeof ctx.body.image_quality !== 'number') return badRequest('image_quality is required');
+    const media = await readTaskMedia(ctx.body, state.cloudStorages, found.organization);
+    if (typeof media === 'string') return badRequest(media);
     found.image_quality = ctx.body.image_quality;
-    // CVAT downloads remote files itself; so does the emulator, which proves the links work.
-    const frames = [];
-    for (const url of urls) {
-      const response = await fetch(url).catch(() => undefined);
-      if (!response?.ok) return badRequest(`Failed to download ${url}`);
-      const inspected = await inspectMedia(new Uint8Array(await response.arrayBuffer()));
-      const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? 'frame');
-      if (inspected.kind === 'video') {
-        const { frame_width, frame_height, total_frame_count } = inspected.metadata;
-        if (urls.length > 1) return badRequest('A video task takes exactly one file');
-        if (!frame_width || !frame_height || !total_frame_count) {
-          return badRequest(`Cannot read the video ${url}`);
-        }
-        found.video = true;
-        for (let frame = 0; frame < total_frame_count; frame += 1) {
-          frames.push({ width: frame_width, height: frame_height, name });
-        }
-        continue;
-      }
-      if (inspected.kind !== 'image') return badRequest(`Not an image: ${url}`);
-      frames.push({ width: inspected.metadata.width, height: inspected.metadata.height, name });
-    }
+    const { frames } = media;
+    found.video = media.video;
+    if (media.video) found.selection = media.selection;
     found.frames = frames;
     state.createJobs(found, ctx.userId);
     return { status: 202, body: { rq_id: `create:task-${found.id}` } };
@@ -326,9 +314,7 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
         chunk_size: 72,
         size: found.frames.length,
         image_quality: found.image_quality,
-        start_frame: 0,
-        stop_frame: Math.max(0, found.frames.length - 1),
-        frame_filter: '',
+        ...metaSelection(found),
         // A video is described by one entry for all its frames.
         frames: (found.video ? found.frames.slice(0, 1) : found.frames).map((frame) => ({
           ...frame,

@@ -5,6 +5,8 @@
  * all jobs, `updated_date` touched on every save. Events go to `emit`; HTTP is elsewhere.
  */
 
+import type { CloudStorageRecord, FrameSelection } from './task-media.js';
+
 export type JobStage = 'annotation' | 'validation' | 'acceptance';
 export type JobState = 'new' | 'in progress' | 'completed' | 'rejected';
 export type JobStatus = 'annotation' | 'validation' | 'completed';
@@ -66,6 +68,9 @@ export interface TaskRecord {
   /** A video task: `frames` has one record per video frame, meta shows one entry. */
   video: boolean;
   version: number;
+  bug_tracker?: string;
+  /** A video's frames as selected at data upload (`frames` holds only the selected ones). */
+  selection?: FrameSelection;
 }
 
 export interface JobRecord {
@@ -169,6 +174,7 @@ export class CvatState {
   readonly projects = new Map<number, ProjectRecord>();
   readonly labels = new Map<number, LabelRecord>();
   readonly tasks = new Map<number, TaskRecord>();
+  readonly cloudStorages = new Map<number, CloudStorageRecord>();
   readonly jobs = new Map<number, JobRecord>();
   readonly annotations = new Map<number, TaskAnnotations>();
   readonly webhooks = new Map<number, WebhookRecord>();
@@ -261,7 +267,7 @@ export class CvatState {
       mode: task.frames.length === 0 ? '' : task.video ? 'interpolation' : 'annotation',
       owner: this.userRead(task.owner),
       assignee: this.userRead(task.assignee),
-      bug_tracker: '',
+      bug_tracker: task.bug_tracker ?? '',
       created_date: task.created_date,
       updated_date: task.updated_date,
       overlap: 0,
