@@ -82,7 +82,8 @@ export class AnnoflowError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = new.target.name;
+    // Each class names itself: bundles are minified without keeping class names.
+    this.name = 'AnnoflowError';
     this.code = code;
     this.details = details;
   }
@@ -94,35 +95,48 @@ export class AnnoflowError extends Error {
 
 /** Input from outside failed its schema; `details.issues` lists every problem with its path. */
 export class InvalidInputError extends AnnoflowError {
+  override name = 'InvalidInputError';
   constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
     super('INVALID_INPUT', message, details, options);
   }
 }
 
 /** The requested label schema cannot be built for this dataset and backend (SEMANTICS §3). */
-export class LabelSchemaError extends AnnoflowError {}
+export class LabelSchemaError extends AnnoflowError {
+  override name = 'LabelSchemaError';
+}
 
 /** Annotation run registry errors: bad keys, duplicates, unknown runs, illegal transitions. */
-export class AnnotationRunError extends AnnoflowError {}
+export class AnnotationRunError extends AnnoflowError {
+  override name = 'AnnotationRunError';
+}
 
 /** A merge request that cannot be honoured as asked (e.g. `unexpected: 'prompt'`). */
-export class MergeError extends AnnoflowError {}
+export class MergeError extends AnnoflowError {
+  override name = 'MergeError';
+}
 
 /** Annotation config errors: unknown backends, custom backends without a module. */
-export class AnnotationConfigError extends AnnoflowError {}
+export class AnnotationConfigError extends AnnoflowError {
+  override name = 'AnnotationConfigError';
+}
 
 /**
  * Errors of an annotation backend the caller can act on: a custom backend module that does
  * not load or has the wrong shape, a task whose result is missing or malformed.
  */
-export class BackendError extends AnnoflowError {}
+export class BackendError extends AnnoflowError {
+  override name = 'BackendError';
+}
 
 /**
  * A webhook delivery that is refused before anything is read from it: unsigned or forged
  * (`WEBHOOK_SIGNATURE_INVALID`), or for a backend that takes no HTTP webhooks
  * (`WEBHOOK_NOT_ACCEPTED`).
  */
-export class WebhookError extends AnnoflowError {}
+export class WebhookError extends AnnoflowError {
+  override name = 'WebhookError';
+}
 
 /**
  * Store errors the caller can act on: missing or duplicate items, version races, oversize
@@ -130,13 +144,16 @@ export class WebhookError extends AnnoflowError {}
  * never escape the store untranslated. Corrupt stored data is not one of these: it is the
  * service's fault, so it stays a plain 500 that leaks nothing.
  */
-export class StoreError extends AnnoflowError {}
+export class StoreError extends AnnoflowError {
+  override name = 'StoreError';
+}
 
 /**
  * A conditional write lost a race: the item's `version` is no longer the one the caller read.
  * Re-read and retry; its own class so Step Functions can `Retry` on the name.
  */
 export class VersionConflictError extends StoreError {
+  override name = 'VersionConflictError';
   constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
     super('VERSION_CONFLICT', message, details, options);
   }
@@ -148,6 +165,7 @@ export class VersionConflictError extends StoreError {
  * written stays written and a retry rewrites the rest idempotently.
  */
 export class BatchWriteIncompleteError extends StoreError {
+  override name = 'BatchWriteIncompleteError';
   constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
     super('BATCH_WRITE_INCOMPLETE', message, details, options);
   }
