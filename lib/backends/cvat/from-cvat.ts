@@ -4,6 +4,7 @@ import type { Annotations } from '../../merge/contract.js';
 import type { AttributeSpec, LabelSchema } from '../../schema/types.js';
 import type { CvatAttributeValue, CvatLabel, CvatLabeledData } from './api.js';
 import { boxFromCvat, pointsFromCvat } from './coordinates.js';
+import { labelIdentity, type UploadedItem } from './identity.js';
 import {
   attributeText,
   type CvatLabelBinding,
@@ -11,19 +12,13 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
+
+export type { UploadedItem } from './identity.js';
+
 import { expandTracks } from './tracks.js';
 
 type Json = Record<string, unknown>;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
-
-/** An uploaded tag or shape: its label id, where it was, and its pixels (none for tags). */
-export interface UploadedItem {
-  labelId: string;
-  frame: number;
-  cvatLabelId: number;
-  type: string;
-  points: number[];
-}
 
 export interface FromCvatInput {
   cvatTaskId: number;
@@ -96,34 +91,8 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
       }),
     ),
   ];
-  // Items whose server id was recorded claim their ids first, so a pasted copy cannot steal one.
-  // Explicit identities claim their ids before geometry matching may hand one out.
-  const rank = (item: Flat) =>
-    input.serverIds[item.serverKey] !== undefined ? 0 : labelIdOf(item) !== undefined ? 1 : 2;
-  items.sort((a, b) => rank(a) - rank(b));
-  function labelIdOf(item: Flat): string | undefined {
-    if (!item.labelIdUsable) return undefined;
-    const cvatLabel = input.labels.get(item.label_id);
-    const spec = cvatLabel?.attributes.find((each) => each.name === LABEL_ID_ATTR);
-    const value = item.attributes.find((each) => each.spec_id === spec?.id)?.value;
-    return value !== undefined && OBJECT_ID.test(value) ? value : undefined;
-  }
-  const unclaimed = [...(input.uploaded ?? [])];
-  /** Last resort: an uploaded item of the same frame, label, type and pixels, not yet claimed. */
-  function byGeometry(item: Flat): string | undefined {
-    const at = unclaimed.findIndex(
-      (each) =>
-        each.frame === item.frame &&
-        each.cvatLabelId === item.label_id &&
-        each.type === item.type &&
-        !taken.has(each.labelId) &&
-        each.points.length === item.points.length &&
-        each.points.every((value, i) => value === item.points[i]),
-    );
-    if (at < 0) return undefined;
-    const [match] = unclaimed.splice(at, 1);
-    return match?.labelId;
-  }
+  const identity = labelIdentity(input);
+  identity.order(items);
 
   for (const item of items) {
     const { kind, type, points, occluded } = item;
@@ -140,7 +109,10 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     const recorded = input.serverIds[item.serverKey];
     const fromAttr =
       item.labelIdUsable && labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined;
-    let id = recorded ?? fromAttr ?? (item.kind === 'track' ? undefined : byGeometry(item));
+    let id =
+      recorded ??
+      fromAttr ??
+      (item.kind === 'track' ? undefined : identity.byGeometry(item, taken));
     const slot = `${sampleId}/${frameKey ?? ''}/${id}`;
     const samePolyline =
       id !== undefined && polylines.has(slot) && (type === 'polygon' || type === 'polyline');
