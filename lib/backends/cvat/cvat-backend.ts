@@ -29,6 +29,7 @@ import {
 } from './api.js';
 import { CvatClient } from './client.js';
 import { fromCvatAnnotations } from './from-cvat.js';
+import { type IdentityReport, identityReportKey, writeIdentityReport } from './identity.js';
 import { planCvatLabels } from './label-specs.js';
 import { type CvatParams, cvatParamsSchema, isJobFinished } from './params.js';
 import { findProject, projectLabels } from './projects.js';
@@ -60,6 +61,8 @@ export interface CvatBackendOptions {
   readonly params?: unknown;
   readonly objects: BackendObjectStore;
   readonly secrets?: BackendSecretStore;
+  /** Structured log lines; JSON on stdout when absent. Never given label contents. */
+  readonly log?: (entry: Record<string, unknown>) => void;
 }
 
 /** `createCvatBackend` as the registry calls it. */
@@ -78,6 +81,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     'CVAT backend params',
   );
   const { objects, secrets } = options;
+  const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const client = new CvatClient(params);
   const env: CvatUploadEnv = { client, params, objects, users: new Map() };
 
@@ -141,7 +145,8 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         data.tags.push(...annotations.tags);
         data.tracks.push(...annotations.tracks);
       }
-      return fromCvatAnnotations({
+      let identity: IdentityReport | undefined;
+      const annotations = fromCvatAnnotations({
         cvatTaskId,
         data,
         sampleIds: task.sampleIds,
@@ -151,8 +156,14 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         labels: new Map(labels.map((label) => [label.id, label])),
         serverIds: taskData?.serverIds ?? {},
         uploaded: taskData?.uploaded ?? [],
+        geometryMatchThreshold: params.geometry_match_threshold,
+        onIdentity: (report) => {
+          identity = report;
+        },
         ...(video ? { video: true, frameCount: meta?.size ?? 0 } : {}),
       });
+      if (identity) await recordIdentity(run, task, identity);
+      return annotations;
     },
 
     async status(_ctx: BackendContext, task: BackendTask): Promise<TaskStatus> {
@@ -179,6 +190,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         await client.request('DELETE', `/api/tasks/${cvatTaskId}`, { accept: [404] });
         const data = taskDataOf(task);
         await objects.delete(taskDataKey(run, cvatTaskId));
+        await objects.delete(identityReportKey(run, cvatTaskId));
         for (const jobId of data?.jobIds ?? [])
           await objects.delete(jobCacheKey(run, cvatTaskId, jobId));
         if (data?.projectOwned) owned.add(data.projectId);
@@ -255,6 +267,24 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       data: fetched,
     });
     return fetched;
+  }
+
+  /**
+   * Ids handed out by geometry are guesses: kept where a user can audit them after the load,
+   * and counted (never shown) in the log.
+   */
+  async function recordIdentity(run: RunRef, task: BackendTask, report: IdentityReport) {
+    await writeIdentityReport(objects, run, report);
+    if (report.counts.geometry === 0) return;
+    log({
+      level: 'info',
+      message: 'CVAT items identified by geometry',
+      taskId: task.taskId,
+      cvatTaskId: report.cvatTaskId,
+      threshold: report.threshold,
+      ...report.counts,
+      report: identityReportKey(run, report.cvatTaskId),
+    });
   }
 
   async function deleteProjectIfEmpty(projectId: number): Promise<void> {

@@ -4,7 +4,7 @@ import type { Annotations } from '../../merge/contract.js';
 import type { AttributeSpec, LabelSchema } from '../../schema/types.js';
 import type { CvatAttributeValue, CvatLabel, CvatLabeledData } from './api.js';
 import { boxFromCvat, pointsFromCvat } from './coordinates.js';
-import { labelIdentity, type UploadedItem } from './identity.js';
+import { type IdentityReport, labelIdentity, type UploadedItem } from './identity.js';
 import {
   attributeText,
   type CvatLabelBinding,
@@ -12,10 +12,9 @@ import {
   LABEL_ID_ATTR,
   SCALAR_VALUE_ATTR,
 } from './label-specs.js';
+import { expandTracks } from './tracks.js';
 
 export type { UploadedItem } from './identity.js';
-
-import { expandTracks } from './tracks.js';
 
 type Json = Record<string, unknown>;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
@@ -34,6 +33,10 @@ export interface FromCvatInput {
   serverIds: Readonly<Record<string, string>>;
   /** What the upload sent, for matching items that lost both server id and `label_id`. */
   uploaded?: readonly UploadedItem[];
+  /** `geometry_match_threshold` (see identity.ts). */
+  geometryMatchThreshold?: number;
+  /** Told how every item found its id, for the audit record and the log. */
+  onIdentity?: (report: IdentityReport) => void;
   /** A video task: one sample, and labels keyed by frame number. */
   video?: boolean;
   /** A video's frame count: tracks without a closing `outside` run to its end. */
@@ -43,8 +46,8 @@ export interface FromCvatInput {
 /**
  * CVAT annotations → the core's download contract (SEMANTICS §4.4) for one task's samples.
  * A label's id is, in order: the one recorded for its server id at upload, its `label_id`
- * attribute, the id of an uploaded item with the same frame, label, type and pixels (an item
- * CVAT re-created, e.g. through an annotation import), or one derived from the task and
+ * attribute, the id of the uploaded item its geometry matches (an item CVAT re-created, e.g.
+ * through an annotation import; see identity.ts), or one derived from the task and
  * server id, so a re-download names a new label
  * the same way and the merge edits it instead of adding it twice. A second item claiming an
  * id already taken (a copy pasted in CVAT) gets its derived id: it is a new label.
@@ -93,6 +96,7 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
   ];
   const identity = labelIdentity(input);
   identity.order(items);
+  input.onIdentity?.(identity.report(input.cvatTaskId));
 
   for (const item of items) {
     const { kind, type, points, occluded } = item;
@@ -110,9 +114,7 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
     const fromAttr =
       item.labelIdUsable && labelIdAttr && OBJECT_ID.test(labelIdAttr) ? labelIdAttr : undefined;
     let id =
-      recorded ??
-      fromAttr ??
-      (item.kind === 'track' ? undefined : identity.byGeometry(item, taken));
+      recorded ?? fromAttr ?? (item.kind === 'track' ? undefined : identity.byGeometry(item));
     const slot = `${sampleId}/${frameKey ?? ''}/${id}`;
     const samePolyline =
       id !== undefined && polylines.has(slot) && (type === 'polygon' || type === 'polyline');
