@@ -104,8 +104,16 @@ export function labelIdentity(input: IdentityInput) {
     return value !== undefined && OBJECT_ID.test(value) ? value : undefined;
   }
   const explicitId = (item: IdentityItem) => input.serverIds[item.serverKey] ?? labelIdOf(item);
-  const rank = (item: IdentityItem) =>
-    input.serverIds[item.serverKey] !== undefined ? 0 : labelIdOf(item) !== undefined ? 1 : 2;
+  const ranks = new Map<IdentityItem, number>();
+  const rank = (item: IdentityItem) => {
+    let known = ranks.get(item);
+    if (known === undefined) {
+      known =
+        input.serverIds[item.serverKey] !== undefined ? 0 : labelIdOf(item) !== undefined ? 1 : 2;
+      ranks.set(item, known);
+    }
+    return known;
+  };
   const fieldOf = (cvatLabelId: number) => {
     const name = input.labels.get(cvatLabelId)?.name;
     return name === undefined ? undefined : input.plan.byName.get(name)?.field;
@@ -117,17 +125,28 @@ export function labelIdentity(input: IdentityInput) {
     const candidates = (input.uploaded ?? []).filter((each) => !claimed.has(each.labelId));
     // Tracks are left to the merge's track reconciliation (SEMANTICS §6.7).
     const seekers = items.filter((item) => item.kind !== 'track' && rank(item) === 2);
+    if (seekers.length === 0) return;
+    // Only items of one frame can match: a big task is many small frames, not one quadratic pass.
+    const shapes = candidates.map(geometryOf);
+    const byFrame = new Map<number, number[]>();
+    candidates.forEach((each, candidate) => {
+      const same = byFrame.get(each.frame);
+      if (same) same.push(candidate);
+      else byFrame.set(each.frame, [candidate]);
+    });
     const pairs: Array<{ seeker: number; candidate: number; score: number; rankBy: number }> = [];
     seekers.forEach((item, seeker) => {
       const field = fieldOf(item.label_id);
-      if (field === undefined) return;
-      candidates.forEach((each, candidate) => {
-        if (each.frame !== item.frame || fieldOf(each.cvatLabelId) !== field) return;
-        const score = geometryScore(item, each);
-        if (score === undefined || score < threshold) return;
+      const shape = geometryOf(item);
+      if (field === undefined || !shape) return;
+      for (const candidate of byFrame.get(item.frame) ?? []) {
+        const each = candidates[candidate];
+        if (!each || fieldOf(each.cvatLabelId) !== field) continue;
+        const score = scoreOf(shape, shapes[candidate]);
+        if (score === undefined || score < threshold) continue;
         const bonus = each.cvatLabelId === item.label_id ? CLASS_BONUS : 0;
         pairs.push({ seeker, candidate, score, rankBy: score + bonus });
-      });
+      }
     });
     // Greedy by best score; ties go to the earlier item and the earlier upload (stable).
     pairs.sort((a, b) => b.rankBy - a.rankBy || a.seeker - b.seeker || a.candidate - b.candidate);
@@ -195,17 +214,27 @@ export function geometryScore(
   a: { type: string; points: readonly number[] },
   b: { type: string; points: readonly number[] },
 ): number | undefined {
-  const family = FAMILY[a.type];
-  if (family === undefined || family !== FAMILY[b.type]) return undefined;
-  if (family === 'tag') return 1;
-  const reach = family === 'box' ? 0 : POINT_REACH;
-  const boxA = boundsOf(a.points, reach);
-  const boxB = boundsOf(b.points, reach);
-  if (!boxA || !boxB) return undefined;
-  return iou(boxA, boxB);
+  return scoreOf(geometryOf(a), geometryOf(b));
 }
 
 type Box = [number, number, number, number];
+interface Geometry {
+  family: Family;
+  box: Box;
+}
+
+function geometryOf(item: { type: string; points: readonly number[] }): Geometry | undefined {
+  const family = FAMILY[item.type];
+  if (family === undefined) return undefined;
+  if (family === 'tag') return { family, box: [0, 0, 1, 1] };
+  const box = boundsOf(item.points, family === 'box' ? 0 : POINT_REACH);
+  return box && { family, box };
+}
+
+function scoreOf(a: Geometry | undefined, b: Geometry | undefined): number | undefined {
+  if (!a || !b || a.family !== b.family) return undefined;
+  return a.family === 'tag' ? 1 : iou(a.box, b.box);
+}
 
 function boundsOf(points: readonly number[], reach: number): Box | undefined {
   const xs = points.filter((_, i) => i % 2 === 0);
