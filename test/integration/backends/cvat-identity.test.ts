@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { identityReportKey, identityReportSchema } from '../../../lib/backends/cvat/identity.js';
 import { cvatBackend } from '../../../lib/backends/cvat/index.js';
+import { cleanupRun } from '../../../lib/workflows/index.js';
 import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
 import { type CvatEmulator, cvatContract, startCvatEmulator } from '../../emulators/cvat/index.js';
 import { detection } from '../../support/builders.js';
@@ -161,6 +162,18 @@ describe('CVAT label identity through a load', () => {
         report: identityReportKey(backendContext(run).run, cvatId),
       },
     ]);
+  });
+
+  it('deletes the identity record with the run on cleanup', async () => {
+    const { local, rig, cvatId, finish } = await annotated();
+    finish();
+    await load(rig);
+    const recorded = await identityReport(local, cvatId);
+
+    await cleanupRun(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY });
+
+    expect(recorded?.counts).toEqual({ serverId: 2, labelIdAttr: 0, geometry: 0, none: 0 });
+    expect(await identityReport(local, cvatId)).toBeUndefined();
   });
 
   it('refuses a geometry_match_threshold outside [0, 1]', () => {
