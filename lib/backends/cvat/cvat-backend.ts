@@ -30,6 +30,7 @@ import {
 import { CvatClient } from './client.js';
 import { FULL_RANGE, frameRangeSchema } from './frame-range.js';
 import { fromCvatAnnotations } from './from-cvat.js';
+import { type IdentityReport, identityReportKey, writeIdentityReport } from './identity.js';
 import { planCvatLabels } from './label-specs.js';
 import { pageMedia } from './media.js';
 import { type CvatParams, cvatParamsSchema, isJobFinished } from './params.js';
@@ -64,6 +65,8 @@ export interface CvatBackendOptions {
   readonly params?: unknown;
   readonly objects: BackendObjectStore;
   readonly secrets?: BackendSecretStore;
+  /** Structured log lines; JSON on stdout when absent. Never given label contents. */
+  readonly log?: (entry: Record<string, unknown>) => void;
 }
 
 /** `createCvatBackend` as the registry calls it. */
@@ -82,6 +85,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     'CVAT backend params',
   );
   const { objects, secrets } = options;
+  const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const client = new CvatClient(params);
   const env: CvatUploadEnv = { client, params, objects, users: new Map() };
 
@@ -159,7 +163,8 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         data.tags.push(...annotations.tags);
         data.tracks.push(...annotations.tracks);
       }
-      return fromCvatAnnotations({
+      let identity: IdentityReport | undefined;
+      const annotations = fromCvatAnnotations({
         cvatTaskId,
         data,
         sampleIds: task.sampleIds,
@@ -170,6 +175,10 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         serverIds: taskData?.serverIds ?? {},
         uploaded: taskData?.uploaded ?? [],
         maskOriginals: taskData?.maskOriginals ?? {},
+        geometryMatchThreshold: params.geometry_match_threshold,
+        onIdentity: (report) => {
+          identity = report;
+        },
         ...(video
           ? {
               video: true,
@@ -178,6 +187,8 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
             }
           : {}),
       });
+      if (identity) await recordIdentity(run, task, identity);
+      return annotations;
     },
 
     async status(_ctx: BackendContext, task: BackendTask): Promise<TaskStatus> {
@@ -204,6 +215,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         await client.request('DELETE', `/api/tasks/${cvatTaskId}`, { accept: [404] });
         const data = taskDataOf(task);
         await objects.delete(taskDataKey(run, cvatTaskId));
+        await objects.delete(identityReportKey(run, cvatTaskId));
         for (const jobId of data?.jobIds ?? [])
           await objects.delete(jobCacheKey(run, cvatTaskId, jobId));
         if (data?.projectOwned) owned.add(data.projectId);
@@ -280,6 +292,24 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       data: fetched,
     });
     return fetched;
+  }
+
+  /**
+   * Ids handed out by geometry are guesses: kept where a user can audit them after the load,
+   * and counted (never shown) in the log.
+   */
+  async function recordIdentity(run: RunRef, task: BackendTask, report: IdentityReport) {
+    await writeIdentityReport(objects, run, report);
+    if (report.counts.geometry === 0) return;
+    log({
+      level: 'info',
+      message: 'CVAT items identified by geometry',
+      taskId: task.taskId,
+      cvatTaskId: report.cvatTaskId,
+      threshold: report.threshold,
+      ...report.counts,
+      report: identityReportKey(run, report.cvatTaskId),
+    });
   }
 
   async function deleteProjectIfEmpty(projectId: number): Promise<void> {

@@ -5,6 +5,7 @@ import type { AttributeSpec, LabelSchema } from '../../schema/types.js';
 import type { CvatAttributeValue, CvatLabel, CvatLabeledData } from './api.js';
 import { boxFromCvat, pointsFromCvat } from './coordinates.js';
 import { type FrameRange, FULL_RANGE, toFrameNumber } from './frame-range.js';
+import { type IdentityReport, labelIdentity, type UploadedItem } from './identity.js';
 import {
   attributeText,
   type CvatLabelBinding,
@@ -16,17 +17,10 @@ import { DownloadedMasks } from './mask-download.js';
 import { type MaskOriginal, maskFieldKind, maskPieceOf } from './masks.js';
 import { expandTracks } from './tracks.js';
 
+export type { UploadedItem } from './identity.js';
+
 type Json = Record<string, unknown>;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
-
-/** An uploaded tag or shape: its label id, where it was, and its pixels (none for tags). */
-export interface UploadedItem {
-  labelId: string;
-  frame: number;
-  cvatLabelId: number;
-  type: string;
-  points: number[];
-}
 
 export interface FromCvatInput {
   cvatTaskId: number;
@@ -44,6 +38,10 @@ export interface FromCvatInput {
   uploaded?: readonly UploadedItem[];
   /** Labels whose masks CVAT could not hold exactly, by label id (see `MaskOriginal`). */
   maskOriginals?: Readonly<Record<string, MaskOriginal>>;
+  /** `geometry_match_threshold` (see identity.ts). */
+  geometryMatchThreshold?: number;
+  /** Told how every item found its id, for the audit record and the log. */
+  onIdentity?: (report: IdentityReport) => void;
   /** A video task: one sample, and labels keyed by frame number. */
   video?: boolean;
   /** A video's frame count: tracks without a closing `outside` run to its end. */
@@ -55,8 +53,8 @@ export interface FromCvatInput {
 /**
  * CVAT annotations → the core's download contract (SEMANTICS §4.4) for one task's samples.
  * A label's id is, in order: the one recorded for its server id at upload, its `label_id`
- * attribute, the id of an uploaded item with the same frame, label, type and pixels (an item
- * CVAT re-created, e.g. through an annotation import), or one derived from the task and
+ * attribute, the id of the uploaded item its geometry matches (an item CVAT re-created, e.g.
+ * through an annotation import; see identity.ts), or one derived from the task and
  * server id, so a re-download names a new label
  * the same way and the merge edits it instead of adding it twice. A second item claiming an
  * id already taken (a copy pasted in CVAT) gets its derived id: it is a new label.
@@ -106,34 +104,9 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
       }),
     ),
   ];
-  // Items whose server id was recorded claim their ids first, so a pasted copy cannot steal one.
-  // Explicit identities claim their ids before geometry matching may hand one out.
-  const rank = (item: Flat) =>
-    input.serverIds[item.serverKey] !== undefined ? 0 : labelIdOf(item) !== undefined ? 1 : 2;
-  items.sort((a, b) => rank(a) - rank(b));
-  function labelIdOf(item: Flat): string | undefined {
-    if (!item.labelIdUsable) return undefined;
-    const cvatLabel = input.labels.get(item.label_id);
-    const spec = cvatLabel?.attributes.find((each) => each.name === LABEL_ID_ATTR);
-    const value = item.attributes.find((each) => each.spec_id === spec?.id)?.value;
-    return value !== undefined && OBJECT_ID.test(value) ? value : undefined;
-  }
-  const unclaimed = [...(input.uploaded ?? [])];
-  /** Last resort: an uploaded item of the same frame, label, type and pixels, not yet claimed. */
-  function byGeometry(item: Flat): string | undefined {
-    const at = unclaimed.findIndex(
-      (each) =>
-        each.frame === item.frame &&
-        each.cvatLabelId === item.label_id &&
-        each.type === item.type &&
-        !taken.has(each.labelId) &&
-        each.points.length === item.points.length &&
-        each.points.every((value, i) => value === item.points[i]),
-    );
-    if (at < 0) return undefined;
-    const [match] = unclaimed.splice(at, 1);
-    return match?.labelId;
-  }
+  const identity = labelIdentity(input);
+  identity.order(items);
+  input.onIdentity?.(identity.report(input.cvatTaskId));
 
   for (const item of items) {
     const { kind, type, points, occluded } = item;
@@ -166,7 +139,8 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
       );
       continue;
     }
-    let id = recorded ?? fromAttr ?? (item.kind === 'track' ? undefined : byGeometry(item));
+    let id =
+      recorded ?? fromAttr ?? (item.kind === 'track' ? undefined : identity.byGeometry(item));
     const slot = `${sampleId}/${frameKey ?? ''}/${id}`;
     // Polygons of one label id are parts of one label: a polyline, or an instance's mask.
     const samePolyline =

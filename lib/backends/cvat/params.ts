@@ -52,6 +52,12 @@ export const cvatParamsSchema = z
      * reached the `acceptance` stage; `accepted` — stage `acceptance` and state `completed`.
      */
     finished_when: z.enum(['completed', 'accepted']).default('completed'),
+    /**
+     * The minimum geometry score (IoU; see `geometryScore`) for a downloaded item that lost both
+     * its server id and its `label_id` to take the id of an uploaded item of the same frame and
+     * field: 1 = only the same box, 0 = never (such items are new labels).
+     */
+    geometry_match_threshold: z.number().min(0).max(1).default(0.5),
     media_url_expires_in: z.number().int().min(60).max(WEEK_SECONDS).default(WEEK_SECONDS),
     /**
      * CVAT's task name: `<task_name>_<page+1>` (`_<page+1>-<part+1>` when a page makes several

@@ -79,6 +79,60 @@ export class CvatAnnotator {
     });
   }
 
+  /**
+   * Changes the class the way CVAT 2.39's UI does: attributes are per label, so every value
+   * (`label_id` included) is replaced by the new label's attribute defaults.
+   */
+  changeClass(kind: Kind, id: number, labelName: string): void {
+    this.edit(kind, id, (item, task) => {
+      item.label_id = this.labelId(task, labelName);
+      item.attributes = this.label(task, item.label_id).attributes.map((spec) => ({
+        spec_id: spec.id,
+        value: spec.default_value,
+      }));
+    });
+  }
+
+  /**
+   * An annotation import (or backup restore): the same tags, shapes and tracks come back
+   * under new server ids; `keepLabelIds: false` drops their `label_id` values too, as a
+   * format without attributes does. Every job of the task is saved.
+   */
+  reimport(taskId: number, options: { keepLabelIds: boolean }): void {
+    const task = this.task(taskId);
+    const annotations = this.state.annotationsOf(taskId);
+    const labelIdSpecs = new Set(
+      this.state
+        .labelsOf(task)
+        .flatMap((label) => label.attributes)
+        .filter((spec) => spec.name === 'label_id')
+        .map((spec) => spec.id),
+    );
+    const attributes = (values: AttributeValue[]) =>
+      options.keepLabelIds ? values : values.filter((each) => !labelIdSpecs.has(each.spec_id));
+    annotations.shapes = annotations.shapes.map((shape) => ({
+      ...shape,
+      id: this.state.nextId('shape'),
+      attributes: attributes(shape.attributes),
+    }));
+    annotations.tags = annotations.tags.map((tag) => ({
+      ...tag,
+      id: this.state.nextId('tag'),
+      attributes: attributes(tag.attributes),
+    }));
+    annotations.tracks = annotations.tracks.map((track) => ({
+      ...track,
+      id: this.state.nextId('track'),
+      attributes: attributes(track.attributes),
+      shapes: track.shapes.map((shape) => ({
+        ...shape,
+        id: this.state.nextId('tracked_shape'),
+        attributes: attributes(shape.attributes),
+      })),
+    }));
+    this.state.touchAfterSave(task, this.state.jobsOf(taskId), this.userId);
+  }
+
   setAttribute(kind: Kind, id: number, name: string, value: string): void {
     this.edit(kind, id, (item, task) => {
       const spec = this.label(task, item.label_id).attributes.find((each) => each.name === name);
