@@ -5,7 +5,7 @@ import type { IdMapSlice } from './id-map-slice.js';
 import { type LabelRefusal, mergeLabel, type Restrictions } from './merge-label.js';
 import type { PageState, Slot } from './page-state.js';
 import type { LabelChange, RefusalReason, ReportBuilder } from './report.js';
-import { type IdSet, ownLabel, type SlotLabels } from './slot-labels.js';
+import { Edits, type IdSet, ownLabel, type SlotLabels } from './slot-labels.js';
 
 /** What every slot of one field's merge shares. */
 export interface SlotMerge {
@@ -120,14 +120,9 @@ export function mergeIntoValue(
 ): number {
   const { slot, ids } = labels;
   const { restrictions, report, refusals } = merge;
-  // Edits by id (a repeated id: the last one returned wins), additions in download order.
-  const edits = new Map<string, LabelRecord>();
-  const additions: number[] = [];
-  for (let i = 0; i < ids.length; i += 1) {
-    const id = ids[i] as string;
-    if (recorded.has(id)) edits.set(id, labels.labels[i] as LabelRecord);
-    else additions.push(i);
-  }
+  // Recorded ids are edits, the rest additions in download order.
+  const edits = new Edits(ids, recorded);
+  const additions = edits.additions;
 
   const listKey = listKeyOf(merge.storedAs);
   const storedLabels = listKey === undefined ? [value] : listOf(value);
@@ -135,13 +130,18 @@ export function mergeIntoValue(
   let merged: LabelRecord[] | undefined;
   for (let i = 0; i < storedLabels.length; i += 1) {
     const stored = storedLabels[i] as LabelRecord;
-    const storedId = stored.id as string;
-    const downloaded = edits.get(storedId);
     let next = stored;
-    if (downloaded !== undefined) {
-      edits.delete(storedId);
-      refusals.length = 0;
-      next = mergeLabel(stored, downloaded, merge.field, restrictions, refusals);
+    const at = edits.take(stored.id);
+    if (at >= 0) {
+      const storedId = stored.id as string;
+      if (refusals.length > 0) refusals.length = 0;
+      next = mergeLabel(
+        stored,
+        labels.labels[at] as LabelRecord,
+        merge.field,
+        restrictions,
+        refusals,
+      );
       for (const refusal of refusals) {
         refuse(merge, slot, storedId, refusal.reason, refusal.attribute);
       }
@@ -155,22 +155,22 @@ export function mergeIntoValue(
   let changed = merged !== undefined;
   let next: LabelRecord = listKey === undefined ? (merged?.[0] ?? value) : value;
   if (listKey !== undefined) {
-    if (restrictions.allowAdditions && additions.length > 0) {
+    if (restrictions.allowAdditions && additions !== undefined) {
       merged ??= storedLabels.slice();
-      for (const i of additions) merged.push(ownLabel(labels, i));
+      const added: string[] = [];
+      for (const i of additions) {
+        merged.push(ownLabel(labels, i));
+        added.push(ids[i] as string);
+      }
       changed = true;
-      for (const i of additions) change(merge, slot, ids[i] as string, 'added');
-      recordAdded(
-        merge,
-        slot,
-        additions.map((i) => ids[i] as string),
-      );
+      for (const id of added) change(merge, slot, id, 'added');
+      recordAdded(merge, slot, added);
     }
     if (changed) next = { ...value, [listKey]: merged };
   }
   if (changed) merge.state.write(slot, merge.leaf, next);
 
-  for (const id of edits.keys()) {
+  for (const id of edits.untaken()) {
     const { sampleId, frameId } = slot;
     report.skip(
       frameId === undefined
@@ -180,9 +180,9 @@ export function mergeIntoValue(
   }
   if (listKey === undefined || !restrictions.allowAdditions) {
     const reason = restrictions.allowAdditions ? 'REPLACEMENT_DROPPED' : 'ADDITION_NOT_ALLOWED';
-    for (const i of additions) refuse(merge, slot, ids[i] as string, reason);
+    for (const i of additions ?? []) refuse(merge, slot, ids[i] as string, reason);
   }
-  return restrictions.allowAdditions ? 0 : additions.length;
+  return restrictions.allowAdditions ? 0 : (additions?.length ?? 0);
 }
 
 /** Added ids become recorded ids, so a second merge of the same download edits, not adds. */
