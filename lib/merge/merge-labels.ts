@@ -37,6 +37,7 @@ export interface LabelFieldMerge {
 }
 
 interface RecordedSlot {
+  key: string;
   slot: Slot;
   ids: IdSet;
 }
@@ -72,8 +73,8 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
 
   // 1. Deletions: recorded ids the download no longer has.
   let deletionCount = 0;
-  for (const [key, recorded] of existing) {
-    const returned = downloaded.get(key);
+  for (const recorded of existing.values()) {
+    const returned = downloaded.get(recorded.key);
     const returnedIds = returned === undefined ? undefined : new IdSet(returned.ids);
     let gone: Set<string> | undefined;
     for (const id of recorded.ids.ids) {
@@ -93,8 +94,8 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
 
   // 2. Additions and edits, slot by slot in download order.
   let refusedAdditions = 0;
-  for (const [key, labels] of downloaded) {
-    const recorded = existing.get(key)?.ids ?? IdSet.EMPTY;
+  for (const labels of downloaded.values()) {
+    const recorded = existing.get(labels.key)?.ids ?? IdSet.EMPTY;
     const value = state.read(labels.slot, leaf) as LabelRecord | null | undefined;
     if (value == null) {
       for (const id of labels.ids) if (!recorded.has(id)) refusedAdditions += 1;
@@ -136,7 +137,7 @@ function resolveSlots(merge: LabelFieldMerge): Map<string, SlotLabels> {
     } else {
       const slot: Slot = frameId === undefined ? { sampleId } : { sampleId, frameId };
       // The group's own arrays (parsed for this merge): ids may be rewritten in place.
-      slots.set(key, { slot, ids, labels });
+      slots.set(key, { key, slot, ids, labels });
     }
   }
   return slots;
@@ -154,19 +155,21 @@ function skipAll(
 /** The recorded (uploaded or previously added) ids per slot, for this page's samples. */
 function recordedIds(merge: LabelFieldMerge): Map<string, RecordedSlot> {
   const out = new Map<string, RecordedSlot>();
-  for (const [sampleId, entry] of merge.idMap.entries()) {
-    if (!merge.state.has(sampleId)) continue;
+  merge.idMap.forEach((sampleId, entry) => {
+    if (!merge.state.has(sampleId)) return;
     if (Array.isArray(entry)) {
       if (!merge.isFrameField && entry.length > 0) {
-        out.set(sampleId, { slot: { sampleId }, ids: new IdSet(entry) });
+        out.set(sampleId, { key: sampleId, slot: { sampleId }, ids: new IdSet(entry) });
       }
     } else if (typeof entry === 'object' && merge.isFrameField) {
       for (const [frameId, ids] of Object.entries(entry)) {
-        if (Array.isArray(ids) && ids.length > 0)
-          out.set(slotKey(sampleId, frameId), { slot: { sampleId, frameId }, ids: new IdSet(ids) });
+        if (Array.isArray(ids) && ids.length > 0) {
+          const key = slotKey(sampleId, frameId);
+          out.set(key, { key, slot: { sampleId, frameId }, ids: new IdSet(ids) });
+        }
       }
     }
-  }
+  });
   return out;
 }
 
@@ -183,7 +186,7 @@ function regenerateDuplicateIds(
   // Only a new key can be regenerated, and new keys are few: find their ids first, then
   // count how often each occurs in the whole download.
   const occurrences = new Map<string, number>();
-  for (const [key, { ids }] of downloaded) {
+  for (const { key, ids } of downloaded.values()) {
     const recorded = existing.get(key)?.ids;
     for (const id of ids) if (!recorded?.has(id)) occurrences.set(id, 0);
   }
@@ -197,7 +200,7 @@ function regenerateDuplicateIds(
   const duplicated = new Set<string>();
   for (const [id, count] of occurrences) if (count > 1) duplicated.add(id);
   if (duplicated.size === 0) return;
-  for (const [key, { slot, ids }] of downloaded) {
+  for (const { key, slot, ids } of downloaded.values()) {
     const recorded = existing.get(key)?.ids;
     for (let i = 0; i < ids.length; i += 1) {
       const id = ids[i] as string;

@@ -3,6 +3,8 @@ import type { Slot } from './page-state.js';
 
 /** The downloaded labels of one slot: `labels[i]` is keyed by `ids[i]` (see LabelGroup). */
 export interface SlotLabels {
+  /** The slot's key in a field's maps: the sample id, plus the frame id for frame fields. */
+  key: string;
   slot: Slot;
   ids: string[];
   labels: LabelRecord[];
