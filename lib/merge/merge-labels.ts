@@ -134,10 +134,11 @@ function resolveSlots(merge: LabelFieldMerge): Map<string, SlotLabels> {
       // A frame sent under both its number and its id: one slot, in download order.
       into.ids.push(...ids);
       into.labels.push(...labels);
+      into.unique = false;
     } else {
       const slot: Slot = frameId === undefined ? { sampleId } : { sampleId, frameId };
       // The group's own arrays (parsed for this merge): ids may be rewritten in place.
-      slots.set(key, { key, slot, ids, labels });
+      slots.set(key, { key, unique: true, slot, ids, labels });
     }
   }
   return slots;
@@ -200,12 +201,15 @@ function regenerateDuplicateIds(
   const duplicated = new Set<string>();
   for (const [id, count] of occurrences) if (count > 1) duplicated.add(id);
   if (duplicated.size === 0) return;
-  for (const { key, slot, ids } of downloaded.values()) {
-    const recorded = existing.get(key)?.ids;
+  for (const labels of downloaded.values()) {
+    const { slot, ids } = labels;
+    const recorded = existing.get(labels.key)?.ids;
     for (let i = 0; i < ids.length; i += 1) {
       const id = ids[i] as string;
       if (duplicated.has(id) && !recorded?.has(id)) {
         ids[i] = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
+        // A minted id may meet the same id returned as such (a replayed paste).
+        labels.unique = false;
       }
     }
   }
@@ -237,7 +241,10 @@ function reconcileTracks(
     }
     updateTracks(frames, stored, merge.onlyKeyframes);
   }
-  for (const { ids, labels } of downloaded.values()) {
+  for (const slot of downloaded.values()) {
+    const { ids, labels } = slot;
     for (let i = 0; i < labels.length; i += 1) ids[i] = (labels[i] as LabelRecord).id as string;
+    // Labels at one track index of a frame take the same stored id.
+    slot.unique = false;
   }
 }

@@ -121,7 +121,7 @@ export function mergeIntoValue(
   const { slot, ids } = labels;
   const { restrictions, report, refusals } = merge;
   // Recorded ids are edits, the rest additions in download order.
-  const edits = new Edits(ids, recorded);
+  const edits = new Edits(ids, recorded, labels.unique);
   const additions = edits.additions;
 
   const listKey = listKeyOf(merge.storedAs);
