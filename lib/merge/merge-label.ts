@@ -182,17 +182,22 @@ interface AttributeNames {
 
 // Per field schema object, per class: computed once per merge instead of once per label.
 const attributeNamesCache = new WeakMap<FieldSchema, Map<unknown, AttributeNames>>();
+// A field's labels merge one after another: remember the last field's entry.
+let lastField: FieldSchema | undefined;
+let lastByClass: Map<unknown, AttributeNames> | undefined;
 
 /**
  * The schema attributes that apply to a label: field-level ones plus those of every class
  * group containing its current class, split by `readOnly`.
  */
 function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNames {
-  let byClass = attributeNamesCache.get(field);
+  let byClass = field === lastField ? lastByClass : attributeNamesCache.get(field);
   if (!byClass) {
     byClass = new Map();
     attributeNamesCache.set(field, byClass);
   }
+  lastField = field;
+  lastByClass = byClass;
   const cached = byClass.get(currentClass);
   if (cached) return cached;
   const specs: Array<[string, boolean]> = Object.entries(field.attributes).map(([name, spec]) => [
