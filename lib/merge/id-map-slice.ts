@@ -27,7 +27,9 @@ export class IdMapSlice {
       if (this.updates.size > 0 && this.updates.has(sampleId)) continue;
       visit(sampleId, this.recorded[sampleId] as SampleEntry);
     }
-    this.updates.forEach((entry, sampleId) => visit(sampleId, entry));
+    this.updates.forEach((entry, sampleId) => {
+      visit(sampleId, entry);
+    });
   }
 
   get changed(): boolean {
