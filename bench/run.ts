@@ -30,12 +30,20 @@ const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const script = fileURLToPath(new URL('./merge.ts', import.meta.url));
 
-function runMerge(labels: number, mode: 'whole' | 'paged'): MergeFigure {
-  const output = execFileSync(tsx, [script, String(labels), mode], {
+function runMerge(labels: number, mode: 'whole' | 'paged', memory = false): MergeFigure {
+  const output = execFileSync(tsx, [script, String(labels), mode, ...(memory ? ['memory'] : [])], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '--expose-gc' },
   });
   return JSON.parse(output.trim().split('\n').at(-1) as string) as MergeFigure;
+}
+
+/** Paged: time from a run without forced GCs, memory from one with a GC after each page. */
+function measureMerge(labels: number, mode: 'whole' | 'paged'): MergeFigure {
+  const timed = runMerge(labels, mode);
+  if (mode === 'whole') return timed;
+  const { peakRssMiB, liveHeapMiB } = runMerge(labels, mode, true);
+  return { ...timed, peakRssMiB, liveHeapMiB };
 }
 
 console.log(machineLine());
@@ -94,7 +102,7 @@ function benchMerge(): void {
   const figures: MergeFigure[] = [];
   for (const labels of sizes) {
     for (const mode of ['whole', 'paged'] as const) {
-      const figure = runMerge(labels, mode);
+      const figure = measureMerge(labels, mode);
       figures.push(figure);
       console.log(
         `${String(figure.labels).padEnd(10)} ${mode.padEnd(7)} ${String(figure.mergeMs).padStart(8)} ${String(figure.labelsPerSecond).padStart(10)} ${String(figure.peakRssMiB).padStart(14)} ${String(figure.liveHeapMiB).padStart(15)}`,

@@ -7,7 +7,7 @@
  */
 
 /** Same as /^[0-9a-f]{24}$/, without the regex engine's cost on freshly parsed strings. */
-function isObjectIdString(value: unknown): boolean {
+export function isObjectIdString(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 24) return false;
   for (let i = 0; i < 24; i += 1) {
     const code = value.charCodeAt(i);
@@ -47,9 +47,16 @@ function isBox(value: unknown): boolean {
 
 /** A Detection without a mask, as detectionSchema would accept it. */
 export function isPlainDetection(value: unknown): boolean {
+  return isPlainDetectionBody(value) && isObjectIdString((value as { id?: unknown }).id);
+}
+
+/**
+ * A Detection without a mask whose `id` is ignored: what detectionSchema accepts once a
+ * valid id is set on it. Downloads key labels by id, so the id is checked on the key.
+ */
+export function isPlainDetectionBody(value: unknown): boolean {
   if (!isPlainObject(value) || value._cls !== 'Detection') return false;
   return (
-    isObjectIdString(value.id) &&
     isOptionalString(value.label) &&
     isBox(value.bounding_box) &&
     value.mask == null &&
@@ -63,9 +70,13 @@ export function isPlainDetection(value: unknown): boolean {
 
 /** A Classification without logits, as classificationSchema would accept it. */
 export function isPlainClassification(value: unknown): boolean {
+  return isPlainClassificationBody(value) && isObjectIdString((value as { id?: unknown }).id);
+}
+
+/** A Classification without logits whose `id` is ignored (see {@link isPlainDetectionBody}). */
+export function isPlainClassificationBody(value: unknown): boolean {
   if (!isPlainObject(value) || value._cls !== 'Classification') return false;
   return (
-    isObjectIdString(value.id) &&
     isOptionalString(value.label) &&
     isOptionalNumber(value.confidence) &&
     value.logits == null &&

@@ -20,11 +20,16 @@ export class IdMapSlice {
     this.updates.set(sampleId, entry);
   }
 
-  *entries(): IterableIterator<[string, SampleEntry]> {
-    for (const [sampleId, entry] of Object.entries(this.recorded)) {
-      if (!this.updates.has(sampleId)) yield [sampleId, entry];
+  /** Visits each entry: recorded ones first (unless updated), then this merge's updates. */
+  forEach(visit: (sampleId: string, entry: SampleEntry) => void): void {
+    // for…in over a page's id map: no entry pairs and no generator per sample.
+    for (const sampleId in this.recorded) {
+      if (this.updates.size > 0 && this.updates.has(sampleId)) continue;
+      visit(sampleId, this.recorded[sampleId] as SampleEntry);
     }
-    yield* this.updates;
+    this.updates.forEach((entry, sampleId) => {
+      visit(sampleId, entry);
+    });
   }
 
   get changed(): boolean {

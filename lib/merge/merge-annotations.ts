@@ -266,15 +266,14 @@ function listDownloaded(
     }
     return out;
   }
-  for (const [sampleId, frames] of parseDownloadedLabels(raw, returnType, frameField, where)) {
-    for (const [frameKey, labels] of frames) {
-      for (const label of labels) {
-        out.push({
-          sampleId,
-          ...(frameKey ? { frameId: frameKey } : {}),
-          labelId: label.id as string,
-        });
-      }
+  for (const { sampleId, frameKey, ids } of parseDownloadedLabels(
+    raw,
+    returnType,
+    frameField,
+    where,
+  )) {
+    for (const labelId of ids) {
+      out.push(frameKey ? { sampleId, frameId: frameKey, labelId } : { sampleId, labelId });
     }
   }
   return out;

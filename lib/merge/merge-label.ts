@@ -67,41 +67,10 @@ export interface LabelRefusal {
   attribute?: string;
 }
 
-export interface MergedLabel {
-  label: LabelRecord;
-  changed: boolean;
-  refusals: LabelRefusal[];
-}
-
-/**
- * Copies `key` from the download unless a restriction forbids it; returns whether the
- * stored value changed, or pushes the refusal. FiftyOne copies nulls too; an absent key
- * stays absent rather than becoming null.
- */
-function copyKey(
-  out: LabelRecord,
-  stored: LabelRecord,
-  downloaded: LabelRecord,
-  key: string,
-  allowed: boolean,
-  reason: RefusalReason,
-  refusals: LabelRefusal[],
-): boolean {
-  const next = downloaded[key];
-  const same = sameValue(stored[key], next);
-  if (!allowed) {
-    if (!same) refusals.push({ reason });
-    return false;
-  }
-  if (next == null) {
-    if (out[key] != null) out[key] = null;
-  } else out[key] = next;
-  return !same;
-}
-
 /**
  * Merges a downloaded label into the stored one (FiftyOne's `_merge_label`, SEMANTICS §6.5)
- * and lists every difference a restriction kept out. `field` is null for kept unexpected
+ * and pushes onto `refusals` every difference a restriction kept out. Returns the stored
+ * label itself when nothing changes, else a new label. `field` is null for kept unexpected
  * labels: no restrictions, and every custom attribute is copied.
  */
 export function mergeLabel(
@@ -109,72 +78,101 @@ export function mergeLabel(
   downloaded: LabelRecord,
   field: FieldSchema | null,
   restrictions: Restrictions,
-): MergedLabel {
-  const out: LabelRecord = { ...stored };
-  const refusals: LabelRefusal[] = [];
+  refusals: LabelRefusal[],
+): LabelRecord {
+  // Most labels come back unchanged: compare first, and copy only the ones that changed.
+  return differs(stored, downloaded, field, restrictions, refusals)
+    ? applyEdits(stored, downloaded, field, restrictions)
+    : stored;
+}
+
+/** Whether merging would change the stored label; pushes the refusals as it compares. */
+function differs(
+  stored: LabelRecord,
+  downloaded: LabelRecord,
+  field: FieldSchema | null,
+  restrictions: Restrictions,
+  refusals: LabelRefusal[],
+): boolean {
   const cls = stored._cls;
   let changed = false;
-
+  // Class attributes follow the class the label will have: the edited one if edits are allowed.
+  let currentClass = stored.label;
   if (HAS_LABEL.has(cls)) {
-    changed =
-      copyKey(
-        out,
-        stored,
-        downloaded,
-        'label',
-        restrictions.allowLabelEdits,
-        'LABEL_EDIT_NOT_ALLOWED',
-        refusals,
-      ) || changed;
+    const next = downloaded.label;
+    if (!sameValue(stored.label, next)) {
+      if (restrictions.allowLabelEdits) changed = true;
+      else refusals.push({ reason: 'LABEL_EDIT_NOT_ALLOWED' });
+    }
+    if (restrictions.allowLabelEdits && next != null) currentClass = next;
+    else if (restrictions.allowLabelEdits && stored.label != null) currentClass = null;
   }
-  if (HAS_INDEX.has(cls)) {
-    changed =
-      copyKey(
-        out,
-        stored,
-        downloaded,
-        'index',
-        restrictions.allowIndexEdits,
-        'INDEX_EDIT_NOT_ALLOWED',
-        refusals,
-      ) || changed;
+  if (HAS_INDEX.has(cls) && !sameValue(stored.index, downloaded.index)) {
+    if (restrictions.allowIndexEdits) changed = true;
+    else refusals.push({ reason: 'INDEX_EDIT_NOT_ALLOWED' });
   }
   const spatial = spatialKeys(cls, field, downloaded);
-  if (restrictions.allowSpatialEdits) {
-    for (const key of spatial) {
-      changed =
-        copyKey(out, stored, downloaded, key, true, 'SPATIAL_EDIT_NOT_ALLOWED', refusals) ||
-        changed;
-    }
-  } else if (spatial.some((key) => !sameValue(stored[key], downloaded[key]))) {
-    refusals.push({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' });
+  let spatialSame = true;
+  for (const key of spatial) spatialSame &&= sameValue(stored[key], downloaded[key]);
+  if (!spatialSame) {
+    if (restrictions.allowSpatialEdits) changed = true;
+    else refusals.push({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' });
   }
-  if (field?.onlyKeyframes) {
-    changed =
-      copyKey(out, stored, downloaded, 'keyframe', true, 'SPATIAL_EDIT_NOT_ALLOWED', refusals) ||
-      changed;
-  }
+  if (field?.onlyKeyframes && !sameValue(stored.keyframe, downloaded.keyframe)) changed = true;
 
   if (field === null) {
     for (const [name, value] of customAttributes(downloaded)) {
       if (!sameValue(getAttribute(stored, name), value)) changed = true;
-      setAttribute(out, name, value);
     }
-  } else {
-    const names = attributeNames(field, out.label);
-    for (const name of names.writable) {
-      const value = getAttribute(downloaded, name) ?? null;
-      if (!sameValue(getAttribute(stored, name), value)) changed = true;
-      setAttribute(out, name, value);
-    }
-    for (const name of names.readOnly) {
-      if (!sameValue(getAttribute(stored, name), getAttribute(downloaded, name))) {
-        refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
-      }
+    return changed;
+  }
+  const names = attributeNames(field, currentClass);
+  for (const name of names.writable) {
+    if (!sameValue(getAttribute(stored, name), getAttribute(downloaded, name) ?? null)) {
+      changed = true;
     }
   }
+  for (const name of names.readOnly) {
+    if (!sameValue(getAttribute(stored, name), getAttribute(downloaded, name))) {
+      refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
+    }
+  }
+  return changed;
+}
 
-  return { label: out, changed, refusals };
+/**
+ * The merged label: a copy of the stored one with every allowed key written from the
+ * download, in FiftyOne's order. Nulls are copied too; an absent key stays absent.
+ */
+function applyEdits(
+  stored: LabelRecord,
+  downloaded: LabelRecord,
+  field: FieldSchema | null,
+  restrictions: Restrictions,
+): LabelRecord {
+  const out: LabelRecord = { ...stored };
+  const cls = stored._cls;
+  if (HAS_LABEL.has(cls) && restrictions.allowLabelEdits) copyKey(out, downloaded, 'label');
+  if (HAS_INDEX.has(cls) && restrictions.allowIndexEdits) copyKey(out, downloaded, 'index');
+  if (restrictions.allowSpatialEdits) {
+    for (const key of spatialKeys(cls, field, downloaded)) copyKey(out, downloaded, key);
+  }
+  if (field?.onlyKeyframes) copyKey(out, downloaded, 'keyframe');
+  if (field === null) {
+    for (const [name, value] of customAttributes(downloaded)) setAttribute(out, name, value);
+  } else {
+    for (const name of attributeNames(field, out.label).writable) {
+      setAttribute(out, name, getAttribute(downloaded, name) ?? null);
+    }
+  }
+  return out;
+}
+
+function copyKey(out: LabelRecord, downloaded: LabelRecord, key: string): void {
+  const next = downloaded[key];
+  if (next == null) {
+    if (out[key] != null) out[key] = null;
+  } else out[key] = next;
 }
 
 interface AttributeNames {
@@ -184,17 +182,22 @@ interface AttributeNames {
 
 // Per field schema object, per class: computed once per merge instead of once per label.
 const attributeNamesCache = new WeakMap<FieldSchema, Map<unknown, AttributeNames>>();
+// A field's labels merge one after another: remember the last field's entry.
+let lastField: FieldSchema | undefined;
+let lastByClass: Map<unknown, AttributeNames> | undefined;
 
 /**
  * The schema attributes that apply to a label: field-level ones plus those of every class
  * group containing its current class, split by `readOnly`.
  */
 function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNames {
-  let byClass = attributeNamesCache.get(field);
+  let byClass = field === lastField ? lastByClass : attributeNamesCache.get(field);
   if (!byClass) {
     byClass = new Map();
     attributeNamesCache.set(field, byClass);
   }
+  lastField = field;
+  lastByClass = byClass;
   const cached = byClass.get(currentClass);
   if (cached) return cached;
   const specs: Array<[string, boolean]> = Object.entries(field.attributes).map(([name, spec]) => [

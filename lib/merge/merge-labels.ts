@@ -1,15 +1,21 @@
 import type { LabelRecord } from '../labels/attributes.js';
-import { isListClass, type LabelClass, LIST_CONTAINERS } from '../labels/label-types.js';
+import type { LabelClass } from '../labels/label-types.js';
 import { deterministicObjectId } from '../labels/object-id.js';
 import type { FieldSchema } from '../schema/types.js';
 import type { IdMapSlice } from './id-map-slice.js';
-import { mergeLabel, type Restrictions, restrictionsOf } from './merge-label.js';
+import { restrictionsOf } from './merge-label.js';
+import {
+  deleteLabels,
+  listOf,
+  mergeIntoValue,
+  type SlotMerge,
+  writeIntoEmpty,
+} from './merge-slot.js';
 import type { PageState, Slot } from './page-state.js';
+import type { DownloadedLabels } from './parse-download.js';
 import type { ReportBuilder } from './report.js';
+import { IdSet, type SlotLabels } from './slot-labels.js';
 import { updateTracks } from './update-tracks.js';
-
-/** Downloaded labels of one field: sample id → frame key ('' for images) → labels in order. */
-export type DownloadedLabels = Map<string, Map<string, LabelRecord[]>>;
 
 export interface LabelFieldMerge {
   state: PageState;
@@ -30,12 +36,15 @@ export interface LabelFieldMerge {
   onlyKeyframes: boolean;
 }
 
-interface SlotLabels {
+interface RecordedSlot {
+  key: string;
   slot: Slot;
-  labels: LabelRecord[];
+  ids: IdSet;
 }
 
-const slotKey = (slot: Slot): string => `${slot.sampleId}\u0000${slot.frameId ?? ''}`;
+// Sample fields key slots by sample id alone: no string is built per sample.
+const slotKey = (sampleId: string, frameId: string | undefined): string =>
+  frameId === undefined ? sampleId : `${sampleId}\u0000${frameId}`;
 
 /**
  * Merges one label field of one page (FiftyOne's `_merge_labels`, SEMANTICS §6.2–6.3):
@@ -44,8 +53,18 @@ const slotKey = (slot: Slot): string => `${slot.sampleId}\u0000${slot.frameId ??
  */
 export function mergeLabelField(merge: LabelFieldMerge): void {
   const { state, target } = merge;
-  const restrictions = restrictionsOf(merge.field);
-  const leaf = merge.isFrameField ? target.slice('frames.'.length) : target;
+  const slotMerge: SlotMerge = {
+    state,
+    report: merge.report,
+    target,
+    leaf: merge.isFrameField ? target.slice('frames.'.length) : target,
+    field: merge.field,
+    storedAs: merge.storedAs,
+    restrictions: restrictionsOf(merge.field),
+    idMap: merge.idMap,
+    refusals: [],
+  };
+  const { restrictions, leaf } = slotMerge;
 
   const downloaded = resolveSlots(merge);
   if (merge.tracked) reconcileTracks(merge, leaf, downloaded);
@@ -54,17 +73,18 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
 
   // 1. Deletions: recorded ids the download no longer has.
   let deletionCount = 0;
-  for (const [key, recorded] of existing) {
-    const returned = downloaded.get(key)?.labels;
+  for (const recorded of existing.values()) {
+    const returned = downloaded.get(recorded.key);
+    const returnedIds = returned === undefined ? undefined : new IdSet(returned.ids);
     let gone: Set<string> | undefined;
-    for (const id of recorded) {
-      if (returned?.some((label) => label.id === id)) continue;
+    for (const id of recorded.ids.ids) {
+      if (returnedIds?.has(id)) continue;
       gone ??= new Set();
       gone.add(id);
     }
     if (gone === undefined) continue;
     deletionCount += gone.size;
-    deleteLabels(merge, restrictions, slotOf(key), leaf, gone);
+    deleteLabels(slotMerge, recorded.slot, gone);
   }
   if (deletionCount > 0 && !restrictions.allowDeletions) {
     merge.warnings.push(
@@ -74,14 +94,14 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
 
   // 2. Additions and edits, slot by slot in download order.
   let refusedAdditions = 0;
-  for (const [key, { slot, labels }] of downloaded) {
-    const recorded = existing.get(key) ?? new Set<string>();
-    const value = state.read(slot, leaf) as LabelRecord | null | undefined;
+  for (const labels of downloaded.values()) {
+    const recorded = existing.get(labels.key)?.ids ?? IdSet.EMPTY;
+    const value = state.read(labels.slot, leaf) as LabelRecord | null | undefined;
     if (value == null) {
-      refusedAdditions += labels.filter((label) => !recorded.has(label.id as string)).length;
-      writeIntoEmpty(merge, restrictions, slot, leaf, labels);
+      for (const id of labels.ids) if (!recorded.has(id)) refusedAdditions += 1;
+      writeIntoEmpty(slotMerge, labels);
     } else {
-      refusedAdditions += mergeIntoValue(merge, restrictions, slot, leaf, value, labels, recorded);
+      refusedAdditions += mergeIntoValue(slotMerge, labels, value, recorded);
     }
   }
   if (refusedAdditions > 0 && !restrictions.allowAdditions) {
@@ -91,58 +111,66 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
   }
 }
 
-function slotOf(key: string): Slot {
-  const [sampleId, frameId] = key.split('\u0000') as [string, string];
-  return frameId === '' ? { sampleId } : { sampleId, frameId };
-}
-
 /** Turns downloaded sample/frame keys into slots of this page; the rest is reported skipped. */
 function resolveSlots(merge: LabelFieldMerge): Map<string, SlotLabels> {
   const slots = new Map<string, SlotLabels>();
-  for (const [sampleId, frames] of merge.downloaded) {
-    for (const [frameKey, labels] of frames) {
-      if (labels.length === 0) continue;
-      const skip = (reason: 'SAMPLE_NOT_FOUND' | 'FRAME_NOT_FOUND'): void => {
-        for (const label of labels) {
-          merge.report.skip({ field: merge.target, sampleId, labelId: label.id as string, reason });
-        }
-      };
-      if (!merge.state.has(sampleId)) {
-        skip('SAMPLE_NOT_FOUND');
+  for (const { sampleId, frameKey, ids, labels } of merge.downloaded) {
+    if (ids.length === 0) continue;
+    if (!merge.state.has(sampleId)) {
+      skipAll(merge, sampleId, ids, 'SAMPLE_NOT_FOUND');
+      continue;
+    }
+    let frameId: string | undefined;
+    if (merge.isFrameField) {
+      frameId = merge.state.resolveFrame(sampleId, frameKey);
+      if (frameId === undefined) {
+        skipAll(merge, sampleId, ids, 'FRAME_NOT_FOUND');
         continue;
       }
-      let slot: Slot = { sampleId };
-      if (merge.isFrameField) {
-        const frameId = merge.state.resolveFrame(sampleId, frameKey);
-        if (frameId === undefined) {
-          skip('FRAME_NOT_FOUND');
-          continue;
-        }
-        slot = { sampleId, frameId };
-      }
-      const key = slotKey(slot);
-      const into = slots.get(key);
-      if (into) into.labels.push(...labels);
-      else slots.set(key, { slot, labels: [...labels] });
+    }
+    const key = slotKey(sampleId, frameId);
+    const into = slots.get(key);
+    if (into) {
+      // A frame sent under both its number and its id: one slot, in download order.
+      into.ids.push(...ids);
+      into.labels.push(...labels);
+      into.unique = false;
+    } else {
+      const slot: Slot = frameId === undefined ? { sampleId } : { sampleId, frameId };
+      // The group's own arrays (parsed for this merge): ids may be rewritten in place.
+      slots.set(key, { key, unique: true, slot, ids, labels });
     }
   }
   return slots;
 }
 
+function skipAll(
+  merge: LabelFieldMerge,
+  sampleId: string,
+  ids: ReadonlyArray<string>,
+  reason: 'SAMPLE_NOT_FOUND' | 'FRAME_NOT_FOUND',
+): void {
+  for (const labelId of ids) merge.report.skip({ field: merge.target, sampleId, labelId, reason });
+}
+
 /** The recorded (uploaded or previously added) ids per slot, for this page's samples. */
-function recordedIds(merge: LabelFieldMerge): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const [sampleId, entry] of merge.idMap.entries()) {
-    if (!merge.state.has(sampleId)) continue;
+function recordedIds(merge: LabelFieldMerge): Map<string, RecordedSlot> {
+  const out = new Map<string, RecordedSlot>();
+  merge.idMap.forEach((sampleId, entry) => {
+    if (!merge.state.has(sampleId)) return;
     if (Array.isArray(entry)) {
-      if (!merge.isFrameField && entry.length > 0) out.set(slotKey({ sampleId }), new Set(entry));
+      if (!merge.isFrameField && entry.length > 0) {
+        out.set(sampleId, { key: sampleId, slot: { sampleId }, ids: new IdSet(entry) });
+      }
     } else if (typeof entry === 'object' && merge.isFrameField) {
       for (const [frameId, ids] of Object.entries(entry)) {
-        if (Array.isArray(ids) && ids.length > 0)
-          out.set(slotKey({ sampleId, frameId }), new Set(ids));
+        if (Array.isArray(ids) && ids.length > 0) {
+          const key = slotKey(sampleId, frameId);
+          out.set(key, { key, slot: { sampleId, frameId }, ids: new IdSet(ids) });
+        }
       }
     }
-  }
+  });
   return out;
 }
 
@@ -154,31 +182,34 @@ function recordedIds(merge: LabelFieldMerge): Map<string, Set<string>> {
 function regenerateDuplicateIds(
   target: string,
   downloaded: Map<string, SlotLabels>,
-  existing: Map<string, Set<string>>,
+  existing: Map<string, RecordedSlot>,
 ): void {
   // Only a new key can be regenerated, and new keys are few: find their ids first, then
   // count how often each occurs in the whole download.
   const occurrences = new Map<string, number>();
-  for (const [key, { labels }] of downloaded) {
-    const recorded = existing.get(key);
-    for (const label of labels)
-      if (!recorded?.has(label.id as string)) occurrences.set(label.id as string, 0);
+  for (const { key, ids } of downloaded.values()) {
+    const recorded = existing.get(key)?.ids;
+    for (const id of ids) if (!recorded?.has(id)) occurrences.set(id, 0);
   }
   if (occurrences.size === 0) return;
-  for (const { labels } of downloaded.values()) {
-    for (const label of labels) {
-      const count = occurrences.get(label.id as string);
-      if (count !== undefined) occurrences.set(label.id as string, count + 1);
+  for (const { ids } of downloaded.values()) {
+    for (const id of ids) {
+      const count = occurrences.get(id);
+      if (count !== undefined) occurrences.set(id, count + 1);
     }
   }
-  const duplicated = new Set([...occurrences].filter(([, count]) => count > 1).map(([id]) => id));
+  const duplicated = new Set<string>();
+  for (const [id, count] of occurrences) if (count > 1) duplicated.add(id);
   if (duplicated.size === 0) return;
-  for (const [key, { slot, labels }] of downloaded) {
-    const recorded = existing.get(key);
-    for (const label of labels) {
-      const id = label.id as string;
+  for (const labels of downloaded.values()) {
+    const { slot, ids } = labels;
+    const recorded = existing.get(labels.key)?.ids;
+    for (let i = 0; i < ids.length; i += 1) {
+      const id = ids[i] as string;
       if (duplicated.has(id) && !recorded?.has(id)) {
-        label.id = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
+        ids[i] = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
+        // A minted id may meet the same id returned as such (a replayed paste).
+        labels.unique = false;
       }
     }
   }
@@ -190,7 +221,9 @@ function reconcileTracks(
   downloaded: Map<string, SlotLabels>,
 ): void {
   const bySample = new Map<string, Array<{ frameId: string; labels: LabelRecord[] }>>();
-  for (const { slot, labels } of downloaded.values()) {
+  for (const { slot, ids, labels } of downloaded.values()) {
+    // updateTracks rewrites ids, indexes and keyframes: it gets the merge's own copies.
+    for (let i = 0; i < labels.length; i += 1) labels[i] = { ...labels[i], id: ids[i] };
     const frames = bySample.get(slot.sampleId) ?? [];
     frames.push({ frameId: slot.frameId as string, labels });
     bySample.set(slot.sampleId, frames);
@@ -208,180 +241,10 @@ function reconcileTracks(
     }
     updateTracks(frames, stored, merge.onlyKeyframes);
   }
-}
-
-function listKeyOf(storedAs: LabelClass): string | undefined {
-  return isListClass(storedAs) ? LIST_CONTAINERS[storedAs].listKey : undefined;
-}
-
-function listOf(value: LabelRecord | null | undefined): LabelRecord[] {
-  if (value == null) return [];
-  const cls = value._cls;
-  if (typeof cls === 'string' && isListClass(cls)) {
-    return (value[LIST_CONTAINERS[cls].listKey] as LabelRecord[] | undefined) ?? [];
+  for (const slot of downloaded.values()) {
+    const { ids, labels } = slot;
+    for (let i = 0; i < labels.length; i += 1) ids[i] = (labels[i] as LabelRecord).id as string;
+    // Labels at one track index of a frame take the same stored id.
+    slot.unique = false;
   }
-  return [value];
-}
-
-function deleteLabels(
-  merge: LabelFieldMerge,
-  restrictions: Restrictions,
-  slot: Slot,
-  leaf: string,
-  gone: Set<string>,
-): void {
-  const value = merge.state.read(slot, leaf) as LabelRecord | null | undefined;
-  if (value == null) return;
-  const present = listOf(value).filter((label) => gone.has(label.id as string));
-  if (present.length === 0) return;
-  const where = {
-    field: merge.target,
-    sampleId: slot.sampleId,
-    ...(slot.frameId ? { frameId: slot.frameId } : {}),
-  };
-  if (!restrictions.allowDeletions) {
-    for (const label of present)
-      merge.report.refuse({
-        ...where,
-        labelId: label.id as string,
-        reason: 'DELETION_NOT_ALLOWED',
-      });
-    return;
-  }
-  const listKey = listKeyOf(merge.storedAs);
-  // List containers keep an empty list; single-label fields become null (SEMANTICS §6.3).
-  const next =
-    listKey === undefined
-      ? null
-      : { ...value, [listKey]: listOf(value).filter((label) => !gone.has(label.id as string)) };
-  merge.state.write(slot, leaf, next);
-  for (const label of present)
-    merge.report.change({ ...where, labelId: label.id as string, action: 'deleted' });
-}
-
-/** An empty target receives every downloaded label at once (SEMANTICS §6.3 step 2). */
-function writeIntoEmpty(
-  merge: LabelFieldMerge,
-  restrictions: Restrictions,
-  slot: Slot,
-  leaf: string,
-  labels: LabelRecord[],
-): void {
-  const where = {
-    field: merge.target,
-    sampleId: slot.sampleId,
-    ...(slot.frameId ? { frameId: slot.frameId } : {}),
-  };
-  if (!restrictions.allowAdditions) {
-    for (const label of labels)
-      merge.report.refuse({
-        ...where,
-        labelId: label.id as string,
-        reason: 'ADDITION_NOT_ALLOWED',
-      });
-    return;
-  }
-  const listKey = listKeyOf(merge.storedAs);
-  const written = listKey === undefined ? labels.slice(0, 1) : labels;
-  merge.state.write(
-    slot,
-    leaf,
-    listKey === undefined ? written[0] : { _cls: merge.storedAs, [listKey]: written },
-  );
-  for (const label of written)
-    merge.report.change({ ...where, labelId: label.id as string, action: 'added' });
-  for (const label of labels.slice(written.length)) {
-    merge.report.refuse({ ...where, labelId: label.id as string, reason: 'REPLACEMENT_DROPPED' });
-  }
-  recordAdded(merge, slot, written);
-}
-
-/**
- * A present target: recorded labels merge in place, new ones are appended to lists.
- * Returns how many new labels were refused because additions are not allowed.
- */
-function mergeIntoValue(
-  merge: LabelFieldMerge,
-  restrictions: Restrictions,
-  slot: Slot,
-  leaf: string,
-  value: LabelRecord,
-  labels: LabelRecord[],
-  recorded: Set<string>,
-): number {
-  const where = {
-    field: merge.target,
-    sampleId: slot.sampleId,
-    ...(slot.frameId ? { frameId: slot.frameId } : {}),
-  };
-  const edits = new Map<string, LabelRecord>();
-  const additions: LabelRecord[] = [];
-  for (const label of labels) {
-    if (recorded.has(label.id as string)) edits.set(label.id as string, label);
-    else additions.push(label);
-  }
-
-  let changed = false;
-  const mergeOne = (stored: LabelRecord): LabelRecord => {
-    const downloaded = edits.get(stored.id as string);
-    if (!downloaded) return stored;
-    edits.delete(stored.id as string);
-    const result = mergeLabel(stored, downloaded, merge.field, restrictions);
-    for (const refusal of result.refusals)
-      merge.report.refuse({ ...where, labelId: stored.id as string, ...refusal });
-    if (result.changed) {
-      changed = true;
-      merge.report.change({ ...where, labelId: stored.id as string, action: 'edited' });
-      return result.label;
-    }
-    merge.report.kept(merge.target);
-    return stored;
-  };
-
-  const listKey = listKeyOf(merge.storedAs);
-  let next: LabelRecord;
-  if (listKey === undefined) {
-    next = mergeOne(value);
-  } else {
-    const list = listOf(value).map(mergeOne);
-    if (restrictions.allowAdditions && additions.length > 0) {
-      list.push(...additions);
-      changed = true;
-      for (const label of additions)
-        merge.report.change({ ...where, labelId: label.id as string, action: 'added' });
-      recordAdded(merge, slot, additions);
-    }
-    next = changed ? { ...value, [listKey]: list } : value;
-  }
-  if (changed) merge.state.write(slot, leaf, next);
-
-  for (const id of edits.keys())
-    merge.report.skip({ ...where, labelId: id, reason: 'LABEL_NOT_IN_DATASET' });
-  if (listKey === undefined || !restrictions.allowAdditions) {
-    const reason = restrictions.allowAdditions ? 'REPLACEMENT_DROPPED' : 'ADDITION_NOT_ALLOWED';
-    for (const label of additions)
-      merge.report.refuse({ ...where, labelId: label.id as string, reason });
-  }
-  return restrictions.allowAdditions ? 0 : additions.length;
-}
-
-/** Added ids become recorded ids, so a second merge of the same download edits, not adds. */
-function recordAdded(merge: LabelFieldMerge, slot: Slot, labels: ReadonlyArray<LabelRecord>): void {
-  const ids = labels.map((label) => label.id as string);
-  if (slot.frameId === undefined) {
-    const current = merge.idMap.get(slot.sampleId);
-    const recorded = Array.isArray(current) ? current : [];
-    const added = ids.filter((id) => !recorded.includes(id));
-    if (added.length > 0) merge.idMap.set(slot.sampleId, recorded.concat(added));
-    return;
-  }
-  const current = merge.idMap.get(slot.sampleId);
-  const frames =
-    current !== undefined && typeof current === 'object' && !Array.isArray(current)
-      ? { ...current }
-      : {};
-  const recorded = frames[slot.frameId];
-  const list = Array.isArray(recorded) ? recorded : [];
-  frames[slot.frameId] = [...list, ...ids.filter((id) => !list.includes(id))];
-  merge.idMap.set(slot.sampleId, frames);
 }

@@ -31,8 +31,8 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
   const leaf = merge.isFrameField ? target.slice('frames.'.length) : target;
 
   const candidates = new Map<string, { slot: Slot; value: Scalar }>();
-  for (const [sampleId, entry] of merge.idMap.entries()) {
-    if (!state.has(sampleId)) continue;
+  merge.idMap.forEach((sampleId, entry) => {
+    if (!state.has(sampleId)) return;
     if (!merge.isFrameField) {
       if (typeof entry === 'boolean') candidates.set(sampleId, { slot: { sampleId }, value: null });
     } else if (typeof entry === 'object' && !Array.isArray(entry)) {
@@ -45,7 +45,7 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
         }
       }
     }
-  }
+  });
   for (const [sampleId, frames] of merge.downloaded) {
     if (!state.has(sampleId)) {
       report.skip({ field: target, sampleId, reason: 'SAMPLE_NOT_FOUND' });

@@ -9,8 +9,11 @@ import {
   SINGLE_LABEL_CLASSES,
   scalarSchema,
 } from '../labels/schemas.js';
-import { isPlainClassification, isPlainDetection } from './fast-guards.js';
-import type { DownloadedLabels } from './merge-labels.js';
+import {
+  isObjectIdString,
+  isPlainClassificationBody,
+  isPlainDetectionBody,
+} from './fast-guards.js';
 import type { DownloadedScalars } from './merge-scalars.js';
 
 const ELEMENT_SCHEMAS: Record<Exclude<ReturnType, 'scalar'>, z.ZodType> = {
@@ -21,9 +24,10 @@ const ELEMENT_SCHEMAS: Record<Exclude<ReturnType, 'scalar'>, z.ZodType> = {
   segmentation: SINGLE_LABEL_CLASSES.Segmentation.schema,
 };
 
+// Guards on the label without its id: the id is the key, checked on its own.
 const FAST_GUARDS: Partial<Record<ReturnType, (value: unknown) => boolean>> = {
-  detections: isPlainDetection,
-  classifications: isPlainClassification,
+  detections: isPlainDetectionBody,
+  classifications: isPlainClassificationBody,
 };
 
 const anyRecord = z.record(z.string(), z.unknown());
@@ -33,9 +37,26 @@ function requireRecord(value: unknown, where: string): Record<string, unknown> {
 }
 
 /**
- * Checks one return type of a tool's download against the label shapes and turns it into
- * per-sample, per-frame lists. Each label takes the id it is keyed by. A label that does not
- * parse fails the whole merge with the path of the culprit, before anything is merged.
+ * The downloaded labels of one sample (or frame), in download order. `labels[i]` is keyed
+ * by `ids[i]` and is the caller's object, unless zod had to parse it: it is read, never
+ * written, and `{ ...label, id }` makes the label a merge writes. Copying every label up
+ * front cost more than merging it, and most labels are only compared.
+ */
+export interface LabelGroup {
+  sampleId: string;
+  /** Frame id or 1-based frame number of frame fields; '' for sample fields. */
+  frameKey: string;
+  ids: string[];
+  labels: LabelRecord[];
+}
+
+/** Downloaded labels of one field, one group per sample (or frame) in download order. */
+export type DownloadedLabels = LabelGroup[];
+
+/**
+ * Checks one return type of a tool's download against the label shapes and groups it per
+ * sample and frame. Each label takes the id it is keyed by. A label that does not parse
+ * fails the whole merge with the path of the culprit, before anything is merged.
  */
 export function parseDownloadedLabels(
   raw: Record<string, unknown>,
@@ -43,38 +64,60 @@ export function parseDownloadedLabels(
   isFrameField: boolean,
   where: string,
 ): DownloadedLabels {
-  const schema = ELEMENT_SCHEMAS[returnType];
-  const fastGuard = FAST_GUARDS[returnType];
-  const out: DownloadedLabels = new Map();
-  const parseLabels = (labels: unknown, path: string): LabelRecord[] => {
-    const list: LabelRecord[] = [];
-    for (const [labelId, label] of Object.entries(requireRecord(labels, path))) {
-      if (!labelIdSchema.safeParse(labelId).success)
-        parseInput(labelIdSchema, labelId, `label id key in ${path}`);
-      const withId = isRecord(label) ? { ...label, id: labelId } : label;
-      if (fastGuard?.(withId)) {
-        list.push(withId as LabelRecord);
-        continue;
-      }
-      const parsed = schema.safeParse(withId);
-      if (!parsed.success) parseInput(schema, withId, `${path}['${labelId}']`);
-      list.push(parsed.data as LabelRecord);
+  const out: DownloadedLabels = [];
+  // for…in: own keys of plain JSON objects, without the entry arrays Object.entries builds.
+  for (const sampleId in raw) {
+    const value = raw[sampleId];
+    if (!isFrameField) {
+      out.push(parseGroup(returnType, sampleId, undefined, value, where));
+      continue;
     }
-    return list;
-  };
-  for (const [sampleId, value] of Object.entries(raw)) {
-    const path = `${where}['${sampleId}']`;
-    const frames = new Map<string, LabelRecord[]>();
-    if (isFrameField) {
-      for (const [frameKey, labels] of Object.entries(requireRecord(value, path))) {
-        frames.set(frameKey, parseLabels(labels, `${path}['${frameKey}']`));
-      }
-    } else {
-      frames.set('', parseLabels(value, path));
+    const frames = requireRecord(value, `${where}['${sampleId}']`);
+    for (const frameKey in frames) {
+      out.push(parseGroup(returnType, sampleId, frameKey, frames[frameKey], where));
     }
-    out.set(sampleId, frames);
   }
   return out;
+}
+
+/** Where a group sits in the input, for error messages only. */
+function groupPath(where: string, sampleId: string, frameKey: string | undefined): string {
+  return frameKey === undefined
+    ? `${where}['${sampleId}']`
+    : `${where}['${sampleId}']['${frameKey}']`;
+}
+
+function parseGroup(
+  returnType: Exclude<ReturnType, 'scalar'>,
+  sampleId: string,
+  frameKey: string | undefined,
+  value: unknown,
+  where: string,
+): LabelGroup {
+  const labels = isRecord(value)
+    ? value
+    : requireRecord(value, groupPath(where, sampleId, frameKey));
+  const fastGuard = FAST_GUARDS[returnType];
+  const group: LabelGroup = { sampleId, frameKey: frameKey ?? '', ids: [], labels: [] };
+  for (const labelId in labels) {
+    if (!isObjectIdString(labelId)) {
+      parseInput(labelIdSchema, labelId, `label id key in ${groupPath(where, sampleId, frameKey)}`);
+    }
+    const label = labels[labelId];
+    group.ids.push(labelId);
+    if (fastGuard?.(label)) {
+      group.labels.push(label as LabelRecord);
+      continue;
+    }
+    const schema = ELEMENT_SCHEMAS[returnType];
+    const withId = isRecord(label) ? { ...label, id: labelId } : label;
+    const parsed = schema.safeParse(withId);
+    if (!parsed.success) {
+      parseInput(schema, withId, `${groupPath(where, sampleId, frameKey)}['${labelId}']`);
+    }
+    group.labels.push(parsed.data as LabelRecord);
+  }
+  return group;
 }
 
 /** The scalar counterpart: `{sampleId: value}` or `{sampleId: {frameKey: value}}`. */

@@ -98,6 +98,7 @@ function emptyFieldReport(): FieldReport {
 export class ReportBuilder {
   readonly report: MergeReport = emptyReport();
   private readonly changed = new Set<string>();
+  private lastChanged: string | undefined;
 
   fieldReport(field: string): FieldReport {
     let entry = this.report.fields[field];
@@ -111,7 +112,11 @@ export class ReportBuilder {
   change(change: LabelChange): void {
     this.report.changes.push(change);
     this.fieldReport(change.field)[change.action] += 1;
-    this.changed.add(change.sampleId);
+    // Changes come sample by sample: most are to the sample the last one changed.
+    if (change.sampleId !== this.lastChanged) {
+      this.changed.add(change.sampleId);
+      this.lastChanged = change.sampleId;
+    }
   }
 
   kept(field: string): void {

@@ -11,7 +11,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {
     if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i += 1) if (!sameValue(a[i], b[i])) return false;
+    // Equal elements (most coordinates) are settled here, without boxing each number.
+    for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i] && !sameValue(a[i], b[i])) return false;
     return true;
   }
   const ra = a as Record<string, unknown>;

@@ -1,10 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classificationSchema, detectionSchema, sampleSchema } from '../../../lib/labels/index.js';
+import {
+  classificationSchema,
+  detectionSchema,
+  labelIdSchema,
+  sampleSchema,
+} from '../../../lib/labels/index.js';
 import { idMapSchema } from '../../../lib/merge/contract.js';
 import {
+  isObjectIdString,
   isPlainClassification,
+  isPlainClassificationBody,
   isPlainDetection,
+  isPlainDetectionBody,
   isPlainIdMap,
   isPlainSample,
 } from '../../../lib/merge/fast-guards.js';
@@ -65,6 +73,37 @@ describe('Property: the fast guards accept only what the zod schemas accept', ()
       fc.property(maybeLabel, (value) => {
         if (isPlainClassification(value))
           expect(classificationSchema.safeParse(value).success).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it.each([
+    ['isPlainDetectionBody', isPlainDetectionBody, detectionSchema],
+    ['isPlainClassificationBody', isPlainClassificationBody, classificationSchema],
+  ] as const)('%s ⇒ its schema once a valid id is set', (_, guard, schema) => {
+    fc.assert(
+      fc.property(maybeLabel, (value) => {
+        if (guard(value))
+          expect(schema.safeParse({ ...value, id: '000000000000000000000001' }).success).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('isObjectIdString ⇔ labelIdSchema', () => {
+    const maybeId = fc.oneof(
+      fc.constantFrom(
+        '000000000000000000000001',
+        'abcdefabcdefabcdefabcdef',
+        'ABCDEFABCDEFABCDEFABCDEF',
+      ),
+      fc.stringMatching(/^[0-9a-g]{23,25}\n?$/),
+      anything,
+    );
+    fc.assert(
+      fc.property(maybeId, (value) => {
+        expect(isObjectIdString(value)).toBe(labelIdSchema.safeParse(value).success);
       }),
       { numRuns: 5000 },
     );

@@ -184,4 +184,29 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
     });
     expect(result.report.skipped.map((entry) => entry.reason)).toEqual(['FRAME_NOT_FOUND']);
   });
+
+  it('merges a frame sent under both its number and its id as one frame: the label returned last wins', () => {
+    const A = oid(1);
+    const stored = { ...detection(A, 'cat', { index: 1 }), occluded: false };
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([stored])],
+      labelSchema: { 'frames.dets': field({ type: 'detections', attributes: {} }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              '1': { [A]: detection(A, 'dog', { index: 1 }) },
+              [F1]: { [A]: detection(A, 'bird', { index: 1 }) },
+            },
+          },
+        },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']).toEqual([
+      expect.objectContaining({ id: A, label: 'bird', index: 1 }),
+    ]);
+    expect(result.report.fields['frames.dets']).toMatchObject({ edited: 1, added: 0, skipped: 0 });
+  });
 });

@@ -1,0 +1,137 @@
+import type { LabelRecord } from '../labels/attributes.js';
+import type { Slot } from './page-state.js';
+
+/** The downloaded labels of one slot: `labels[i]` is keyed by `ids[i]` (see LabelGroup). */
+export interface SlotLabels {
+  /** The slot's key in a field's maps: the sample id, plus the frame id for frame fields. */
+  key: string;
+  /**
+   * No id occurs twice: ids are the keys of one label dict, unless two frame keys (number
+   * and id) named the same frame or a regenerated id met its original.
+   */
+  unique: boolean;
+  slot: Slot;
+  ids: string[];
+  labels: LabelRecord[];
+}
+
+/** The label a merge writes for `labels[i]`: a copy that carries its (final) id. */
+export function ownLabel(labels: SlotLabels, i: number): LabelRecord {
+  return { ...labels.labels[i], id: labels.ids[i] };
+}
+
+// Past this many ids a hash set beats scanning; a slot usually holds a handful of labels.
+const LINEAR_MAX = 16;
+
+/**
+ * Membership in a slot's ids without building a Set for every small slot. Tools return
+ * labels in the order they were uploaded, so a scan starts after the last id it found:
+ * one comparison per lookup instead of one per id (ids differ only in their last digits).
+ */
+export class IdSet {
+  static readonly EMPTY = new IdSet([]);
+  private readonly set: ReadonlySet<string> | undefined;
+  private next = 0;
+
+  constructor(readonly ids: ReadonlyArray<string>) {
+    this.set = ids.length > LINEAR_MAX ? new Set(ids) : undefined;
+  }
+
+  has(id: string): boolean {
+    if (this.set !== undefined) return this.set.has(id);
+    const { ids } = this;
+    for (let k = 0, i = this.next; k < ids.length; k += 1, i += 1) {
+      if (i === ids.length) i = 0;
+      if (ids[i] === id) {
+        this.next = i + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+/**
+ * A slot's downloaded labels split into edits (recorded ids) and additions (the rest, in
+ * download order). An id returned twice is one edit: the last label returned wins, and the
+ * first stored label with that id takes it. Small slots scan; large ones index by id.
+ */
+export class Edits {
+  readonly additions: number[] | undefined;
+  private readonly isEdit: boolean[] = [];
+  private remaining = 0;
+  private readonly lastById: Map<string, number> | undefined;
+  private next = 0;
+
+  /** `unique`: no id occurs twice in `ids`, so the first match is the only one. */
+  constructor(
+    private readonly ids: ReadonlyArray<string>,
+    recorded: IdSet,
+    private readonly unique: boolean,
+  ) {
+    let additions: number[] | undefined;
+    const index = ids.length > LINEAR_MAX ? new Map<string, number>() : undefined;
+    for (let i = 0; i < ids.length; i += 1) {
+      const id = ids[i] as string;
+      const edit = recorded.has(id);
+      this.isEdit.push(edit);
+      if (!edit) {
+        if (additions === undefined) additions = [];
+        additions.push(i);
+        continue;
+      }
+      // Indexed: one count per id (the map keeps the last index); scanned: one per label.
+      if (index === undefined) this.remaining += 1;
+      else {
+        if (!index.has(id)) this.remaining += 1;
+        index.set(id, i);
+      }
+    }
+    this.additions = additions;
+    this.lastById = index;
+  }
+
+  /** The index of the edit for `id`, consuming it; -1 if there is none (left). */
+  take(id: unknown): number {
+    if (this.remaining === 0 || typeof id !== 'string') return -1;
+    if (this.lastById !== undefined) {
+      const at = this.lastById.get(id);
+      if (at === undefined) return -1;
+      this.lastById.delete(id);
+      this.remaining -= 1;
+      return at;
+    }
+    if (this.unique) return this.takeUnique(id);
+    let at = -1;
+    for (let i = this.ids.length - 1; i >= 0; i -= 1) {
+      if (this.isEdit[i] && this.ids[i] === id) {
+        if (at < 0) at = i;
+        this.isEdit[i] = false;
+        this.remaining -= 1;
+      }
+    }
+    return at;
+  }
+
+  private takeUnique(id: string): number {
+    const { ids, isEdit } = this;
+    for (let k = 0, i = this.next; k < ids.length; k += 1, i += 1) {
+      if (i === ids.length) i = 0;
+      if (isEdit[i] && ids[i] === id) {
+        isEdit[i] = false;
+        this.remaining -= 1;
+        this.next = i + 1;
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The ids of edits no stored label took, in the order they were first returned. */
+  *untaken(): IterableIterator<string> {
+    for (let i = 0; this.remaining > 0 && i < this.ids.length; i += 1) {
+      const id = this.ids[i] as string;
+      if (this.isEdit[i] && this.take(id) >= 0) yield id;
+    }
+  }
+}
