@@ -21,9 +21,19 @@ const SWEPT = new Set<RunRecord['status']>(['annotating', 'loading']);
  */
 export const MEDIA_REFRESH_MARGIN_MS = 24 * 3600 * 1000;
 
+/**
+ * Refreshes per sweep at most. A run's tasks are uploaded together, so their links expire
+ * together: without a cap one sweep would renew a whole large run (two requests a task for
+ * Label Studio) and could outlast its Lambda's timeout. The rest wait for the next sweeps;
+ * at 15-minute sweeps the 24-hour margin leaves room for ~48,000 tasks a day.
+ */
+export const MAX_MEDIA_REFRESHES_PER_SWEEP = 500;
+
 export interface SweepOptions {
   /** Defaults to {@link MEDIA_REFRESH_MARGIN_MS}. */
   readonly mediaRefreshMarginMs?: number;
+  /** Defaults to {@link MAX_MEDIA_REFRESHES_PER_SWEEP}. */
+  readonly maxMediaRefreshes?: number;
 }
 
 export interface SweepResult {
@@ -59,7 +69,9 @@ export interface SweepResult {
  * absent on tasks recorded before it existed, which count as expiring now) expire within the
  * margin gets fresh ones from its backend's `refreshMedia`, and the new expiry is recorded on
  * the task, so the next sweeps leave it alone. Backends without `refreshMedia` (files, CVAT:
- * no expiring links) are skipped. A failed refresh is logged and reported; the sweep goes on.
+ * no expiring links) are skipped. A failed refresh is logged and reported; the sweep goes on,
+ * and the task is tried again next sweep. At most `maxMediaRefreshes` tasks are renewed per
+ * sweep; the others wait for the next one.
  */
 export async function sweepRuns(
   deps: WorkflowDeps,
@@ -67,6 +79,7 @@ export async function sweepRuns(
 ): Promise<SweepResult> {
   const { store } = deps;
   const margin = options.mediaRefreshMarginMs ?? MEDIA_REFRESH_MARGIN_MS;
+  let refreshesLeft = options.maxMediaRefreshes ?? MAX_MEDIA_REFRESHES_PER_SWEEP;
   let runs = 0;
   let tasksChecked = 0;
   let mediaRefreshed = 0;
@@ -87,7 +100,13 @@ export async function sweepRuns(
               if (task.status !== 'open') continue;
               tasksChecked += 1;
               const status = await backend.status(backendContext(run), backendTask(task));
-              if (status.state === 'open' && needsRefresh(deps, task, margin)) {
+              if (
+                status.state === 'open' &&
+                refreshesLeft > 0 &&
+                backend.refreshMedia !== undefined &&
+                needsRefresh(deps, task, margin)
+              ) {
+                refreshesLeft -= 1;
                 try {
                   if (await refreshMedia(deps, backend, run, task)) mediaRefreshed += 1;
                 } catch (error) {

@@ -232,6 +232,19 @@ describe('Sweeper: media links that outlive a 7-day run', () => {
     expect(await run.expiries()).toEqual([undefined, undefined]);
   });
 
+  it('refreshes at most the given number of tasks a sweep, leaving the rest to the next', async () => {
+    const run = await expiringRun();
+
+    const first = await sweepRuns(run.deps, { maxMediaRefreshes: 1 });
+    const second = await sweepRuns(run.deps, { maxMediaRefreshes: 1 });
+
+    expect([first.mediaRefreshed, second.mediaRefreshed]).toEqual([1, 1]);
+    expect(run.refreshed.map((each) => each.taskId)).toEqual([
+      'gt_review-00000',
+      'gt_review-00001',
+    ]);
+  });
+
   it('does not refresh a task the tool reports finished', async () => {
     const run = await expiringRun();
     await deliver(run.local, 'gt_review-00000', annotateFirstTask);
