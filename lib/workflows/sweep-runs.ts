@@ -68,8 +68,8 @@ export interface SweepResult {
  * It also keeps media links alive: a task still open whose links (`backendData.mediaExpiresAt`,
  * absent on tasks recorded before it existed, which count as expiring now) expire within the
  * margin gets fresh ones from its backend's `refreshMedia`, and the new expiry is recorded on
- * the task, so the next sweeps leave it alone. Backends without `refreshMedia` (files, CVAT:
- * no expiring links) are skipped. A failed refresh is logged and reported; the sweep goes on,
+ * the task, so the next sweeps leave it alone. Backends without `refreshMedia` are skipped
+ * (CVAT copies the media; the files backend's manifests get fresh links by uploading again). A failed refresh is logged and reported; the sweep goes on,
  * and the task is tried again next sweep. At most `maxMediaRefreshes` tasks are renewed per
  * sweep; the others wait for the next one.
  */
