@@ -72,6 +72,42 @@ export const taskStatusSchema = z.object({
 export type TaskStatus = z.infer<typeof taskStatusSchema>;
 
 /**
+ * Where a task's media lives, for a backend to sign fresh links to: the sweeper reads it
+ * from the samples, so a backend needs no copy of it on the task record.
+ */
+export const mediaRefSchema = z.object({
+  sampleId: z.string().min(1),
+  filepath: z.string().min(1),
+});
+export type MediaRef = z.infer<typeof mediaRefSchema>;
+
+export const refreshMediaContextSchema = backendContextSchema.extend({
+  media: z.array(mediaRefSchema),
+});
+export type RefreshMediaContext = z.infer<typeof refreshMediaContextSchema>;
+
+/**
+ * When the task's links expire now (the earliest of them); absent when none of them does
+ * (media at plain http(s) URLs).
+ */
+export const refreshMediaResultSchema = z.object({ expiresAt: z.iso.datetime().optional() });
+export type RefreshMediaResult = z.infer<typeof refreshMediaResultSchema>;
+
+/**
+ * The `backendData` key recording when a task's media links expire: an ISO time, or `never`.
+ * Backends that presign write it at upload, the sweeper after each refresh; a task without
+ * it (recorded before it existed) counts as expiring now.
+ */
+export const MEDIA_EXPIRES_AT = 'mediaExpiresAt';
+export const mediaExpiresAtSchema = z.union([z.iso.datetime(), z.literal('never')]);
+export type MediaExpiresAt = z.infer<typeof mediaExpiresAtSchema>;
+
+/** The `mediaExpiresAt` value for links signed at `now` for `expiresInSeconds`. */
+export function mediaExpiry(now: Date, expiresInSeconds: number): string {
+  return new Date(now.getTime() + expiresInSeconds * 1000).toISOString();
+}
+
+/**
  * A webhook delivery as received: headers (names in any case; see `headerValue`) and the
  * body exactly as sent, since signatures are computed over the raw bytes.
  */
@@ -127,6 +163,14 @@ export interface AnnotationBackend {
 
   /** Deletes the tool-side tasks. Idempotent: a task already gone is not an error. */
   cleanup(ctx: BackendContext, tasks: readonly BackendTask[]): Promise<void>;
+
+  /**
+   * Optional, for tools that show media through expiring links (presigned S3 GETs live at
+   * most 7 days): signs fresh links for the task's media and puts them into the tool's task
+   * in place, keeping its annotations. A constant number of requests per sample, never per
+   * label. Tools that copied the media, or cannot update it, leave this out.
+   */
+  refreshMedia?(ctx: RefreshMediaContext, task: BackendTask): Promise<RefreshMediaResult>;
 
   /** Tells the tool where to send its notifications; a no-op for tools that need nothing. */
   registerWebhooks(ctx: BackendContext): Promise<void>;

@@ -4,6 +4,7 @@ import { annotationsSchema } from '../merge/contract.js';
 import { backendCapabilitiesSchema } from '../schema/types.js';
 import {
   type AnnotationBackend,
+  refreshMediaResultSchema,
   taskStatusSchema,
   uploadResultSchema,
   webhookEventsSchema,
@@ -24,6 +25,7 @@ const backendShapeSchema = z.object({
   registerWebhooks: method,
   verifyWebhook: method,
   parseWebhook: method,
+  refreshMedia: method.optional(),
 });
 
 /**
@@ -71,6 +73,8 @@ function withInherited(value: object): Record<string, unknown> {
  */
 export function guardBackend(backend: AnnotationBackend, name: string): AnnotationBackend {
   const what = (method: string) => `result of backend '${name}'.${method}()`;
+  // Optional: the guard must not invent it, since callers test for its presence.
+  const refresh = backend.refreshMedia?.bind(backend);
   return {
     capabilities: parseInput(
       backendCapabilitiesSchema,
@@ -88,5 +92,11 @@ export function guardBackend(backend: AnnotationBackend, name: string): Annotati
     verifyWebhook: async (request) => (await backend.verifyWebhook(request)) === true,
     parseWebhook: (request) =>
       parseInput(webhookEventsSchema, backend.parseWebhook(request), what('parseWebhook')),
+    ...(refresh
+      ? {
+          refreshMedia: async (ctx, task) =>
+            parseInput(refreshMediaResultSchema, await refresh(ctx, task), what('refreshMedia')),
+        }
+      : {}),
   };
 }

@@ -1,10 +1,40 @@
+import {
+  type AnnotationBackend,
+  MEDIA_EXPIRES_AT,
+  type MediaRef,
+  mediaExpiresAtSchema,
+} from '../backends/backend.js';
 import type { RunRecord } from '../runs/record.js';
-import { backendForRun, type WorkflowDeps } from './deps.js';
+import type { TaskRecord } from '../store/tasks.js';
+import { backendForRun, now, type WorkflowDeps } from './deps.js';
 import { handleBackendEvent, type WebhookEventOutcome } from './receive-webhook.js';
 import { backendContext, backendTask, runTasks } from './run-context.js';
 
 /** Runs whose tasks may still finish in the tool. */
 const SWEPT = new Set<RunRecord['status']>(['annotating', 'loading']);
+
+/**
+ * How long before a task's media links expire the sweeper renews them. A day, not two sweep
+ * intervals (30 minutes by default): a tool that is down, or a sweeper switched off for a
+ * while, still leaves a day to try again before annotators see broken images. With 7-day
+ * links, a task is refreshed about every 6 days.
+ */
+export const MEDIA_REFRESH_MARGIN_MS = 24 * 3600 * 1000;
+
+/**
+ * Refreshes per sweep at most. A run's tasks are uploaded together, so their links expire
+ * together: without a cap one sweep would renew a whole large run (two requests a task for
+ * Label Studio) and could outlast its Lambda's timeout. The rest wait for the next sweeps;
+ * at 15-minute sweeps the 24-hour margin leaves room for ~48,000 tasks a day.
+ */
+export const MAX_MEDIA_REFRESHES_PER_SWEEP = 500;
+
+export interface SweepOptions {
+  /** Defaults to {@link MEDIA_REFRESH_MARGIN_MS}. */
+  readonly mediaRefreshMarginMs?: number;
+  /** Defaults to {@link MAX_MEDIA_REFRESHES_PER_SWEEP}. */
+  readonly maxMediaRefreshes?: number;
+}
 
 export interface SweepResult {
   readonly runs: number;
@@ -13,6 +43,15 @@ export interface SweepResult {
   readonly events: WebhookEventOutcome[];
   /** Runs whose backend could not be asked (a tool down): swept again next time. */
   readonly failed: Array<{ dataset: string; annoKey: string; error: string }>;
+  /** Open tasks whose media links were renewed. */
+  readonly mediaRefreshed: number;
+  /** Tasks whose links could not be renewed: tried again next sweep, the others unaffected. */
+  readonly refreshFailed: Array<{
+    dataset: string;
+    annoKey: string;
+    taskId: string;
+    error: string;
+  }>;
 }
 
 /**
@@ -25,13 +64,28 @@ export interface SweepResult {
  *
  * The revision is the tool's update time of the task, so repeated sweeps of an unchanged task
  * start one load. Tasks a webhook already marked `completed` are not asked again.
+ *
+ * It also keeps media links alive: a task still open whose links (`backendData.mediaExpiresAt`,
+ * absent on tasks recorded before it existed, which count as expiring now) expire within the
+ * margin gets fresh ones from its backend's `refreshMedia`, and the new expiry is recorded on
+ * the task, so the next sweeps leave it alone. Backends without `refreshMedia` are skipped
+ * (CVAT copies the media; the files backend's manifests get fresh links by uploading again). A failed refresh is logged and reported; the sweep goes on,
+ * and the task is tried again next sweep. At most `maxMediaRefreshes` tasks are renewed per
+ * sweep; the others wait for the next one.
  */
-export async function sweepRuns(deps: WorkflowDeps): Promise<SweepResult> {
+export async function sweepRuns(
+  deps: WorkflowDeps,
+  options: SweepOptions = {},
+): Promise<SweepResult> {
   const { store } = deps;
+  const margin = options.mediaRefreshMarginMs ?? MEDIA_REFRESH_MARGIN_MS;
+  let refreshesLeft = options.maxMediaRefreshes ?? MAX_MEDIA_REFRESHES_PER_SWEEP;
   let runs = 0;
   let tasksChecked = 0;
+  let mediaRefreshed = 0;
   const events: WebhookEventOutcome[] = [];
   const failed: SweepResult['failed'] = [];
+  const refreshFailed: SweepResult['refreshFailed'] = [];
   let cursor: string | undefined;
   do {
     const page = await store.datasets.list({ limit: 100, ...(cursor ? { cursor } : {}) });
@@ -46,6 +100,27 @@ export async function sweepRuns(deps: WorkflowDeps): Promise<SweepResult> {
               if (task.status !== 'open') continue;
               tasksChecked += 1;
               const status = await backend.status(backendContext(run), backendTask(task));
+              if (
+                status.state === 'open' &&
+                refreshesLeft > 0 &&
+                backend.refreshMedia !== undefined &&
+                needsRefresh(deps, task, margin)
+              ) {
+                refreshesLeft -= 1;
+                try {
+                  if (await refreshMedia(deps, backend, run, task)) mediaRefreshed += 1;
+                } catch (error) {
+                  const message = error instanceof Error ? error.message : String(error);
+                  const where = { dataset: run.dataset, annoKey: run.annoKey, taskId: task.taskId };
+                  deps.log?.({
+                    level: 'warn',
+                    message: 'sweep could not refresh a task media links',
+                    ...where,
+                    error: message,
+                  });
+                  refreshFailed.push({ ...where, error: message });
+                }
+              }
               if (status.state !== 'completed') continue;
               const outcome = await handleBackendEvent(
                 deps,
@@ -76,5 +151,49 @@ export async function sweepRuns(deps: WorkflowDeps): Promise<SweepResult> {
     }
     cursor = page.cursor;
   } while (cursor !== undefined);
-  return { runs, tasksChecked, events, failed };
+  return { runs, tasksChecked, events, failed, mediaRefreshed, refreshFailed };
+}
+
+function needsRefresh(deps: WorkflowDeps, task: TaskRecord, marginMs: number): boolean {
+  const recorded = mediaExpiresAtSchema.safeParse(task.backendData?.[MEDIA_EXPIRES_AT]);
+  if (!recorded.success) return true;
+  if (recorded.data === 'never') return false;
+  return Date.parse(recorded.data) - now(deps).getTime() <= marginMs;
+}
+
+/**
+ * Renews one task's links and records their new expiry on the task, re-read just before the
+ * write so a webhook that completed it meanwhile is not undone. False when the backend has
+ * nothing to refresh with.
+ */
+async function refreshMedia(
+  deps: WorkflowDeps,
+  backend: AnnotationBackend,
+  run: RunRecord,
+  task: TaskRecord,
+): Promise<boolean> {
+  if (backend.refreshMedia === undefined) return false;
+  const samples = await deps.store.samples.findMany(run.dataset, task.sampleIds);
+  const media: MediaRef[] = samples.flatMap((sample) =>
+    sample === undefined ? [] : [{ sampleId: sample.sample.id, filepath: sample.sample.filepath }],
+  );
+  const { expiresAt } = await backend.refreshMedia(
+    { ...backendContext(run), media },
+    backendTask(task),
+  );
+  const current = await deps.store.tasks.get(run.dataset, run.annoKey, task.taskId);
+  await deps.store.tasks.put({
+    ...current,
+    backendData: { ...current.backendData, [MEDIA_EXPIRES_AT]: expiresAt ?? 'never' },
+    updatedAt: now(deps).toISOString(),
+  });
+  deps.log?.({
+    level: 'info',
+    message: 'sweep refreshed a task media links',
+    dataset: run.dataset,
+    annoKey: run.annoKey,
+    taskId: task.taskId,
+    expiresAt: expiresAt ?? 'never',
+  });
+  return true;
 }

@@ -80,6 +80,15 @@ export function labelboxApi(client: LabelboxClient) {
         z.looseObject({ ids: z.array(z.string()) }),
       ),
 
+    /** Points a data row at a new media URL; its labels and batch stay (one call per row). */
+    updateDataRow: (id: string, rowData: string) =>
+      client.request(
+        'updateDataRow',
+        'mutation UpdateDataRow($where: WhereUniqueIdInput!, $data: DataRowUpdateInput!) { updateDataRow(where: $where, data: $data) { id } }',
+        { where: { id }, data: { rowData } },
+        z.looseObject({ id: z.string() }),
+      ),
+
     deleteDataset: (id: string) =>
       client.request(
         'updateDataset',

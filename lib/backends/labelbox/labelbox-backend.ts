@@ -15,6 +15,8 @@ import {
   type BackendContext,
   type BackendTask,
   backendContextSchema,
+  MEDIA_EXPIRES_AT,
+  mediaExpiry,
   type TaskStatus,
   type UploadContext,
   type UploadResult,
@@ -34,10 +36,12 @@ import {
 import { ontologyOf } from './ontology.js';
 import { graphqlEndpoint, labelboxParamsSchema } from './params.js';
 import { decodeMaskPng } from './png.js';
+import { refreshDataRows } from './refresh-media.js';
 import {
   ensureDataRows,
   ensureWebhook,
   findOrCreate,
+  isPresigned,
   mediaUrlOf,
   missingProject,
   namesOf,
@@ -62,11 +66,18 @@ export interface LabelboxBackendOptions {
   readonly params: unknown;
   /** Needed when `webhook_url` is set: webhook secrets live there and nowhere else. */
   readonly secrets?: BackendSecretStore;
+  /** When links are signed, for the expiry recorded on the task. */
+  readonly clock?: () => Date;
 }
 
 /** Built-in factory, for the registry: `labelbox: createLabelboxBackend`. */
-export const createLabelboxBackend: BackendFactory = ({ objects, params, secrets }) =>
-  labelboxBackend({ objects, params, ...(secrets ? { secrets } : {}) });
+export const createLabelboxBackend: BackendFactory = ({ objects, params, secrets, clock }) =>
+  labelboxBackend({
+    objects,
+    params,
+    ...(secrets ? { secrets } : {}),
+    ...(clock ? { clock } : {}),
+  });
 
 /**
  * Labelbox behind annoflow: each task (one page of the run) is a Labelbox dataset of the
@@ -79,6 +90,7 @@ export const createLabelboxBackend: BackendFactory = ({ objects, params, secrets
 export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBackend {
   const params = parseInput(labelboxParamsSchema, options.params ?? {}, 'labelbox backend params');
   const { objects, secrets } = options;
+  const clock = options.clock ?? (() => new Date());
   if (params.webhook_url && !secrets) {
     throw new InvalidInputError(
       'The labelbox backend needs a secret store to register webhooks (webhook_url is set)',
@@ -104,6 +116,8 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
         ? 'VIDEO'
         : 'IMAGE';
 
+      // Read before signing, so the recorded expiry is never later than the links'.
+      const signedAt = clock();
       const dataset = await findOrCreate(
         () => api.datasetsNamed(names.title),
         names.marker,
@@ -146,7 +160,9 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
         project = (await api.project(project.id)) ?? missingProject(project.id);
         await ensureWebhook(api, secrets, project, params.webhook_url);
       }
-      const data: TaskData = {
+      const expires = page.samples.some((sample) => isPresigned(sample, objects));
+      const data: TaskData & { [MEDIA_EXPIRES_AT]: string } = {
+        [MEDIA_EXPIRES_AT]: expires ? mediaExpiry(signedAt, params.media_url_expires_in) : 'never',
         datasetId: dataset.id,
         ontologyId,
         batchId,
@@ -256,6 +272,15 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
     },
 
     parseWebhook: parseLabelboxWebhook,
+
+    /** Fresh presigned `rowData` for the task's data rows (see `refresh-media.ts`). */
+    refreshMedia: async (ctx, task) =>
+      refreshDataRows(ctx, task, taskData(task).datasetId, {
+        api,
+        objects,
+        expiresInSeconds: params.media_url_expires_in,
+        now: clock(),
+      }),
   };
 
   async function exportLines(task: BackendTask, data: TaskData): Promise<ExportLine[]> {

@@ -100,21 +100,29 @@ export async function ensureWebhook(
 }
 
 export async function mediaUrlOf(
-  sample: UploadSample,
+  sample: Pick<UploadSample, 'id' | 'filepath'>,
   objects: BackendObjectStore,
   expiresIn: number,
 ): Promise<string> {
   const { filepath } = sample;
   if (/^https?:\/\//i.test(filepath)) return filepath;
-  const prefix = `s3://${objects.bucket}/`;
-  if (filepath.startsWith(prefix) && filepath.length > prefix.length) {
-    return objects.presignGet(filepath.slice(prefix.length), expiresIn);
+  if (isPresigned(sample, objects)) {
+    return objects.presignGet(filepath.slice(`s3://${objects.bucket}/`.length), expiresIn);
   }
   throw new InvalidInputError(
     `Sample '${sample.id}' has filepath '${filepath}', which Labelbox cannot fetch: ` +
       `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
     { sampleId: sample.id, filepath },
   );
+}
+
+/** Whether the sample's link is presigned, i.e. one that expires. */
+export function isPresigned(
+  sample: Pick<UploadSample, 'filepath'>,
+  objects: BackendObjectStore,
+): boolean {
+  const prefix = `s3://${objects.bucket}/`;
+  return sample.filepath.startsWith(prefix) && sample.filepath.length > prefix.length;
 }
 
 export function missingProject(id: string): never {

@@ -7,6 +7,8 @@ import {
   type BackendContext,
   type BackendTask,
   backendContextSchema,
+  MEDIA_EXPIRES_AT,
+  mediaExpiry,
   type RunRef,
   type TaskStatus,
   type UploadContext,
@@ -28,7 +30,8 @@ import { annotationsOfResults } from './download-results.js';
 import { IMAGE_NAME } from './label-config.js';
 import { type LabelStudioParams, labelStudioParamsSchema } from './params.js';
 import { ensureProject, findProject, getProject } from './project.js';
-import { imageUrlOf, listPageTasks } from './tasks.js';
+import { refreshTaskImage } from './refresh-media.js';
+import { imageUrlOf, isPresigned, listPageTasks } from './tasks.js';
 import { resultsOfSample } from './upload-results.js';
 import {
   forgetProjectWebhook,
@@ -80,6 +83,8 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
     async upload(input: UploadContext): Promise<UploadResult> {
       const { run, page } = parseInput(uploadContextSchema, input, 'upload context');
       if (page.samples.length === 0) return { tasks: [] };
+      // Read before signing, so the recorded expiry is never later than the link's.
+      const signedAt = clock();
       // Everything that can refuse the input runs before anything is written.
       const prepared = await Promise.all(
         page.samples.map(async (sample) => ({
@@ -142,7 +147,12 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
           taskId: `${run.annoKey}-${pad(page.index, 5)}-${pad(position, 4)}`,
           backendTaskId: String(task.id),
           sampleIds: [sample.id],
-          backendData: { projectId: project.id },
+          backendData: {
+            projectId: project.id,
+            [MEDIA_EXPIRES_AT]: isPresigned(sample, objects)
+              ? mediaExpiry(signedAt, params.media_url_expires_in)
+              : 'never',
+          },
         })),
       };
     },
@@ -218,6 +228,16 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
       if (project === undefined) return;
       await registerProjectWebhook(client, requireSecrets(secrets), project.id, params.webhook_url);
     },
+
+    /** A fresh presigned `image` in the task's data (see `refresh-media.ts`). */
+    refreshMedia: (ctx, task) =>
+      refreshTaskImage(ctx, task, {
+        client,
+        objects,
+        expiresInSeconds: params.media_url_expires_in,
+        now: clock(),
+        getTask,
+      }),
 
     verifyWebhook: (request) => verifyDelivery(secrets, request),
     parseWebhook: (request) => parseDelivery(request),

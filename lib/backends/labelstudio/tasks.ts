@@ -59,19 +59,27 @@ export async function listPageTasks(
  * @throws InvalidInputError naming the sample and its filepath.
  */
 export async function imageUrlOf(
-  sample: UploadSample,
+  sample: Pick<UploadSample, 'id' | 'filepath'>,
   objects: BackendObjectStore,
   expiresInSeconds: number,
 ): Promise<string> {
   const { filepath } = sample;
   if (/^https?:\/\//i.test(filepath)) return filepath;
-  const prefix = `s3://${objects.bucket}/`;
-  if (filepath.startsWith(prefix) && filepath.length > prefix.length) {
-    return objects.presignGet(filepath.slice(prefix.length), expiresInSeconds);
+  if (isPresigned(sample, objects)) {
+    return objects.presignGet(filepath.slice(`s3://${objects.bucket}/`.length), expiresInSeconds);
   }
   throw new InvalidInputError(
     `Sample '${sample.id}' has filepath '${filepath}', which Label Studio cannot load: ` +
       `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
     { sampleId: sample.id, filepath },
   );
+}
+
+/** Whether the sample's link is a presigned one, i.e. one that expires. */
+export function isPresigned(
+  sample: Pick<UploadSample, 'filepath'>,
+  objects: BackendObjectStore,
+): boolean {
+  const prefix = `s3://${objects.bucket}/`;
+  return sample.filepath.startsWith(prefix) && sample.filepath.length > prefix.length;
 }

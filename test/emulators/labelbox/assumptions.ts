@@ -141,6 +141,16 @@ export const operationSchemas = {
         .min(1),
     }),
   }),
+  /**
+   * A data row's media URL replaced in place: its id, global key, batch and labels stay.
+   * [I: SDK `DataRow.update(row_data=…)` through the generic `update<Type>(where: {id}, data)`
+   * of `Updateable`; public client code sends `updateDataRow(where: {id}, data: {rowData})`].
+   * No bulk form is known short of the SDK's file-based upsert, so it is one call per row.
+   */
+  updateDataRow: z.object({
+    where,
+    data: z.object({ rowData: z.url({ protocol: /^https?$/ }) }),
+  }),
   /** [I: SDK `DataRow.bulk_delete` → `deleteDataRows(where: {dataRowIds})`]. */
   deleteDataRows: z.object({ where: z.object({ dataRowIds: z.array(id).min(1) }) }),
   /** [I: SDK `Client.get_ontologies(name)`]. */

@@ -85,6 +85,8 @@ export interface Delivery {
 export class LabelboxEmulator {
   readonly state = new LabelboxState();
   readonly deliveries: Delivery[] = [];
+  /** The root field of every GraphQL request received, in order: what a call costs. */
+  readonly calls: string[] = [];
   readonly #violations: string[] = [];
   readonly #apiKey: string;
   readonly #exportPolls: number;
@@ -415,6 +417,7 @@ export class LabelboxEmulator {
       return graphqlError('GRAPHQL_VALIDATION_FAILED', `Cannot query field ${field}`);
     }
     const root = field as RootField;
+    this.calls.push(root);
     const vars = operationSchemas[root].safeParse(variables);
     if (!vars.success) {
       this.#violations.push(`GraphQL ${root}: variables ${vars.error.message}`);

@@ -107,6 +107,13 @@ export const resolvers: Resolvers = {
     return { ids };
   },
 
+  updateDataRow: ({ where, data }, { state }) => {
+    const row = state.dataRows.get(where.id);
+    if (!row) throw notFound('DataRow', where.id);
+    row.rowData = data.rowData;
+    return { id: row.id, rowData: row.rowData };
+  },
+
   deleteDataRows: ({ where }, { state }) => {
     let count = 0;
     for (const id of where.dataRowIds) if (state.dataRows.delete(id)) count += 1;

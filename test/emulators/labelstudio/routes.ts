@@ -102,6 +102,25 @@ export function routeRequest(state: EmulatorState, request: RouteRequest): Route
         ),
       };
     }
+    case 'api_tasks_partial_update': {
+      const task = state.tasks.get(idIn(path, 'tasks'));
+      if (task === undefined) return notFound;
+      // Label Studio's serializer replaces `data` whole (a key left out is gone) and keeps
+      // the task's annotations and predictions: they hang off the task, not its data.
+      const input = asRecord(body);
+      if ('data' in input) task.data = asRecord(input.data);
+      if ('meta' in input) task.meta = asRecord(input.meta);
+      task.updated_at = state.now();
+      return {
+        status: 200,
+        body: taskView(
+          task,
+          state.annotationsOf(task.id),
+          state.predictionsOf(task.id),
+          state.maximumOf(task.project),
+        ),
+      };
+    }
     case 'api_tasks_destroy': {
       const id = idIn(path, 'tasks');
       if (!state.tasks.has(id)) return notFound;

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createFilesBackend } from '../../../lib/backends/files/index.js';
-import { BackendRegistry } from '../../../lib/backends/index.js';
+import {
+  BackendRegistry,
+  guardBackend,
+  type RefreshMediaContext,
+} from '../../../lib/backends/index.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { sweepRuns } from '../../../lib/workflows/index.js';
 import { useLocalAws } from '../../support/local-aws.js';
@@ -85,5 +89,168 @@ describe('Sweeper: finished tasks nobody announced', () => {
       { dataset: DATASET, annoKey: 'gt_review', error: 'tool unreachable' },
     ]);
     expect(await statuses(down.deps)).toEqual(['open', 'open']);
+  });
+
+  it('refreshes no media for a backend without expiring links', async () => {
+    const { deps } = await openRun({ autoLoad: true });
+    const result = await sweepRuns(deps);
+    expect(result).toMatchObject({ mediaRefreshed: 0, refreshFailed: [] });
+  });
+});
+
+const DAY = 24 * 3600 * 1000;
+const START = clock().getTime();
+
+/**
+ * The files backend with expiring links, as Label Studio's and Labelbox's are: each refresh
+ * is recorded, a task named in `failing` cannot be refreshed, and links last 7 days from the
+ * (movable) clock. Guarded as a user's module is, so its results are checked.
+ */
+async function expiringRun(options: { failing?: string[]; badResult?: boolean } = {}) {
+  const local = await aws.newStore();
+  await seedDataset(local);
+  let time = START;
+  const refreshed: Array<{ taskId: string; media: RefreshMediaContext['media'] }> = [];
+  const backends = new BackendRegistry().register('expiring', ({ objects }) =>
+    guardBackend(
+      {
+        ...createFilesBackend({ objects }),
+        refreshMedia: async (ctx: RefreshMediaContext, task) => {
+          if (options.failing?.includes(task.taskId)) throw new Error('tool refused the update');
+          refreshed.push({ taskId: task.taskId, media: ctx.media });
+          if (options.badResult) return { expiresAt: 'next week' };
+          return { expiresAt: new Date(time + 7 * DAY).toISOString() };
+        },
+      },
+      'expiring',
+    ),
+  );
+  const deps: WorkflowDeps = {
+    store: local.store,
+    backends,
+    config: { ...CONFIG, backends: { expiring: {} } },
+    clock: () => new Date(time),
+    engine: workflows.engine,
+  };
+  await annotateRun(deps, { ...REQUEST, backend: 'expiring' });
+  const setExpiry = async (taskId: string, value: string | undefined) => {
+    const task = await local.store.tasks.get(DATASET, 'gt_review', taskId);
+    const { mediaExpiresAt: _old, ...rest } = task.backendData ?? {};
+    await local.store.tasks.put({
+      ...task,
+      backendData: value === undefined ? rest : { ...rest, mediaExpiresAt: value },
+    });
+  };
+  const expiries = async () =>
+    (await local.store.tasks.listByRun(DATASET, 'gt_review')).items.map(
+      (task) => task.backendData?.mediaExpiresAt,
+    );
+  return {
+    local,
+    deps,
+    refreshed,
+    setExpiry,
+    expiries,
+    advance: (ms: number) => {
+      time += ms;
+    },
+  };
+}
+
+const at = (ms: number) => new Date(START + ms).toISOString();
+
+describe('Sweeper: media links that outlive a 7-day run', () => {
+  it.each([
+    ['none on record (a task recorded before expiries were)', true, undefined],
+    ['already expired', true, at(-DAY)],
+    ['expiring within the day', true, at(DAY - 60_000)],
+    ['expiring in a little over a day', false, at(DAY + 60_000)],
+    ['never expiring', false, 'never'],
+  ])('with links %s, refreshes them: %s', async (_what, refreshes, expiry) => {
+    const run = await expiringRun();
+    await run.setExpiry('gt_review-00000', expiry);
+    await run.setExpiry('gt_review-00001', 'never');
+
+    const result = await sweepRuns(run.deps);
+
+    expect(result.mediaRefreshed).toBe(refreshes ? 1 : 0);
+    expect(run.refreshed.map((each) => each.taskId)).toEqual(refreshes ? ['gt_review-00000'] : []);
+    expect((await run.expiries())[0]).toBe(refreshes ? at(7 * DAY) : expiry);
+  });
+
+  it("hands the backend the paths of the task's samples", async () => {
+    const run = await expiringRun();
+    await sweepRuns(run.deps);
+    const bucket = run.local.store.media.bucket;
+    expect(run.refreshed[0]?.media).toEqual([
+      { sampleId: 's1', filepath: `s3://${bucket}/datasets/street/s1.jpg` },
+      { sampleId: 's2', filepath: `s3://${bucket}/datasets/street/s2.jpg` },
+    ]);
+  });
+
+  it('refreshes a task once, then again only when its new links near expiry', async () => {
+    const run = await expiringRun();
+    await sweepRuns(run.deps);
+    expect(await run.expiries()).toEqual([at(7 * DAY), at(7 * DAY)]);
+
+    run.advance(15 * 60_000);
+    const second = await sweepRuns(run.deps);
+    run.advance(6 * DAY);
+    const later = await sweepRuns(run.deps);
+
+    expect(second.mediaRefreshed).toBe(0);
+    expect(later.mediaRefreshed).toBe(2);
+    expect(run.refreshed).toHaveLength(4);
+  });
+
+  it('reports a task whose refresh failed and still refreshes the others', async () => {
+    const run = await expiringRun({ failing: ['gt_review-00000'] });
+
+    const result = await sweepRuns(run.deps);
+
+    expect(result.refreshFailed).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00000',
+        error: 'tool refused the update',
+      },
+    ]);
+    expect(result.mediaRefreshed).toBe(1);
+    expect(await run.expiries()).toEqual([undefined, at(7 * DAY)]);
+  });
+
+  it('refuses a refresh result that is not an expiry time, recording nothing', async () => {
+    const run = await expiringRun({ badResult: true });
+
+    const result = await sweepRuns(run.deps);
+
+    expect(result.refreshFailed.map((each) => each.error)).toEqual([
+      expect.stringContaining("backend 'expiring'.refreshMedia()"),
+      expect.stringContaining("backend 'expiring'.refreshMedia()"),
+    ]);
+    expect(await run.expiries()).toEqual([undefined, undefined]);
+  });
+
+  it('refreshes at most the given number of tasks a sweep, leaving the rest to the next', async () => {
+    const run = await expiringRun();
+
+    const first = await sweepRuns(run.deps, { maxMediaRefreshes: 1 });
+    const second = await sweepRuns(run.deps, { maxMediaRefreshes: 1 });
+
+    expect([first.mediaRefreshed, second.mediaRefreshed]).toEqual([1, 1]);
+    expect(run.refreshed.map((each) => each.taskId)).toEqual([
+      'gt_review-00000',
+      'gt_review-00001',
+    ]);
+  });
+
+  it('does not refresh a task the tool reports finished', async () => {
+    const run = await expiringRun();
+    await deliver(run.local, 'gt_review-00000', annotateFirstTask);
+
+    await sweepRuns(run.deps);
+
+    expect(run.refreshed.map((each) => each.taskId)).toEqual(['gt_review-00001']);
   });
 });

@@ -1,0 +1,71 @@
+import { BackendError, parseInput } from '../../errors/index.js';
+import {
+  type BackendTask,
+  mediaExpiry,
+  type RefreshMediaContext,
+  type RefreshMediaResult,
+  refreshMediaContextSchema,
+} from '../backend.js';
+import type { BackendObjectStore } from '../object-store.js';
+import { DATA_ROW_PAGE, type LabelboxApi } from './api.js';
+import { isPresigned, mediaUrlOf } from './resources.js';
+
+/** Updates in flight at once: a task is a page of rows, and Labelbox rate-limits per key. */
+const CONCURRENCY = 8;
+
+export interface RefreshOptions {
+  readonly api: LabelboxApi;
+  readonly objects: BackendObjectStore;
+  readonly expiresInSeconds: number;
+  readonly now: Date;
+}
+
+/**
+ * Points each data row of the task's dataset at a freshly signed link (`updateDataRow`, its
+ * `rowData`): the row keeps its id, global key, batch and labels, so the project and its
+ * annotations are untouched. Requests: one listing per 100 rows, then one update per row
+ * whose link expires (Labelbox has no bulk update short of the SDK's file-based upsert);
+ * never one per label. Rows at plain http(s) URLs, and rows of samples the context does not
+ * name, are left as they are.
+ *
+ * @throws BackendError `BACKEND_RESULT_MISSING` when the task's dataset is gone.
+ */
+export async function refreshDataRows(
+  input: RefreshMediaContext,
+  task: BackendTask,
+  datasetId: string,
+  options: RefreshOptions,
+): Promise<RefreshMediaResult> {
+  const { media } = parseInput(refreshMediaContextSchema, input, 'refresh media context');
+  const { api, objects } = options;
+  const filepaths = new Map(media.map((each) => [each.sampleId, each.filepath]));
+  const updates: Array<{ rowId: string; sample: { id: string; filepath: string } }> = [];
+  for (let skip = 0; ; skip += DATA_ROW_PAGE) {
+    const dataset = await api.dataRowsOf(datasetId, skip);
+    if (dataset === null) {
+      throw new BackendError(
+        'BACKEND_RESULT_MISSING',
+        `Labelbox dataset ${datasetId} of task '${task.taskId}' no longer exists`,
+        { taskId: task.taskId, datasetId },
+      );
+    }
+    for (const row of dataset.dataRows) {
+      const filepath = row.globalKey === null ? undefined : filepaths.get(row.globalKey);
+      if (row.globalKey === null || filepath === undefined) continue;
+      const sample = { id: row.globalKey, filepath };
+      if (isPresigned(sample, objects)) updates.push({ rowId: row.id, sample });
+    }
+    if (dataset.dataRows.length < DATA_ROW_PAGE) break;
+  }
+  for (let start = 0; start < updates.length; start += CONCURRENCY) {
+    await Promise.all(
+      updates.slice(start, start + CONCURRENCY).map(async ({ rowId, sample }) => {
+        const url = await mediaUrlOf(sample, objects, options.expiresInSeconds);
+        await api.updateDataRow(rowId, url);
+      }),
+    );
+  }
+  return updates.length > 0
+    ? { expiresAt: mediaExpiry(options.now, options.expiresInSeconds) }
+    : {};
+}
