@@ -1,9 +1,9 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { identityReportKey, identityReportSchema } from '../../../lib/backends/cvat/identity.js';
 import { cvatBackend } from '../../../lib/backends/cvat/index.js';
 import { cleanupRun } from '../../../lib/workflows/index.js';
 import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
-import { type CvatEmulator, cvatContract, startCvatEmulator } from '../../emulators/cvat/index.js';
+import type { CvatEmulator } from '../../emulators/cvat/index.js';
 import { detection } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { annotateRun, loadRun, snapshot } from '../workflows/run-support.js';
@@ -15,17 +15,13 @@ import {
   labelIdOf,
   REQUEST,
   seedSixImages,
+  useCvatEmulator,
 } from './cvat-support.js';
 
 const aws = useLocalAws();
 let cvat: CvatEmulator;
-beforeAll(() => cvatContract().then(() => undefined), 60_000);
-beforeEach(async () => {
-  cvat = await startCvatEmulator();
-});
-afterEach(async () => {
-  await cvat.stop();
-  expect(cvat.violations()).toEqual([]);
+useCvatEmulator((started) => {
+  cvat = started;
 });
 
 /** The run of cvat-support (s1 a car, s2 a person, boxes at 16,12–48,36 px), task 1 finished. */

@@ -1,27 +1,17 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../../lib/labels/index.js';
-import {
-  type CvatEmulator,
-  cvatContract,
-  maskPixels,
-  startCvatEmulator,
-} from '../../emulators/cvat/index.js';
+import { type CvatEmulator, maskPixels } from '../../emulators/cvat/index.js';
 import { detection, detections, oid } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { jpeg, mp4 } from '../../support/media.js';
 import { annotateRun, loadRun, snapshot } from '../workflows/run-support.js';
-import { cvatRig, DATASET, HEIGHT, WIDTH } from './cvat-support.js';
+import { cvatRig, DATASET, HEIGHT, useCvatEmulator, WIDTH } from './cvat-support.js';
 
 const ANNO_KEY = 'masks';
 const aws = useLocalAws();
 let cvat: CvatEmulator;
-beforeAll(() => cvatContract().then(() => undefined), 60_000);
-beforeEach(async () => {
-  cvat = await startCvatEmulator();
-});
-afterEach(async () => {
-  await cvat.stop();
-  expect(cvat.violations()).toEqual([]);
+useCvatEmulator((started) => {
+  cvat = started;
 });
 
 /** An ellipse filling the 32×24 box [0.25, 0.25, 0.5, 0.5] of a 64×48 image (pixels 16..47 × 12..35). */

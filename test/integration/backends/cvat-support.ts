@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createCvatBackend } from '../../../lib/backends/cvat/index.js';
 import {
   BackendRegistry,
@@ -11,7 +12,12 @@ import {
 import type { AnnotationConfig } from '../../../lib/config/index.js';
 import type { Sample } from '../../../lib/labels/index.js';
 import type { AnnotateRequest, WorkflowDeps } from '../../../lib/workflows/index.js';
-import type { CvatEmulator } from '../../emulators/cvat/index.js';
+import {
+  type CvatEmulator,
+  type CvatEmulatorOptions,
+  cvatContract,
+  startCvatEmulator,
+} from '../../emulators/cvat/index.js';
 import { detection, detections, oid } from '../../support/builders.js';
 import type { LocalStore } from '../../support/local-aws.js';
 import { jpeg, mp4 } from '../../support/media.js';
@@ -149,4 +155,25 @@ export async function seedVideo(local: LocalStore): Promise<void> {
       frames,
     },
   ]);
+}
+
+/**
+ * A fresh CVAT emulator per test, handed to `use` (the schema is compiled once per process,
+ * before the hooks, since that takes seconds on a busy machine); after each test, every
+ * request the backend sent and every answer it read must have matched the published schema.
+ */
+export function useCvatEmulator(
+  use: (emulator: CvatEmulator) => void,
+  options: CvatEmulatorOptions = {},
+): void {
+  let current: CvatEmulator | undefined;
+  beforeAll(() => cvatContract().then(() => undefined), 60_000);
+  beforeEach(async () => {
+    current = await startCvatEmulator(options);
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.stop();
+    expect(current?.violations()).toEqual([]);
+  });
 }

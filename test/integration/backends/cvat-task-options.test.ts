@@ -1,8 +1,8 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabelRecord } from '../../../lib/labels/index.js';
 import { prepareUpload } from '../../../lib/schema/prepare-upload.js';
 import { backendContext, backendTask, labelSchemaOf } from '../../../lib/workflows/run-context.js';
-import { type CvatEmulator, cvatContract, startCvatEmulator } from '../../emulators/cvat/index.js';
+import type { CvatEmulator } from '../../emulators/cvat/index.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { annotateRun, loadRun } from '../workflows/run-support.js';
 import {
@@ -15,17 +15,13 @@ import {
   seedSixImages,
   seedVideo,
   TRACK_IDS,
+  useCvatEmulator,
 } from './cvat-support.js';
 
 const aws = useLocalAws();
 let cvat: CvatEmulator;
-beforeAll(() => cvatContract().then(() => undefined), 60_000);
-beforeEach(async () => {
-  cvat = await startCvatEmulator();
-});
-afterEach(async () => {
-  await cvat.stop();
-  expect(cvat.violations()).toEqual([]);
+useCvatEmulator((started) => {
+  cvat = started;
 });
 
 const tasksOf = async (local: LocalStore, dataset: string) =>

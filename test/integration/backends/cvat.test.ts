@@ -1,9 +1,9 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCvatBackend } from '../../../lib/backends/cvat/index.js';
 import type { TaskRecord } from '../../../lib/store/tasks.js';
 import { cleanupRun, planLoad, receiveWebhook } from '../../../lib/workflows/index.js';
 import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
-import { type CvatEmulator, cvatContract, startCvatEmulator } from '../../emulators/cvat/index.js';
+import type { CvatEmulator } from '../../emulators/cvat/index.js';
 import { detection } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { annotateRun, loadRun, snapshot } from '../workflows/run-support.js';
@@ -19,21 +19,17 @@ import {
   seedVideo,
   startReceiver,
   TRACK_IDS,
+  useCvatEmulator,
 } from './cvat-support.js';
 
 const aws = useLocalAws();
 let cvat: CvatEmulator;
-// Compiling the published schema takes seconds on a busy machine: once, before the hooks.
-beforeAll(() => cvatContract().then(() => undefined), 60_000);
-// A fresh CVAT per test (the schema is compiled once per process, so this is cheap).
-beforeEach(async () => {
-  cvat = await startCvatEmulator({ organizations: ['acme'] });
-});
-afterEach(async () => {
-  await cvat.stop();
-  // Every request the backend sent and every answer it read matched the published schema.
-  expect(cvat.violations()).toEqual([]);
-});
+useCvatEmulator(
+  (started) => {
+    cvat = started;
+  },
+  { organizations: ['acme'] },
+);
 
 async function annotated(extra: Record<string, unknown> = {}, request = {}) {
   const local = await aws.newStore();
