@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BackendError, InvalidInputError } from '../../errors/index.js';
 import type { UploadSample } from '../../schema/upload-sample.js';
+import { mediaLinkOf } from '../media-links.js';
 import type { BackendObjectStore } from '../object-store.js';
 import type { CvatClient } from './client.js';
 import type { CvatParams } from './params.js';
@@ -34,7 +35,16 @@ export async function pageMedia(
   const { params } = env;
   if (params.cloud_storage_id === undefined) {
     const urls = new Map<string, string>();
-    for (const sample of samples) urls.set(sample.id, await mediaUrl(env, sample));
+    for (const sample of samples)
+      urls.set(
+        sample.id,
+        await mediaLinkOf(
+          sample,
+          env.objects,
+          env.params.media_url_expires_in,
+          'CVAT cannot download',
+        ),
+      );
     return { fields: (of) => ({ remote_files: of.map((sample) => urls.get(sample.id) ?? '') }) };
   }
   const storageId = params.cloud_storage_id;
@@ -86,23 +96,5 @@ function storageFile(
     `Sample '${sample.id}' has filepath '${filepath}', which is not in CVAT cloud storage ` +
       `${storageId}: media must be under ${root}`,
     { sampleId: sample.id, filepath, cloudStorageId: storageId },
-  );
-}
-
-async function mediaUrl(
-  env: { params: CvatParams; objects: BackendObjectStore },
-  sample: UploadSample,
-): Promise<string> {
-  const { objects, params } = env;
-  const { filepath } = sample;
-  if (/^https?:\/\//i.test(filepath)) return filepath;
-  const prefix = `s3://${objects.bucket}/`;
-  if (filepath.startsWith(prefix) && filepath.length > prefix.length) {
-    return objects.presignGet(filepath.slice(prefix.length), params.media_url_expires_in);
-  }
-  throw new InvalidInputError(
-    `Sample '${sample.id}' has filepath '${filepath}', which CVAT cannot download: ` +
-      `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
-    { sampleId: sample.id, filepath },
   );
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** SigV4's longest validity: CVAT downloads the media when the task is created. */
-const WEEK_SECONDS = 7 * 24 * 3600;
+import { MEDIA_URL_EXPIRY_SECONDS } from '../media-links.js';
 
 /**
  * The CVAT backend's params, with FiftyOne's names (`FIFTYONE_CVAT_<NAME>` in the env,
@@ -58,7 +58,12 @@ export const cvatParamsSchema = z
      * field: 1 = only the same box, 0 = never (such items are new labels).
      */
     geometry_match_threshold: z.number().min(0).max(1).default(0.5),
-    media_url_expires_in: z.number().int().min(60).max(WEEK_SECONDS).default(WEEK_SECONDS),
+    media_url_expires_in: z
+      .number()
+      .int()
+      .min(60)
+      .max(MEDIA_URL_EXPIRY_SECONDS)
+      .default(MEDIA_URL_EXPIRY_SECONDS),
     /**
      * CVAT's task name: `<task_name>_<page+1>` (`_<page+1>-<part+1>` when a page makes several
      * tasks). Default `annoflow/<dataset>/<annoKey>-<page>-<part>`.

@@ -12,6 +12,7 @@ import {
   type UploadResult,
   uploadContextSchema,
 } from '../backend.js';
+import { MEDIA_URL_EXPIRY_SECONDS, mediaLinkOf } from '../media-links.js';
 import type { BackendObjectStore } from '../object-store.js';
 import { type ResultIssue, resultIssueSchema } from './issues.js';
 import {
@@ -24,7 +25,6 @@ import {
   type TaskLocation,
 } from './keys.js';
 import { FILES_FORMAT_VERSION, type TaskManifest } from './manifest.js';
-import { MEDIA_URL_EXPIRY_SECONDS, mediaUrlOf } from './media-url.js';
 import { resultToAnnotations } from './result.js';
 import { parseS3Trigger, verifyS3Trigger } from './s3-trigger.js';
 
@@ -99,7 +99,12 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
         page.samples.map(async (sample) => ({
           id: sample.id,
           filepath: sample.filepath,
-          mediaUrl: await mediaUrlOf(sample, objects, params.media_url_expires_in),
+          mediaUrl: await mediaLinkOf(
+            sample,
+            objects,
+            params.media_url_expires_in,
+            'the files backend cannot link',
+          ),
           media_type: sample.media_type,
           metadata: sample.metadata,
           fields: sample.fields,

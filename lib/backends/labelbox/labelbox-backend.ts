@@ -23,6 +23,7 @@ import {
   uploadContextSchema,
 } from '../backend.js';
 import type { BackendFactory } from '../custom-module.js';
+import { isPresigned, mediaLinkOf } from '../media-links.js';
 import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
 import { labelboxApi, type MediaType } from './api.js';
@@ -41,8 +42,7 @@ import {
   ensureDataRows,
   ensureWebhook,
   findOrCreate,
-  isPresigned,
-  mediaUrlOf,
+  LABELBOX_CANNOT_FETCH,
   missingProject,
   namesOf,
   tolerant,
@@ -128,7 +128,8 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
         dataset.id,
         page.samples,
         mediaType,
-        async (sample) => mediaUrlOf(sample, objects, params.media_url_expires_in),
+        async (sample) =>
+          mediaLinkOf(sample, objects, params.media_url_expires_in, LABELBOX_CANNOT_FETCH),
       );
       let project = await findOrCreate(
         () => api.projectsNamed(names.title),

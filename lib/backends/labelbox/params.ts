@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** SigV4's longest validity: Labelbox reads media from these links for a week. */
-export const MEDIA_URL_EXPIRY_SECONDS = 7 * 24 * 3600;
+import { MEDIA_URL_EXPIRY_SECONDS } from '../media-links.js';
 
 /**
  * The backend's params in the annotation config, with FiftyOne's names (`url`, `api_key`,

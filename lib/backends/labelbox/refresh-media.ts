@@ -6,9 +6,10 @@ import {
   type RefreshMediaResult,
   refreshMediaContextSchema,
 } from '../backend.js';
+import { isPresigned, mediaLinkOf } from '../media-links.js';
 import type { BackendObjectStore } from '../object-store.js';
 import { DATA_ROW_PAGE, type LabelboxApi } from './api.js';
-import { isPresigned, mediaUrlOf } from './resources.js';
+import { LABELBOX_CANNOT_FETCH } from './resources.js';
 
 /** Updates in flight at once: a task is a page of rows, and Labelbox rate-limits per key. */
 const CONCURRENCY = 8;
@@ -60,7 +61,12 @@ export async function refreshDataRows(
   for (let start = 0; start < updates.length; start += CONCURRENCY) {
     await Promise.all(
       updates.slice(start, start + CONCURRENCY).map(async ({ rowId, sample }) => {
-        const url = await mediaUrlOf(sample, objects, options.expiresInSeconds);
+        const url = await mediaLinkOf(
+          sample,
+          objects,
+          options.expiresInSeconds,
+          LABELBOX_CANNOT_FETCH,
+        );
         await api.updateDataRow(rowId, url);
       }),
     );

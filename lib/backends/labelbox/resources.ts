@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { BackendError, InvalidInputError } from '../../errors/index.js';
+import { BackendError } from '../../errors/index.js';
 import type { UploadSample } from '../../schema/upload-sample.js';
-import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
 import {
   DATA_ROW_PAGE,
@@ -99,32 +98,6 @@ export async function ensureWebhook(
   await api.createWebhook(project.id, url, secret, WEBHOOK_TOPICS);
 }
 
-export async function mediaUrlOf(
-  sample: Pick<UploadSample, 'id' | 'filepath'>,
-  objects: BackendObjectStore,
-  expiresIn: number,
-): Promise<string> {
-  const { filepath } = sample;
-  if (/^https?:\/\//i.test(filepath)) return filepath;
-  if (isPresigned(sample, objects)) {
-    return objects.presignGet(filepath.slice(`s3://${objects.bucket}/`.length), expiresIn);
-  }
-  throw new InvalidInputError(
-    `Sample '${sample.id}' has filepath '${filepath}', which Labelbox cannot fetch: ` +
-      `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
-    { sampleId: sample.id, filepath },
-  );
-}
-
-/** Whether the sample's link is presigned, i.e. one that expires. */
-export function isPresigned(
-  sample: Pick<UploadSample, 'filepath'>,
-  objects: BackendObjectStore,
-): boolean {
-  const prefix = `s3://${objects.bucket}/`;
-  return sample.filepath.startsWith(prefix) && sample.filepath.length > prefix.length;
-}
-
 export function missingProject(id: string): never {
   throw new BackendError(
     'BACKEND_RESPONSE_INVALID',
@@ -140,3 +113,6 @@ export async function tolerant(call: () => Promise<unknown>): Promise<void> {
     if (!isNotFound(error)) throw error;
   }
 }
+
+/** How a media link error says Labelbox could not reach a sample. */
+export const LABELBOX_CANNOT_FETCH = 'Labelbox cannot fetch';

@@ -16,6 +16,7 @@ import {
   uploadContextSchema,
 } from '../backend.js';
 import type { BackendFactory } from '../custom-module.js';
+import { isPresigned, mediaLinkOf } from '../media-links.js';
 import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
 import {
@@ -31,7 +32,7 @@ import { IMAGE_NAME } from './label-config.js';
 import { type LabelStudioParams, labelStudioParamsSchema } from './params.js';
 import { ensureProject, findProject, getProject } from './project.js';
 import { refreshTaskImage } from './refresh-media.js';
-import { imageUrlOf, isPresigned, listPageTasks } from './tasks.js';
+import { LABEL_STUDIO_CANNOT_LOAD, listPageTasks } from './tasks.js';
 import { resultsOfSample } from './upload-results.js';
 import {
   forgetProjectWebhook,
@@ -90,7 +91,12 @@ export function labelStudioBackend(options: LabelStudioBackendOptions): Annotati
         page.samples.map(async (sample) => ({
           sample,
           results: resultsOfSample(run.labelSchema, sample),
-          image: await imageUrlOf(sample, objects, params.media_url_expires_in),
+          image: await mediaLinkOf(
+            sample,
+            objects,
+            params.media_url_expires_in,
+            LABEL_STUDIO_CANNOT_LOAD,
+          ),
         })),
       );
       const project = await ensureProject(client, run, {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** SigV4's longest validity: a task's image link lives a week (see README, "Media links"). */
-export const MEDIA_URL_EXPIRY_SECONDS = 7 * 24 * 3600;
+import { MEDIA_URL_EXPIRY_SECONDS } from '../media-links.js';
 
 /**
  * The backend's params in the annotation config, named as FiftyOne names them (`url`,

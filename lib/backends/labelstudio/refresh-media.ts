@@ -6,11 +6,12 @@ import {
   type RefreshMediaResult,
   refreshMediaContextSchema,
 } from '../backend.js';
+import { isPresigned, mediaLinkOf } from '../media-links.js';
 import type { BackendObjectStore } from '../object-store.js';
 import { type LabelStudioTask, taskDataSchema } from './api-schemas.js';
 import type { LabelStudioClient } from './client.js';
 import { IMAGE_NAME } from './label-config.js';
-import { imageUrlOf, isPresigned } from './tasks.js';
+import { LABEL_STUDIO_CANNOT_LOAD } from './tasks.js';
 
 export interface RefreshOptions {
   readonly client: LabelStudioClient;
@@ -60,7 +61,12 @@ export async function refreshTaskImage(
     );
   }
   const sample = { id: sampleId, filepath: ref.filepath };
-  const image = await imageUrlOf(sample, options.objects, options.expiresInSeconds);
+  const image = await mediaLinkOf(
+    sample,
+    options.objects,
+    options.expiresInSeconds,
+    LABEL_STUDIO_CANNOT_LOAD,
+  );
   await options.client.request('PATCH', `/api/tasks/${lsTask.id}/`, {
     body: { data: { ...lsTask.data, [IMAGE_NAME]: image } },
   });

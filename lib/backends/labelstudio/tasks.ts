@@ -1,6 +1,3 @@
-import { InvalidInputError } from '../../errors/index.js';
-import type { UploadSample } from '../../schema/upload-sample.js';
-import type { BackendObjectStore } from '../object-store.js';
 import { type LabelStudioTask, taskPageSchema } from './api-schemas.js';
 import type { LabelStudioClient } from './client.js';
 
@@ -51,35 +48,5 @@ export async function listPageTasks(
   }
 }
 
-/**
- * The link an annotator's browser loads a sample's image from. Media in the service's bucket
- * gets a presigned GET (no media bytes pass through annoflow); an http(s) filepath is
- * already a URL. Anything else cannot be reached from Label Studio.
- *
- * @throws InvalidInputError naming the sample and its filepath.
- */
-export async function imageUrlOf(
-  sample: Pick<UploadSample, 'id' | 'filepath'>,
-  objects: BackendObjectStore,
-  expiresInSeconds: number,
-): Promise<string> {
-  const { filepath } = sample;
-  if (/^https?:\/\//i.test(filepath)) return filepath;
-  if (isPresigned(sample, objects)) {
-    return objects.presignGet(filepath.slice(`s3://${objects.bucket}/`.length), expiresInSeconds);
-  }
-  throw new InvalidInputError(
-    `Sample '${sample.id}' has filepath '${filepath}', which Label Studio cannot load: ` +
-      `media must be in s3://${objects.bucket}/ or at an http(s) URL`,
-    { sampleId: sample.id, filepath },
-  );
-}
-
-/** Whether the sample's link is a presigned one, i.e. one that expires. */
-export function isPresigned(
-  sample: Pick<UploadSample, 'filepath'>,
-  objects: BackendObjectStore,
-): boolean {
-  const prefix = `s3://${objects.bucket}/`;
-  return sample.filepath.startsWith(prefix) && sample.filepath.length > prefix.length;
-}
+/** How a media link error says Label Studio could not reach a sample. */
+export const LABEL_STUDIO_CANNOT_LOAD = 'Label Studio cannot load';
