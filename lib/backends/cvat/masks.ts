@@ -4,7 +4,7 @@ import { sameValue } from '../../merge/same-value.js';
 import type { FieldSchema } from '../../schema/types.js';
 import { boxToCvat } from './coordinates.js';
 import { rasterizePolygon } from './rasterize.js';
-import { type Bitmap, decodeCvatMask, encodeCvatMask } from './rle.js';
+import { type Bitmap, clearBitmap, decodeCvatMask, encodeCvatMask } from './rle.js';
 
 type Json = Record<string, unknown>;
 export type Size = { width: number; height: number };
@@ -148,13 +148,7 @@ export function instanceMaskPoints(label: Json, field: string, size: Size): numb
   const bottom = Math.min(size.height, ytl + rows);
   if (right <= left || bottom <= top) return undefined;
   const at = sampler(mask, rows, columns);
-  const out: Bitmap = {
-    left,
-    top,
-    width: right - left,
-    height: bottom - top,
-    bits: new Uint8Array((right - left) * (bottom - top)),
-  };
+  const out = clearBitmap(left, top, right, bottom);
   for (let y = top; y < bottom; y += 1) {
     for (let x = left; x < right; x += 1) {
       if (at(y - ytl, x - xtl)) out.bits[(y - top) * out.width + (x - left)] = 1;
@@ -255,13 +249,7 @@ export function unionOf(pieces: readonly Bitmap[]): Bitmap | undefined {
   const top = Math.min(...pieces.map((piece) => piece.top));
   const right = Math.max(...pieces.map((piece) => piece.left + piece.width));
   const bottom = Math.max(...pieces.map((piece) => piece.top + piece.height));
-  const out: Bitmap = {
-    left,
-    top,
-    width: right - left,
-    height: bottom - top,
-    bits: new Uint8Array((right - left) * (bottom - top)),
-  };
+  const out = clearBitmap(left, top, right, bottom);
   for (const piece of pieces) paint(out, piece, 1);
   return out;
 }

@@ -1,4 +1,4 @@
-import type { Bitmap } from './rle.js';
+import { type Bitmap, clearBitmap } from './rle.js';
 
 /**
  * A polygon in pixel coordinates (flat `[x0, y0, x1, y1, …]`, as CVAT sends it) → the
@@ -49,13 +49,7 @@ export function rasterizePolygon(
   const right = Math.max(...spans.map((span) => span.to));
   const top = spans[0]?.row ?? 0;
   const bottom = (spans.at(-1)?.row ?? 0) + 1;
-  const out: Bitmap = {
-    left,
-    top,
-    width: right - left,
-    height: bottom - top,
-    bits: new Uint8Array((right - left) * (bottom - top)),
-  };
+  const out = clearBitmap(left, top, right, bottom);
   for (const { row, from, to } of spans) {
     const start = (row - top) * out.width - left;
     for (let column = from; column < to; column += 1) out.bits[start + column] = 1;

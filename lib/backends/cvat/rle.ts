@@ -12,6 +12,13 @@ export interface Bitmap {
   bits: Uint8Array;
 }
 
+/** A clear bitmap over columns `left..right - 1` and rows `top..bottom - 1`. */
+export function clearBitmap(left: number, top: number, right: number, bottom: number): Bitmap {
+  const width = right - left;
+  const height = bottom - top;
+  return { left, top, width, height, bits: new Uint8Array(width * height) };
+}
+
 /**
  * A bitmap as CVAT mask `points` (reference §1.4): run lengths row-major over the box,
  * alternating clear and set runs and starting with a clear one (so a set first pixel gives a
