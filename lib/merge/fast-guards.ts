@@ -6,12 +6,16 @@
  * costs more than merging it; this keeps validation at the edge without paying that twice.
  */
 
+// 1 for the char codes of 0-9 and a-f: one load per character instead of two range tests.
+const LOWER_HEX = new Uint8Array(128);
+for (const char of '0123456789abcdef') LOWER_HEX[char.charCodeAt(0)] = 1;
+
 /** Same as /^[0-9a-f]{24}$/, without the regex engine's cost on freshly parsed strings. */
 export function isObjectIdString(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 24) return false;
   for (let i = 0; i < 24; i += 1) {
-    const code = value.charCodeAt(i);
-    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false;
+    // Codes past 127 read undefined: not hex either.
+    if (LOWER_HEX[value.charCodeAt(i)] !== 1) return false;
   }
   return true;
 }
@@ -103,12 +107,16 @@ export function isPlainSample(value: unknown): boolean {
 /** An id-map slice of plain sample-level entries (lists of ObjectIds or booleans). */
 export function isPlainIdMap(value: unknown): boolean {
   if (!isPlainObject(value)) return false;
-  for (const field of Object.values(value)) {
+  // for…in rather than Object.values: no array of a page's entries per field. It visits at
+  // least the own keys, so the guard accepts no more than before.
+  for (const name in value) {
+    const field = value[name];
     if (!isPlainObject(field)) return false;
-    for (const entry of Object.values(field)) {
+    for (const sampleId in field) {
+      const entry = field[sampleId];
       if (typeof entry === 'boolean') continue;
       if (!Array.isArray(entry)) return false;
-      for (const id of entry) if (!isObjectIdString(id)) return false;
+      for (let i = 0; i < entry.length; i += 1) if (!isObjectIdString(entry[i])) return false;
     }
   }
   return true;

@@ -183,7 +183,7 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
         target,
         field,
         storedAs,
-        downloaded: parseDownloadedLabels(raw, returnType, frameField, where),
+        downloaded: parseDownloadedLabels(raw, returnType, frameField, where, fieldIdMap(target)),
         idMap: fieldIdMap(target),
         isFrameField: frameField,
         // FiftyOne reconciles tracks only for the exact plural type strings (a quirk we keep).

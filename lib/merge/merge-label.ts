@@ -4,6 +4,7 @@ import {
   type LabelRecord,
   setAttribute,
 } from '../labels/attributes.js';
+import { BUILTIN_LABEL_KEYS } from '../labels/label-types.js';
 import type { FieldSchema } from '../schema/types.js';
 import type { RefusalReason } from './report.js';
 import { sameValue } from './same-value.js';
@@ -127,17 +128,25 @@ function differs(
     return changed;
   }
   const names = attributeNames(field, currentClass);
+  const read = names.custom ? readCustom : getAttribute;
   for (const name of names.writable) {
-    if (!sameValue(getAttribute(stored, name), getAttribute(downloaded, name) ?? null)) {
-      changed = true;
-    }
+    if (!sameValue(read(stored, name), read(downloaded, name) ?? null)) changed = true;
   }
   for (const name of names.readOnly) {
-    if (!sameValue(getAttribute(stored, name), getAttribute(downloaded, name))) {
+    if (!sameValue(read(stored, name), read(downloaded, name))) {
       refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
     }
   }
   return changed;
+}
+
+/**
+ * getAttribute for a name known not to be builtin: a label without a legacy `attributes`
+ * dict (most) needs one own-key test, not the builtin-key set and the dict lookups.
+ */
+function readCustom(label: LabelRecord, name: string): unknown {
+  if (Object.hasOwn(label, name)) return label[name];
+  return label.attributes === undefined ? undefined : getAttribute(label, name);
 }
 
 /**
@@ -178,6 +187,8 @@ function copyKey(out: LabelRecord, downloaded: LabelRecord, key: string): void {
 interface AttributeNames {
   writable: string[];
   readOnly: string[];
+  /** No name is a builtin label key, so {@link readCustom} reads them all. */
+  custom: boolean;
 }
 
 // Per field schema object, per class: computed once per merge instead of once per label.
@@ -223,7 +234,10 @@ function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNam
         .map(([name]) => name),
     ),
   ];
-  const names = { writable, readOnly };
+  const custom = !writable.some(isBuiltin) && !readOnly.some(isBuiltin);
+  const names = { writable, readOnly, custom };
   byClass.set(currentClass, names);
   return names;
 }
+
+const isBuiltin = (name: string): boolean => BUILTIN_LABEL_KEYS.has(name);

@@ -128,6 +128,8 @@ export function mergeIntoValue(
   const storedLabels = listKey === undefined ? [value] : listOf(value);
   // The merged list, allocated at the first label that changes.
   let merged: LabelRecord[] | undefined;
+  // Counted here and reported once: one field lookup per slot, not per unchanged label.
+  let kept = 0;
   for (let i = 0; i < storedLabels.length; i += 1) {
     const stored = storedLabels[i] as LabelRecord;
     let next = stored;
@@ -146,12 +148,13 @@ export function mergeIntoValue(
         refuse(merge, slot, storedId, refusal.reason, refusal.attribute);
       }
       if (next !== stored) change(merge, slot, storedId, 'edited');
-      else report.kept(merge.target);
+      else kept += 1;
     }
     if (merged === undefined && next !== stored) merged = storedLabels.slice(0, i);
     merged?.push(next);
   }
 
+  if (kept > 0) report.kept(merge.target, kept);
   let changed = merged !== undefined;
   let next: LabelRecord = listKey === undefined ? (merged?.[0] ?? value) : value;
   if (listKey !== undefined) {
@@ -170,14 +173,15 @@ export function mergeIntoValue(
   }
   if (changed) merge.state.write(slot, merge.leaf, next);
 
-  for (const id of edits.untaken()) {
-    const { sampleId, frameId } = slot;
-    report.skip(
-      frameId === undefined
-        ? { field: merge.target, sampleId, labelId: id, reason: 'LABEL_NOT_IN_DATASET' }
-        : { field: merge.target, sampleId, frameId, labelId: id, reason: 'LABEL_NOT_IN_DATASET' },
-    );
-  }
+  if (edits.pending)
+    for (const id of edits.untaken()) {
+      const { sampleId, frameId } = slot;
+      report.skip(
+        frameId === undefined
+          ? { field: merge.target, sampleId, labelId: id, reason: 'LABEL_NOT_IN_DATASET' }
+          : { field: merge.target, sampleId, frameId, labelId: id, reason: 'LABEL_NOT_IN_DATASET' },
+      );
+    }
   if (listKey === undefined || !restrictions.allowAdditions) {
     const reason = restrictions.allowAdditions ? 'REPLACEMENT_DROPPED' : 'ADDITION_NOT_ALLOWED';
     for (const i of additions ?? []) refuse(merge, slot, ids[i] as string, reason);

@@ -14,6 +14,7 @@ import {
   isPlainClassificationBody,
   isPlainDetectionBody,
 } from './fast-guards.js';
+import type { IdMapSlice } from './id-map-slice.js';
 import type { DownloadedScalars } from './merge-scalars.js';
 
 const ELEMENT_SCHEMAS: Record<Exclude<ReturnType, 'scalar'>, z.ZodType> = {
@@ -57,24 +58,28 @@ export type DownloadedLabels = LabelGroup[];
  * Checks one return type of a tool's download against the label shapes and groups it per
  * sample and frame. Each label takes the id it is keyed by. A label that does not parse
  * fails the whole merge with the path of the culprit, before anything is merged.
+ * `idMap` (the target's, already validated) spares re-checking the ids it records.
  */
 export function parseDownloadedLabels(
   raw: Record<string, unknown>,
   returnType: Exclude<ReturnType, 'scalar'>,
   isFrameField: boolean,
   where: string,
+  idMap?: IdMapSlice,
 ): DownloadedLabels {
   const out: DownloadedLabels = [];
   // for…in: own keys of plain JSON objects, without the entry arrays Object.entries builds.
   for (const sampleId in raw) {
     const value = raw[sampleId];
     if (!isFrameField) {
-      out.push(parseGroup(returnType, sampleId, undefined, value, where));
+      const recorded = idMap?.get(sampleId);
+      const known = Array.isArray(recorded) ? recorded : NO_IDS;
+      out.push(parseGroup(returnType, sampleId, undefined, value, where, known));
       continue;
     }
     const frames = requireRecord(value, `${where}['${sampleId}']`);
     for (const frameKey in frames) {
-      out.push(parseGroup(returnType, sampleId, frameKey, frames[frameKey], where));
+      out.push(parseGroup(returnType, sampleId, frameKey, frames[frameKey], where, NO_IDS));
     }
   }
   return out;
@@ -87,20 +92,27 @@ function groupPath(where: string, sampleId: string, frameKey: string | undefined
     : `${where}['${sampleId}']['${frameKey}']`;
 }
 
+const NO_IDS: ReadonlyArray<string> = [];
+
 function parseGroup(
   returnType: Exclude<ReturnType, 'scalar'>,
   sampleId: string,
   frameKey: string | undefined,
   value: unknown,
   where: string,
+  known: ReadonlyArray<string>,
 ): LabelGroup {
   const labels = isRecord(value)
     ? value
     : requireRecord(value, groupPath(where, sampleId, frameKey));
   const fastGuard = FAST_GUARDS[returnType];
   const group: LabelGroup = { sampleId, frameKey: frameKey ?? '', ids: [], labels: [] };
+  // Tools return labels in upload order: a key equal to the next recorded id (valid, as the
+  // id map was checked) needs no second check. Comparing is cheaper than checking 24 chars.
+  let next = 0;
   for (const labelId in labels) {
-    if (!isObjectIdString(labelId)) {
+    if (next < known.length && known[next] === labelId) next += 1;
+    else if (!isObjectIdString(labelId)) {
       parseInput(labelIdSchema, labelId, `label id key in ${groupPath(where, sampleId, frameKey)}`);
     }
     const label = labels[labelId];

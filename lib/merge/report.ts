@@ -119,8 +119,8 @@ export class ReportBuilder {
     }
   }
 
-  kept(field: string): void {
-    this.fieldReport(field).kept += 1;
+  kept(field: string, count = 1): void {
+    this.fieldReport(field).kept += count;
   }
 
   refuse(refusal: RefusedChange): void {

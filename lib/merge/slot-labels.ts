@@ -127,6 +127,11 @@ export class Edits {
     return -1;
   }
 
+  /** Whether some edit is still untaken: most slots have none, and need no iterator. */
+  get pending(): boolean {
+    return this.remaining > 0;
+  }
+
   /** The ids of edits no stored label took, in the order they were first returned. */
   *untaken(): IterableIterator<string> {
     for (let i = 0; this.remaining > 0 && i < this.ids.length; i += 1) {
