@@ -7,12 +7,14 @@ import {
   type BackendContext,
   type BackendTask,
   backendContextSchema,
+  MEDIA_EXPIRES_AT,
+  mediaExpiry,
   type TaskStatus,
   type UploadContext,
   type UploadResult,
   uploadContextSchema,
 } from '../backend.js';
-import { MEDIA_URL_EXPIRY_SECONDS, mediaLinkOf } from '../media-links.js';
+import { isPresigned, MEDIA_URL_EXPIRY_SECONDS, mediaLinkOf } from '../media-links.js';
 import type { BackendObjectStore } from '../object-store.js';
 import { type ResultIssue, resultIssueSchema } from './issues.js';
 import {
@@ -25,6 +27,7 @@ import {
   type TaskLocation,
 } from './keys.js';
 import { FILES_FORMAT_VERSION, type TaskManifest } from './manifest.js';
+import { refreshManifestLinks } from './refresh-media.js';
 import { resultToAnnotations } from './result.js';
 import { parseS3Trigger, verifyS3Trigger } from './s3-trigger.js';
 
@@ -94,6 +97,7 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
         taskId: filesTaskId(run.annoKey, page.index),
       };
       const key = manifestKey(location);
+      const signedAt = clock();
       // Every link is made before anything is written, so a bad filepath writes nothing.
       const samples = await Promise.all(
         page.samples.map(async (sample) => ({
@@ -124,6 +128,11 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
             taskId: location.taskId,
             backendTaskId: backendTaskIdOf(location),
             sampleIds: page.samples.map((sample) => sample.id),
+            backendData: {
+              [MEDIA_EXPIRES_AT]: page.samples.some((sample) => isPresigned(sample, objects))
+                ? mediaExpiry(signedAt, params.media_url_expires_in)
+                : 'never',
+            },
           },
         ],
       };
@@ -189,6 +198,16 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
           keys.slice(start, start + CLEANUP_CONCURRENCY).map((key) => objects.delete(key)),
         );
       }
+    },
+
+    /** The manifest again, with fresh links (see `refresh-media.ts`). */
+    refreshMedia: async (ctx, task) => {
+      parseInput(backendContextSchema, ctx, 'backend context');
+      return refreshManifestLinks(locate(task), {
+        objects,
+        expiresInSeconds: params.media_url_expires_in,
+        now: clock(),
+      });
     },
 
     /** Nothing to register: the service's S3 notification on result keys is the webhook. */

@@ -65,11 +65,19 @@ function prepareRun(samples: Sample[]) {
   return { labelSchema, idMap: prepared.idMap, ctx };
 }
 
+/** The backend's clock: links signed at upload expire a week after it. */
+const SIGNED_AT = new Date('2026-03-01T12:00:00.000Z');
+const A_WEEK_LATER = '2026-03-08T12:00:00.000Z';
+
 async function uploaded(params?: FilesBackendParams) {
   const local = await aws.newStore();
   const samples = await seed(local);
   const run = prepareRun(samples);
-  const backend = createFilesBackend({ objects: local.store.media, ...(params ? { params } : {}) });
+  const backend = createFilesBackend({
+    objects: local.store.media,
+    clock: () => SIGNED_AT,
+    ...(params ? { params } : {}),
+  });
   const { tasks } = await backend.upload(run.ctx);
   const task = tasks[0] as BackendTask;
   const location = parseBackendTaskId(task.backendTaskId);
@@ -92,6 +100,7 @@ describe('Backend: files — upload', () => {
       taskId: 'gt_review-00000',
       backendTaskId: 'street/gt_review/gt_review-00000',
       sampleIds: ['s1', 's2'],
+      backendData: { mediaExpiresAt: A_WEEK_LATER },
     });
     expect(await listKeys(local, 'runs/')).toEqual([
       'runs/street/gt_review/tasks/gt_review-00000.json',
@@ -150,6 +159,36 @@ describe('Backend: files — upload', () => {
     expect(await listKeys(local, 'runs/')).toEqual([
       'runs/street/gt_review/tasks/gt_review-00000.json',
     ]);
+  });
+
+  it('refreshes a task’s media links by rewriting its manifest, everything else kept', async () => {
+    const { local, run, backend, task, location } = await uploaded();
+    const key = `runs/street/gt_review/tasks/${location.taskId}.json`;
+    const before = (await readJson(local, key)) as TaskManifest;
+
+    const refreshed = await backend.refreshMedia?.({ run: run.ctx.run, media: [] }, task);
+
+    expect(refreshed).toEqual({ expiresAt: A_WEEK_LATER });
+    const after = (await readJson(local, key)) as TaskManifest;
+    const withoutLinks = (manifest: TaskManifest) =>
+      manifest.samples.map(({ mediaUrl: _link, ...sample }) => sample);
+    expect(withoutLinks(after)).toEqual(withoutLinks(before));
+    expect({ ...after, samples: [] }).toEqual({ ...before, samples: [] });
+    for (const sample of after.samples) {
+      expect((await fetch(sample.mediaUrl)).status).toBe(200);
+    }
+  });
+
+  it('refuses to refresh a task whose manifest is gone, naming it', async () => {
+    const { run, backend, task } = await uploaded();
+    await backend.cleanup(run.ctx, [task]);
+
+    await expect(
+      backend.refreshMedia?.({ run: run.ctx.run, media: [] }, task),
+    ).rejects.toMatchObject({
+      code: 'BACKEND_RESULT_MISSING',
+      message: expect.stringContaining("Task 'gt_review-00000' has no manifest"),
+    });
   });
 
   it('names pages apart by their index', async () => {
