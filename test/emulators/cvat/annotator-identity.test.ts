@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCall } from './admin-client.js';
 import { type CvatEmulator, startCvatEmulator } from './index.js';
 
 let cvat: CvatEmulator;
@@ -7,18 +8,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cvat.stop());
 
-const call = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${cvat.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Token ${cvat.tokens.admin}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as Record<string, unknown>;
-};
+/** The answer's body: these specs read what the emulator holds, not statuses. */
+const call = async (method: string, path: string, body?: unknown) =>
+  (await adminCall(cvat, method, path, body)).body;
 
 /** A one-frame task whose labels car/truck each have `label_id` and a `color` defaulting to red. */
 async function taskWithCar() {

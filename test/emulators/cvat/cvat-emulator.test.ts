@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCall } from './admin-client.js';
 import { type CvatEmulator, pythonJsonDumps, startCvatEmulator } from './index.js';
 
 let cvat: CvatEmulator;
@@ -10,28 +11,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cvat.stop());
 
-const call = async (
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) => {
-  const response = await fetch(`${cvat.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Token ${cvat.tokens.admin}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
-  };
-};
+const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  adminCall(cvat, method, path, body, headers);
 
 describe('CVAT emulator: transport', () => {
   it('answers in application/vnd.cvat+json and serves both trailing-slash forms', async () => {

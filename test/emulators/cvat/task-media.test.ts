@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mp4 } from '../../support/media.js';
+import { adminCall } from './admin-client.js';
 import { type CvatEmulator, startCvatEmulator } from './index.js';
 
 let cvat: CvatEmulator;
@@ -13,21 +14,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cvat.stop());
 
-const call = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${cvat.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Token ${cvat.tokens.admin}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-  };
-};
+const call = (method: string, path: string, body?: unknown) => adminCall(cvat, method, path, body);
 
 async function videoTask(data: Record<string, unknown>) {
   const created = await call('POST', '/api/tasks', { name: 'clip', segment_size: 2 });
