@@ -18,6 +18,8 @@ export interface BackendFactoryInput {
   /** Secrets the backend generates (webhook secrets); absent where none can be kept. */
   readonly secrets?: BackendSecretStore;
   readonly clock?: () => Date;
+  /** Structured log lines (the service's: JSON on Lambda); silent when absent. */
+  readonly log?: (entry: Record<string, unknown>) => void;
 }
 
 /** Makes a backend; may be async (a module may fetch a token or a tool's version first). */

@@ -67,6 +67,7 @@ export async function createStepBackend(
     objects: deps.store.media,
     ...(deps.secrets ? { secrets: deps.secrets } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
   });
 }
 

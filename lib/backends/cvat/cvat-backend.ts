@@ -65,13 +65,13 @@ export interface CvatBackendOptions {
   readonly params?: unknown;
   readonly objects: BackendObjectStore;
   readonly secrets?: BackendSecretStore;
-  /** Structured log lines; JSON on stdout when absent. Never given label contents. */
+  /** Structured log lines (the workflow's `deps.log`); silent when absent. Never given label contents. */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
 
 /** `createCvatBackend` as the registry calls it. */
-export const createCvatBackend: BackendFactory = ({ params, objects, secrets }) =>
-  cvatBackend({ params, objects, ...(secrets ? { secrets } : {}) });
+export const createCvatBackend: BackendFactory = ({ params, objects, secrets, log }) =>
+  cvatBackend({ params, objects, ...(secrets ? { secrets } : {}), ...(log ? { log } : {}) });
 
 /**
  * The CVAT backend (issue #5): a run's pages become CVAT tasks in a project, split into
@@ -85,7 +85,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     'CVAT backend params',
   );
   const { objects, secrets } = options;
-  const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const log = options.log ?? (() => undefined);
   const client = new CvatClient(params);
   const env: CvatUploadEnv = { client, params, objects, users: new Map() };
 

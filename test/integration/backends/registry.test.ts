@@ -2,13 +2,18 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type BackendFactory,
+  type BackendFactoryInput,
   BackendRegistry,
   BUILTIN_BACKEND_FACTORIES,
+  createFilesBackend,
   loadCustomBackend,
 } from '../../../lib/backends/index.js';
 import { resolveAnnotationConfig, resolveBackend } from '../../../lib/config/index.js';
+import { createStepBackend } from '../../../lib/workflows/deps.js';
 import { listKeys } from '../../support/bucket.js';
 import { useLocalAws } from '../../support/local-aws.js';
+
+import { depsFor } from '../workflows/run-support.js';
 
 const aws = useLocalAws();
 
@@ -160,5 +165,26 @@ describe('Function: loadCustomBackend', () => {
       code: 'BACKEND_MODULE_INVALID',
       message: expect.stringContaining("must export a function 'notAFunction'"),
     });
+  });
+});
+
+describe('Backends made for workflow steps', () => {
+  it("hand the workflow's log to the backend, so its lines go where the service's go", async () => {
+    const local = await aws.newStore();
+    const lines: Record<string, unknown>[] = [];
+    let given: BackendFactoryInput['log'];
+    const backends = new BackendRegistry().register('spy', (input) => {
+      given = input.log;
+      return createFilesBackend({ objects: input.objects });
+    });
+    const deps = {
+      ...depsFor(local.store, { backends }),
+      log: (e: Record<string, unknown>) => lines.push(e),
+    };
+
+    await createStepBackend(deps, { name: 'spy', params: {} });
+    given?.({ level: 'info', message: 'from the backend' });
+
+    expect(lines).toEqual([{ level: 'info', message: 'from the backend' }]);
   });
 });
