@@ -9,6 +9,7 @@ import {
   backendContextSchema,
   MEDIA_EXPIRES_AT,
   mediaExpiry,
+  refreshMediaContextSchema,
   type TaskStatus,
   type UploadContext,
   type UploadResult,
@@ -202,7 +203,7 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
 
     /** The manifest again, with fresh links (see `refresh-media.ts`). */
     refreshMedia: async (ctx, task) => {
-      parseInput(backendContextSchema, ctx, 'backend context');
+      parseInput(refreshMediaContextSchema, ctx, 'refresh media context');
       return refreshManifestLinks(locate(task), {
         objects,
         expiresInSeconds: params.media_url_expires_in,

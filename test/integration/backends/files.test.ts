@@ -191,6 +191,20 @@ describe('Backend: files — upload', () => {
     });
   });
 
+  it('refuses to refresh a manifest that is no longer one, leaving it as it is', async () => {
+    const { local, run, backend, task, location } = await uploaded();
+    const key = `runs/street/gt_review/tasks/${location.taskId}.json`;
+    await putResult(local, key, '{"samples": "edited by hand"}');
+
+    await expect(
+      backend.refreshMedia?.({ run: run.ctx.run, media: [] }, task),
+    ).rejects.toMatchObject({
+      code: 'BACKEND_RESPONSE_INVALID',
+      message: expect.stringContaining('is not a files-backend manifest'),
+    });
+    expect(await readJson(local, key)).toEqual({ samples: 'edited by hand' });
+  });
+
   it('names pages apart by their index', async () => {
     const { local, run, backend } = await uploaded();
 
