@@ -200,6 +200,23 @@ describe('e2e: an annotation run end to end on the embedded runtime (files backe
     expect(startDates).toEqual([...startDates].sort().reverse());
   });
 
+  it('lists an execution Step Functions has forgotten (after 90 days) as UNKNOWN, keeping its record', async () => {
+    const name = 'load-forgotten';
+    await service.store.executions.record({
+      dataset: 'demo',
+      annoKey: 'review',
+      workflow: 'load',
+      executionArn: executionArn.replace(/AnnotateWorkflow:[^:]+$/, `LoadWorkflow:${name}`),
+      executionName: name,
+      startDate: '2020-01-01T00:00:00.000Z',
+      startedBy: 'api',
+    });
+    const { body } = await api('GET', `${RUN}/executions`);
+    const forgotten = (body.items as Json[]).find((item) => item.executionName === name);
+    expect(forgotten).toMatchObject({ status: 'UNKNOWN', startedBy: 'api' });
+    expect(forgotten?.executionArn).toMatch(/-LoadWorkflow:load-forgotten$/);
+  });
+
   it('refuses webhooks the files backend does not take, and unknown backends, changing nothing', async () => {
     const forged = await api('POST', '/webhooks/files', { Records: [] });
     expect(forged.status).toBe(404);
