@@ -28,13 +28,6 @@ export function restrictionsOf(field: FieldSchema | null): Restrictions {
   };
 }
 
-const HAS_LABEL: ReadonlySet<unknown> = new Set([
-  'Classification',
-  'Detection',
-  'Polyline',
-  'Keypoint',
-]);
-const HAS_INDEX: ReadonlySet<unknown> = new Set(['Detection', 'Polyline', 'Keypoint']);
 const BOX = ['bounding_box'];
 const BOX_AND_MASK = ['bounding_box', 'mask', 'mask_path'];
 const POLYLINE = ['points', 'closed', 'filled'];
@@ -42,26 +35,53 @@ const POINTS = ['points'];
 const MASK = ['mask', 'mask_path'];
 const NONE: string[] = [];
 
-function spatialKeys(cls: unknown, field: FieldSchema | null, downloaded: LabelRecord): string[] {
+/** What a label class has to compare: looked up once per label instead of a set test each. */
+interface ClassTraits {
+  hasLabel: boolean;
+  hasIndex: boolean;
+  /** The spatial keys; null for Detection, whose keys depend on masks (see spatialKeys). */
+  spatial: string[] | null;
+}
+const DETECTION: ClassTraits = { hasLabel: true, hasIndex: true, spatial: null };
+const POLYLINE_TRAITS: ClassTraits = { hasLabel: true, hasIndex: true, spatial: POLYLINE };
+const KEYPOINT: ClassTraits = { hasLabel: true, hasIndex: true, spatial: POINTS };
+const CLASSIFICATION: ClassTraits = { hasLabel: true, hasIndex: false, spatial: NONE };
+const SEGMENTATION: ClassTraits = { hasLabel: false, hasIndex: false, spatial: MASK };
+const OTHER: ClassTraits = { hasLabel: false, hasIndex: false, spatial: NONE };
+
+function traitsOf(cls: unknown): ClassTraits {
   switch (cls) {
-    case 'Detection': {
-      // A boxes-only run never uploaded masks, so it must not erase them (SEMANTICS §6.5).
-      const withMask =
-        field === null
-          ? downloaded.mask != null || downloaded.mask_path != null
-          : field.type === 'instance' || field.type === 'instances';
-      return withMask ? BOX_AND_MASK : BOX;
-    }
+    case 'Detection':
+      return DETECTION;
     case 'Polyline':
-      return POLYLINE;
+      return POLYLINE_TRAITS;
     case 'Keypoint':
-      return POINTS;
+      return KEYPOINT;
+    case 'Classification':
+      return CLASSIFICATION;
     case 'Segmentation':
-      return MASK;
+      return SEGMENTATION;
     default:
-      return NONE;
+      return OTHER;
   }
 }
+
+function spatialKeys(
+  traits: ClassTraits,
+  field: FieldSchema | null,
+  downloaded: LabelRecord,
+): string[] {
+  if (traits.spatial !== null) return traits.spatial;
+  // A boxes-only run never uploaded masks, so it must not erase them (SEMANTICS §6.5).
+  const withMask =
+    field === null
+      ? downloaded.mask != null || downloaded.mask_path != null
+      : field.type === 'instance' || field.type === 'instances';
+  return withMask ? BOX_AND_MASK : BOX;
+}
+
+// Most values compare equal by identity (strings, equal numbers): settle those inline.
+const same = (a: unknown, b: unknown): boolean => a === b || sameValue(a, b);
 
 export interface LabelRefusal {
   reason: RefusalReason;
@@ -95,31 +115,32 @@ function differs(
   restrictions: Restrictions,
   refusals: LabelRefusal[],
 ): boolean {
-  const cls = stored._cls;
+  const traits = traitsOf(stored._cls);
   let changed = false;
   // Class attributes follow the class the label will have: the edited one if edits are allowed.
   let currentClass = stored.label;
-  if (HAS_LABEL.has(cls)) {
+  if (traits.hasLabel) {
     const next = downloaded.label;
-    if (!sameValue(stored.label, next)) {
+    if (!same(currentClass, next)) {
       if (restrictions.allowLabelEdits) changed = true;
       else refusals.push({ reason: 'LABEL_EDIT_NOT_ALLOWED' });
     }
     if (restrictions.allowLabelEdits && next != null) currentClass = next;
     else if (restrictions.allowLabelEdits && stored.label != null) currentClass = null;
   }
-  if (HAS_INDEX.has(cls) && !sameValue(stored.index, downloaded.index)) {
+  if (traits.hasIndex && !same(stored.index, downloaded.index)) {
     if (restrictions.allowIndexEdits) changed = true;
     else refusals.push({ reason: 'INDEX_EDIT_NOT_ALLOWED' });
   }
-  const spatial = spatialKeys(cls, field, downloaded);
-  let spatialSame = true;
-  for (const key of spatial) spatialSame &&= sameValue(stored[key], downloaded[key]);
-  if (!spatialSame) {
+  const spatial = spatialKeys(traits, field, downloaded);
+  for (let i = 0; i < spatial.length; i += 1) {
+    const key = spatial[i] as string;
+    if (same(stored[key], downloaded[key])) continue;
     if (restrictions.allowSpatialEdits) changed = true;
     else refusals.push({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' });
+    break;
   }
-  if (field?.onlyKeyframes && !sameValue(stored.keyframe, downloaded.keyframe)) changed = true;
+  if (field?.onlyKeyframes && !same(stored.keyframe, downloaded.keyframe)) changed = true;
 
   if (field === null) {
     for (const [name, value] of customAttributes(downloaded)) {
@@ -129,11 +150,15 @@ function differs(
   }
   const names = attributeNames(field, currentClass);
   const read = names.custom ? readCustom : getAttribute;
-  for (const name of names.writable) {
-    if (!sameValue(read(stored, name), read(downloaded, name) ?? null)) changed = true;
+  const { writable, readOnly } = names;
+  // A known change needs no further writable compare; read-only ones are still reported.
+  for (let i = 0; i < writable.length && !changed; i += 1) {
+    const name = writable[i] as string;
+    if (!same(read(stored, name), read(downloaded, name) ?? null)) changed = true;
   }
-  for (const name of names.readOnly) {
-    if (!sameValue(read(stored, name), read(downloaded, name))) {
+  for (let i = 0; i < readOnly.length; i += 1) {
+    const name = readOnly[i] as string;
+    if (!same(read(stored, name), read(downloaded, name))) {
       refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
     }
   }
@@ -141,12 +166,13 @@ function differs(
 }
 
 /**
- * getAttribute for a name known not to be builtin: a label without a legacy `attributes`
- * dict (most) needs one own-key test, not the builtin-key set and the dict lookups.
+ * getAttribute for a name known not to be builtin nor inherited from Object.prototype: a
+ * label without a legacy `attributes` dict (most) needs one property read.
  */
 function readCustom(label: LabelRecord, name: string): unknown {
-  if (Object.hasOwn(label, name)) return label[name];
-  return label.attributes === undefined ? undefined : getAttribute(label, name);
+  const value = label[name];
+  if (value !== undefined || label.attributes === undefined) return value;
+  return Object.hasOwn(label, name) ? value : getAttribute(label, name);
 }
 
 /**
@@ -160,11 +186,11 @@ function applyEdits(
   restrictions: Restrictions,
 ): LabelRecord {
   const out: LabelRecord = { ...stored };
-  const cls = stored._cls;
-  if (HAS_LABEL.has(cls) && restrictions.allowLabelEdits) copyKey(out, downloaded, 'label');
-  if (HAS_INDEX.has(cls) && restrictions.allowIndexEdits) copyKey(out, downloaded, 'index');
+  const traits = traitsOf(stored._cls);
+  if (traits.hasLabel && restrictions.allowLabelEdits) copyKey(out, downloaded, 'label');
+  if (traits.hasIndex && restrictions.allowIndexEdits) copyKey(out, downloaded, 'index');
   if (restrictions.allowSpatialEdits) {
-    for (const key of spatialKeys(cls, field, downloaded)) copyKey(out, downloaded, key);
+    for (const key of spatialKeys(traits, field, downloaded)) copyKey(out, downloaded, key);
   }
   if (field?.onlyKeyframes) copyKey(out, downloaded, 'keyframe');
   if (field === null) {
@@ -187,7 +213,7 @@ function copyKey(out: LabelRecord, downloaded: LabelRecord, key: string): void {
 interface AttributeNames {
   writable: string[];
   readOnly: string[];
-  /** No name is a builtin label key, so {@link readCustom} reads them all. */
+  /** No name is a builtin label key nor inherited, so {@link readCustom} reads them all. */
   custom: boolean;
 }
 
@@ -240,4 +266,5 @@ function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNam
   return names;
 }
 
-const isBuiltin = (name: string): boolean => BUILTIN_LABEL_KEYS.has(name);
+const isBuiltin = (name: string): boolean =>
+  BUILTIN_LABEL_KEYS.has(name) || name in Object.prototype;

@@ -4,17 +4,11 @@ import { deterministicObjectId } from '../labels/object-id.js';
 import type { FieldSchema } from '../schema/types.js';
 import type { IdMapSlice } from './id-map-slice.js';
 import { restrictionsOf } from './merge-label.js';
-import {
-  deleteLabels,
-  listOf,
-  mergeIntoValue,
-  type SlotMerge,
-  writeIntoEmpty,
-} from './merge-slot.js';
+import { listOf, mergeSlot, type SlotMerge } from './merge-slot.js';
 import type { PageState, Slot } from './page-state.js';
 import type { DownloadedLabels } from './parse-download.js';
 import type { ReportBuilder } from './report.js';
-import { IdSet, type SlotLabels } from './slot-labels.js';
+import { IdSet, newPositions, type SlotLabels } from './slot-labels.js';
 import { updateTracks } from './update-tracks.js';
 
 export interface LabelFieldMerge {
@@ -52,9 +46,9 @@ const slotKey = (sampleId: string, frameId: string | undefined): string =>
  * obey the field's restrictions; every refusal is reported.
  */
 export function mergeLabelField(merge: LabelFieldMerge): void {
-  const { state, target } = merge;
+  const { target } = merge;
   const slotMerge: SlotMerge = {
-    state,
+    state: merge.state,
     report: merge.report,
     target,
     leaf: merge.isFrameField ? target.slice('frames.'.length) : target,
@@ -63,53 +57,94 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
     restrictions: restrictionsOf(merge.field),
     idMap: merge.idMap,
     refusals: [],
+    counts: { gone: 0, newIds: 0 },
   };
-  const { restrictions, leaf } = slotMerge;
+  if (merge.isFrameField) mergeFrameSlots(merge, slotMerge);
+  else mergeSampleSlots(merge, slotMerge);
 
-  const downloaded = resolveSlots(merge);
-  if (merge.tracked) reconcileTracks(merge, leaf, downloaded);
-  const existing = recordedIds(merge);
-  regenerateDuplicateIds(target, downloaded, existing);
-
-  // 1. Deletions: recorded ids the download no longer has.
-  let deletionCount = 0;
-  for (const recorded of existing.values()) {
-    const returned = downloaded.get(recorded.key);
-    const returnedIds = returned === undefined ? undefined : new IdSet(returned.ids);
-    let gone: Set<string> | undefined;
-    for (const id of recorded.ids.ids) {
-      if (returnedIds?.has(id)) continue;
-      gone ??= new Set();
-      gone.add(id);
-    }
-    if (gone === undefined) continue;
-    deletionCount += gone.size;
-    deleteLabels(slotMerge, recorded.slot, gone);
-  }
-  if (deletionCount > 0 && !restrictions.allowDeletions) {
+  const { restrictions, counts } = slotMerge;
+  if (counts.gone > 0 && !restrictions.allowDeletions) {
     merge.warnings.push(
-      `Ignored ${deletionCount} deleted labels in field '${target}' because \`allowDeletions=false\``,
+      `Ignored ${counts.gone} deleted labels in field '${target}' because \`allowDeletions=false\``,
     );
   }
-
-  // 2. Additions and edits, slot by slot in download order.
-  let refusedAdditions = 0;
-  for (const labels of downloaded.values()) {
-    const recorded = existing.get(labels.key)?.ids ?? IdSet.EMPTY;
-    const value = state.read(labels.slot, leaf) as LabelRecord | null | undefined;
-    if (value == null) {
-      for (const id of labels.ids) if (!recorded.has(id)) refusedAdditions += 1;
-      writeIntoEmpty(slotMerge, labels);
-    } else {
-      refusedAdditions += mergeIntoValue(slotMerge, labels, value, recorded);
-    }
-  }
-  if (refusedAdditions > 0 && !restrictions.allowAdditions) {
+  if (counts.newIds > 0 && !restrictions.allowAdditions) {
     merge.warnings.push(
-      `Ignored ${refusedAdditions} added labels in field '${target}' because \`allowAdditions=false\``,
+      `Ignored ${counts.newIds} added labels in field '${target}' because \`allowAdditions=false\``,
     );
   }
 }
+
+/**
+ * A sample field: one pass per sample. The download parse already split each sample's ids
+ * into recorded and new, so no slot map, recorded-id sets or second classification is built.
+ */
+function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
+  const { state, idMap } = merge;
+  const slots: SlotLabels[] = [];
+  const downloaded = new Set<string>();
+  for (const group of merge.downloaded) {
+    const { sampleId, ids } = group;
+    if (ids.length === 0) continue;
+    if (!state.has(sampleId)) {
+      skipAll(merge, sampleId, ids, 'SAMPLE_NOT_FOUND');
+      continue;
+    }
+    downloaded.add(sampleId);
+    slots.push({
+      key: sampleId,
+      unique: true,
+      slot: group,
+      ids,
+      labels: group.labels,
+      newAt: group.newAt,
+      allReturned: group.allReturned,
+    });
+  }
+  // Samples the download left out entirely: everything recorded on them is gone.
+  idMap.forEach((sampleId, entry) => {
+    if (
+      Array.isArray(entry) &&
+      entry.length > 0 &&
+      !downloaded.has(sampleId) &&
+      state.has(sampleId)
+    ) {
+      mergeSlot(slotMerge, { sampleId }, undefined, entry);
+    }
+  });
+  regenerateDuplicateIds(merge.target, slots, (labels) => {
+    const recorded = idMap.get(labels.slot.sampleId);
+    return Array.isArray(recorded) ? new IdSet(recorded) : IdSet.EMPTY;
+  });
+  for (const labels of slots) {
+    const recorded = idMap.get(labels.slot.sampleId);
+    mergeSlot(slotMerge, labels.slot, labels, Array.isArray(recorded) ? recorded : NO_IDS);
+  }
+}
+
+/** A frame field: frames are resolved (by number or id) and tracks reconciled first. */
+function mergeFrameSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
+  const downloaded = resolveSlots(merge);
+  if (merge.tracked) reconcileTracks(merge, slotMerge.leaf, downloaded);
+  const existing = recordedIds(merge);
+  for (const labels of downloaded.values()) {
+    labels.newAt = newPositions(labels.ids, existing.get(labels.key)?.ids ?? IdSet.EMPTY);
+  }
+  regenerateDuplicateIds(
+    merge.target,
+    [...downloaded.values()],
+    (labels) => existing.get(labels.key)?.ids ?? IdSet.EMPTY,
+  );
+  for (const recorded of existing.values()) {
+    if (!downloaded.has(recorded.key))
+      mergeSlot(slotMerge, recorded.slot, undefined, recorded.ids.ids);
+  }
+  for (const labels of downloaded.values()) {
+    mergeSlot(slotMerge, labels.slot, labels, existing.get(labels.key)?.ids.ids ?? NO_IDS);
+  }
+}
+
+const NO_IDS: ReadonlyArray<string> = [];
 
 /** Turns downloaded sample/frame keys into slots of this page; the rest is reported skipped. */
 function resolveSlots(merge: LabelFieldMerge): Map<string, SlotLabels> {
@@ -138,7 +173,15 @@ function resolveSlots(merge: LabelFieldMerge): Map<string, SlotLabels> {
     } else {
       const slot: Slot = frameId === undefined ? { sampleId } : { sampleId, frameId };
       // The group's own arrays (parsed for this merge): ids may be rewritten in place.
-      slots.set(key, { key, unique: true, slot, ids, labels });
+      slots.set(key, {
+        key,
+        unique: true,
+        slot,
+        ids,
+        labels,
+        newAt: undefined,
+        allReturned: false,
+      });
     }
   }
   return slots;
@@ -181,37 +224,41 @@ function recordedIds(merge: LabelFieldMerge): Map<string, RecordedSlot> {
  */
 function regenerateDuplicateIds(
   target: string,
-  downloaded: Map<string, SlotLabels>,
-  existing: Map<string, RecordedSlot>,
+  slots: ReadonlyArray<SlotLabels>,
+  recordedOf: (labels: SlotLabels) => IdSet,
 ): void {
-  // Only a new key can be regenerated, and new keys are few: find their ids first, then
-  // count how often each occurs in the whole download.
-  const occurrences = new Map<string, number>();
-  for (const { key, ids } of downloaded.values()) {
-    const recorded = existing.get(key)?.ids;
-    for (const id of ids) if (!recorded?.has(id)) occurrences.set(id, 0);
+  // Only a new id can be regenerated, and new ids are few: find them first, then count how
+  // often each occurs in the whole download.
+  let occurrences: Map<string, number> | undefined;
+  for (const { ids, newAt } of slots) {
+    if (newAt === undefined) continue;
+    occurrences ??= new Map();
+    for (const i of newAt) occurrences.set(ids[i] as string, 0);
   }
-  if (occurrences.size === 0) return;
-  for (const { ids } of downloaded.values()) {
-    for (const id of ids) {
-      const count = occurrences.get(id);
-      if (count !== undefined) occurrences.set(id, count + 1);
-    }
-  }
-  const duplicated = new Set<string>();
-  for (const [id, count] of occurrences) if (count > 1) duplicated.add(id);
-  if (duplicated.size === 0) return;
-  for (const labels of downloaded.values()) {
-    const { slot, ids } = labels;
-    const recorded = existing.get(labels.key)?.ids;
+  if (occurrences === undefined) return;
+  for (const { ids } of slots) {
     for (let i = 0; i < ids.length; i += 1) {
-      const id = ids[i] as string;
-      if (duplicated.has(id) && !recorded?.has(id)) {
-        ids[i] = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
-        // A minted id may meet the same id returned as such (a replayed paste).
-        labels.unique = false;
-      }
+      const count = occurrences.get(ids[i] as string);
+      if (count !== undefined) occurrences.set(ids[i] as string, count + 1);
     }
+  }
+  let duplicated: Set<string> | undefined;
+  for (const [id, count] of occurrences) if (count > 1) (duplicated ??= new Set()).add(id);
+  if (duplicated === undefined) return;
+  for (const labels of slots) {
+    const { slot, ids, newAt } = labels;
+    if (newAt === undefined) continue;
+    let minted = false;
+    for (const i of newAt) {
+      const id = ids[i] as string;
+      if (!duplicated.has(id)) continue;
+      ids[i] = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
+      // A minted id may meet the same id returned as such (a replayed paste).
+      labels.unique = false;
+      minted = true;
+    }
+    // A replayed merge mints the id the first one recorded: an edit now, not an addition.
+    if (minted) labels.newAt = newPositions(ids, recordedOf(labels));
   }
 }
 

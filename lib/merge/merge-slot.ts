@@ -5,7 +5,7 @@ import type { IdMapSlice } from './id-map-slice.js';
 import { type LabelRefusal, mergeLabel, type Restrictions } from './merge-label.js';
 import type { PageState, Slot } from './page-state.js';
 import type { LabelChange, RefusalReason, ReportBuilder } from './report.js';
-import { Edits, type IdSet, ownLabel, type SlotLabels } from './slot-labels.js';
+import { Edits, IdSet, ownLabel, type SlotLabels } from './slot-labels.js';
 
 /** What every slot of one field's merge shares. */
 export interface SlotMerge {
@@ -21,6 +21,13 @@ export interface SlotMerge {
   idMap: IdMapSlice;
   /** Scratch list for one label's refusals, reused so unrefused labels allocate nothing. */
   refusals: LabelRefusal[];
+  /** Totals over the field's slots, for its warnings. */
+  counts: {
+    /** Recorded ids the download no longer has. */
+    gone: number;
+    /** Downloaded ids the id map does not record. */
+    newIds: number;
+  };
 }
 
 function listKeyOf(storedAs: LabelClass): string | undefined {
@@ -65,63 +72,113 @@ function refuse(
   merge.report.refuse(attribute === undefined ? where : { ...where, attribute });
 }
 
-export function deleteLabels(merge: SlotMerge, slot: Slot, gone: ReadonlySet<string>): void {
-  const value = merge.state.read(slot, merge.leaf) as LabelRecord | null | undefined;
-  if (value == null) return;
-  const present = listOf(value).filter((label) => gone.has(label.id as string));
-  if (present.length === 0) return;
-  if (!merge.restrictions.allowDeletions) {
-    for (const label of present) refuse(merge, slot, label.id as string, 'DELETION_NOT_ALLOWED');
-    return;
+/**
+ * Merges one slot (a sample field, or a field of one frame): recorded ids the download no
+ * longer has are deleted, recorded ones it has are edited, the rest are added (SEMANTICS
+ * §6.3), and the slot is written once. `labels` is undefined when the download has nothing
+ * for the slot; `recorded` is the slot's recorded ids. Counts for the field's warnings go to
+ * `merge.counts`.
+ */
+export function mergeSlot(
+  merge: SlotMerge,
+  slot: Slot,
+  labels: SlotLabels | undefined,
+  recorded: ReadonlyArray<string>,
+): void {
+  const { state, leaf } = merge;
+  let value = state.read(slot, leaf) as LabelRecord | null | undefined;
+  let dirty = false;
+  if (recorded.length > 0 && labels?.allReturned !== true) {
+    const gone = goneIds(recorded, labels);
+    if (gone !== undefined) {
+      merge.counts.gone += gone.size;
+      if (value != null) {
+        const next = deleteLabels(merge, slot, value, gone);
+        dirty = next !== value;
+        value = next;
+      }
+    }
   }
-  const listKey = listKeyOf(merge.storedAs);
-  // List containers keep an empty list; single-label fields become null (SEMANTICS §6.3).
-  const next =
-    listKey === undefined
-      ? null
-      : { ...value, [listKey]: listOf(value).filter((label) => !gone.has(label.id as string)) };
-  merge.state.write(slot, merge.leaf, next);
-  for (const label of present) change(merge, slot, label.id as string, 'deleted');
+  if (labels !== undefined && labels.ids.length > 0) {
+    merge.counts.newIds += labels.newAt?.length ?? 0;
+    const next =
+      value == null ? writeIntoEmpty(merge, labels) : mergeIntoValue(merge, labels, value);
+    if (next !== undefined && next !== value) {
+      value = next;
+      dirty = true;
+    }
+  }
+  if (dirty) state.write(slot, leaf, value ?? null);
 }
 
-/** An empty target receives every downloaded label at once (SEMANTICS §6.3 step 2). */
-export function writeIntoEmpty(merge: SlotMerge, labels: SlotLabels): void {
+/** Recorded ids the download did not return; undefined when there are none. */
+function goneIds(
+  recorded: ReadonlyArray<string>,
+  labels: SlotLabels | undefined,
+): Set<string> | undefined {
+  const returned = labels === undefined ? undefined : new IdSet(labels.ids);
+  let gone: Set<string> | undefined;
+  for (const id of recorded) {
+    if (returned?.has(id)) continue;
+    gone ??= new Set();
+    gone.add(id);
+  }
+  return gone;
+}
+
+/** The value without the gone labels, or `value` itself when none is present or allowed. */
+function deleteLabels(
+  merge: SlotMerge,
+  slot: Slot,
+  value: LabelRecord,
+  gone: ReadonlySet<string>,
+): LabelRecord | null {
+  const present = listOf(value).filter((label) => gone.has(label.id as string));
+  if (present.length === 0) return value;
+  if (!merge.restrictions.allowDeletions) {
+    for (const label of present) refuse(merge, slot, label.id as string, 'DELETION_NOT_ALLOWED');
+    return value;
+  }
+  for (const label of present) change(merge, slot, label.id as string, 'deleted');
+  const listKey = listKeyOf(merge.storedAs);
+  // List containers keep an empty list; single-label fields become null (SEMANTICS §6.3).
+  return listKey === undefined
+    ? null
+    : { ...value, [listKey]: listOf(value).filter((label) => !gone.has(label.id as string)) };
+}
+
+/**
+ * An empty target receives every downloaded label at once (SEMANTICS §6.3 step 2). Returns
+ * the value to write, or undefined when additions are refused.
+ */
+function writeIntoEmpty(merge: SlotMerge, labels: SlotLabels): LabelRecord | undefined {
   const { slot, ids } = labels;
   if (!merge.restrictions.allowAdditions) {
     for (const id of ids) refuse(merge, slot, id, 'ADDITION_NOT_ALLOWED');
-    return;
+    return undefined;
   }
   const listKey = listKeyOf(merge.storedAs);
   // Single-label fields take the first label; the rest are dropped.
   const count = listKey === undefined ? 1 : ids.length;
   const written: LabelRecord[] = [];
   for (let i = 0; i < count; i += 1) written.push(ownLabel(labels, i));
-  merge.state.write(
-    slot,
-    merge.leaf,
-    listKey === undefined ? written[0] : { _cls: merge.storedAs, [listKey]: written },
-  );
   for (let i = 0; i < count; i += 1) change(merge, slot, ids[i] as string, 'added');
   for (let i = count; i < ids.length; i += 1) {
     refuse(merge, slot, ids[i] as string, 'REPLACEMENT_DROPPED');
   }
   recordAdded(merge, slot, ids.slice(0, count));
+  return listKey === undefined ? written[0] : { _cls: merge.storedAs, [listKey]: written };
 }
 
 /**
  * A present target: recorded labels merge in place, new ones are appended to lists.
- * Returns how many new labels were refused because additions are not allowed.
+ * Returns the merged value: `value` itself when nothing changed.
  */
-export function mergeIntoValue(
-  merge: SlotMerge,
-  labels: SlotLabels,
-  value: LabelRecord,
-  recorded: IdSet,
-): number {
+function mergeIntoValue(merge: SlotMerge, labels: SlotLabels, value: LabelRecord): LabelRecord {
   const { slot, ids } = labels;
   const { restrictions, report, refusals } = merge;
   // Recorded ids are edits, the rest additions in download order.
-  const edits = new Edits(ids, recorded, labels.unique);
+  const edits = new Edits(labels);
   const additions = edits.additions;
 
   const listKey = listKeyOf(merge.storedAs);
@@ -171,7 +228,6 @@ export function mergeIntoValue(
     }
     if (changed) next = { ...value, [listKey]: merged };
   }
-  if (changed) merge.state.write(slot, merge.leaf, next);
 
   if (edits.pending)
     for (const id of edits.untaken()) {
@@ -186,7 +242,7 @@ export function mergeIntoValue(
     const reason = restrictions.allowAdditions ? 'REPLACEMENT_DROPPED' : 'ADDITION_NOT_ALLOWED';
     for (const i of additions ?? []) refuse(merge, slot, ids[i] as string, reason);
   }
-  return restrictions.allowAdditions ? 0 : (additions?.length ?? 0);
+  return next;
 }
 
 /** Added ids become recorded ids, so a second merge of the same download edits, not adds. */

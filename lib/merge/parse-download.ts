@@ -16,6 +16,7 @@ import {
 } from './fast-guards.js';
 import type { IdMapSlice } from './id-map-slice.js';
 import type { DownloadedScalars } from './merge-scalars.js';
+import { IdSet } from './slot-labels.js';
 
 const ELEMENT_SCHEMAS: Record<Exclude<ReturnType, 'scalar'>, z.ZodType> = {
   classifications: SINGLE_LABEL_CLASSES.Classification.schema,
@@ -49,6 +50,13 @@ export interface LabelGroup {
   frameKey: string;
   ids: string[];
   labels: LabelRecord[];
+  /**
+   * Sample fields parsed with their id map: positions of ids it does not record (see
+   * SlotLabels.newAt), and whether every recorded id came back. Frame groups leave these
+   * to the merge, which resolves frames first.
+   */
+  newAt: number[] | undefined;
+  allReturned: boolean;
 }
 
 /** Downloaded labels of one field, one group per sample (or frame) in download order. */
@@ -74,12 +82,14 @@ export function parseDownloadedLabels(
     if (!isFrameField) {
       const recorded = idMap?.get(sampleId);
       const known = Array.isArray(recorded) ? recorded : NO_IDS;
-      out.push(parseGroup(returnType, sampleId, undefined, value, where, known));
+      out.push(
+        parseGroup(returnType, sampleId, undefined, value, where, known, idMap !== undefined),
+      );
       continue;
     }
     const frames = requireRecord(value, `${where}['${sampleId}']`);
     for (const frameKey in frames) {
-      out.push(parseGroup(returnType, sampleId, frameKey, frames[frameKey], where, NO_IDS));
+      out.push(parseGroup(returnType, sampleId, frameKey, frames[frameKey], where, NO_IDS, false));
     }
   }
   return out;
@@ -101,19 +111,38 @@ function parseGroup(
   value: unknown,
   where: string,
   known: ReadonlyArray<string>,
+  classify: boolean,
 ): LabelGroup {
   const labels = isRecord(value)
     ? value
     : requireRecord(value, groupPath(where, sampleId, frameKey));
   const fastGuard = FAST_GUARDS[returnType];
-  const group: LabelGroup = { sampleId, frameKey: frameKey ?? '', ids: [], labels: [] };
+  const group: LabelGroup = {
+    sampleId,
+    frameKey: frameKey ?? '',
+    ids: [],
+    labels: [],
+    newAt: undefined,
+    allReturned: false,
+  };
   // Tools return labels in upload order: a key equal to the next recorded id (valid, as the
   // id map was checked) needs no second check. Comparing is cheaper than checking 24 chars.
   let next = 0;
+  let knownSet: IdSet | undefined;
   for (const labelId in labels) {
     if (next < known.length && known[next] === labelId) next += 1;
-    else if (!isObjectIdString(labelId)) {
-      parseInput(labelIdSchema, labelId, `label id key in ${groupPath(where, sampleId, frameKey)}`);
+    else {
+      if (!isObjectIdString(labelId)) {
+        parseInput(
+          labelIdSchema,
+          labelId,
+          `label id key in ${groupPath(where, sampleId, frameKey)}`,
+        );
+      }
+      if (classify) {
+        knownSet ??= new IdSet(known);
+        if (!knownSet.has(labelId)) (group.newAt ??= []).push(group.ids.length);
+      }
     }
     const label = labels[labelId];
     group.ids.push(labelId);
@@ -129,6 +158,7 @@ function parseGroup(
     }
     group.labels.push(parsed.data as LabelRecord);
   }
+  group.allReturned = classify && next === known.length;
   return group;
 }
 

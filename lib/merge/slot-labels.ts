@@ -13,6 +13,13 @@ export interface SlotLabels {
   slot: Slot;
   ids: string[];
   labels: LabelRecord[];
+  /**
+   * Positions of the ids the slot's id map does not record (additions), ascending;
+   * undefined when every id is recorded. Classified once, where the ids are first read.
+   */
+  newAt: number[] | undefined;
+  /** Every recorded id came back, so nothing is deleted (known without a second scan). */
+  allReturned: boolean;
 }
 
 /** The label a merge writes for `labels[i]`: a copy that carries its (final) id. */
@@ -52,34 +59,48 @@ export class IdSet {
 }
 
 /**
+ * The positions of `ids` that `recorded` does not hold, ascending; undefined if none.
+ * What the download parse computes for sample fields, for slots classified later.
+ */
+export function newPositions(ids: ReadonlyArray<string>, recorded: IdSet): number[] | undefined {
+  let newAt: number[] | undefined;
+  for (let i = 0; i < ids.length; i += 1) {
+    if (!recorded.has(ids[i] as string)) (newAt ??= []).push(i);
+  }
+  return newAt;
+}
+
+/**
  * A slot's downloaded labels split into edits (recorded ids) and additions (the rest, in
  * download order). An id returned twice is one edit: the last label returned wins, and the
  * first stored label with that id takes it. Small slots scan; large ones index by id.
  */
 export class Edits {
+  /** Positions of the additions, ascending (the slot's `newAt`). */
   readonly additions: number[] | undefined;
   private readonly isEdit: boolean[] = [];
   private remaining = 0;
   private readonly lastById: Map<string, number> | undefined;
   private next = 0;
+  private readonly ids: ReadonlyArray<string>;
+  /** No id occurs twice in `ids`, so the first match is the only one. */
+  private readonly unique: boolean;
 
-  /** `unique`: no id occurs twice in `ids`, so the first match is the only one. */
-  constructor(
-    private readonly ids: ReadonlyArray<string>,
-    recorded: IdSet,
-    private readonly unique: boolean,
-  ) {
-    let additions: number[] | undefined;
+  constructor(labels: SlotLabels) {
+    const { ids, newAt } = labels;
+    this.ids = ids;
+    this.unique = labels.unique;
+    this.additions = newAt;
     const index = ids.length > LINEAR_MAX ? new Map<string, number>() : undefined;
+    let k = 0;
     for (let i = 0; i < ids.length; i += 1) {
-      const id = ids[i] as string;
-      const edit = recorded.has(id);
+      const edit = newAt === undefined || newAt[k] !== i;
       this.isEdit.push(edit);
       if (!edit) {
-        if (additions === undefined) additions = [];
-        additions.push(i);
+        k += 1;
         continue;
       }
+      const id = ids[i] as string;
       // Indexed: one count per id (the map keeps the last index); scanned: one per label.
       if (index === undefined) this.remaining += 1;
       else {
@@ -87,7 +108,6 @@ export class Edits {
         index.set(id, i);
       }
     }
-    this.additions = additions;
     this.lastById = index;
   }
 
