@@ -243,7 +243,11 @@ function regenerateDuplicateIds(
     }
   }
   let duplicated: Set<string> | undefined;
-  for (const [id, count] of occurrences) if (count > 1) (duplicated ??= new Set()).add(id);
+  for (const [id, count] of occurrences) {
+    if (count < 2) continue;
+    duplicated ??= new Set();
+    duplicated.add(id);
+  }
   if (duplicated === undefined) return;
   for (const labels of slots) {
     const { slot, ids, newAt } = labels;

@@ -141,7 +141,10 @@ function parseGroup(
       }
       if (classify) {
         knownSet ??= new IdSet(known);
-        if (!knownSet.has(labelId)) (group.newAt ??= []).push(group.ids.length);
+        if (!knownSet.has(labelId)) {
+          group.newAt ??= [];
+          group.newAt.push(group.ids.length);
+        }
       }
     }
     const label = labels[labelId];

@@ -65,7 +65,9 @@ export class IdSet {
 export function newPositions(ids: ReadonlyArray<string>, recorded: IdSet): number[] | undefined {
   let newAt: number[] | undefined;
   for (let i = 0; i < ids.length; i += 1) {
-    if (!recorded.has(ids[i] as string)) (newAt ??= []).push(i);
+    if (recorded.has(ids[i] as string)) continue;
+    newAt ??= [];
+    newAt.push(i);
   }
   return newAt;
 }
