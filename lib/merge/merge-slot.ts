@@ -91,7 +91,7 @@ export function mergeSlot(
   if (recorded.length > 0 && labels?.allReturned !== true) {
     const gone = goneIds(recorded, labels);
     if (gone !== undefined) {
-      merge.counts.gone += gone.size;
+      merge.counts.gone += gone.ids.length;
       if (value != null) {
         const next = deleteLabels(merge, slot, value, gone);
         dirty = next !== value;
@@ -111,19 +111,19 @@ export function mergeSlot(
   if (dirty) state.write(slot, leaf, value ?? null);
 }
 
-/** Recorded ids the download did not return; undefined when there are none. */
+/** Recorded ids the download did not return, each once; undefined when there are none. */
 function goneIds(
   recorded: ReadonlyArray<string>,
   labels: SlotLabels | undefined,
-): Set<string> | undefined {
+): IdSet | undefined {
   const returned = labels === undefined ? undefined : new IdSet(labels.ids);
-  let gone: Set<string> | undefined;
+  let gone: string[] | undefined;
   for (const id of recorded) {
     if (returned?.has(id)) continue;
-    gone ??= new Set();
-    gone.add(id);
+    gone ??= [];
+    if (!gone.includes(id)) gone.push(id);
   }
-  return gone;
+  return gone === undefined ? undefined : new IdSet(gone);
 }
 
 /** The value without the gone labels, or `value` itself when none is present or allowed. */
@@ -131,20 +131,28 @@ function deleteLabels(
   merge: SlotMerge,
   slot: Slot,
   value: LabelRecord,
-  gone: ReadonlySet<string>,
+  gone: IdSet,
 ): LabelRecord | null {
-  const present = listOf(value).filter((label) => gone.has(label.id as string));
-  if (present.length === 0) return value;
-  if (!merge.restrictions.allowDeletions) {
-    for (const label of present) refuse(merge, slot, label.id as string, 'DELETION_NOT_ALLOWED');
-    return value;
+  const stored = listOf(value);
+  const allowed = merge.restrictions.allowDeletions;
+  // The labels that stay, allocated at the first one deleted.
+  let remaining: LabelRecord[] | undefined;
+  for (let i = 0; i < stored.length; i += 1) {
+    const label = stored[i] as LabelRecord;
+    if (!gone.has(label.id as string)) {
+      remaining?.push(label);
+      continue;
+    }
+    if (!allowed) refuse(merge, slot, label.id as string, 'DELETION_NOT_ALLOWED');
+    else {
+      change(merge, slot, label.id as string, 'deleted');
+      remaining ??= stored.slice(0, i);
+    }
   }
-  for (const label of present) change(merge, slot, label.id as string, 'deleted');
+  if (remaining === undefined) return value;
   const listKey = listKeyOf(merge.storedAs);
   // List containers keep an empty list; single-label fields become null (SEMANTICS §6.3).
-  return listKey === undefined
-    ? null
-    : { ...value, [listKey]: listOf(value).filter((label) => !gone.has(label.id as string)) };
+  return listKey === undefined ? null : { ...value, [listKey]: remaining };
 }
 
 /**

@@ -100,12 +100,19 @@ export class ReportBuilder {
   private readonly changed = new Set<string>();
   private lastChanged: string | undefined;
 
+  // A merge reports field by field: remember the last field's entry.
+  private lastField: string | undefined;
+  private lastEntry: FieldReport | undefined;
+
   fieldReport(field: string): FieldReport {
+    if (field === this.lastField && this.lastEntry !== undefined) return this.lastEntry;
     let entry = this.report.fields[field];
     if (!entry) {
       entry = emptyFieldReport();
       this.report.fields[field] = entry;
     }
+    this.lastField = field;
+    this.lastEntry = entry;
     return entry;
   }
 
