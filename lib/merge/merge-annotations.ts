@@ -163,8 +163,9 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
     const { target, field, returnType, storedAs, raw, where } = job;
     const frameField = isFrameField(target);
     const before = report.report.changes.length;
+    let firstWritten: unknown;
     if (returnType === 'scalar' || storedAs === null) {
-      mergeScalarField({
+      firstWritten = mergeScalarField({
         state,
         report,
         warnings,
@@ -194,9 +195,7 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
         onlyKeyframes: field === null || !field.existingField ? true : field.onlyKeyframes === true,
       });
     }
-    if (report.report.changes.length > before) {
-      markCreated(target, storedAs, storedAs === null ? firstScalar(raw) : undefined);
-    }
+    if (report.report.changes.length > before) markCreated(target, storedAs, firstWritten);
   }
 
   const idMap: IdMap = { ...parsed.idMap };
@@ -280,15 +279,6 @@ function listDownloaded(
 }
 
 const TRACKED_TYPES: ReadonlySet<string> = new Set(['detections', 'polylines', 'keypoints']);
-
-function firstScalar(raw: Record<string, unknown>): unknown {
-  for (const value of Object.values(raw)) {
-    if (value === null || typeof value !== 'object') return value;
-    for (const inner of Object.values(value))
-      if (inner === null || typeof inner !== 'object') return inner;
-  }
-  return undefined;
-}
 
 function scalarFieldType(value: unknown): string {
   if (typeof value === 'boolean') return 'BooleanField';

@@ -92,7 +92,8 @@ export interface LabelRefusal {
  * Merges a downloaded label into the stored one (FiftyOne's `_merge_label`, SEMANTICS §6.5)
  * and pushes onto `refusals` every difference a restriction kept out. Returns the stored
  * label itself when nothing changes, else a new label. `field` is null for kept unexpected
- * labels: no restrictions, and every custom attribute is copied.
+ * labels: no restrictions, and every custom attribute is copied. `onlyKeyframes`: the field
+ * is keyframe-only, by its schema or by force as a new field (§6.7), so `keyframe` is copied.
  */
 export function mergeLabel(
   stored: LabelRecord,
@@ -100,10 +101,11 @@ export function mergeLabel(
   field: FieldSchema | null,
   restrictions: Restrictions,
   refusals: LabelRefusal[],
+  onlyKeyframes: boolean = field?.onlyKeyframes === true,
 ): LabelRecord {
   // Most labels come back unchanged: compare first, and copy only the ones that changed.
-  return differs(stored, downloaded, field, restrictions, refusals)
-    ? applyEdits(stored, downloaded, field, restrictions)
+  return differs(stored, downloaded, field, restrictions, refusals, onlyKeyframes)
+    ? applyEdits(stored, downloaded, field, restrictions, onlyKeyframes)
     : stored;
 }
 
@@ -114,6 +116,7 @@ function differs(
   field: FieldSchema | null,
   restrictions: Restrictions,
   refusals: LabelRefusal[],
+  onlyKeyframes: boolean,
 ): boolean {
   const traits = traitsOf(stored._cls);
   let changed = false;
@@ -140,7 +143,7 @@ function differs(
     else refusals.push({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' });
     break;
   }
-  if (field?.onlyKeyframes && !same(stored.keyframe, downloaded.keyframe)) changed = true;
+  if (onlyKeyframes && !same(stored.keyframe, downloaded.keyframe)) changed = true;
 
   if (field === null) {
     for (const [name, value] of customAttributes(downloaded)) {
@@ -184,6 +187,7 @@ function applyEdits(
   downloaded: LabelRecord,
   field: FieldSchema | null,
   restrictions: Restrictions,
+  onlyKeyframes: boolean,
 ): LabelRecord {
   const out: LabelRecord = { ...stored };
   const traits = traitsOf(stored._cls);
@@ -192,7 +196,7 @@ function applyEdits(
   if (restrictions.allowSpatialEdits) {
     for (const key of spatialKeys(traits, field, downloaded)) copyKey(out, downloaded, key);
   }
-  if (field?.onlyKeyframes) copyKey(out, downloaded, 'keyframe');
+  if (onlyKeyframes) copyKey(out, downloaded, 'keyframe');
   if (field === null) {
     for (const [name, value] of customAttributes(downloaded)) setAttribute(out, name, value);
   } else {

@@ -55,6 +55,8 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
     field: merge.field,
     storedAs: merge.storedAs,
     restrictions: restrictionsOf(merge.field),
+    // Forced keyframe-only (a new field) concerns video frames only, where tracks are.
+    onlyKeyframes: merge.isFrameField ? merge.onlyKeyframes : merge.field?.onlyKeyframes === true,
     idMap: merge.idMap,
     refusals: [],
     counts: { gone: 0, newIds: 0 },
@@ -82,12 +84,14 @@ export function mergeLabelField(merge: LabelFieldMerge): void {
 function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
   const { state, idMap } = merge;
   const slots: SlotLabels[] = [];
+  const skipped: string[][] = [];
   const downloaded = new Set<string>();
   for (const group of merge.downloaded) {
     const { sampleId, ids } = group;
     if (ids.length === 0) continue;
     if (!state.has(sampleId)) {
       skipAll(merge, sampleId, ids, 'SAMPLE_NOT_FOUND');
+      skipped.push(ids);
       continue;
     }
     downloaded.add(sampleId);
@@ -112,7 +116,7 @@ function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
       mergeSlot(slotMerge, { sampleId }, undefined, entry);
     }
   });
-  regenerateDuplicateIds(merge.target, slots, (labels) => {
+  regenerateDuplicateIds(merge.target, slots, skipped, (labels) => {
     const recorded = idMap.get(labels.slot.sampleId);
     return Array.isArray(recorded) ? new IdSet(recorded) : IdSet.EMPTY;
   });
@@ -124,7 +128,8 @@ function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
 
 /** A frame field: frames are resolved (by number or id) and tracks reconciled first. */
 function mergeFrameSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
-  const downloaded = resolveSlots(merge);
+  const skipped: string[][] = [];
+  const downloaded = resolveSlots(merge, skipped);
   if (merge.tracked) reconcileTracks(merge, slotMerge.leaf, downloaded);
   const existing = recordedIds(merge);
   for (const labels of downloaded.values()) {
@@ -133,6 +138,7 @@ function mergeFrameSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
   regenerateDuplicateIds(
     merge.target,
     [...downloaded.values()],
+    skipped,
     (labels) => existing.get(labels.key)?.ids ?? IdSet.EMPTY,
   );
   for (const recorded of existing.values()) {
@@ -147,29 +153,38 @@ function mergeFrameSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
 const NO_IDS: ReadonlyArray<string> = [];
 
 /** Turns downloaded sample/frame keys into slots of this page; the rest is reported skipped. */
-function resolveSlots(merge: LabelFieldMerge): Map<string, SlotLabels> {
+function resolveSlots(merge: LabelFieldMerge, skipped: string[][]): Map<string, SlotLabels> {
   const slots = new Map<string, SlotLabels>();
   for (const { sampleId, frameKey, ids, labels } of merge.downloaded) {
     if (ids.length === 0) continue;
     if (!merge.state.has(sampleId)) {
       skipAll(merge, sampleId, ids, 'SAMPLE_NOT_FOUND');
+      skipped.push(ids);
       continue;
     }
     let frameId: string | undefined;
     if (merge.isFrameField) {
       frameId = merge.state.resolveFrame(sampleId, frameKey);
       if (frameId === undefined) {
-        skipAll(merge, sampleId, ids, 'FRAME_NOT_FOUND');
+        skipAll(merge, sampleId, ids, 'FRAME_NOT_FOUND', frameKey);
+        skipped.push(ids);
         continue;
       }
     }
     const key = slotKey(sampleId, frameId);
     const into = slots.get(key);
     if (into) {
-      // A frame sent under both its number and its id: one slot, in download order.
-      into.ids.push(...ids);
-      into.labels.push(...labels);
-      into.unique = false;
+      // A frame sent under both its number and its id is one frame, one dict: an id sent
+      // under both keys collapses to the label returned last (SEMANTICS §6.2), in its
+      // first place, instead of arriving twice.
+      for (let i = 0; i < ids.length; i += 1) {
+        const at = into.ids.indexOf(ids[i] as string);
+        if (at >= 0) into.labels[at] = labels[i] as LabelRecord;
+        else {
+          into.ids.push(ids[i] as string);
+          into.labels.push(labels[i] as LabelRecord);
+        }
+      }
     } else {
       const slot: Slot = frameId === undefined ? { sampleId } : { sampleId, frameId };
       // The group's own arrays (parsed for this merge): ids may be rewritten in place.
@@ -192,8 +207,17 @@ function skipAll(
   sampleId: string,
   ids: ReadonlyArray<string>,
   reason: 'SAMPLE_NOT_FOUND' | 'FRAME_NOT_FOUND',
+  frameKey?: string,
 ): void {
-  for (const labelId of ids) merge.report.skip({ field: merge.target, sampleId, labelId, reason });
+  const { report, target: field } = merge;
+  for (const labelId of ids) {
+    // An unknown frame is named as the download named it (a frame id or number).
+    report.skip(
+      frameKey === undefined
+        ? { field, sampleId, labelId, reason }
+        : { field, sampleId, frameId: frameKey, labelId, reason },
+    );
+  }
 }
 
 /** The recorded (uploaded or previously added) ids per slot, for this page's samples. */
@@ -225,6 +249,7 @@ function recordedIds(merge: LabelFieldMerge): Map<string, RecordedSlot> {
 function regenerateDuplicateIds(
   target: string,
   slots: ReadonlyArray<SlotLabels>,
+  skipped: ReadonlyArray<ReadonlyArray<string>>,
   recordedOf: (labels: SlotLabels) => IdSet,
 ): void {
   // Only a new id can be regenerated, and new ids are few: find them first, then count how
@@ -236,12 +261,15 @@ function regenerateDuplicateIds(
     for (const i of newAt) occurrences.set(ids[i] as string, 0);
   }
   if (occurrences === undefined) return;
-  for (const { ids } of slots) {
+  const count = (ids: ReadonlyArray<string>): void => {
     for (let i = 0; i < ids.length; i += 1) {
-      const count = occurrences.get(ids[i] as string);
-      if (count !== undefined) occurrences.set(ids[i] as string, count + 1);
+      const seen = occurrences.get(ids[i] as string);
+      if (seen !== undefined) occurrences.set(ids[i] as string, seen + 1);
     }
-  }
+  };
+  for (const { ids } of slots) count(ids);
+  // The whole download counts (SEMANTICS §6.2): a copy pasted onto a deleted sample too.
+  for (const ids of skipped) count(ids);
   let duplicated: Set<string> | undefined;
   for (const [id, count] of occurrences) {
     if (count < 2) continue;
@@ -281,12 +309,17 @@ function reconcileTracks(
   }
   for (const [sampleId, frames] of bySample) {
     const stored = [];
+    const entry = merge.idMap.get(sampleId);
+    const recordedByFrame =
+      entry !== undefined && typeof entry === 'object' && !Array.isArray(entry) ? entry : {};
     for (const [frameId, frame] of merge.state.frames(sampleId)) {
+      const recorded = recordedByFrame[frameId];
       for (const label of listOf(frame[leaf] as LabelRecord | null | undefined)) {
         stored.push({
           frameId,
           id: label.id as string,
           index: label.index as number | null | undefined,
+          recorded: Array.isArray(recorded) && recorded.includes(label.id as string),
         });
       }
     }

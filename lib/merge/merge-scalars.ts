@@ -23,9 +23,10 @@ export interface ScalarFieldMerge {
  * Merges a scalar field (FiftyOne's `_merge_scalars`, SEMANTICS §6.6). Candidates are the
  * samples (frames) the id map recorded, uploaded or not, plus those with a downloaded value.
  * A value appearing is an addition, disappearing a deletion; any other change is an edit and
- * is always applied: scalar edits cannot be restricted.
+ * is always applied: scalar edits cannot be restricted. Returns the first value written
+ * other than null, which types a field the merge creates.
  */
-export function mergeScalarField(merge: ScalarFieldMerge): void {
+export function mergeScalarField(merge: ScalarFieldMerge): Scalar | undefined {
   const { state, report, target } = merge;
   const restrictions = restrictionsOf(merge.field);
   const leaf = merge.isFrameField ? target.slice('frames.'.length) : target;
@@ -58,7 +59,8 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
       }
       const frameId = state.resolveFrame(sampleId, frameKey);
       if (frameId === undefined) {
-        report.skip({ field: target, sampleId, reason: 'FRAME_NOT_FOUND' });
+        // Named as the download named it (a frame id or number).
+        report.skip({ field: target, sampleId, frameId: frameKey, reason: 'FRAME_NOT_FOUND' });
         continue;
       }
       candidates.set(`${sampleId}\u0000${frameId}`, { slot: { sampleId, frameId }, value });
@@ -67,6 +69,7 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
 
   let ignoredAdditions = 0;
   let ignoredDeletions = 0;
+  let firstWritten: Scalar | undefined;
   for (const { slot, value } of candidates.values()) {
     const current = (state.read(slot, leaf) ?? null) as Scalar;
     if (current === value) continue;
@@ -82,6 +85,7 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
         continue;
       }
       state.write(slot, leaf, value);
+      firstWritten ??= value;
       report.change({ ...where, action: 'added' });
     } else if (value === null) {
       if (!restrictions.allowDeletions) {
@@ -93,6 +97,7 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
       report.change({ ...where, action: 'deleted' });
     } else {
       state.write(slot, leaf, value);
+      firstWritten ??= value;
       report.change({ ...where, action: 'edited' });
     }
   }
@@ -106,4 +111,5 @@ export function mergeScalarField(merge: ScalarFieldMerge): void {
       `Ignored ${ignoredDeletions} deleted labels in field '${target}' because \`allowDeletions=false\``,
     );
   }
+  return firstWritten;
 }

@@ -18,6 +18,8 @@ export interface SlotMerge {
   field: FieldSchema | null;
   storedAs: LabelClass;
   restrictions: Restrictions;
+  /** Keyframe-only, by the schema or by force for a new field: `keyframe` is merged. */
+  onlyKeyframes: boolean;
   idMap: IdMapSlice;
   /** Scratch list for one label's refusals, reused so unrefused labels allocate nothing. */
   refusals: LabelRefusal[];
@@ -208,6 +210,7 @@ function mergeIntoValue(merge: SlotMerge, labels: SlotLabels, value: LabelRecord
         merge.field,
         restrictions,
         refusals,
+        merge.onlyKeyframes,
       );
       for (const refusal of refusals) {
         refuse(merge, slot, storedId, refusal.reason, refusal.attribute);

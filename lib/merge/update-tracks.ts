@@ -4,6 +4,8 @@ export interface StoredTrackLabel {
   frameId: string;
   id: string;
   index: number | null | undefined;
+  /** The id map records it: only then may a downloaded label take its id. */
+  recorded: boolean;
 }
 
 /**
@@ -13,7 +15,9 @@ export interface StoredTrackLabel {
  * - a downloaded track containing a stored label inherits that label's index; when it
  *   contains labels of several stored tracks the smallest index wins;
  * - unseen tracks get `max(stored index) + 1`, incrementing, in ascending track order;
- * - a downloaded label at (frame, final index) where a stored label sits takes its id;
+ * - a downloaded label at (frame, final index) where a recorded stored label sits takes its
+ *   id. FiftyOne takes the id of any stored label there; one never uploaded is not
+ *   recorded, so the label was then added beside it under the same id: two labels, one id;
  * - unless the field is keyframe-only, `keyframe` flags are stripped.
  */
 export function updateTracks(
@@ -27,7 +31,7 @@ export function updateTracks(
   for (const label of stored) {
     if (typeof label.index !== 'number') continue;
     storedIndexById.set(label.id, label.index);
-    storedIdAt.set(`${label.frameId}\u0000${label.index}`, label.id);
+    if (label.recorded) storedIdAt.set(`${label.frameId}\u0000${label.index}`, label.id);
     maxIndex = Math.max(maxIndex, label.index);
   }
 

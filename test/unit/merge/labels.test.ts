@@ -264,6 +264,28 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
     expect(copy?.id).toMatch(/^[0-9a-f]{24}$/);
   });
 
+  it('counts a copy pasted onto a deleted sample: the copy on a present sample gets a new id', () => {
+    const NEW = oid(0x99);
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [imageSample('s2', { gt: detections() })],
+        gt: field({ type: 'detections' }),
+        idMap: { gt: { s2: [] } },
+        annotations: {
+          gt: {
+            detections: { s2: byId(detection(NEW, 'cat')), gone: byId(detection(NEW, 'cat')) },
+          },
+        },
+      }),
+    );
+    const [copy] = gtOf(result, 0);
+    expect(copy?.id).not.toBe(NEW);
+    expect(copy?.id).toMatch(/^[0-9a-f]{24}$/);
+    expect(result.report.skipped).toEqual([
+      { field: 'gt', sampleId: 'gone', labelId: NEW, reason: 'SAMPLE_NOT_FOUND' },
+    ]);
+  });
+
   it('mints the same id for a pasted copy when the same download is merged again', () => {
     const input = mergeInput({
       samples: [stored(), imageSample('s2', { gt: detections() })],

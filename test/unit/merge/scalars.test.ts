@@ -80,4 +80,30 @@ describe('Function: mergeAnnotations — scalar fields (SEMANTICS §6.6)', () =>
     expect(result.samples[0]?.count).toBe(3);
     expect(result.dataset.sampleFields.count).toBe('IntField');
   });
+
+  it('types a new scalar field by the first value it writes, not by a value it skips', () => {
+    const result = mergeAnnotations({
+      dataset: { mediaType: 'image', sampleFields: {} },
+      samples: [imageSample('s1')],
+      labelSchema: { count: field({ type: 'scalar', existingField: false }) },
+      idMap: {},
+      annotations: { count: { scalar: { gone: 'x', s1: 3 } } },
+    });
+    expect(result.samples[0]?.count).toBe(3);
+    expect(result.dataset.sampleFields.count).toBe('IntField');
+  });
+
+  it('names the frame of a scalar on an unknown frame as the download named it', () => {
+    const unknownFrame = 'f'.repeat(24);
+    const result = mergeAnnotations({
+      dataset: { mediaType: 'video', sampleFields: {}, frameFields: { quality: 'StringField' } },
+      samples: [{ id: 'v1', filepath: '/v.mp4', media_type: 'video', frames: {} }],
+      labelSchema: { 'frames.quality': field({ type: 'scalar' }) },
+      idMap: {},
+      annotations: { 'frames.quality': { scalar: { v1: { [unknownFrame]: 'good' } } } },
+    });
+    expect(result.report.skipped).toEqual([
+      { field: 'frames.quality', sampleId: 'v1', frameId: unknownFrame, reason: 'FRAME_NOT_FOUND' },
+    ]);
+  });
 });

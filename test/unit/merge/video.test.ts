@@ -182,7 +182,15 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
         },
       },
     });
-    expect(result.report.skipped.map((entry) => entry.reason)).toEqual(['FRAME_NOT_FOUND']);
+    expect(result.report.skipped).toEqual([
+      {
+        field: 'frames.dets',
+        sampleId: 'v1',
+        frameId: oid(0xdead),
+        labelId: oid(3),
+        reason: 'FRAME_NOT_FOUND',
+      },
+    ]);
   });
 
   it('merges a frame sent under both its number and its id as one frame: the label returned last wins', () => {
@@ -208,5 +216,72 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
       expect.objectContaining({ id: A, label: 'bird', index: 1 }),
     ]);
     expect(result.report.fields['frames.dets']).toMatchObject({ edited: 1, added: 0, skipped: 0 });
+  });
+
+  it('adds a new label sent under both the frame number and the frame id once, as the label returned last', () => {
+    const NEW = oid(9);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              '1': { [NEW]: detection(NEW, 'dog') },
+              [F1]: { [NEW]: detection(NEW, 'bird') },
+            },
+          },
+        },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']).toEqual([
+      expect.objectContaining({ id: NEW, label: 'bird' }),
+    ]);
+    expect(result.idMap['frames.dets']?.v1).toEqual({ [F1]: [NEW] });
+  });
+
+  it('does not give a new track label the id of a stored label that was never uploaded', () => {
+    const A = oid(1);
+    const X = oid(2);
+    const NEW = oid(9);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 1 })], [detection(X, 'bird', { index: 1 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      // X sits on frame 2 at the index the downloaded track inherits, but was not uploaded.
+      idMap: { 'frames.dets': { v1: { [F1]: [A], [F2]: [] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: { [A]: detection(A, 'cat', { index: 0 }) },
+              [F2]: { [NEW]: detection(NEW, 'cat', { index: 0 }) },
+            },
+          },
+        },
+      },
+    });
+    const frame2 = framesOf(result.samples[0])['2'] ?? [];
+    expect(frame2.map((label) => label.id)).toEqual([X, NEW]);
+    expect(frame2[1]).toMatchObject({ label: 'cat', index: 1 });
+  });
+
+  it('merges a keyframe edit on a field the run created: new fields are keyframe-only', () => {
+    const A = oid(1);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 0, keyframe: true })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections', existingField: false }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A] } } },
+      annotations: {
+        'frames.dets': {
+          detections: { v1: { [F1]: { [A]: detection(A, 'cat', { index: 0, keyframe: false }) } } },
+        },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']?.[0]?.keyframe).toBe(false);
+    expect(result.report.fields['frames.dets']).toMatchObject({ edited: 1 });
   });
 });
