@@ -38,6 +38,16 @@ function runMerge(labels: number, mode: 'whole' | 'paged', memory = false): Merg
   return JSON.parse(output.trim().split('\n').at(-1) as string) as MergeFigure;
 }
 
+function runFloor(labels: number): number {
+  const output = execFileSync(
+    tsx,
+    [fileURLToPath(new URL('./merge-floor.ts', import.meta.url)), String(labels)],
+    { encoding: 'utf8' },
+  );
+  return (JSON.parse(output.trim().split('\n').at(-1) as string) as { labelsPerSecond: number })
+    .labelsPerSecond;
+}
+
 /** Paged: time from a run without forced GCs, memory from one with a GC after each page. */
 function measureMerge(labels: number, mode: 'whole' | 'paged'): MergeFigure {
   const timed = runMerge(labels, mode);
@@ -131,6 +141,11 @@ function benchMerge(): void {
       console.log(
         `  whole-run / paged live heap at ${large.labels} = ${(whole.liveHeapMiB / large.liveHeapMiB).toFixed(1)}`,
       );
+    // The machine's floor for these pages: merge ÷ floor compares machines of any speed.
+    const floor = runFloor(large.labels);
+    console.log(
+      `  floor (bench/merge-floor.ts: the same pages through a minimal loop, no validation) = ${floor} labels/s; paged merge = ${(large.labelsPerSecond / floor).toFixed(2)} × floor`,
+    );
     // Issue #2's goals for the pure merge.
     console.log(
       goalLine(
