@@ -141,6 +141,23 @@ export class ReportBuilder {
     this.fieldReport(skipped.field).skipped += 1;
   }
 
+  /** Downloaded labels that had nowhere to go; an unknown frame is named as downloaded. */
+  skipLabels(
+    field: string,
+    sampleId: string,
+    labelIds: ReadonlyArray<string>,
+    reason: SkipReason,
+    frameKey?: string,
+  ): void {
+    for (const labelId of labelIds) {
+      this.skip(
+        frameKey === undefined
+          ? { field, sampleId, labelId, reason }
+          : { field, sampleId, frameId: frameKey, labelId, reason },
+      );
+    }
+  }
+
   unexpected(entry: UnexpectedEntry): void {
     this.report.unexpected.push(entry);
     this.fieldReport(entry.field).unexpected += 1;

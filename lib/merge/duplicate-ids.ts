@@ -1,0 +1,57 @@
+import { deterministicObjectId } from '../labels/object-id.js';
+import { type IdSet, newPositions, type SlotLabels } from './slot-labels.js';
+
+/**
+ * A label pasted onto other samples or frames arrives with the same id several times; each
+ * copy that is not the recorded original becomes a new label. FiftyOne mints random ids;
+ * we derive them from (field, sample, frame, id) so a replayed merge mints the same ones.
+ * `skipped`: ids of groups with no slot (deleted samples, unknown frames), which count too.
+ * `recordedOf`: a slot's recorded ids, to re-classify a minted id a replay recorded.
+ */
+export function regenerateDuplicateIds(
+  target: string,
+  slots: ReadonlyArray<SlotLabels>,
+  skipped: ReadonlyArray<ReadonlyArray<string>>,
+  recordedOf: (labels: SlotLabels) => IdSet,
+): void {
+  // Only a new id can be regenerated, and new ids are few: find them first, then count how
+  // often each occurs in the whole download.
+  let occurrences: Map<string, number> | undefined;
+  for (const { ids, newAt } of slots) {
+    if (newAt === undefined) continue;
+    occurrences ??= new Map();
+    for (const i of newAt) occurrences.set(ids[i] as string, 0);
+  }
+  if (occurrences === undefined) return;
+  const count = (ids: ReadonlyArray<string>): void => {
+    for (let i = 0; i < ids.length; i += 1) {
+      const seen = occurrences.get(ids[i] as string);
+      if (seen !== undefined) occurrences.set(ids[i] as string, seen + 1);
+    }
+  };
+  for (const { ids } of slots) count(ids);
+  // The whole download counts (SEMANTICS §6.2): a copy pasted onto a deleted sample too.
+  for (const ids of skipped) count(ids);
+  let duplicated: Set<string> | undefined;
+  for (const [id, count] of occurrences) {
+    if (count < 2) continue;
+    duplicated ??= new Set();
+    duplicated.add(id);
+  }
+  if (duplicated === undefined) return;
+  for (const labels of slots) {
+    const { slot, ids, newAt } = labels;
+    if (newAt === undefined) continue;
+    let minted = false;
+    for (const i of newAt) {
+      const id = ids[i] as string;
+      if (!duplicated.has(id)) continue;
+      ids[i] = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
+      // A minted id may meet the same id returned as such (a replayed paste).
+      labels.unique = false;
+      minted = true;
+    }
+    // A replayed merge mints the id the first one recorded: an edit now, not an addition.
+    if (minted) labels.newAt = newPositions(ids, recordedOf(labels));
+  }
+}
