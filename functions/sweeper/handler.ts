@@ -15,5 +15,6 @@ export const handler = middy().handler(async () => {
     failed: result.failed,
     mediaRefreshed: result.mediaRefreshed,
     refreshFailed: result.refreshFailed,
+    refreshStopped: result.refreshStopped,
   };
 });

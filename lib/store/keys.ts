@@ -15,6 +15,7 @@ import { utf8Length } from './item-size.js';
  * run       DS#<dataset>                  RUN#<annoKey>
  * task      RUN#<dataset>#<annoKey>       T#<taskId>      TASK#<backend>#<backendTaskId>   T#<taskId>
  * execution RUN#<dataset>#<annoKey>       X#<startDate>#<executionName>
+ * intent    RUN#<dataset>#<annoKey>       XI#<executionName>   (a start not yet recorded)
  * delivery  HOOK#<backend>#<deliveryId>   HOOK
  * ```
  *
@@ -60,6 +61,8 @@ export const SK_PREFIX = {
   run: 'RUN#',
   task: 'T#',
   execution: 'X#',
+  /** Not under `X#`, so listing executions never reads an intent as one. */
+  executionIntent: 'XI#',
   dataset: 'DS#',
   mediaObject: 'OBJ#',
 } as const;
@@ -155,6 +158,21 @@ export function executionKey(
   return {
     pk: runTasksPk(dataset, annoKey),
     sk: `${SK_PREFIX.execution}${startDate}#${component(executionName, 'execution name')}`,
+  };
+}
+
+/**
+ * A start about to be made, by the execution's name alone: the start date that sorts the
+ * execution's record is Step Functions' to give, after the start.
+ */
+export function executionIntentKey(
+  dataset: string,
+  annoKey: string,
+  executionName: string,
+): TableKey {
+  return {
+    pk: runTasksPk(dataset, annoKey),
+    sk: `${SK_PREFIX.executionIntent}${component(executionName, 'execution name')}`,
   };
 }
 

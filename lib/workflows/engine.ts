@@ -33,6 +33,11 @@ export interface WorkflowEngine {
    * retried start) is not an error: nothing new starts and `started` is false.
    */
   start(workflow: WorkflowName, name: string, input: unknown): Promise<StartedExecution>;
+  /**
+   * The ARN the execution of `workflow` named `name` has, or would have once started: Step
+   * Functions derives it from the state machine and the name, so it is known before the start.
+   */
+  executionArnOf(workflow: WorkflowName, name: string): Promise<string>;
   /** Wakes a task waiting on `taskToken`; false when that wait is already over (or unknown). */
   sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean>;
   /** @throws InvalidInputError `INVALID_INPUT` for an ARN not of one of our workflows. */

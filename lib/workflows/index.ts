@@ -24,6 +24,7 @@ export * from './plan-load.js';
 export * from './prepare-annotate.js';
 export * from './receive-files-results.js';
 export * from './receive-webhook.js';
+export * from './refresh-task-media.js';
 export * from './steps.js';
 export * from './sweep-runs.js';
 export * from './upload-page.js';

@@ -53,6 +53,7 @@ function lazyStepFunctionsEngine(env: Env): WorkflowEngine {
   };
   return {
     start: async (workflow, name, input) => (await load()).start(workflow, name, input),
+    executionArnOf: async (workflow, name) => (await load()).executionArnOf(workflow, name),
     sendTaskSuccess: async (taskToken, output) => (await load()).sendTaskSuccess(taskToken, output),
     describe: async (executionArn) => (await load()).describe(executionArn),
   };

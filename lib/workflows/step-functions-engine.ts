@@ -85,6 +85,7 @@ export function stepFunctionsEngine(client: SFNClient, arns: WorkflowArns): Work
         throw error;
       }
     },
+    executionArnOf: async (workflow, name) => executionArnOf(arns[workflow], name),
     async sendTaskSuccess(taskToken, output) {
       try {
         await client.send(

@@ -1,13 +1,7 @@
-import {
-  type AnnotationBackend,
-  MEDIA_EXPIRES_AT,
-  type MediaRef,
-  mediaExpiresAtSchema,
-} from '../backends/backend.js';
 import type { RunRecord } from '../runs/record.js';
-import type { TaskRecord } from '../store/tasks.js';
-import { backendForRun, now, type WorkflowDeps } from './deps.js';
+import { backendForRun, type WorkflowDeps } from './deps.js';
 import { handleBackendEvent, type WebhookEventOutcome } from './receive-webhook.js';
+import { type MediaRefreshStop, needsRefresh, refreshTaskMedia } from './refresh-task-media.js';
 import { backendContext, backendTask, runTasks } from './run-context.js';
 
 /** Runs whose tasks may still finish in the tool. */
@@ -52,6 +46,16 @@ export interface SweepResult {
     taskId: string;
     error: string;
   }>;
+  /**
+   * Tasks this sweep gave up refreshing, with the reason (`SAMPLES_DELETED`), also recorded
+   * on the task (`backendData.mediaRefreshStopped`): later sweeps skip them.
+   */
+  readonly refreshStopped: Array<{
+    dataset: string;
+    annoKey: string;
+    taskId: string;
+    reason: MediaRefreshStop['reason'];
+  }>;
 }
 
 /**
@@ -69,8 +73,11 @@ export interface SweepResult {
  * absent on tasks recorded before it existed, which count as expiring now) expire within the
  * margin gets fresh ones from its backend's `refreshMedia`, and the new expiry is recorded on
  * the task, so the next sweeps leave it alone. Backends without `refreshMedia` are skipped
- * (CVAT copies the media; the files backend's manifests get fresh links by uploading again). A failed refresh is logged and reported; the sweep goes on,
- * and the task is tried again next sweep. At most `maxMediaRefreshes` tasks are renewed per
+ * (CVAT copies the media). A failed refresh is logged and reported; the sweep goes on, and the
+ * task is tried again next sweep. A task whose samples were all deleted from the dataset has
+ * nothing left to link to: it is not sent to the tool but marked stopped with the reason
+ * (`SAMPLES_DELETED`), logged and reported once, and skipped by every later sweep, rather than
+ * failing on every sweep until it is done. At most `maxMediaRefreshes` tasks are renewed per
  * sweep; the others wait for the next one.
  */
 export async function sweepRuns(
@@ -86,6 +93,7 @@ export async function sweepRuns(
   const events: WebhookEventOutcome[] = [];
   const failed: SweepResult['failed'] = [];
   const refreshFailed: SweepResult['refreshFailed'] = [];
+  const refreshStopped: SweepResult['refreshStopped'] = [];
   let cursor: string | undefined;
   do {
     const page = await store.datasets.list({ limit: 100, ...(cursor ? { cursor } : {}) });
@@ -107,11 +115,29 @@ export async function sweepRuns(
                 needsRefresh(deps, task, margin)
               ) {
                 refreshesLeft -= 1;
+                const where = { dataset: run.dataset, annoKey: run.annoKey, taskId: task.taskId };
                 try {
-                  if (await refreshMedia(deps, backend, run, task)) mediaRefreshed += 1;
+                  const outcome = await refreshTaskMedia(deps, backend, run, task);
+                  if (outcome.refreshed) {
+                    mediaRefreshed += 1;
+                    deps.log?.({
+                      level: 'info',
+                      message: 'sweep refreshed a task media links',
+                      ...where,
+                      expiresAt: outcome.expiresAt,
+                    });
+                  } else {
+                    const { reason } = outcome.stopped;
+                    deps.log?.({
+                      level: 'warn',
+                      message: 'sweep stopped refreshing a task media links',
+                      ...where,
+                      reason,
+                    });
+                    refreshStopped.push({ ...where, reason });
+                  }
                 } catch (error) {
                   const message = error instanceof Error ? error.message : String(error);
-                  const where = { dataset: run.dataset, annoKey: run.annoKey, taskId: task.taskId };
                   deps.log?.({
                     level: 'warn',
                     message: 'sweep could not refresh a task media links',
@@ -151,49 +177,5 @@ export async function sweepRuns(
     }
     cursor = page.cursor;
   } while (cursor !== undefined);
-  return { runs, tasksChecked, events, failed, mediaRefreshed, refreshFailed };
-}
-
-function needsRefresh(deps: WorkflowDeps, task: TaskRecord, marginMs: number): boolean {
-  const recorded = mediaExpiresAtSchema.safeParse(task.backendData?.[MEDIA_EXPIRES_AT]);
-  if (!recorded.success) return true;
-  if (recorded.data === 'never') return false;
-  return Date.parse(recorded.data) - now(deps).getTime() <= marginMs;
-}
-
-/**
- * Renews one task's links and records their new expiry on the task, re-read just before the
- * write so a webhook that completed it meanwhile is not undone. False when the backend has
- * nothing to refresh with.
- */
-async function refreshMedia(
-  deps: WorkflowDeps,
-  backend: AnnotationBackend,
-  run: RunRecord,
-  task: TaskRecord,
-): Promise<boolean> {
-  if (backend.refreshMedia === undefined) return false;
-  const samples = await deps.store.samples.findMany(run.dataset, task.sampleIds);
-  const media: MediaRef[] = samples.flatMap((sample) =>
-    sample === undefined ? [] : [{ sampleId: sample.sample.id, filepath: sample.sample.filepath }],
-  );
-  const { expiresAt } = await backend.refreshMedia(
-    { ...backendContext(run), media },
-    backendTask(task),
-  );
-  const current = await deps.store.tasks.get(run.dataset, run.annoKey, task.taskId);
-  await deps.store.tasks.put({
-    ...current,
-    backendData: { ...current.backendData, [MEDIA_EXPIRES_AT]: expiresAt ?? 'never' },
-    updatedAt: now(deps).toISOString(),
-  });
-  deps.log?.({
-    level: 'info',
-    message: 'sweep refreshed a task media links',
-    dataset: run.dataset,
-    annoKey: run.annoKey,
-    taskId: task.taskId,
-    expiresAt: expiresAt ?? 'never',
-  });
-  return true;
+  return { runs, tasksChecked, events, failed, mediaRefreshed, refreshFailed, refreshStopped };
 }

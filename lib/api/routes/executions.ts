@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { executionRecordSchema } from '../../store/executions.js';
 import type { ExecutionView } from '../../workflows/engine.js';
+import { settleRunExecutions } from '../../workflows/start-execution.js';
 import { defineRoute } from '../route.js';
 import type { ApiDeps } from './deps.js';
 import { explainMissingRun, runParams } from './runs.js';
@@ -46,7 +47,7 @@ export const listRunExecutions = defineRoute({
   path: '/datasets/{dataset}/runs/{annoKey}/executions',
   operationId: 'listRunExecutions',
   summary:
-    "A run's workflow executions, newest first: each start through the API and each load a finished task started (`startedBy: task`, with the tool's task id and revision), with its current status",
+    "A run's workflow executions, newest first: each start through the API and each load a finished task started (`startedBy: task`, with the tool's task id and revision), with its current status; a start whose caller died before recording it is listed too",
   params: runParams,
   query: z.object({
     limit: z.coerce.number().int().min(1).max(50).optional(),
@@ -61,6 +62,9 @@ export const listRunExecutions = defineRoute({
     } catch (error) {
       return explainMissingRun(deps, dataset, error);
     }
+    // A start whose process died before recording it left an intent: recorded here, so the
+    // listing shows every started execution. Later pages continue the first's listing.
+    if (query.cursor === undefined) await settleRunExecutions(workflowsOf(deps), params);
     const page = await deps.store.executions.listByRun(dataset, annoKey, {
       limit: query.limit ?? 20,
       ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),

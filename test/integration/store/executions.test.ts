@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRunRecord } from '../../../lib/runs/index.js';
-import type { ExecutionRecord } from '../../../lib/store/index.js';
+import type { ExecutionIntent, ExecutionRecord } from '../../../lib/store/index.js';
 import { useLocalAws } from '../../support/local-aws.js';
 
 const aws = useLocalAws();
@@ -108,4 +108,43 @@ describe('Store: the executions of a run', () => {
     await store.runs.delete('d', 'review');
     expect((await store.executions.listByRun('d', 'review')).items).toEqual([]);
   });
+
+  it('does not list a start not yet recorded (an intent) as an execution', async () => {
+    const store = await storeWithRun();
+    await store.executions.intend(intent('review', 'load-a'));
+
+    expect((await store.executions.listByRun('d', 'review')).items).toEqual([]);
+    expect(await store.executions.listIntents('d', 'review')).toEqual([intent('review', 'load-a')]);
+  });
+
+  it('turns an intent into its execution record when completed', async () => {
+    const store = await storeWithRun();
+    await store.executions.intend(intent('review', 'load-a'));
+
+    await store.executions.complete(execution('review', 'load-a', '2026-01-01T00:00:02.000Z'));
+
+    expect(await store.executions.listIntents('d', 'review')).toEqual([]);
+    expect((await store.executions.listByRun('d', 'review')).items).toHaveLength(1);
+  });
+
+  it('moves a run’s intents with it when the run is renamed', async () => {
+    const store = await storeWithRun('old');
+    await store.executions.intend(intent('old', 'load-a'));
+    await store.runs.rename('d', 'old', 'new');
+
+    expect(await store.executions.listIntents('d', 'old')).toEqual([]);
+    expect(await store.executions.listIntents('d', 'new')).toEqual([intent('new', 'load-a')]);
+  });
+
+  it('deletes a run’s intents with the run, so none is settled into a later run of its key', async () => {
+    const store = await storeWithRun();
+    await store.executions.intend(intent('review', 'load-a'));
+    await store.runs.delete('d', 'review');
+    expect(await store.executions.listIntents('d', 'review')).toEqual([]);
+  });
 });
+
+function intent(annoKey: string, name: string): ExecutionIntent {
+  const { startDate: _startDate, ...rest } = execution(annoKey, name, T0.toISOString());
+  return { ...rest, requestedAt: T0.toISOString() };
+}

@@ -1,3 +1,4 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createFilesBackend } from '../../../lib/backends/files/index.js';
 import {
@@ -5,9 +6,10 @@ import {
   guardBackend,
   type RefreshMediaContext,
 } from '../../../lib/backends/index.js';
+import { sampleKey } from '../../../lib/store/keys.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { sweepRuns } from '../../../lib/workflows/index.js';
-import { useLocalAws } from '../../support/local-aws.js';
+import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { useLocalWorkflows } from '../../support/local-workflows.js';
 import {
   annotateFirstTask,
@@ -256,4 +258,47 @@ describe('Sweeper: media links that outlive a 7-day run', () => {
 
     expect(run.refreshed.map((each) => each.taskId)).toEqual(['gt_review-00001']);
   });
+
+  it('hands the backend only the samples still in the dataset', async () => {
+    const run = await expiringRun();
+    await deleteSample(run.local, 's1');
+
+    await sweepRuns(run.deps);
+
+    expect(run.refreshed[0]).toEqual({
+      taskId: 'gt_review-00000',
+      media: [{ sampleId: 's2', filepath: `s3://${run.local.bucket}/datasets/street/s2.jpg` }],
+    });
+  });
+
+  it('stops a task whose samples were all deleted without asking the backend, and skips it after', async () => {
+    const run = await expiringRun();
+    await deleteSample(run.local, 's1');
+    await deleteSample(run.local, 's2');
+
+    const first = await sweepRuns(run.deps);
+    run.advance(7 * DAY);
+    const later = await sweepRuns(run.deps);
+
+    expect(first.refreshStopped).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00000',
+        reason: 'SAMPLES_DELETED',
+      },
+    ]);
+    expect(later.refreshStopped).toEqual([]);
+    expect(run.refreshed.map((each) => each.taskId)).toEqual([
+      'gt_review-00001',
+      'gt_review-00001',
+    ]);
+  });
 });
+
+/** Deletes a sample from the dataset (its item), as the task's sweep will then find it. */
+async function deleteSample(local: LocalStore, sampleId: string): Promise<void> {
+  await local.clients.doc.send(
+    new DeleteCommand({ TableName: local.tableName, Key: sampleKey(DATASET, sampleId) }),
+  );
+}
