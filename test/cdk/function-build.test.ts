@@ -10,6 +10,7 @@ import { staticallyLoaded } from '../../bench/bundle.js';
 import {
   buildFunction,
   ESM_REQUIRE_BANNER,
+  FROM_JSON_SCHEMA_LEFT_OUT,
   functionBuildOptions,
 } from '../../cdk/function-build.js';
 import { PROJECT_ROOT } from '../../cdk/project-function.js';
@@ -65,6 +66,20 @@ describe('Function: buildFunction', () => {
     const locales = allSources.filter((path) => /zod\/v4\/locales\/(?!index)/.test(path));
 
     expect(locales.map((path) => path.replace(/.*\//, ''))).toEqual(['en.js']);
+  });
+
+  it("leaves out zod's fromJSONSchema, whose stand-in throws naming why", async () => {
+    const fromJsonSchema = Object.entries(metafile.inputs).find(([path]) =>
+      path.endsWith('zod/v4/classic/from-json-schema.js'),
+    );
+    const code = await Promise.all(
+      Object.keys(metafile.outputs)
+        .filter((path) => path.endsWith('.mjs'))
+        .map((path) => readFile(path, 'utf8')),
+    );
+
+    expect(fromJsonSchema?.[1].bytes).toBeLessThan(300);
+    expect(code.some((text) => text.includes(FROM_JSON_SCHEMA_LEFT_OUT))).toBe(true);
   });
 
   it.each([
