@@ -99,7 +99,7 @@ export async function benchCost(samples: number, pageSize: number) {
   const clients = createStoreClients(local.location.clientOptions);
   try {
     await seedDataset(local.store, local.location.bucket, samples);
-    const counter = countCalls(clients);
+    const counter = await countCalls(clients);
     const deps = workflowDeps(createStore(clients, local.location));
 
     const annotated = await annotate(deps, pageSize);

@@ -73,7 +73,7 @@ function entry(counts: Map<string, CommandCount>, key: string): CommandCount {
   return found;
 }
 
-export function countCalls(clients: StoreClients): CallCounter {
+export async function countCalls(clients: StoreClients): Promise<CallCounter> {
   const counts = new Map<string, CommandCount>();
   clients.dynamodb.middlewareStack.add(
     (next, context) => async (args) => {
@@ -93,7 +93,7 @@ export function countCalls(clients: StoreClients): CallCounter {
     },
     { step: 'initialize', name: 'benchCallCounter' },
   );
-  clients.s3.middlewareStack.add(
+  (await clients.s3.get()).middlewareStack.add(
     (next, context) => async (args) => {
       const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
       const result = await next(args);

@@ -61,7 +61,10 @@ const counter: InitializeMiddleware<object, MetadataBearer> = (next, context) =>
   return next(args);
 };
 shared.dynamodb.middlewareStack.add(counter, { step: 'initialize', name: 'benchCallCounter' });
-shared.s3.middlewareStack.add(counter as never, { step: 'initialize', name: 'benchCallCounter' });
+(await shared.s3.get()).middlewareStack.add(counter as never, {
+  step: 'initialize',
+  name: 'benchCallCounter',
+});
 const phase = () => {
   const snapshot = Object.fromEntries([...calls.entries()].sort());
   calls.clear();

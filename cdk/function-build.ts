@@ -29,9 +29,17 @@ export const HANDLER_MODULE = 'index';
 /** Where a bundled user backend module lives in the asset (`backends/<name>.mjs`). */
 export const BACKENDS_DIR = 'backends';
 
+/** What `z.fromJSONSchema` throws in a function's bundle. */
+export const FROM_JSON_SCHEMA_LEFT_OUT =
+  'z.fromJSONSchema is left out of annoflow function bundles (cdk/function-build.ts)';
+
 /**
  * zod's classic entry registers English itself (`classic/schemas.js` imports `locales/en.js`
  * directly); `z.locales` keeps `en` so `z.config(z.locales.en())` still works.
+ *
+ * It also leaves out `z.fromJSONSchema` (12 KiB parsed at every cold start, building its
+ * keyword tables at import): nothing here turns JSON Schema into zod, so the export stays but
+ * throws, naming why. Validation is untouched (`toJSONSchema` stays too).
  */
 export const zodEnglishOnly: Plugin = {
   name: 'annoflow-zod-english-only',
@@ -39,6 +47,10 @@ export const zodEnglishOnly: Plugin = {
     builder.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
       contents: 'export { default as en } from "./en.js";',
       resolveDir: join(args.path, '..'),
+      loader: 'js',
+    }));
+    builder.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]classic[\\/]from-json-schema\.js$/ }, () => ({
+      contents: `export function fromJSONSchema() { throw new Error(${JSON.stringify(FROM_JSON_SCHEMA_LEFT_OUT)}); }`,
       loader: 'js',
     }));
   },

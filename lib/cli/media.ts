@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { MediaStore } from '../store/media-store.js';
+import type { LazyS3Client } from '../store/s3-client.js';
 
 /** The media ingest accepts (`lib/ingest/inspect-media.ts`), by file extension. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -66,7 +66,7 @@ export const mediaKey = (dataset: string, file: MediaFile): string =>
  * file again lands on the same sample.
  */
 export async function uploadMedia(options: {
-  s3: S3Client;
+  s3: LazyS3Client;
   bucket: string;
   dataset: string;
   files: readonly MediaFile[];

@@ -127,6 +127,9 @@ export async function createStoreResources(
     clients.dynamodb
       .send(new CreateTableCommand(createTableInput(names.tableName)))
       .catch(ignoreExisting),
-    clients.s3.send(new CreateBucketCommand({ Bucket: names.bucket })).catch(ignoreExisting),
+    clients.s3
+      .get()
+      .then((s3) => s3.send(new CreateBucketCommand({ Bucket: names.bucket })))
+      .catch(ignoreExisting),
   ]);
 }

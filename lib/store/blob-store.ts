@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isS3NotFound } from './aws-errors.js';
 import { CorruptStoreDataError } from './corrupt-data-error.js';
 import { BLOB_PREFIX } from './keys.js';
+import type { LazyS3Client } from './s3-client.js';
 
 /**
  * What an item holds in place of a value that lives in S3. Strict, so only the exact shape
@@ -38,18 +32,19 @@ export function sha256Hex(text: string): string {
  * (idempotent under retries) and a read can check it got what the pointer promised.
  */
 export class BlobStore {
-  readonly #s3: S3Client;
+  readonly #s3: LazyS3Client;
   readonly bucket: string;
 
-  constructor(options: { s3: S3Client; bucket: string }) {
+  constructor(options: { s3: LazyS3Client; bucket: string }) {
     this.#s3 = options.s3;
     this.bucket = options.bucket;
   }
 
   /** Stores `json` (already serialized, hashed as `sha256`) under `key`. */
   async putJson(key: string, json: string, sha256: string): Promise<BlobPointer> {
-    await this.#s3.send(
-      new PutObjectCommand({
+    const { client, sdk } = await this.#s3.load();
+    await client.send(
+      new sdk.PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: json,
@@ -67,7 +62,8 @@ export class BlobStore {
     const { bucket, key, sha256 } = pointer.$ref;
     let text: string;
     try {
-      const output = await this.#s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const { client, sdk } = await this.#s3.load();
+      const output = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
       text = (await output.Body?.transformToString('utf8')) ?? '';
     } catch (error) {
       if (isS3NotFound(error)) {
@@ -89,11 +85,12 @@ export class BlobStore {
    * `--openssl-legacy-provider` (LOCAL-STACK §0.3), and v1 pages the same on AWS.
    */
   async deletePrefix(prefix: string): Promise<number> {
+    const { client, sdk } = await this.#s3.load();
     let deleted = 0;
     let marker: string | undefined;
     for (;;) {
-      const page = await this.#s3.send(
-        new ListObjectsCommand({
+      const page = await client.send(
+        new sdk.ListObjectsCommand({
           Bucket: this.bucket,
           Prefix: prefix,
           ...(marker === undefined ? {} : { Marker: marker }),
@@ -101,8 +98,8 @@ export class BlobStore {
       );
       const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
       if (keys.length > 0) {
-        await this.#s3.send(
-          new DeleteObjectsCommand({
+        await client.send(
+          new sdk.DeleteObjectsCommand({
             Bucket: this.bucket,
             Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
           }),

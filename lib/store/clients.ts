@@ -1,13 +1,14 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadStoreConfig, type StoreConfig } from './config.js';
+import { LazyS3Client } from './s3-client.js';
 
 /** The store's SDK clients. Everything else receives them by parameter (STYLE §7.7). */
 export interface StoreClients {
   readonly dynamodb: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
-  readonly s3: S3Client;
+  /** Built, with its SDK loaded, by the first `get()`: see {@link LazyS3Client}. */
+  readonly s3: LazyS3Client;
 }
 
 export interface StoreClientOptions {
@@ -19,7 +20,7 @@ export interface StoreClientOptions {
 }
 
 /**
- * Builds the clients; no network I/O happens here. An S3 endpoint means a local stand-in:
+ * Builds the clients (S3's on first use); no network I/O happens here. An S3 endpoint means a local stand-in:
  * it gets path-style URLs (s3rver has no virtual-host buckets). Checksums are computed only
  * when an operation requires them, everywhere: the SDK's default flexible checksums frame
  * streamed bodies as aws-chunked, which s3rver stores verbatim (LOCAL-STACK §4), and AWS
@@ -35,7 +36,7 @@ export function createStoreClients(options: StoreClientOptions): StoreClients {
   const doc = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const s3 = new S3Client({
+  const s3 = new LazyS3Client({
     region,
     ...(options.s3Endpoint ? { endpoint: options.s3Endpoint, forcePathStyle: true } : {}),
     ...(credentials ? { credentials } : {}),

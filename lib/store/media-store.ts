@@ -1,16 +1,9 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { parseInput, StoreError } from '../errors/index.js';
 import { isS3NotFound } from './aws-errors.js';
 import { utf8Length } from './item-size.js';
 import { BLOB_PREFIX } from './keys.js';
+import type { LazyS3Client } from './s3-client.js';
 
 /**
  * Media keys: S3's 1,024-byte limit, no leading `/`, and never under `blobs/`, which the
@@ -50,10 +43,10 @@ export interface MediaObject {
 
 /** Media objects (images, videos) in the media bucket. */
 export class MediaStore {
-  readonly #s3: S3Client;
+  readonly #s3: LazyS3Client;
   readonly bucket: string;
 
-  constructor(options: { s3: S3Client; bucket: string }) {
+  constructor(options: { s3: LazyS3Client; bucket: string }) {
     this.#s3 = options.s3;
     this.bucket = options.bucket;
   }
@@ -65,8 +58,9 @@ export class MediaStore {
     contentType = 'application/octet-stream',
   ): Promise<{ etag: string | undefined }> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
-    const output = await this.#s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentType: contentType }),
+    const { client, sdk } = await this.#s3.load();
+    const output = await client.send(
+      new sdk.PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentType: contentType }),
     );
     return { etag: output.ETag };
   }
@@ -86,8 +80,9 @@ export class MediaStore {
    */
   async stat(key: string): Promise<MediaStat | undefined> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
+    const { client, sdk } = await this.#s3.load();
     try {
-      const output = await this.#s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      const output = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key }));
       return {
         size: output.ContentLength ?? 0,
         contentType: output.ContentType,
@@ -106,8 +101,9 @@ export class MediaStore {
    */
   async read(key: string): Promise<MediaObject | undefined> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
+    const { client, sdk } = await this.#s3.load();
     try {
-      const output = await this.#s3.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      const output = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key }));
       return {
         body: output.Body ? await output.Body.transformToByteArray() : new Uint8Array(),
         etag: output.ETag,
@@ -122,7 +118,8 @@ export class MediaStore {
   /** Deletes an object; deleting one that is already gone succeeds, as S3's DELETE does. */
   async delete(key: string): Promise<void> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
-    await this.#s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+    const { client, sdk } = await this.#s3.load();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key }));
   }
 
   /**
@@ -134,9 +131,10 @@ export class MediaStore {
     bytes: number,
   ): Promise<{ head: Uint8Array; size: number; etag: string | undefined } | undefined> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
+    const { client, sdk } = await this.#s3.load();
     try {
-      const output = await this.#s3.send(
-        new GetObjectCommand({
+      const output = await client.send(
+        new sdk.GetObjectCommand({
           Bucket: this.bucket,
           Key,
           Range: `bytes=0-${Math.max(0, bytes - 1)}`,
@@ -165,7 +163,11 @@ export class MediaStore {
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
     const expiresIn = parseInput(presignExpirySchema, expiresInSeconds, 'presign expiry');
-    return getSignedUrl(this.#s3, new GetObjectCommand({ Bucket: this.bucket, Key }), {
+    const [{ client, sdk }, { getSignedUrl }] = await Promise.all([
+      this.#s3.load(),
+      import('@aws-sdk/s3-request-presigner'),
+    ]);
+    return getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.bucket, Key }), {
       expiresIn,
     });
   }

@@ -7,17 +7,7 @@ import {
   VersionConflictError,
 } from '../errors/index.js';
 import { CorruptStoreDataError } from '../store/corrupt-data-error.js';
-import { awaitCompletion } from './await-completion.js';
-import { cleanupRun } from './cleanup-run.js';
 import type { WorkflowDeps } from './deps.js';
-import { downloadTask } from './download-task.js';
-import { failAnnotate } from './fail-annotate.js';
-import { finalizeLoad } from './finalize-load.js';
-import { mergeStagedTask } from './merge-staged-task.js';
-import { openRun } from './open-run.js';
-import { planLoad } from './plan-load.js';
-import { prepareAnnotate } from './prepare-annotate.js';
-import { uploadPage } from './upload-page.js';
 
 // Each step validates its own input; the dispatcher only routes.
 type Step = (deps: WorkflowDeps, input: never) => Promise<unknown>;
@@ -26,12 +16,29 @@ type Step = (deps: WorkflowDeps, input: never) => Promise<unknown>;
  * The steps each workflow's function serves, by the name its state machine passes. One
  * function per workflow (not per step): its states share a cold start and a memory size
  * suited to the workflow, and its role holds only that workflow's permissions.
+ *
+ * Each step's module is imported by its first invocation, not at the cold start: a bundled
+ * function then parses (and builds the schemas of) the steps its sandbox runs, not all of
+ * them (bench/README.md, "bench/bundle").
  */
 export const WORKFLOW_STEPS = {
-  annotate: { prepareAnnotate, uploadPage, openRun, failAnnotate, awaitCompletion },
-  load: { planLoad, downloadTask, mergeStagedTask, finalizeLoad },
-  cleanup: { cleanupRun },
-} as const satisfies Record<string, Record<string, Step>>;
+  annotate: {
+    prepareAnnotate: async () => (await import('./prepare-annotate.js')).prepareAnnotate,
+    uploadPage: async () => (await import('./upload-page.js')).uploadPage,
+    openRun: async () => (await import('./open-run.js')).openRun,
+    failAnnotate: async () => (await import('./fail-annotate.js')).failAnnotate,
+    awaitCompletion: async () => (await import('./await-completion.js')).awaitCompletion,
+  },
+  load: {
+    planLoad: async () => (await import('./plan-load.js')).planLoad,
+    downloadTask: async () => (await import('./download-task.js')).downloadTask,
+    mergeStagedTask: async () => (await import('./merge-staged-task.js')).mergeStagedTask,
+    finalizeLoad: async () => (await import('./finalize-load.js')).finalizeLoad,
+  },
+  cleanup: {
+    cleanupRun: async () => (await import('./cleanup-run.js')).cleanupRun,
+  },
+} as const satisfies Record<string, Record<string, () => Promise<Step>>>;
 
 export type WorkflowFunction = keyof typeof WORKFLOW_STEPS;
 
@@ -56,7 +63,8 @@ export async function runStep(
 ): Promise<unknown> {
   try {
     const { step, input } = parseInput(stepEventSchema(fn), event, `${fn} workflow step`);
-    const run = (WORKFLOW_STEPS[fn] as Record<string, Step>)[step] as Step;
+    const load = (WORKFLOW_STEPS[fn] as Record<string, () => Promise<Step>>)[step];
+    const run = await (load as () => Promise<Step>)();
     return await run(deps, input as never);
   } catch (error) {
     throw asStepError(error);

@@ -10,6 +10,7 @@ import { staticallyLoaded } from '../../bench/bundle.js';
 import {
   buildFunction,
   ESM_REQUIRE_BANNER,
+  FROM_JSON_SCHEMA_LEFT_OUT,
   functionBuildOptions,
 } from '../../cdk/function-build.js';
 import { PROJECT_ROOT } from '../../cdk/project-function.js';
@@ -43,11 +44,42 @@ afterAll(async () => {
 
 const indexFile = () => join(outDir, 'index.mjs');
 
+/** The annotate function's sources: in any output, and in what `import(index.mjs)` loads. */
+let annotate: Promise<{ all: string[]; loaded: string[] }> | undefined;
+
+async function buildAnnotate(): Promise<{ all: string[]; loaded: string[] }> {
+  const dir = join(outDir, 'annotate');
+  const built = await buildFunction({
+    entry: join(PROJECT_ROOT, 'functions/annotate/handler.ts'),
+    outDir: dir,
+  });
+  const sourcesOf = (outputs: string[]) =>
+    outputs.flatMap((path) => Object.keys(built.outputs[path]?.inputs ?? {}));
+  return {
+    all: sourcesOf(Object.keys(built.outputs)),
+    loaded: sourcesOf(staticallyLoaded(built, relative(process.cwd(), join(dir, 'index.mjs')))),
+  };
+}
+
 describe('Function: buildFunction', () => {
   it("keeps zod's English messages and no other locale", () => {
     const locales = allSources.filter((path) => /zod\/v4\/locales\/(?!index)/.test(path));
 
     expect(locales.map((path) => path.replace(/.*\//, ''))).toEqual(['en.js']);
+  });
+
+  it("leaves out zod's fromJSONSchema, whose stand-in throws naming why", async () => {
+    const fromJsonSchema = Object.entries(metafile.inputs).find(([path]) =>
+      path.endsWith('zod/v4/classic/from-json-schema.js'),
+    );
+    const code = await Promise.all(
+      Object.keys(metafile.outputs)
+        .filter((path) => path.endsWith('.mjs'))
+        .map((path) => readFile(path, 'utf8')),
+    );
+
+    expect(fromJsonSchema?.[1].bytes).toBeLessThan(300);
+    expect(code.some((text) => text.includes(FROM_JSON_SCHEMA_LEFT_OUT))).toBe(true);
   });
 
   it.each([
@@ -57,6 +89,8 @@ describe('Function: buildFunction', () => {
     ['the files backend', 'lib/backends/files/files-backend.ts'],
     ['the Step Functions client', '@aws-sdk/client-sfn/'],
     ['the Secrets Manager client', '@aws-sdk/client-secrets-manager/'],
+    ['the S3 client', '@aws-sdk/client-s3/'],
+    ['the S3 presigner', '@aws-sdk/s3-request-presigner/'],
   ])('ships %s as a chunk loaded on first use, not at import', (_what, source) => {
     expect(allSources.some((path) => path.includes(source))).toBe(true);
     expect(loadedSources.filter((path) => path.includes(source))).toEqual([]);
@@ -95,6 +129,17 @@ describe('Function: buildFunction', () => {
     expect(files.length).toBeGreaterThan(5);
     expect(stdout.trim()).toBe('ok');
   });
+
+  it.each(['prepare-annotate', 'upload-page', 'open-run', 'fail-annotate', 'await-completion'])(
+    'ships the annotate step %s as a chunk loaded by its first invocation',
+    async (step) => {
+      annotate ??= buildAnnotate();
+      const { all, loaded } = await annotate;
+
+      expect(all).toContain(`lib/workflows/${step}.ts`);
+      expect(loaded).not.toContain(`lib/workflows/${step}.ts`);
+    },
+  );
 
   it('rejects a backend module name that cannot be an env var suffix, naming it', () => {
     expect(() =>

@@ -107,7 +107,7 @@ const tasks = async (): Promise<TaskRecord[]> =>
 const taskOf = async (taskId: string) => (await tasks()).find((task) => task.taskId === taskId);
 /** How many merges each task had: one folder per (task, revision) under the run's merges. */
 const mergesByTask = async (): Promise<Record<string, number>> => {
-  const listed = await sharedStoreClients().s3.send(
+  const listed = await (await sharedStoreClients().s3.get()).send(
     new ListObjectsV2Command({
       Bucket: service.model.mediaBucket,
       Prefix: `runs/${DATASET}/${ANNO_KEY}/merges/`,

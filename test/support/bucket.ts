@@ -3,7 +3,7 @@ import type { LocalStore } from './local-aws.js';
 
 /** Every key in the store's bucket under `prefix`, sorted (s3rver pages at 1,000; tests stay under). */
 export async function listKeys(local: LocalStore, prefix = ''): Promise<string[]> {
-  const page = await local.clients.s3.send(
+  const page = await (await local.clients.s3.get()).send(
     new ListObjectsCommand({ Bucket: local.bucket, Prefix: prefix }),
   );
   return (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])).sort();

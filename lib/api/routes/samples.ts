@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { InvalidInputError, isAnnoflowError, VersionConflictError } from '../../errors/index.js';
-import { cocoToSamples } from '../../ingest/coco.js';
 import { parseFiftyOneSamples } from '../../labels/fiftyone-json.js';
 import type { Sample } from '../../labels/schemas.js';
 import { inferFieldSchema, SAMPLE_BUILTINS } from '../../schema/infer-fields.js';
@@ -146,13 +145,14 @@ export const importSamples = defineRoute({
   handle: async (deps: ApiDeps, { params, body }) => {
     const { dataset } = params;
     const record = await deps.store.datasets.get(dataset);
+    // COCO's parser (and its schemas) loads with the first COCO import, not at every cold start.
     const samples: Sample[] =
       body.format === 'fiftyone'
         ? parseFiftyOneSamples(body.document).map((sample) => ({
             ...sample,
             filepath: filepathIn(deps, dataset, sample.filepath),
           }))
-        : cocoToSamples(body.document, {
+        : (await import('../../ingest/coco.js')).cocoToSamples(body.document, {
             dataset,
             labelField: body.labelField,
             filepathOf: (fileName) => filepathIn(deps, dataset, fileName),

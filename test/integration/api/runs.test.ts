@@ -427,7 +427,7 @@ describe('DELETE /datasets/{dataset}/runs/{annoKey}', () => {
     const kept = await seedRun(api, 'kept', { tasks: 1 });
     // The tool's side of the run (the files backend's task manifest) stays.
     const manifestKey = 'runs/d/gone/tasks/gone-0.json';
-    await api.local.clients.s3.send(
+    await (await api.local.clients.s3.get()).send(
       new PutObjectCommand({ Bucket: api.mediaBucket, Key: manifestKey, Body: '{"task":1}' }),
     );
     const samplesBefore = (await snapshot(api)).samples;
@@ -445,7 +445,7 @@ describe('DELETE /datasets/{dataset}/runs/{annoKey}', () => {
     expect((await api.store.tasks.listByRun('d', 'kept')).items).toHaveLength(1);
     // Labels already merged are never deleted with a run.
     expect((await snapshot(api)).samples).toEqual(samplesBefore);
-    const manifest = await api.local.clients.s3.send(
+    const manifest = await (await api.local.clients.s3.get()).send(
       new GetObjectCommand({ Bucket: api.mediaBucket, Key: manifestKey }),
     );
     expect(await manifest.Body?.transformToString()).toBe('{"task":1}');

@@ -73,7 +73,7 @@ function cli(args: string[], env: Record<string, string> = {}, launcher = false)
 const png = (shade: number) => encodePng(4, 3, () => [shade, 255 - shade, 128]);
 
 async function bucketKeys(prefix: string): Promise<string[]> {
-  const listed = await local.clients.s3.send(
+  const listed = await (await local.clients.s3.get()).send(
     new ListObjectsV2Command({ Bucket: local.bucket, Prefix: prefix }),
   );
   return (listed.Contents ?? []).map((object) => object.Key as string).sort();
@@ -166,7 +166,7 @@ describe('annoflow CLI', () => {
       'datasets/photos/b.png',
       'datasets/photos/night/c.png',
     ]);
-    const object = await local.clients.s3.send(
+    const object = await (await local.clients.s3.get()).send(
       new GetObjectCommand({ Bucket: local.bucket, Key: 'datasets/photos/night/c.png' }),
     );
     expect(object.ContentType).toBe('image/png');

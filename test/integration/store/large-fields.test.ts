@@ -23,7 +23,7 @@ async function rawItem(local: LocalStore, dataset: string, sampleId: string) {
 }
 
 async function blobKeys(local: LocalStore): Promise<string[]> {
-  const output = await local.clients.s3.send(
+  const output = await (await local.clients.s3.get()).send(
     new ListObjectsCommand({ Bucket: local.bucket, Prefix: 'blobs/' }),
   );
   return (output.Contents ?? []).map((object) => object.Key ?? '');
@@ -112,7 +112,7 @@ describe('Large label fields', () => {
     const local = await aws.newStore();
     await local.store.samples.put('d', imageSample('s1', { mask: bigMask }));
     const [key] = await blobKeys(local);
-    await local.clients.s3.send(
+    await (await local.clients.s3.get()).send(
       new PutObjectCommand({ Bucket: local.bucket, Key: key, Body: '{"tampered":true}' }),
     );
 
