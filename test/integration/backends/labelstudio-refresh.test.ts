@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AnnotationBackend,
   BackendRegistry,
@@ -7,7 +7,7 @@ import {
 } from '../../../lib/backends/index.js';
 import { createLabelStudioBackend } from '../../../lib/backends/labelstudio/index.js';
 import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
-import { LabelStudioEmulator, labelStudioContract } from '../../emulators/labelstudio/index.js';
+import type { LabelStudioEmulator } from '../../emulators/labelstudio/index.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import {
   annotateRun,
@@ -17,16 +17,13 @@ import {
   REQUEST,
   seedDataset,
 } from '../workflows/run-support.js';
+import { useLabelStudioEmulator } from './labelstudio-support.js';
 
 const aws = useLocalAws();
 let ls: LabelStudioEmulator;
 
-beforeAll(() => labelStudioContract(), 60_000);
-beforeEach(async () => {
-  ls = await LabelStudioEmulator.start();
-});
-afterEach(async () => {
-  await ls.close();
+useLabelStudioEmulator((emulator) => {
+  ls = emulator;
 });
 
 const WEEK_LATER = new Date(clock().getTime() + 7 * 24 * 3600 * 1000).toISOString();

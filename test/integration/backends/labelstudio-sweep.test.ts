@@ -1,23 +1,20 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackendRegistry, BUILTIN_BACKEND_FACTORIES } from '../../../lib/backends/index.js';
 import { createLabelStudioBackend } from '../../../lib/backends/labelstudio/index.js';
 import { sampleKey } from '../../../lib/store/keys.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { sweepRuns } from '../../../lib/workflows/index.js';
-import { LabelStudioEmulator, labelStudioContract } from '../../emulators/labelstudio/index.js';
+import type { LabelStudioEmulator } from '../../emulators/labelstudio/index.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { annotateRun, clock, DATASET, REQUEST, seedDataset } from '../workflows/run-support.js';
+import { useLabelStudioEmulator } from './labelstudio-support.js';
 
 const aws = useLocalAws();
 let ls: LabelStudioEmulator;
 
-beforeAll(() => labelStudioContract(), 60_000);
-beforeEach(async () => {
-  ls = await LabelStudioEmulator.start();
-});
-afterEach(async () => {
-  await ls.close();
+useLabelStudioEmulator((emulator) => {
+  ls = emulator;
 });
 
 const DAY = 24 * 3600 * 1000;

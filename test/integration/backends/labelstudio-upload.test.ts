@@ -1,11 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnnotationBackend, BackendContext, UploadPage } from '../../../lib/backends/index.js';
 import { createLabelStudioBackend } from '../../../lib/backends/labelstudio/index.js';
 import type { BackendObjectStore } from '../../../lib/backends/object-store.js';
-import { LabelStudioEmulator, labelStudioContract } from '../../emulators/labelstudio/index.js';
+import type { LabelStudioEmulator } from '../../emulators/labelstudio/index.js';
 import { detection, detections, oid } from '../../support/builders.js';
+import { useLabelStudioEmulator } from './labelstudio-support.js';
 
 const noBucket: BackendObjectStore = {
   bucket: 'unused',
@@ -50,12 +51,8 @@ const backendFor = (params: Record<string, unknown> = {}): Promise<AnnotationBac
     }),
   );
 
-beforeAll(() => labelStudioContract(), 60_000);
-beforeEach(async () => {
-  ls = await LabelStudioEmulator.start();
-});
-afterEach(async () => {
-  await ls.close();
+useLabelStudioEmulator((emulator) => {
+  ls = emulator;
 });
 
 describe('Label Studio upload (emulated Label Studio)', () => {

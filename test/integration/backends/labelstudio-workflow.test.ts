@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackendRegistry, BUILTIN_BACKEND_FACTORIES } from '../../../lib/backends/index.js';
 import { createLabelStudioBackend } from '../../../lib/backends/labelstudio/index.js';
 import { memorySecretStore } from '../../../lib/backends/secrets.js';
 import type { AnnotationConfig } from '../../../lib/config/index.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { cleanupRun, receiveWebhook } from '../../../lib/workflows/index.js';
-import { LabelStudioEmulator, labelStudioContract } from '../../emulators/labelstudio/index.js';
+import type { LabelStudioEmulator } from '../../emulators/labelstudio/index.js';
 import { detection, detections } from '../../support/builders.js';
 import { useLocalAws } from '../../support/local-aws.js';
 import {
@@ -23,19 +23,13 @@ import {
   seedDataset,
   snapshot,
 } from '../workflows/run-support.js';
+import { useLabelStudioEmulator } from './labelstudio-support.js';
 
 const aws = useLocalAws();
 let ls: LabelStudioEmulator;
 
-// One Label Studio per test: runs of the same dataset and key share a project by design.
-// The published schema is 1.5 MB: parse it once, with time to spare on a busy machine.
-beforeAll(() => labelStudioContract(), 60_000);
-
-beforeEach(async () => {
-  ls = await LabelStudioEmulator.start();
-});
-afterEach(async () => {
-  await ls.close();
+useLabelStudioEmulator((emulator) => {
+  ls = emulator;
 });
 
 const backends = () =>
