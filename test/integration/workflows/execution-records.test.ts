@@ -88,6 +88,21 @@ async function runWith(options: { crashes?: number } = {}) {
 
 const uniqueName = () => executionName('load', [RUN, Math.random()]);
 
+/** An intent whose start never came: as a process that died before StartExecution leaves it. */
+async function intendWithoutStart(
+  run: Awaited<ReturnType<typeof runWith>>,
+  name: string,
+): Promise<void> {
+  await run.store.executions.intend({
+    ...RUN,
+    workflow: 'load',
+    executionArn: await workflows.engine.executionArnOf('load', name),
+    executionName: name,
+    startedBy: 'api',
+    requestedAt: new Date(T0).toISOString(),
+  });
+}
+
 describe('Execution records: every started execution is listed once', () => {
   it('lists an execution whose process died right after StartExecution', async () => {
     const run = await runWith({ crashes: 1 });
@@ -147,15 +162,7 @@ describe('Execution records: every started execution is listed once', () => {
   it('lists nothing for a start that never came, keeping its intent while it may be in flight', async () => {
     const run = await runWith();
     const name = uniqueName();
-    // As a process that died between writing the intent and StartExecution leaves it.
-    await run.store.executions.intend({
-      ...RUN,
-      workflow: 'load',
-      executionArn: await workflows.engine.executionArnOf('load', name),
-      executionName: name,
-      startedBy: 'api',
-      requestedAt: new Date(T0).toISOString(),
-    });
+    await intendWithoutStart(run, name);
 
     run.advance(INTENT_GRACE_MS);
     const listed = await run.listed();
@@ -167,14 +174,7 @@ describe('Execution records: every started execution is listed once', () => {
   it('drops the intent of a start that never came once the grace period is over', async () => {
     const run = await runWith();
     const name = uniqueName();
-    await run.store.executions.intend({
-      ...RUN,
-      workflow: 'load',
-      executionArn: await workflows.engine.executionArnOf('load', name),
-      executionName: name,
-      startedBy: 'api',
-      requestedAt: new Date(T0).toISOString(),
-    });
+    await intendWithoutStart(run, name);
 
     run.advance(INTENT_GRACE_MS + 1);
     const listed = await run.listed();
