@@ -1,4 +1,4 @@
-import type fc from 'fast-check';
+import fc from 'fast-check';
 import type { LabelType } from '../../../lib/labels/index.js';
 import type { MergeInput } from '../../../lib/merge/index.js';
 import { oid } from '../../support/builders.js';
@@ -42,9 +42,33 @@ export interface BuildOptions {
   uniqueIds?: boolean;
 }
 
-/** Random valid merge inputs (nothing here makes the merge throw). */
+const TRACKED = ['detections', 'polylines', 'keypoints'] as const;
+
+/**
+ * Runs on videos whose fields are all tracked frame fields: track reconciliation's rare
+ * collisions (a track meeting a stored label at its frame and index) come up often here.
+ */
+export const trackedVideoInputs = (options: BuildOptions = {}): fc.Arbitrary<MergeInput> =>
+  runSpec.map((spec) =>
+    buildRun(
+      {
+        ...spec,
+        video: true,
+        fields: spec.fields.map((f, i) => ({ ...f, frame: true, type: TRACKED[i % 3] ?? f.type })),
+      },
+      options,
+    ),
+  );
+
+/**
+ * Random valid merge inputs (nothing here makes the merge throw); one in three is a video whose
+ * fields are all tracked frame fields (see trackedVideoInputs).
+ */
 export const mergeInputs = (options: BuildOptions = {}): fc.Arbitrary<MergeInput> =>
-  runSpec.map((spec) => buildRun(spec, options));
+  fc.oneof(
+    { weight: 2, arbitrary: runSpec.map((spec) => buildRun(spec, options)) },
+    { weight: 1, arbitrary: trackedVideoInputs(options) },
+  );
 
 interface Field {
   name: string;
