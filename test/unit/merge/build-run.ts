@@ -1,12 +1,10 @@
 import fc from 'fast-check';
-import type { LabelType } from '../../../lib/labels/index.js';
 import type { MergeInput } from '../../../lib/merge/index.js';
 import { oid } from '../../support/builders.js';
 import {
   applyEdit,
   fieldSchema,
   type LabelValue,
-  RETURN_TYPES,
   type RunSpec,
   renderLabel,
   returnTypeOf,
@@ -15,6 +13,7 @@ import {
   type SlotSpec,
   storedAsOf,
 } from './arbitraries.js';
+import { addUnexpected, child, type Field } from './build-unexpected.js';
 
 type Rec = Record<string, unknown>;
 const LIST_KEY: Record<string, string> = {
@@ -38,6 +37,8 @@ export interface BuildOptions {
    * The precondition of label-id uniqueness: the download never returns, for a slot, an id
    * that is stored in the dataset but not recorded for that slot. Labels that would break it
    * (never uploaded, unrecorded, pasted from another slot) come back under a new id instead.
+   * Without it FiftyOne adds a second label under the stored id (SEMANTICS §5.1), and a replay
+   * then edits the first of the two: not idempotent either.
    */
   uniqueIds?: boolean;
 }
@@ -69,14 +70,6 @@ export const mergeInputs = (options: BuildOptions = {}): fc.Arbitrary<MergeInput
     { weight: 2, arbitrary: runSpec.map((spec) => buildRun(spec, options)) },
     { weight: 1, arbitrary: trackedVideoInputs(options) },
   );
-
-interface Field {
-  name: string;
-  leaf: string;
-  frame: boolean;
-  type: LabelType;
-  rt: string;
-}
 
 export function buildRun(spec: RunSpec, { uniqueIds = false }: BuildOptions = {}): MergeInput {
   let counter = 0;
@@ -246,68 +239,8 @@ export function buildRun(spec: RunSpec, { uniqueIds = false }: BuildOptions = {}
   return input as unknown as MergeInput;
 }
 
-/** `parent[key]`, created empty when missing. */
-function child(parent: Rec, key: string): Rec {
-  const existing = parent[key];
-  if (existing !== null && typeof existing === 'object') return existing as Rec;
-  const created: Rec = {};
-  parent[key] = created;
-  return created;
-}
-
 function reorder<T>(entries: T[], order: string): T[] {
   if (order === 'reverse') return [...entries].reverse();
   if (order === 'rotate' && entries.length > 1) return [...entries.slice(1), entries[0] as T];
   return entries;
-}
-
-/** Labels of return types their field does not expect (SEMANTICS §6.4). */
-function addUnexpected(
-  spec: RunSpec,
-  fields: Field[],
-  samples: Rec[],
-  annotations: Record<string, Record<string, Rec>>,
-  idMap: Record<string, Rec>,
-  sampleFields: Rec,
-  newId: () => string,
-  uniqueIds: boolean,
-): void {
-  // With 'keep', the target `detections` may already hold a recorded label per sample.
-  const keepTargetStored = spec.keepTargetStored && spec.unexpectedPolicy === 'keep';
-  if (keepTargetStored) {
-    samples.forEach((sample, si) => {
-      const id = oid(0xeee000 + si);
-      sample.detections = {
-        _cls: 'Detections',
-        detections: [
-          { _cls: 'Detection', id, label: 'cat', bounding_box: [0, 0, 1, 1], note: 'x' },
-        ],
-      };
-      child(idMap, 'detections')[`s${si}`] = [id];
-    });
-    sampleFields.detections = 'Detections';
-  }
-  for (const u of spec.unexpected) {
-    const f = fields[u.field % fields.length] as Field;
-    const rt = RETURN_TYPES[u.rt] as string;
-    if (rt === f.rt) continue;
-    const si = u.sample % samples.length;
-    const frameList = Object.entries((samples[si]?.frames ?? {}) as Record<string, { id: string }>);
-    const dl = child(annotations[f.name] as Rec, rt);
-    let group: unknown = SCALARS[u.values.length + u.frame];
-    if (rt !== 'scalar') {
-      // The stored `detections` label is recorded for its sample, not for any frame.
-      const reuse = keepTargetStored && u.recordedIn && !(uniqueIds && f.frame);
-      group = Object.fromEntries(
-        u.values.map((v, k) => [
-          reuse && k === 0 ? oid(0xeee000 + si) : newId(),
-          renderLabel(rt, v),
-        ]),
-      );
-    }
-    if (f.frame) {
-      const fr = frameList[u.frame % Math.max(1, frameList.length)];
-      child(dl, `s${si}`)[fr ? (u.frame % 2 === 0 ? fr[0] : fr[1].id) : '1'] = group;
-    } else dl[`s${si}`] = group;
-  }
 }

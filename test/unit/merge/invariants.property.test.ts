@@ -184,6 +184,25 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
     );
   });
 
+  it('keeps label ids unique within each field across the page, under the same precondition', () => {
+    holds(
+      (_input, result) => {
+        const seen = new Map<string, string>();
+        for (const sample of result.samples) {
+          for (const [key, slot] of slotsOf(sample)) {
+            for (const { id } of slot.labels) {
+              const where = `${sample.id} ${key}`;
+              const first = seen.get(`${slot.field} ${String(id)}`);
+              expect(first ?? where, `${slot.field} ${String(id)}`).toBe(where);
+              seen.set(`${slot.field} ${String(id)}`, where);
+            }
+          }
+        }
+      },
+      mergeInputs({ uniqueIds: true }),
+    );
+  });
+
   it("counts each field's added, edited and deleted labels as its changes list them", () => {
     holds((_input, { report }) => {
       const counted: Record<string, Record<string, number>> = {};

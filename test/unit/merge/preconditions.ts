@@ -34,7 +34,9 @@ const distinctIndexes = (labels: unknown[]): boolean => {
 
 /**
  * No frame holds, stored or downloaded, two labels of one track (one numeric `index`) in a
- * field: a tracking tool draws one shape per track and frame.
+ * field: a tracking tool draws one shape per track and frame. E.g. new labels 2 and 3, both
+ * `index: 1`, on one frame of a tracked field: both are added (index 0); a replay matches
+ * both to the last stored label at that frame and index, 3, and deletes 2.
  */
 export function oneShapePerTrackAndFrame(input: MergeInput): boolean {
   for (const sample of input.samples as Rec[]) {
@@ -53,7 +55,9 @@ export function oneShapePerTrackAndFrame(input: MergeInput): boolean {
 
 /**
  * With `unexpected: 'keep'`, no two fields keep labels in one field: each field's pass treats
- * the other's additions as recorded and deletes them (SEMANTICS §6.2, §6.4).
+ * the other's additions as recorded and deletes them (SEMANTICS §6.2, §6.4). E.g. fields a and
+ * b each return one Detection: a's is added, then deleted by b's pass, which adds its own;
+ * a replay deletes b's too.
  */
 export function oneFieldKeptPerType(input: MergeInput): boolean {
   if (input.unexpected !== 'keep') return true;
@@ -74,7 +78,9 @@ export function oneFieldKeptPerType(input: MergeInput): boolean {
 /**
  * No label id is downloaded onto two frames (or samples) of a video's frame field: pasted
  * copies are minted new ids only after track reconciliation, which on a replay does not see
- * the copy as the label it minted (frames keyed by number and by id are one frame).
+ * the copy as the label it minted (frames keyed by number and by id are one frame). E.g. id 5
+ * with `index: 0` on frames 1 and 2: two minted labels, index 0; every replay edits both to
+ * the next free index (1, then 2, …).
  */
 export function noCopiesInVideoFrameFields(input: MergeInput): boolean {
   if ((input.dataset as { mediaType: string }).mediaType !== 'video') return true;
