@@ -20,17 +20,20 @@ const slotKey = (sampleId: string, frameId: string | undefined): string =>
 export function mergeFrameSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
   const skipped: string[][] = [];
   const downloaded = resolveSlots(merge, skipped);
-  if (merge.tracked) reconcileTracks(merge, slotMerge.leaf, downloaded);
   const existing = recordedIds(merge);
-  for (const labels of downloaded.values()) {
-    labels.newAt = newPositions(labels.ids, existing.get(labels.key)?.ids ?? IdSet.EMPTY);
+  const recordedOf = (labels: SlotLabels): IdSet => existing.get(labels.key)?.ids ?? IdSet.EMPTY;
+  for (const labels of downloaded.values())
+    labels.newAt = newPositions(labels.ids, recordedOf(labels));
+  // Copies get their own ids before tracks are matched: a replay then finds the minted ids
+  // stored and keeps their tracks (matched first, the copies were re-numbered every time).
+  regenerateDuplicateIds(merge.target, [...downloaded.values()], skipped, recordedOf);
+  if (merge.tracked) {
+    reconcileTracks(merge, slotMerge.leaf, downloaded);
+    // Tracks give labels stored ids: classify again.
+    for (const labels of downloaded.values()) {
+      labels.newAt = newPositions(labels.ids, recordedOf(labels));
+    }
   }
-  regenerateDuplicateIds(
-    merge.target,
-    [...downloaded.values()],
-    skipped,
-    (labels) => existing.get(labels.key)?.ids ?? IdSet.EMPTY,
-  );
   for (const recorded of existing.values()) {
     if (!downloaded.has(recorded.key))
       mergeSlot(slotMerge, recorded.slot, undefined, recorded.ids.ids);

@@ -4,11 +4,7 @@ import { getAttribute, type Sample } from '../../../lib/labels/index.js';
 import { type MergeInput, type MergeResult, mergeAnnotations } from '../../../lib/merge/index.js';
 import type { FieldSchema } from '../../../lib/schema/types.js';
 import { mergeInputs } from './build-run.js';
-import {
-  noCopiesInVideoFrameFields,
-  oneFieldKeptPerType,
-  oneShapePerTrackAndFrame,
-} from './preconditions.js';
+import { oneFieldKeptPerType, oneShapePerTrackAndFrame } from './preconditions.js';
 import { fieldsByTarget, pairs, readOnlyAttributes, recordedIds, slotsOf } from './slots.js';
 
 /**
@@ -83,22 +79,20 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
     });
   };
 
-  // Fails on four kinds of download, minimal ones given in preconditions.ts and at
+  // Fails on three kinds of download, minimal ones given in preconditions.ts and at
   // BuildOptions (build-run.ts): a stored id returned unrecorded for its slot, two shapes of
-  // one track in one frame, two fields keeping unexpected labels in one field, and a label
-  // pasted onto several frames of a video's tracked field. The next property excludes those.
+  // one track in one frame, two fields keeping unexpected labels in one field. The next
+  // property excludes those. (A label pasted onto several frames of a tracked field was a
+  // fourth, fixed: copies now get their minted ids before tracks are matched.)
   // biome-ignore lint/suspicious/noSkippedTests: a known finding, kept visible until decided
   it.skip('is idempotent: merging the result again with its id map changes nothing', () => {
     holds(replays);
   });
 
-  it('is idempotent on downloads without those four kinds of id and track conflict', () => {
+  it('is idempotent on downloads without those three kinds of id and track conflict', () => {
     holds(
       replays,
-      mergeInputs({ uniqueIds: true })
-        .filter(oneShapePerTrackAndFrame)
-        .filter(oneFieldKeptPerType)
-        .filter(noCopiesInVideoFrameFields),
+      mergeInputs({ uniqueIds: true }).filter(oneShapePerTrackAndFrame).filter(oneFieldKeptPerType),
     );
   });
 

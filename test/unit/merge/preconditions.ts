@@ -74,36 +74,3 @@ export function oneFieldKeptPerType(input: MergeInput): boolean {
   }
   return [...senders.values()].every((fields) => fields.size <= 1);
 }
-
-/**
- * No label id is downloaded onto two frames (or samples) of a video's frame field: pasted
- * copies are minted new ids only after track reconciliation, which on a replay does not see
- * the copy as the label it minted (frames keyed by number and by id are one frame). E.g. id 5
- * with `index: 0` on frames 1 and 2: two minted labels, index 0; every replay edits both to
- * the next free index (1, then 2, …).
- */
-export function noCopiesInVideoFrameFields(input: MergeInput): boolean {
-  if ((input.dataset as { mediaType: string }).mediaType !== 'video') return true;
-  const frameIds = new Map<string, Rec>();
-  for (const sample of input.samples as Rec[]) {
-    frameIds.set(String(sample.id), isRec(sample.frames) ? sample.frames : {});
-  }
-  for (const [field, byType] of Object.entries(input.annotations as Record<string, Rec>)) {
-    if (!field.startsWith('frames.')) continue;
-    for (const bySample of Object.values(byType)) {
-      const seenAt = new Map<string, string>();
-      for (const [sampleId, byFrame] of Object.entries(isRec(bySample) ? bySample : {})) {
-        for (const [key, group] of Object.entries(isRec(byFrame) ? byFrame : {})) {
-          if (!isRec(group)) continue;
-          const frame = frameIds.get(sampleId)?.[key];
-          const at = `${sampleId}/${isRec(frame) ? String(frame.id) : key}`;
-          for (const id of Object.keys(group)) {
-            if ((seenAt.get(id) ?? at) !== at) return false;
-            seenAt.set(id, at);
-          }
-        }
-      }
-    }
-  }
-  return true;
-}

@@ -284,4 +284,29 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
     expect(framesOf(result.samples[0])['1']?.[0]?.keyframe).toBe(false);
     expect(result.report.fields['frames.dets']).toMatchObject({ edited: 1 });
   });
+
+  it('keeps the tracks of a label pasted onto two frames when the same download is merged again', () => {
+    const PASTED = oid(5);
+    const input = {
+      dataset,
+      samples: [video([])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [], [F2]: [] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: { [PASTED]: detection(PASTED, 'cat', { index: 0 }) },
+              [F2]: { [PASTED]: detection(PASTED, 'cat', { index: 0 }) },
+            },
+          },
+        },
+      },
+    };
+    const first = mergeAnnotations(input);
+    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+
+    expect(again.samples).toEqual(first.samples);
+    expect(again.report.changes).toEqual([]);
+  });
 });
