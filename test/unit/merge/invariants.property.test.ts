@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getAttribute, type Sample } from '../../../lib/labels/index.js';
+import { getAttribute, LABEL_TYPES, type Sample } from '../../../lib/labels/index.js';
 import { type MergeInput, type MergeResult, mergeAnnotations } from '../../../lib/merge/index.js';
 import type { FieldSchema } from '../../../lib/schema/types.js';
 import { mergeInputs } from './build-run.js';
@@ -45,6 +45,30 @@ function* recordedLabels(
         if (typeof stored.id !== 'string' || !recorded.has(stored.id)) continue;
         const merged = afterSlots.get(key)?.labels.filter((l) => l.id === stored.id) ?? [];
         yield { field, stored, merged };
+      }
+    }
+  }
+}
+
+const isRec = (value: unknown): value is Rec =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** recordedLabels of sample fields, with the field's name and the sample id. */
+function* recordedSampleLabels(
+  input: MergeInput,
+  result: MergeResult,
+): Generator<{ field: FieldSchema; target: string; sampleId: string; stored: Rec; merged: Rec[] }> {
+  const fields = fieldsByTarget(input);
+  for (const [before, after] of pairs(samplesOf(input), result.samples)) {
+    const afterSlots = slotsOf(after);
+    for (const [key, slot] of slotsOf(before)) {
+      const field = fields.get(slot.field);
+      if (field === undefined || slot.frameId !== undefined) continue;
+      const recorded = recordedIds(input.idMap, before.id, slot);
+      for (const stored of slot.labels) {
+        if (typeof stored.id !== 'string' || !recorded.has(stored.id)) continue;
+        const merged = afterSlots.get(key)?.labels.filter((l) => l.id === stored.id) ?? [];
+        yield { field, target: slot.field, sampleId: before.id, stored, merged };
       }
     }
   }
@@ -109,6 +133,28 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
         expect(forbidden).toEqual([]);
       }
     });
+  });
+
+  it('applies a class edit to a recorded label of a sample field when label edits are allowed', () => {
+    let applied = 0;
+    holds((input, result) => {
+      // Where labels are written is where they were downloaded: no rename in play.
+      if (input.destField !== undefined) return;
+      const annotations = input.annotations as Record<string, Record<string, Rec>>;
+      for (const { field, target, sampleId, stored, merged } of recordedSampleLabels(
+        input,
+        result,
+      )) {
+        if (field.allowLabelEdits === false || !('label' in stored)) continue;
+        const returned = annotations[target]?.[LABEL_TYPES[field.type].returnType]?.[sampleId];
+        const edit = isRec(returned) ? returned[stored.id as string] : undefined;
+        if (!isRec(edit) || typeof edit.label !== 'string' || edit.label === stored.label) continue;
+        expect(merged.map((label) => label.label)).toEqual([edit.label]);
+        applied += 1;
+      }
+    });
+    // The generator must reach the case, or the property says nothing.
+    expect(applied).toBeGreaterThan(0);
   });
 
   it('keeps every recorded label when allowDeletions=false', () => {
