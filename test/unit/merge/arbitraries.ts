@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { LABEL_TYPES, type LabelType, labelTypeSchema } from '../../../lib/labels/index.js';
+import {
+  LABEL_TYPES,
+  type LabelType,
+  labelTypeSchema,
+  returnTypeSchema,
+} from '../../../lib/labels/index.js';
 
 /**
  * Random merge runs, broad on purpose: image and video datasets, sample and frame fields of
@@ -34,14 +39,8 @@ const POLYS = [
 const KPTS = [[[0.1, 0.1]], [[0.3, null]], [], [[0.9, 0.9]]];
 const MASKS = [[[0, 1]], [[1, 1]], [[0]], null];
 export const SCALARS = [null, 0, 1, 2.5, 'a', 'b', true, false] as const;
-export const RETURN_TYPES = [
-  'classifications',
-  'detections',
-  'polylines',
-  'keypoints',
-  'segmentation',
-  'scalar',
-] as const;
+// The download's return types, in the schema's order (generated specs index into it).
+export const RETURN_TYPES = returnTypeSchema.options;
 const ELEMENT: Record<string, string> = {
   classifications: 'Classification',
   detections: 'Detection',
