@@ -116,7 +116,8 @@ if (!details.failed || example === undefined) {
 
 const { diffs, ref, cand } = check(example);
 console.log(`\n=== DIFFERENCE after ${firstFailureAt ?? '?'} runs (seed ${seed}) ===`);
-if (details.errorInstance) console.log(`(property threw: ${String(details.errorInstance)})`);
+if (details.errorInstance && !String(details.errorInstance).includes('returning false'))
+  console.log(`(property threw: ${String(details.errorInstance)})`);
 console.log(`Shrunk input (after ${details.numShrinks} shrinks):`);
 console.log(JSON.stringify(example, null, 1));
 for (const d of diffs) {
