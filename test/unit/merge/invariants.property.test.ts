@@ -33,7 +33,14 @@ const samplesOf = (input: MergeInput): Sample[] => input.samples as Sample[];
 function* recordedLabels(
   input: MergeInput,
   result: MergeResult,
-): Generator<{ field: FieldSchema; stored: Rec; merged: Rec[] }> {
+): Generator<{
+  field: FieldSchema;
+  target: string;
+  sampleId: string;
+  frameId: string | undefined;
+  stored: Rec;
+  merged: Rec[];
+}> {
   const fields = fieldsByTarget(input);
   for (const [before, after] of pairs(samplesOf(input), result.samples)) {
     const afterSlots = slotsOf(after);
@@ -44,7 +51,8 @@ function* recordedLabels(
       for (const stored of slot.labels) {
         if (typeof stored.id !== 'string' || !recorded.has(stored.id)) continue;
         const merged = afterSlots.get(key)?.labels.filter((l) => l.id === stored.id) ?? [];
-        yield { field, stored, merged };
+        const where = { target: slot.field, sampleId: before.id, frameId: slot.frameId };
+        yield { field, ...where, stored, merged };
       }
     }
   }
@@ -52,27 +60,6 @@ function* recordedLabels(
 
 const isRec = (value: unknown): value is Rec =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/** recordedLabels of sample fields, with the field's name and the sample id. */
-function* recordedSampleLabels(
-  input: MergeInput,
-  result: MergeResult,
-): Generator<{ field: FieldSchema; target: string; sampleId: string; stored: Rec; merged: Rec[] }> {
-  const fields = fieldsByTarget(input);
-  for (const [before, after] of pairs(samplesOf(input), result.samples)) {
-    const afterSlots = slotsOf(after);
-    for (const [key, slot] of slotsOf(before)) {
-      const field = fields.get(slot.field);
-      if (field === undefined || slot.frameId !== undefined) continue;
-      const recorded = recordedIds(input.idMap, before.id, slot);
-      for (const stored of slot.labels) {
-        if (typeof stored.id !== 'string' || !recorded.has(stored.id)) continue;
-        const merged = afterSlots.get(key)?.labels.filter((l) => l.id === stored.id) ?? [];
-        yield { field, target: slot.field, sampleId: before.id, stored, merged };
-      }
-    }
-  }
-}
 
 const SPATIAL_KEYS = ['bounding_box', 'points', 'mask', 'mask_path'];
 const pick = (label: Rec, keys: string[]) => keys.map((key) => label[key] ?? null);
@@ -141,11 +128,13 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
       // Where labels are written is where they were downloaded: no rename in play.
       if (input.destField !== undefined) return;
       const annotations = input.annotations as Record<string, Record<string, Rec>>;
-      for (const { field, target, sampleId, stored, merged } of recordedSampleLabels(
+      for (const { field, target, sampleId, frameId, stored, merged } of recordedLabels(
         input,
         result,
       )) {
-        if (field.allowLabelEdits === false || !('label' in stored)) continue;
+        if (frameId !== undefined || field.allowLabelEdits === false || !('label' in stored)) {
+          continue;
+        }
         const returned = annotations[target]?.[LABEL_TYPES[field.type].returnType]?.[sampleId];
         const edit = isRec(returned) ? returned[stored.id as string] : undefined;
         if (!isRec(edit) || typeof edit.label !== 'string' || edit.label === stored.label) continue;
