@@ -4,12 +4,14 @@
  * fields the run checks, copy the changed ones, append the additions and list each change —
  * without validation, restrictions, id-map bookkeeping or duplicate-id handling. It is not a
  * merge (it knows the workload's shape); it calibrates the machine, so `merge ÷ floor`
- * compares runs on machines of different speed. Usage: tsx bench/merge-floor.ts <labels>
+ * compares runs on machines of different speed.
+ * Usage: tsx bench/merge-floor.ts <labels> [--page=<samples>] (default: the load's page size)
  */
-import { benchPage, LABELS_PER_SAMPLE } from './merge-workload.js';
+import { DEFAULT_MERGE_PAGE_SIZE } from '../lib/workflows/inputs.js';
+import { benchPage, LABELS_PER_SAMPLE, pageSizeArg } from './merge-workload.js';
 
 type Json = Record<string, unknown>;
-const SAMPLES_PER_PAGE = 1000;
+const SAMPLES_PER_PAGE = pageSizeArg(DEFAULT_MERGE_PAGE_SIZE);
 
 function floorMerge(input: ReturnType<typeof benchPage>): number {
   const download = ((input.annotations as Json).gt as Json).detections as Record<string, Json>;
@@ -70,7 +72,9 @@ function floorMerge(input: ReturnType<typeof benchPage>): number {
 
 const labels = Number(process.argv[2] ?? 1_000_000);
 const pages = Math.ceil(labels / LABELS_PER_SAMPLE / SAMPLES_PER_PAGE);
-floorMerge(benchPage(pages, SAMPLES_PER_PAGE));
+for (let warm = 0; warm < Math.ceil(1000 / SAMPLES_PER_PAGE); warm += 1) {
+  floorMerge(benchPage(pages + warm, SAMPLES_PER_PAGE));
+}
 let ms = 0;
 for (let page = 0; page < pages; page += 1) {
   const input = benchPage(page, SAMPLES_PER_PAGE);

@@ -5,6 +5,14 @@ import type { FieldSchema } from '../lib/schema/types.js';
 /** Labels per sample in the synthetic run: a busy detection dataset. */
 export const LABELS_PER_SAMPLE = 10;
 
+/** `--page=<samples>` from the command line, else the default: the bench scripts' page size. */
+export function pageSizeArg(fallback: number): number {
+  const arg = process.argv.find((a) => a.startsWith('--page='));
+  const size = arg === undefined ? fallback : Number(arg.slice('--page='.length));
+  if (!Number.isInteger(size) || size < 1) throw new Error(`--page wants a positive integer: ${arg}`);
+  return size;
+}
+
 const oid = (n: number): string => n.toString(16).padStart(24, '0');
 
 /** The run's schema: restrictions and attribute checks on, as a careful team would set them. */

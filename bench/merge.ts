@@ -1,6 +1,9 @@
 /**
  * Merge throughput and peak memory, one configuration per process so peak RSS is its own.
- * Usage: tsx bench/merge.ts <labels> <whole|paged> [memory]  → prints one JSON line.
+ * Usage: tsx bench/merge.ts <labels> <whole|paged> [memory] [--page=<samples>]  → one JSON line.
+ *
+ * Pages hold the load's page size (DEFAULT_MERGE_PAGE_SIZE samples) unless `--page` says
+ * otherwise: the figure is the merge as a load runs it.
  *
  * Time and memory are measured in separate runs of the paged mode: reading the live heap
  * needs a forced full GC after each page, and a forced GC shrinks V8's young generation, so
@@ -9,14 +12,17 @@
  * the pages merge back to back, as a load merges them, and the time is what is reported.
  */
 import { mergeAnnotations } from '../lib/merge/index.js';
-import { benchPage, LABELS_PER_SAMPLE } from './merge-workload.js';
+import { DEFAULT_MERGE_PAGE_SIZE } from '../lib/workflows/inputs.js';
+import { benchPage, LABELS_PER_SAMPLE, pageSizeArg } from './merge-workload.js';
 import { peakRssKiB } from './stats.js';
 
-const SAMPLES_PER_PAGE = 1000;
+const SAMPLES_PER_PAGE = pageSizeArg(DEFAULT_MERGE_PAGE_SIZE);
+
+const WARM_UP_SAMPLES = 1000;
 
 const labels = Number(process.argv[2] ?? 10_000);
 const mode = process.argv[3] === 'whole' ? 'whole' : 'paged';
-const memory = process.argv[4] === 'memory';
+const memory = process.argv.includes('memory');
 const samples = Math.max(1, Math.round(labels / LABELS_PER_SAMPLE));
 const pages = Math.ceil(samples / SAMPLES_PER_PAGE);
 
@@ -33,8 +39,11 @@ function measureLive(): void {
   liveHeapBytes = Math.max(liveHeapBytes, process.memoryUsage().heapUsed);
 }
 if (mode === 'paged') {
-  // Warm-up page so JIT compilation is not billed to the first measured page.
-  mergeAnnotations(benchPage(pages, Math.min(SAMPLES_PER_PAGE, samples)));
+  // Warm-up pages (10k labels' worth, whatever the page size) so JIT compilation is not
+  // billed to the first measured pages.
+  for (let warm = 0; warm < Math.ceil(WARM_UP_SAMPLES / SAMPLES_PER_PAGE); warm += 1) {
+    mergeAnnotations(benchPage(pages + warm, Math.min(SAMPLES_PER_PAGE, samples)));
+  }
   for (let page = 0; page < pages; page += 1) {
     const input = benchPage(page, Math.min(SAMPLES_PER_PAGE, samples - page * SAMPLES_PER_PAGE));
     const start = performance.now();
@@ -58,6 +67,7 @@ process.stdout.write(
     bench: 'merge',
     labels: merged,
     mode,
+    samplesPerPage: mode === 'paged' ? SAMPLES_PER_PAGE : samples,
     memory,
     mergeMs: Math.round(mergeMs),
     labelsPerSecond: Math.round((merged / mergeMs) * 1000),

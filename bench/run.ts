@@ -15,6 +15,7 @@ interface MergeFigure {
   labels: number;
   mode: 'whole' | 'paged';
   mergeMs: number;
+  samplesPerPage: number;
   labelsPerSecond: number;
   peakRssMiB: number;
   liveHeapMiB: number;
@@ -29,9 +30,16 @@ const wanted = (name: string) => only === undefined || only.includes(name);
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const script = fileURLToPath(new URL('./merge.ts', import.meta.url));
+const BIG_PAGE = 1000;
 
-function runMerge(labels: number, mode: 'whole' | 'paged', memory = false): MergeFigure {
-  const output = execFileSync(tsx, [script, String(labels), mode, ...(memory ? ['memory'] : [])], {
+function runMerge(
+  labels: number,
+  mode: 'whole' | 'paged',
+  memory = false,
+  extra: string[] = [],
+): MergeFigure {
+  const args = [script, String(labels), mode, ...(memory ? ['memory'] : []), ...extra];
+  const output = execFileSync(tsx, args, {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '--expose-gc' },
   });
@@ -136,6 +144,12 @@ function benchMerge(): void {
     console.log(
       `  live heap at ${large.labels} / at ${small.labels} = ${(large.liveHeapMiB / small.liveHeapMiB).toFixed(2)}`,
     );
+    // Pages of 1,000 samples: ten times the load's. Their merge is slower per label (the page
+    // outgrows the CPU caches and more of it is copied by each scavenge): shown, not a goal.
+    const bigPages = runMerge(large.labels, 'paged', false, [`--page=${BIG_PAGE}`]);
+    console.log(
+      `  paged with ${BIG_PAGE}-sample pages at ${large.labels} = ${bigPages.labelsPerSecond} labels/s (${(bigPages.labelsPerSecond / large.labelsPerSecond).toFixed(2)} × the load's ${large.samplesPerPage}-sample pages)`,
+    );
     const whole = find(large.labels, 'whole');
     if (whole)
       console.log(
@@ -149,7 +163,7 @@ function benchMerge(): void {
     // Issue #2's goals for the pure merge.
     console.log(
       goalLine(
-        `≥ 1,000,000 labels/s paged at ${large.labels} (${large.labelsPerSecond})`,
+        `≥ 1,000,000 labels/s paged at ${large.labels}, ${large.samplesPerPage}-sample pages (${large.labelsPerSecond})`,
         large.labelsPerSecond >= 1_000_000,
       ),
     );

@@ -10,6 +10,12 @@ import { datasetNameSchema, keyComponentSchema } from '../store/keys.js';
  */
 export const MAX_STEP_INPUT_BYTES = 32 * 1024;
 
+/**
+ * Samples per page when a task's annotations are merged: each page is read, merged and
+ * written before the next, so a load's memory is bounded by a page (bench/merge uses it too).
+ */
+export const DEFAULT_MERGE_PAGE_SIZE = 100;
+
 /** The largest page of samples a run uploads as one task. */
 export const MAX_PAGE_SIZE = 5000;
 

@@ -20,13 +20,16 @@ import { datasetSchemaSchema, type LabelSchema } from '../schema/types.js';
 import { sha256Hex } from '../store/blob-store.js';
 import type { TaskRecord } from '../store/tasks.js';
 import { now, type WorkflowDeps } from './deps.js';
-import { type MergeStagedTaskInput, mergeStagedTaskInputSchema, parseStepInput } from './inputs.js';
+import {
+  DEFAULT_MERGE_PAGE_SIZE,
+  type MergeStagedTaskInput,
+  mergeStagedTaskInputSchema,
+  parseStepInput,
+} from './inputs.js';
 import { mergePlanKey, mergePrefix, stagedKey as stagedKeyOf, taskReportKey } from './keys.js';
 import { putJson, readJson, readText } from './objects.js';
 import { assignIdMap, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
 import { chunks } from './selection.js';
-
-export const DEFAULT_MERGE_PAGE_SIZE = 100;
 
 /**
  * What one page of a task's merge decided, written before any sample is: a rerun after an
