@@ -9,7 +9,8 @@ export const LABELS_PER_SAMPLE = 10;
 export function pageSizeArg(fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith('--page='));
   const size = arg === undefined ? fallback : Number(arg.slice('--page='.length));
-  if (!Number.isInteger(size) || size < 1) throw new Error(`--page wants a positive integer: ${arg}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`--page wants a positive integer: ${arg}`);
   return size;
 }
 
