@@ -22,6 +22,7 @@ import { isPlainIdMap, isPlainSample } from './fast-guards.js';
 import { IdMapSlice } from './id-map-slice.js';
 import { mergeLabelField } from './merge-labels.js';
 import { mergeScalarField } from './merge-scalars.js';
+import { JsonParseCache } from './options-cache.js';
 import { PageState } from './page-state.js';
 import { parseDownloadedLabels, parseDownloadedScalars } from './parse-download.js';
 import { type MergeReport, ReportBuilder } from './report.js';
@@ -83,7 +84,7 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
   const warnings: string[] = [];
   const report = new ReportBuilder();
   const state = new PageState(samples);
-  const dataset = structuredClone(parsed.dataset);
+  const dataset = copyDataset(parsed.dataset);
   const slices = new Map<string, IdMapSlice>();
   const returned: Annotations = {};
 
@@ -215,7 +216,8 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
  * allocation-free guards first and fall back to their zod schemas, which name the culprit.
  */
 function parseMergeInput(input: MergeInput): z.output<typeof mergeInputSchema> {
-  const options = parseInput(mergeOptionsSchema, input, 'merge input');
+  const { dataset, labelSchema, destField, unexpected } = input;
+  const options = optionsCache.get({ dataset, labelSchema, destField, unexpected });
   const samples =
     Array.isArray(input.samples) && input.samples.every(isPlainSample) ? input.samples : undefined;
   const idMap = isPlainIdMap(input.idMap) ? input.idMap : undefined;
@@ -230,6 +232,11 @@ function parseMergeInput(input: MergeInput): z.output<typeof mergeInputSchema> {
         );
   return { ...options, ...rest } as z.output<typeof mergeInputSchema>;
 }
+
+// The options of a run's pages are the same: each distinct content is parsed once.
+const optionsCache = new JsonParseCache((options) =>
+  parseInput(mergeOptionsSchema, options, 'merge input'),
+);
 
 function isPlainAnnotations(value: unknown): value is Annotations {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -276,6 +283,18 @@ function listDownloaded(
     }
   }
   return out;
+}
+
+/** The caller's copy of the (frozen, shared) parsed schema; structuredClone cost 10x this. */
+function copyDataset(dataset: DatasetSchema): DatasetSchema {
+  const { frameFields, maskTargets, defaultMaskTargets } = dataset;
+  return {
+    ...dataset,
+    sampleFields: { ...dataset.sampleFields },
+    ...(frameFields === undefined ? {} : { frameFields: { ...frameFields } }),
+    ...(maskTargets === undefined ? {} : { maskTargets: structuredClone(maskTargets) }),
+    ...(defaultMaskTargets === undefined ? {} : { defaultMaskTargets: { ...defaultMaskTargets } }),
+  };
 }
 
 const TRACKED_TYPES: ReadonlySet<string> = new Set(['detections', 'polylines', 'keypoints']);

@@ -22,9 +22,20 @@ export interface SlotLabels {
   allReturned: boolean;
 }
 
-/** The label a merge writes for `labels[i]`: a copy that carries its (final) id. */
+/**
+ * The label a merge writes for `labels[i]`: a copy that carries its (final) id. Built from
+ * `{id}` rather than as `{...label, id}`: adding a key to a spread copy of a parsed label cost
+ * V8 ~5x more per label in the merge's profile (id comes first in the copy's key order).
+ */
 export function ownLabel(labels: SlotLabels, i: number): LabelRecord {
-  return { ...labels.labels[i], id: labels.ids[i] };
+  const id = labels.ids[i];
+  const label = labels.labels[i] as LabelRecord;
+  // Object.assign sets keys, and setting `__proto__` (an own key JSON.parse can make)
+  // would change the copy's prototype; spreading defines it as a plain key.
+  if (Object.hasOwn(label, '__proto__')) return { ...label, id };
+  const own: LabelRecord = Object.assign({ id }, label);
+  if (own.id !== id) own.id = id;
+  return own;
 }
 
 // Past this many ids a hash set beats scanning; a slot usually holds a handful of labels.

@@ -374,3 +374,23 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
     expect(result.dataset.sampleFields.gt).toBe('Detections');
   });
 });
+
+describe('Function: mergeAnnotations — a downloaded label is data, whatever its keys', () => {
+  it('adds a label with an own `__proto__` key as a plain key, its prototype untouched', () => {
+    const added = JSON.parse(
+      '{"_cls":"Detection","label":"cat","bounding_box":[0,0,1,1],"__proto__":{"polluted":true}}',
+    ) as Record<string, unknown>;
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [imageSample('s1', { gt: detections(detection(A, 'cat')) })],
+        gt: field({ type: 'detections' }),
+        idMap: { gt: { s1: [A] } },
+        annotations: { gt: { detections: { s1: { [A]: detection(A, 'cat'), [NEW]: added } } } },
+      }),
+    );
+    const label = gtOf(result).find((l) => l.id === NEW) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(label)).toBe(Object.prototype);
+    expect(Object.hasOwn(label, '__proto__')).toBe(true);
+    expect((label as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+});
