@@ -104,10 +104,16 @@ export function mergeLabel(
   onlyKeyframes: boolean = field?.onlyKeyframes === true,
 ): LabelRecord {
   // Most labels come back unchanged: compare first, and copy only the ones that changed.
-  return differs(stored, downloaded, field, restrictions, refusals, onlyKeyframes)
-    ? applyEdits(stored, downloaded, field, restrictions, onlyKeyframes)
-    : stored;
+  if (!differs(stored, downloaded, field, restrictions, refusals, onlyKeyframes)) return stored;
+  return applyEdits(stored, downloaded, field, restrictions, onlyKeyframes, namesOfLastCompare);
 }
+
+/**
+ * The schema attributes `differs` just compared (null for kept unexpected labels): the ones
+ * `applyEdits` writes, as the class it compared is the class the copy gets. Handed over here
+ * rather than looked up twice per edited label.
+ */
+let namesOfLastCompare: AttributeNames | null = null;
 
 /** Whether merging would change the stored label; pushes the refusals as it compares. */
 function differs(
@@ -146,12 +152,14 @@ function differs(
   if (onlyKeyframes && !same(stored.keyframe, downloaded.keyframe)) changed = true;
 
   if (field === null) {
+    namesOfLastCompare = null;
     for (const [name, value] of customAttributes(downloaded)) {
       if (!sameValue(getAttribute(stored, name), value)) changed = true;
     }
     return changed;
   }
   const names = attributeNames(field, currentClass);
+  namesOfLastCompare = names;
   const read = names.custom ? readCustom : getAttribute;
   const { writable, readOnly } = names;
   // A known change needs no further writable compare; read-only ones are still reported.
@@ -188,6 +196,7 @@ function applyEdits(
   field: FieldSchema | null,
   restrictions: Restrictions,
   onlyKeyframes: boolean,
+  names: AttributeNames | null,
 ): LabelRecord {
   const out: LabelRecord = { ...stored };
   const traits = traitsOf(stored._cls);
@@ -197,12 +206,17 @@ function applyEdits(
     for (const key of spatialKeys(traits, field, downloaded)) copyKey(out, downloaded, key);
   }
   if (onlyKeyframes) copyKey(out, downloaded, 'keyframe');
-  if (field === null) {
+  if (field === null || names === null) {
     for (const [name, value] of customAttributes(downloaded)) setAttribute(out, name, value);
-  } else {
-    for (const name of attributeNames(field, out.label).writable) {
-      setAttribute(out, name, getAttribute(downloaded, name) ?? null);
-    }
+    return out;
+  }
+  const { writable } = names;
+  // Custom names on labels without a legacy `attributes` dict (most): plain keys both ways.
+  const plain = names.custom && out.attributes === undefined && downloaded.attributes === undefined;
+  for (let i = 0; i < writable.length; i += 1) {
+    const name = writable[i] as string;
+    if (plain) out[name] = downloaded[name] ?? null;
+    else setAttribute(out, name, getAttribute(downloaded, name) ?? null);
   }
   return out;
 }
