@@ -88,29 +88,28 @@ export function mergeSlot(
   recorded: ReadonlyArray<string>,
 ): void {
   const { state, leaf } = merge;
-  let value = state.read(slot, leaf) as LabelRecord | null | undefined;
-  let dirty = false;
-  if (recorded.length > 0 && labels?.allReturned !== true) {
-    const gone = goneIds(recorded, labels);
-    if (gone !== undefined) {
-      merge.counts.gone += gone.ids.length;
-      if (value != null) {
-        const next = deleteLabels(merge, slot, value, gone);
-        dirty = next !== value;
-        value = next;
-      }
+  const value = state.read(slot, leaf) as LabelRecord | null | undefined;
+  const downloaded = labels !== undefined && labels.ids.length > 0 ? labels : undefined;
+  const gone =
+    recorded.length > 0 && labels?.allReturned !== true ? goneIds(recorded, labels) : undefined;
+  if (gone !== undefined) merge.counts.gone += gone.ids.length;
+  if (downloaded !== undefined) merge.counts.newIds += downloaded.newAt?.length ?? 0;
+  let next = value;
+  if (value != null && downloaded !== undefined && listKeyOf(merge.storedAs) !== undefined) {
+    // A list: deletions, edits and additions in one scan of the stored labels.
+    next = mergeIntoValue(merge, downloaded, value, gone);
+  } else {
+    // A single label deleted leaves the field empty, so the download's label is written
+    // into it (SEMANTICS §6.3): delete first, then merge.
+    if (value != null && gone !== undefined) next = deleteLabels(merge, slot, value, gone);
+    if (downloaded !== undefined) {
+      next =
+        (next == null
+          ? writeIntoEmpty(merge, downloaded)
+          : mergeIntoValue(merge, downloaded, next, undefined)) ?? next;
     }
   }
-  if (labels !== undefined && labels.ids.length > 0) {
-    merge.counts.newIds += labels.newAt?.length ?? 0;
-    const next =
-      value == null ? writeIntoEmpty(merge, labels) : mergeIntoValue(merge, labels, value);
-    if (next !== undefined && next !== value) {
-      value = next;
-      dirty = true;
-    }
-  }
-  if (dirty) state.write(slot, leaf, value ?? null);
+  if (next !== value) state.write(slot, leaf, next ?? null);
 }
 
 /** Recorded ids the download did not return, each once; undefined when there are none. */
@@ -181,10 +180,16 @@ function writeIntoEmpty(merge: SlotMerge, labels: SlotLabels): LabelRecord | und
 }
 
 /**
- * A present target: recorded labels merge in place, new ones are appended to lists.
- * Returns the merged value: `value` itself when nothing changed.
+ * A present target: recorded labels merge in place, new ones are appended to lists, and
+ * (lists only) stored labels whose ids are `gone` are deleted in the same scan. Returns the
+ * merged value: `value` itself when nothing changed.
  */
-function mergeIntoValue(merge: SlotMerge, labels: SlotLabels, value: LabelRecord): LabelRecord {
+function mergeIntoValue(
+  merge: SlotMerge,
+  labels: SlotLabels,
+  value: LabelRecord,
+  gone: IdSet | undefined,
+): LabelRecord {
   const { slot, ids } = labels;
   const { restrictions, report, refusals } = merge;
   // Recorded ids are edits, the rest additions in download order.
@@ -200,6 +205,16 @@ function mergeIntoValue(merge: SlotMerge, labels: SlotLabels, value: LabelRecord
   for (let i = 0; i < storedLabels.length; i += 1) {
     const stored = storedLabels[i] as LabelRecord;
     let next = stored;
+    if (gone?.has(stored.id as string)) {
+      // Gone ids are not downloaded, so a label whose deletion is refused has no edit either.
+      if (!restrictions.allowDeletions)
+        refuse(merge, slot, stored.id as string, 'DELETION_NOT_ALLOWED');
+      else {
+        change(merge, slot, stored.id as string, 'deleted');
+        merged ??= storedLabels.slice(0, i);
+        continue;
+      }
+    }
     const at = edits.take(stored.id);
     if (at >= 0) {
       const storedId = stored.id as string;

@@ -65,6 +65,8 @@ export const fieldReportSchema = z.object({
 /** Everything a merge did and declined to do, per field and per label. */
 export const mergeReportSchema = z.object({
   fields: z.record(z.string(), fieldReportSchema),
+  /** Field by field, sample by sample; in a list, the stored labels' deletions and edits in
+   * their stored order, then the additions in download order. */
   changes: z.array(labelChangeSchema),
   refused: z.array(refusedChangeSchema),
   skipped: z.array(skippedLabelSchema),
@@ -118,7 +120,11 @@ export class ReportBuilder {
 
   change(change: LabelChange): void {
     this.report.changes.push(change);
-    this.fieldReport(change.field)[change.action] += 1;
+    // Named increments: `entry[change.action]` was a keyed load and store per change.
+    const entry = this.fieldReport(change.field);
+    if (change.action === 'edited') entry.edited += 1;
+    else if (change.action === 'added') entry.added += 1;
+    else entry.deleted += 1;
     // Changes come sample by sample: most are to the sample the last one changed.
     if (change.sampleId !== this.lastChanged) {
       this.changed.add(change.sampleId);
