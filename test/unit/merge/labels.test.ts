@@ -393,4 +393,26 @@ describe('Function: mergeAnnotations — a downloaded label is data, whatever it
     expect(Object.hasOwn(label, '__proto__')).toBe(true);
     expect((label as { polluted?: unknown }).polluted).toBeUndefined();
   });
+
+  it('edits a stored label with an own `__proto__` key as a plain key, its prototype untouched', () => {
+    const withProto = JSON.parse(
+      `{"_cls":"Detection","id":"${A}","label":"cat","bounding_box":[0,0,1,1],"__proto__":{"polluted":true}}`,
+    ) as Record<string, unknown>;
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [imageSample('s1', { gt: detections(withProto) })],
+        // `occluded` is missing on the stored label, so the edit adds a key to the copy.
+        gt: field({
+          type: 'detections',
+          attributes: { occluded: { type: 'checkbox', values: [true, false] } },
+        }),
+        idMap: { gt: { s1: [A] } },
+        annotations: { gt: { detections: { s1: { [A]: detection(A, 'dog') } } } },
+      }),
+    );
+    const label = gtOf(result)[0] as Record<string, unknown>;
+    expect(label).toMatchObject({ label: 'dog', occluded: null });
+    expect(Object.getPrototypeOf(label)).toBe(Object.prototype);
+    expect(Object.hasOwn(label, '__proto__')).toBe(true);
+  });
 });
