@@ -1,22 +1,11 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import {
-  InvalidInputError,
-  parseInput,
-  StoreError,
-  VersionConflictError,
-} from '../errors/index.js';
+import { InvalidInputError, parseInput } from '../errors/index.js';
 import { type Sample, sampleSchema } from '../labels/schemas.js';
-import { isConditionalCheckFailed, isItemTooLarge } from './aws-errors.js';
+import { isItemTooLarge } from './aws-errors.js';
 import { batchGet } from './batch-get.js';
 import { batchWrite, DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
-import { type BlobStore, isBlobPointer } from './blob-store.js';
+import type { BlobStore } from './blob-store.js';
 import { datasetPk, SK_PREFIX, sampleBlobKey, sampleKey, validateDatasetName } from './keys.js';
 import {
   assertNoPointers,
@@ -33,26 +22,26 @@ import {
   type StoredSample,
   toStoredSample,
 } from './sample-item.js';
+import {
+  describeSample,
+  readSampleItem,
+  type SampleTable,
+  sampleNotFound,
+  tooLarge,
+  writeSampleFields,
+} from './sample-write.js';
 
-export type { StoredSample } from './sample-item.js';
+export type { SampleItem, StoredSample } from './sample-item.js';
 
-const versionSchema = z.number().int().nonnegative();
 const mergeTokenSchema = z.string().min(1).max(256);
 
-/** Fields an update may set: any top-level sample field but `id`, at least one. */
-const fieldsSchema = z.record(z.string(), z.unknown()).superRefine((fields, ctx) => {
-  const names = Object.keys(fields);
-  if (names.length === 0) ctx.addIssue({ code: 'custom', message: 'must set at least one field' });
-  for (const name of names) {
-    const problem =
-      name === 'id'
-        ? "'id' cannot change"
-        : name.length === 0 || name.length > 255
-          ? 'field names are 1-255 characters'
-          : undefined;
-    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
-  }
-});
+/**
+ * A sample read for a merge, with the item it was read from: handed back to
+ * {@link SampleRepository.applyMerge}, the item spares the write a read of its own.
+ */
+export interface SampleForMerge extends StoredSample {
+  readonly item: SampleItem;
+}
 
 /** The outcome of {@link SampleRepository.applyMerge}. */
 export interface MergeWrite {
@@ -70,26 +59,6 @@ export interface SampleRepositoryOptions {
   readonly retry?: RetryPolicy;
 }
 
-function describe(dataset: string, sampleId: string): string {
-  return `sample '${sampleId}' of dataset '${dataset}'`;
-}
-
-function sampleNotFound(dataset: string, sampleId: string): StoreError {
-  return new StoreError('SAMPLE_NOT_FOUND', `Dataset '${dataset}' has no sample '${sampleId}'`, {
-    dataset,
-    sampleId,
-  });
-}
-
-function tooLarge(dataset: string, sampleId: string, cause: unknown): StoreError {
-  return new StoreError(
-    'ITEM_TOO_LARGE',
-    `DynamoDB refused ${describe(dataset, sampleId)}: over its 400 KB item limit`,
-    { dataset, sampleId },
-    { cause },
-  );
-}
-
 /**
  * Samples of a dataset, one item each (`DS#<dataset>` / `S#<sampleId>`), label fields as
  * FiftyOne JSON. Writes of whole samples are idempotent puts; label updates are conditional
@@ -102,6 +71,7 @@ export class SampleRepository {
   readonly #blobs: BlobStore;
   readonly #clock: () => Date;
   readonly #retry: RetryPolicy;
+  readonly #sampleTable: SampleTable;
 
   constructor(options: SampleRepositoryOptions) {
     this.#doc = options.doc;
@@ -109,6 +79,12 @@ export class SampleRepository {
     this.#blobs = options.blobs;
     this.#clock = options.clock ?? (() => new Date());
     this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#sampleTable = {
+      doc: this.#doc,
+      tableName: this.#table,
+      blobs: this.#blobs,
+      clock: this.#clock,
+    };
   }
 
   /** Validates a whole sample and plans its item, with no I/O. */
@@ -122,7 +98,7 @@ export class SampleRepository {
       fields: sample,
       bucket: this.#blobs.bucket,
       blobKey: (field, sha) => sampleBlobKey(dataset, sample.id, field, sha),
-      describe: describe(dataset, sample.id),
+      describe: describeSample(dataset, sample.id),
     });
     return { sample, item: { ...item, data: plan.fields }, plan };
   }
@@ -177,17 +153,6 @@ export class SampleRepository {
     return { written: prepared.length };
   }
 
-  async #read(dataset: string, sampleId: string): Promise<SampleItem | undefined> {
-    const output = await this.#doc.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: sampleKey(dataset, sampleId),
-        ConsistentRead: true,
-      }),
-    );
-    return output.Item === undefined ? undefined : parseSampleItem(output.Item);
-  }
-
   /**
    * The samples with these ids, in this order, read with BatchGetItem (100 per call, not one
    * call per sample); undefined where the dataset has no such sample.
@@ -196,18 +161,42 @@ export class SampleRepository {
     dataset: string,
     sampleIds: readonly string[],
   ): Promise<Array<StoredSample | undefined>> {
-    const keys = [...new Set(sampleIds)].map((id) => sampleKey(dataset, id));
-    const found = new Map<string, SampleItem>();
-    for (const raw of await batchGet(this.#doc, this.#table, keys, this.#retry)) {
-      const item = parseSampleItem(raw);
-      found.set(item.sampleId, item);
-    }
+    const found = await this.#readMany(dataset, sampleIds);
     return Promise.all(
       sampleIds.map((id) => {
         const item = found.get(id);
         return item === undefined ? undefined : toStoredSample(this.#blobs, item);
       }),
     );
+  }
+
+  /**
+   * {@link findMany}, each sample with the item it was read from, for a merge that writes
+   * them back with {@link applyMerge}: the same calls and read units as findMany.
+   */
+  async findManyForMerge(
+    dataset: string,
+    sampleIds: readonly string[],
+  ): Promise<Array<SampleForMerge | undefined>> {
+    const found = await this.#readMany(dataset, sampleIds);
+    return Promise.all(
+      sampleIds.map(async (id) => {
+        const item = found.get(id);
+        return item === undefined
+          ? undefined
+          : { ...(await toStoredSample(this.#blobs, item)), item };
+      }),
+    );
+  }
+
+  async #readMany(dataset: string, sampleIds: readonly string[]): Promise<Map<string, SampleItem>> {
+    const keys = [...new Set(sampleIds)].map((id) => sampleKey(dataset, id));
+    const found = new Map<string, SampleItem>();
+    for (const raw of await batchGet(this.#doc, this.#table, keys, this.#retry)) {
+      const item = parseSampleItem(raw);
+      found.set(item.sampleId, item);
+    }
+    return found;
   }
 
   /**
@@ -225,7 +214,7 @@ export class SampleRepository {
 
   /** @throws StoreError `SAMPLE_NOT_FOUND`; InvalidInputError for a bad name or id. */
   async get(dataset: string, sampleId: string): Promise<StoredSample> {
-    const item = await this.#read(dataset, sampleId);
+    const item = await readSampleItem(this.#sampleTable, dataset, sampleId);
     if (item === undefined) throw sampleNotFound(dataset, sampleId);
     return toStoredSample(this.#blobs, item);
   }
@@ -286,7 +275,12 @@ export class SampleRepository {
     fields: Fields,
     expectedVersion: number,
   ): Promise<StoredSample> {
-    const result = await this.#writeFields(dataset, sampleId, fields, expectedVersion, undefined);
+    const result = await writeSampleFields(this.#sampleTable, {
+      dataset,
+      sampleId,
+      fields,
+      expectedVersion,
+    });
     return toStoredSample(this.#blobs, result.item);
   }
 
@@ -296,8 +290,14 @@ export class SampleRepository {
    * retried Lambda, a duplicate webhook) writes once and reports `applied: false` after. An
    * already-applied token wins over a version mismatch: a retry is not a conflict.
    *
+   * `current` is the item the caller read the sample from, at `expectedVersion`
+   * ({@link findManyForMerge}): given, the write is sized against it and nothing is read
+   * first. The version condition keeps that safe: if the sample moved on, the write fails
+   * and a read tells a retry from a conflict, exactly as without it.
+   *
    * @throws VersionConflictError `VERSION_CONFLICT`; StoreError `SAMPLE_NOT_FOUND`,
-   *   `ITEM_TOO_LARGE`; InvalidInputError `INVALID_INPUT`
+   *   `ITEM_TOO_LARGE`; InvalidInputError `INVALID_INPUT` (also for a `current` of another
+   *   sample or version)
    */
   async applyMerge(
     dataset: string,
@@ -305,121 +305,17 @@ export class SampleRepository {
     fields: Fields,
     mergeToken: string,
     expectedVersion: number,
+    current?: SampleItem,
   ): Promise<MergeWrite> {
     const token = parseInput(mergeTokenSchema, mergeToken, 'merge token');
-    const result = await this.#writeFields(dataset, sampleId, fields, expectedVersion, token);
+    const result = await writeSampleFields(this.#sampleTable, {
+      dataset,
+      sampleId,
+      fields,
+      expectedVersion,
+      token,
+      ...(current === undefined ? {} : { current }),
+    });
     return { applied: result.applied, version: result.item.version };
-  }
-
-  async #writeFields(
-    dataset: string,
-    sampleId: string,
-    input: Fields,
-    expectedVersion: number,
-    token: string | undefined,
-  ): Promise<{ applied: boolean; item: SampleItem }> {
-    const key = sampleKey(dataset, sampleId);
-    const fields = parseInput(fieldsSchema, input, 'sample fields');
-    assertNoPointers(fields, 'sample fields');
-    const expected = parseInput(versionSchema, expectedVersion, 'expected version');
-
-    // Read first: the write must know the whole item's size to decide what goes to S3, and
-    // the version condition below guarantees the item is still the one read.
-    const current = await this.#read(dataset, sampleId);
-    if (current === undefined) throw sampleNotFound(dataset, sampleId);
-    if (token !== undefined && current.appliedMerges?.has(token)) {
-      return { applied: false, item: current };
-    }
-    if (current.version !== expected) throw this.#conflict(dataset, sampleId, expected, current);
-
-    const data = { ...current.data, ...fields };
-    const inline = Object.fromEntries(
-      Object.entries(data).filter(([, value]) => !isBlobPointer(value)),
-    );
-    parseInput(sampleSchema, inline, 'sample fields');
-    const next = {
-      ...key,
-      entity: 'sample',
-      ...current,
-      data,
-      version: expected + 1,
-      updatedAt: this.#clock().toISOString(),
-      ...(token === undefined
-        ? {}
-        : { appliedMerges: new Set([...(current.appliedMerges ?? []), token]) }),
-    };
-    const plan = planOffload({
-      item: next,
-      fields: data,
-      bucket: this.#blobs.bucket,
-      blobKey: (field, sha) => sampleBlobKey(dataset, sampleId, field, sha),
-      describe: describe(dataset, sampleId),
-    });
-    await uploadBlobs(this.#blobs, plan);
-
-    const changed = [...new Set([...Object.keys(fields), ...plan.offloaded])];
-    const names: Record<string, string> = {
-      '#data': 'data',
-      '#version': 'version',
-      '#updatedAt': 'updatedAt',
-    };
-    const values: Record<string, unknown> = {
-      ':expected': expected,
-      ':one': 1,
-      ':now': next.updatedAt,
-    };
-    const sets = changed.map((field, index) => {
-      names[`#f${index}`] = field;
-      values[`:f${index}`] = plan.fields[field];
-      return `#data.#f${index} = :f${index}`;
-    });
-    let update = `SET ${[...sets, '#version = #version + :one', '#updatedAt = :now'].join(', ')}`;
-    let condition = '#version = :expected';
-    if (token !== undefined) {
-      names['#applied'] = 'appliedMerges';
-      values[':token'] = token;
-      values[':tokens'] = new Set([token]);
-      update += ' ADD #applied :tokens';
-      condition += ' AND NOT contains(#applied, :token)';
-    }
-
-    try {
-      const output = await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { applied: true, item: parseSampleItem(output.Attributes ?? {}) };
-    } catch (error) {
-      if (isItemTooLarge(error)) throw tooLarge(dataset, sampleId, error);
-      if (!isConditionalCheckFailed(error)) throw error;
-      // dynalite ignores ReturnValuesOnConditionCheckFailure: read to say which check failed.
-      const now = await this.#read(dataset, sampleId);
-      if (now === undefined) throw sampleNotFound(dataset, sampleId);
-      if (token !== undefined && now.appliedMerges?.has(token))
-        return { applied: false, item: now };
-      throw this.#conflict(dataset, sampleId, expected, now, error);
-    }
-  }
-
-  #conflict(
-    dataset: string,
-    sampleId: string,
-    expectedVersion: number,
-    current: SampleItem,
-    cause?: unknown,
-  ): VersionConflictError {
-    return new VersionConflictError(
-      `The ${describe(dataset, sampleId)} is at version ${current.version}, not ` +
-        `${expectedVersion}: it changed since it was read`,
-      { dataset, sampleId, expectedVersion, actualVersion: current.version },
-      cause === undefined ? undefined : { cause },
-    );
   }
 }

@@ -18,6 +18,7 @@ import {
 import type { RunRecord } from '../runs/record.js';
 import { datasetSchemaSchema, type LabelSchema } from '../schema/types.js';
 import { sha256Hex } from '../store/blob-store.js';
+import type { SampleItem } from '../store/samples.js';
 import type { TaskRecord } from '../store/tasks.js';
 import { now, type WorkflowDeps } from './deps.js';
 import {
@@ -159,10 +160,11 @@ export async function mergeStagedTask(
   let idMap = task.idMap;
   for (const [index, sampleIds] of pages.entries()) {
     const planKey = mergePlanKey(prefix, index);
-    const plan =
-      (await readPlan(deps, planKey)) ??
-      (await makePlan(deps, { run, task, labelSchema, annotations, sampleIds, index, planKey }));
-    await applyPlan(deps, run, plan, token, planKey);
+    const saved = await readPlan(deps, planKey);
+    const { plan, read } = saved
+      ? { plan: saved, read: undefined }
+      : await makePlan(deps, { run, task, labelSchema, annotations, sampleIds, index, planKey });
+    await applyPlan(deps, run, { plan, token, planKey, read });
     // Pages hold disjoint samples, so no page's plan reads another's id-map update; kept in
     // memory and written once with the task below (a task record is up to ~400 KB, and each
     // write of it is billed twice, table and gsi1). A rerun re-reads the plans from S3.
@@ -208,7 +210,10 @@ async function readPlan(deps: WorkflowDeps, key: string): Promise<MergePlan | un
   return parseInput(mergePlanSchema, JSON.parse(text), 'merge plan');
 }
 
-/** Reads the page's samples, merges, and writes the decisions down before applying them. */
+/**
+ * Reads the page's samples, merges, and writes the decisions down before applying them.
+ * Returns the items the samples were read from too, so their writes need no read of their own.
+ */
 async function makePlan(
   deps: WorkflowDeps,
   part: {
@@ -220,13 +225,13 @@ async function makePlan(
     index: number;
     planKey: string;
   },
-): Promise<MergePlan> {
+): Promise<{ plan: MergePlan; read: ReadonlyMap<string, SampleItem> }> {
   const { store } = deps;
   const { run, task } = part;
   const dataset = await store.datasets.get(run.dataset);
   // A sample deleted since the run was annotated is absent: the merge reports its labels
   // as skipped.
-  const stored = await store.samples.findMany(run.dataset, part.sampleIds);
+  const stored = await store.samples.findManyForMerge(run.dataset, part.sampleIds);
   const present = stored.filter((each) => each !== undefined);
   const samples = present.map((each) => each.sample);
   const result = mergeAnnotations({
@@ -239,12 +244,14 @@ async function makePlan(
     unexpected: run.config.unexpected ?? 'return',
   });
   const writes: MergePlan['writes'] = [];
+  const read = new Map<string, SampleItem>();
   for (const [position, merged] of result.samples.entries()) {
     const before = present[position];
     if (before === undefined || merged === before.sample) continue;
     const fields = changedFields(before.sample, merged);
     if (Object.keys(fields).length > 0) {
       writes.push({ sampleId: merged.id, version: before.version, fields });
+      read.set(merged.id, before.item);
     }
   }
   const plan: MergePlan = {
@@ -256,7 +263,7 @@ async function makePlan(
     unexpected: result.unexpected,
   };
   await putJson(store, part.planKey, plan);
-  return plan;
+  return { plan, read };
 }
 
 /** Sample writes in flight at once while a plan is applied. */
@@ -266,27 +273,41 @@ const WRITE_CONCURRENCY = 16;
  * Applies a page's decisions: fields the merge created join the dataset schema, then each
  * changed sample is written at most once per token. A sample changed by someone else since
  * the plan was made invalidates the plan: it is deleted, so the retry plans afresh.
+ *
+ * `read` holds the items a plan made in this invocation read its samples from; a plan from
+ * S3 (a rerun) has none, and each write reads its sample first.
  */
 async function applyPlan(
   deps: WorkflowDeps,
   run: RunRecord,
-  plan: MergePlan,
-  token: string,
-  planKey: string,
+  page: {
+    plan: MergePlan;
+    token: string;
+    planKey: string;
+    read: ReadonlyMap<string, SampleItem> | undefined;
+  },
 ): Promise<void> {
   const { store } = deps;
+  const { plan, token, read } = page;
   await addFields(deps, run.dataset, plan.dataset);
   try {
     // Writes touch distinct samples, so a few go at once; each is conditional and tokened.
     for (const group of chunks(plan.writes, WRITE_CONCURRENCY)) {
       await Promise.all(
         group.map((write) =>
-          store.samples.applyMerge(run.dataset, write.sampleId, write.fields, token, write.version),
+          store.samples.applyMerge(
+            run.dataset,
+            write.sampleId,
+            write.fields,
+            token,
+            write.version,
+            read?.get(write.sampleId),
+          ),
         ),
       );
     }
   } catch (error) {
-    if (error instanceof VersionConflictError) await store.media.delete(planKey);
+    if (error instanceof VersionConflictError) await store.media.delete(page.planKey);
     throw error;
   }
 }
