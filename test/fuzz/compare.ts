@@ -23,6 +23,8 @@ export interface Diff {
 
 export const info = {
   bothThrew: 0,
+  /** Runs where both threw, by their (same) error code. */
+  errorCodes: {} as Record<string, number>,
   bothReturned: 0,
   errorMessageDiffers: 0,
   keyOrderDiffers: 0,
@@ -99,6 +101,8 @@ export function compare(ref: Outcome, cand: Outcome, record: boolean): Diff[] {
       diffs.push({ what: 'error code', ref: ref.error, cand: cand.error });
     } else if (record) {
       info.bothThrew += 1;
+      const code = String(ref.error.code);
+      info.errorCodes[code] = (info.errorCodes[code] ?? 0) + 1;
       if (ref.error.message !== cand.error.message) info.errorMessageDiffers += 1;
     }
     return diffs;

@@ -114,9 +114,17 @@ const slotSpec = fc.record({
 });
 export type SlotSpec = typeof slotSpec extends fc.Arbitrary<infer T> ? T : never;
 
+// A group of no class, or with no attribute, changes nothing: rare, so that edits of group
+// attributes are common enough to be seen landing.
 const classGroup = fc.record({
-  classes: fc.subarray(['cat', 'dog', 'bird']),
-  attrs: fc.array(fc.tuple(small(ATTR_NAMES.length - 1), fc.boolean()), { maxLength: 2 }),
+  classes: fc.oneof(
+    { weight: 5, arbitrary: fc.subarray(['cat', 'dog', 'bird'], { minLength: 1 }) },
+    { weight: 1, arbitrary: fc.constant([]) },
+  ),
+  attrs: fc.array(fc.tuple(small(ATTR_NAMES.length - 1), fc.boolean()), {
+    minLength: 1,
+    maxLength: 2,
+  }),
 });
 const fieldSpec = fc.record({
   type: fc.constantFrom(...labelTypeSchema.options),

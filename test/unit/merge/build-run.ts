@@ -71,6 +71,33 @@ export const mergeInputs = (options: BuildOptions = {}): fc.Arbitrary<MergeInput
     { weight: 1, arbitrary: trackedVideoInputs(options) },
   );
 
+/**
+ * Runs in which every slot has stored labels, all uploaded, recorded and returned edited (some
+ * edits change nothing): the properties of edits see each kind of edit on every label class and field
+ * type often, where broad runs spread few edits over many kinds.
+ */
+export const editedInputs = (options: BuildOptions = {}): fc.Arbitrary<MergeInput> =>
+  runSpec.map((spec) =>
+    buildRun(
+      {
+        ...spec,
+        samples: spec.samples.map((sample) => ({
+          ...sample,
+          slots: sample.slots.map((slot) => ({
+            ...slot,
+            state: 'present' as const,
+            inDownload: true,
+            // Stale entries stay: a label removed after upload beside the edited ones.
+            idMapMode:
+              slot.idMapMode === 'absent' || slot.idMapMode === 'bool' ? 'normal' : slot.idMapMode,
+            labels: slot.labels.map((l) => ({ ...l, uploaded: true, fate: 'edit' as const })),
+          })),
+        })),
+      },
+      options,
+    ),
+  );
+
 export function buildRun(spec: RunSpec, { uniqueIds = false }: BuildOptions = {}): MergeInput {
   let counter = 0;
   const newId = () => oid(++counter);

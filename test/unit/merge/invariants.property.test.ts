@@ -1,65 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getAttribute, LABEL_TYPES, type Sample } from '../../../lib/labels/index.js';
+import { getAttribute, type Sample } from '../../../lib/labels/index.js';
 import { type MergeInput, type MergeResult, mergeAnnotations } from '../../../lib/merge/index.js';
-import type { FieldSchema } from '../../../lib/schema/types.js';
 import { mergeInputs } from './build-run.js';
 import { oneFieldKeptPerType, oneShapePerTrackAndFrame } from './preconditions.js';
-import { fieldsByTarget, pairs, readOnlyAttributes, recordedIds, slotsOf } from './slots.js';
+import { holds, PARAMS } from './property-runs.js';
+import {
+  fieldsByTarget,
+  pairs,
+  readOnlyAttributes,
+  recordedIds,
+  recordedLabels,
+  slotsOf,
+} from './slots.js';
 
 /**
  * Invariants of mergeAnnotations over broad random runs (arbitraries.ts): true of every
  * merge whatever the input, so they need no reference implementation.
  */
-const PARAMS = { seed: 20261126, numRuns: 150 };
-
-function holds(
-  check: (input: MergeInput, result: MergeResult) => void,
-  inputs = mergeInputs(),
-  numRuns = PARAMS.numRuns,
-): void {
-  fc.assert(
-    fc.property(inputs, (input) => {
-      check(input, mergeAnnotations(input));
-    }),
-    { ...PARAMS, numRuns },
-  );
-}
-
 type Rec = Record<string, unknown>;
 const samplesOf = (input: MergeInput): Sample[] => input.samples as Sample[];
-
-/** Each stored label the id map records for its slot, with where the result has it. */
-function* recordedLabels(
-  input: MergeInput,
-  result: MergeResult,
-): Generator<{
-  field: FieldSchema;
-  target: string;
-  sampleId: string;
-  frameId: string | undefined;
-  stored: Rec;
-  merged: Rec[];
-}> {
-  const fields = fieldsByTarget(input);
-  for (const [before, after] of pairs(samplesOf(input), result.samples)) {
-    const afterSlots = slotsOf(after);
-    for (const [key, slot] of slotsOf(before)) {
-      const field = fields.get(slot.field);
-      if (field === undefined) continue;
-      const recorded = recordedIds(input.idMap, before.id, slot);
-      for (const stored of slot.labels) {
-        if (typeof stored.id !== 'string' || !recorded.has(stored.id)) continue;
-        const merged = afterSlots.get(key)?.labels.filter((l) => l.id === stored.id) ?? [];
-        const where = { target: slot.field, sampleId: before.id, frameId: slot.frameId };
-        yield { field, ...where, stored, merged };
-      }
-    }
-  }
-}
-
-const isRec = (value: unknown): value is Rec =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const SPATIAL_KEYS = ['bounding_box', 'points', 'mask', 'mask_path'];
 const pick = (label: Rec, keys: string[]) => keys.map((key) => label[key] ?? null);
@@ -120,30 +80,6 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
         expect(forbidden).toEqual([]);
       }
     });
-  });
-
-  it('applies a class edit to a recorded label of a sample field when label edits are allowed', () => {
-    let applied = 0;
-    holds((input, result) => {
-      // Where labels are written is where they were downloaded: no rename in play.
-      if (input.destField !== undefined) return;
-      const annotations = input.annotations as Record<string, Record<string, Rec>>;
-      for (const { field, target, sampleId, frameId, stored, merged } of recordedLabels(
-        input,
-        result,
-      )) {
-        if (frameId !== undefined || field.allowLabelEdits === false || !('label' in stored)) {
-          continue;
-        }
-        const returned = annotations[target]?.[LABEL_TYPES[field.type].returnType]?.[sampleId];
-        const edit = isRec(returned) ? returned[stored.id as string] : undefined;
-        if (!isRec(edit) || typeof edit.label !== 'string' || edit.label === stored.label) continue;
-        expect(merged.map((label) => label.label)).toEqual([edit.label]);
-        applied += 1;
-      }
-    });
-    // The generator must reach the case, or the property says nothing.
-    expect(applied).toBeGreaterThan(0);
   });
 
   it('keeps every recorded label when allowDeletions=false', () => {

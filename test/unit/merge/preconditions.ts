@@ -1,5 +1,7 @@
-import { LABEL_TYPES, type LabelType } from '../../../lib/labels/index.js';
+import { LABEL_TYPES, type LabelType, type Sample } from '../../../lib/labels/index.js';
 import type { MergeInput } from '../../../lib/merge/index.js';
+import type { FieldSchema } from '../../../lib/schema/types.js';
+import { recordedIds, slotsOf, targetsOf } from './slots.js';
 
 /**
  * Preconditions under which a merge is idempotent. Each one excludes a class of downloads on
@@ -73,4 +75,69 @@ export function oneFieldKeptPerType(input: MergeInput): boolean {
     }
   }
   return [...senders.values()].every((fields) => fields.size <= 1);
+}
+
+const TRACKED_TYPES = new Set(['detections', 'polylines', 'keypoints']);
+
+/**
+ * Whether the merge reconciles a target's tracks: a frame field of a video dataset of a plural
+ * tracked type (SEMANTICS §6.7). Its labels' indexes are then renumbered, not copied.
+ */
+export function isTracked(input: MergeInput, target: string): boolean {
+  const field = targetsOf(input).get(target)?.field;
+  const dataset = input.dataset as { mediaType?: string };
+  return (
+    field !== undefined &&
+    dataset.mediaType === 'video' &&
+    target.startsWith('frames.') &&
+    TRACKED_TYPES.has(field.type)
+  );
+}
+
+/**
+ * Whether track reconciliation keeps the ids of one video sample's downloaded labels of a
+ * field. It renumbers tracks: a downloaded track takes the smallest stored index of the
+ * stored labels it returns, or a new index past every stored one; then a label takes the id
+ * of the recorded label stored at its frame with its final index. So a label returned under
+ * a recorded id may land under another, or another label under that one. Ids are kept when no
+ * track is renumbered onto a stored index but its own, and where a track keeps its index, the
+ * recorded label stored at each of its frames with that index (if any) is the one returned.
+ * Untracked fields always qualify.
+ */
+export function tracksKeepIds(input: MergeInput, target: string, sampleId: string): boolean {
+  if (!isTracked(input, target)) return true;
+  const { source, field } = targetsOf(input).get(target) as { source: string; field: FieldSchema };
+  const sample = (input.samples as Sample[]).find((s) => s.id === sampleId);
+  if (sample === undefined) return true;
+  const slots = [...slotsOf(sample).values()].filter((slot) => slot.field === target);
+  const storedIndex = new Map<unknown, unknown>();
+  for (const slot of slots) for (const l of slot.labels) storedIndex.set(l.id, l.index);
+  const byType = (input.annotations as Record<string, Rec>)[source];
+  const group = byType?.[LABEL_TYPES[field.type].returnType];
+  const frames = isRec(group) && isRec(group[sampleId]) ? group[sampleId] : {};
+  const numbered = isRec(sample.frames) ? sample.frames : {};
+  const returned: Array<{ frameId: string; id: string; index: number }> = [];
+  for (const [key, labels] of Object.entries(frames)) {
+    const frameId = isRec(numbered[key]) ? String(numbered[key].id) : key;
+    for (const [id, label] of Object.entries(isRec(labels) ? labels : {})) {
+      const index = isRec(label) ? label.index : undefined;
+      if (typeof index === 'number') returned.push({ frameId, id, index });
+    }
+  }
+  for (const { frameId, id, index } of returned) {
+    const anchors = returned
+      .filter((l) => l.index === index && typeof storedIndex.get(l.id) === 'number')
+      .map((l) => storedIndex.get(l.id));
+    // A track with no stored label gets a new index, where nothing is stored.
+    if (anchors.length === 0) continue;
+    if (anchors.some((stored) => stored !== index)) return false;
+    const slot = slots.find((s) => s.frameId === frameId);
+    if (slot === undefined) continue;
+    const recorded = recordedIds(input.idMap, sampleId, slot);
+    const there = slot.labels.filter(
+      (l) => l.index === index && typeof l.id === 'string' && recorded.has(l.id),
+    );
+    if (there.length > 0 && (there.length > 1 || there[0]?.id !== id)) return false;
+  }
+  return true;
 }

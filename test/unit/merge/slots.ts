@@ -1,5 +1,11 @@
-import { FRAMES_PREFIX, isFrameField, LIST_CONTAINERS } from '../../../lib/labels/index.js';
-import type { IdMap, MergeInput } from '../../../lib/merge/index.js';
+import {
+  FRAMES_PREFIX,
+  isFrameField,
+  LABEL_TYPES,
+  LIST_CONTAINERS,
+  type Sample,
+} from '../../../lib/labels/index.js';
+import type { IdMap, MergeInput, MergeResult } from '../../../lib/merge/index.js';
 import type { FieldSchema } from '../../../lib/schema/types.js';
 
 /**
@@ -60,8 +66,8 @@ export function recordedIds(idMap: IdMap, sampleId: string, slot: Slot): Readonl
   return new Set(Array.isArray(entry) ? entry : []);
 }
 
-/** Each run-schema field by where it is written: itself, or its destField rename. */
-export function fieldsByTarget(input: MergeInput): Map<string, FieldSchema> {
+/** Each run-schema field by where it is written (itself, or its destField rename). */
+export function targetsOf(input: MergeInput): Map<string, { source: string; field: FieldSchema }> {
   const fields = Object.entries(input.labelSchema as Record<string, FieldSchema>);
   const { destField } = input;
   let renames: Record<string, string> = {};
@@ -69,33 +75,109 @@ export function fieldsByTarget(input: MergeInput): Map<string, FieldSchema> {
   if (typeof destField === 'string') {
     if (fields.length === 1) renames = { [fields[0]?.[0] as string]: destField };
   } else if (destField) renames = destField;
-  const out = new Map<string, FieldSchema>();
+  const out = new Map<string, { source: string; field: FieldSchema }>();
   for (const [source, field] of fields) {
     const rename = renames[source] ?? source;
     const target =
       isFrameField(source) && !isFrameField(rename) ? `${FRAMES_PREFIX}${rename}` : rename;
-    out.set(target, field);
+    out.set(target, { source, field });
   }
   return out;
 }
 
+/** Each run-schema field by where it is written: itself, or its destField rename. */
+export function fieldsByTarget(input: MergeInput): Map<string, FieldSchema> {
+  return new Map([...targetsOf(input)].map(([target, { field }]) => [target, field]));
+}
+
+/** A stored label the id map records for its slot, with the labels the result has under its id. */
+export interface RecordedLabel {
+  field: FieldSchema;
+  target: string;
+  sampleId: string;
+  frameId: string | undefined;
+  stored: Rec;
+  merged: Rec[];
+}
+
+/** Each stored label the id map records for its slot, with where the result has it. */
+export function* recordedLabels(input: MergeInput, result: MergeResult): Generator<RecordedLabel> {
+  const fields = fieldsByTarget(input);
+  for (const [before, after] of pairs(input.samples as Sample[], result.samples)) {
+    const afterSlots = slotsOf(after);
+    for (const [key, slot] of slotsOf(before)) {
+      const field = fields.get(slot.field);
+      if (field === undefined) continue;
+      const recorded = recordedIds(input.idMap, before.id, slot);
+      for (const stored of slot.labels) {
+        if (typeof stored.id !== 'string' || !recorded.has(stored.id)) continue;
+        const merged = afterSlots.get(key)?.labels.filter((l) => l.id === stored.id) ?? [];
+        const where = { target: slot.field, sampleId: before.id, frameId: slot.frameId };
+        yield { field, ...where, stored, merged };
+      }
+    }
+  }
+}
+
 /**
- * The attributes a label's class makes read-only: field-level ones plus those of the class
- * groups containing its class (read-only wins when a name is declared twice).
+ * The label the download returns under `labelId` for a slot of a merge target, read from the
+ * input as the tool wrote it. A frame sent under both its number and its id is one frame: the
+ * label returned last wins (SEMANTICS §6.2). Undefined when the slot's groups lack the id.
  */
-export function readOnlyAttributes(field: FieldSchema, cls: unknown): string[] {
-  const names = Object.entries(field.attributes)
-    .filter(([, spec]) => spec.readOnly === true)
-    .map(([name]) => name);
+export function downloadedLabel(
+  input: MergeInput,
+  where: { target: string; sampleId: string; frameId: string | undefined },
+  labelId: string,
+): Rec | undefined {
+  const entry = targetsOf(input).get(where.target);
+  if (entry === undefined) return undefined;
+  const byType = (input.annotations as Record<string, Rec>)[entry.source];
+  const bySample = byType?.[LABEL_TYPES[entry.field.type].returnType];
+  const group = isRec(bySample) ? bySample[where.sampleId] : undefined;
+  if (!isRec(group)) return undefined;
+  if (where.frameId === undefined) return labelIn(group, labelId);
+  const sample = (input.samples as Sample[]).find((s) => s.id === where.sampleId);
+  const frames = isRec(sample?.frames) ? sample.frames : {};
+  const numbers = Object.keys(frames).filter((n) => {
+    const frame = frames[n];
+    return isRec(frame) && frame.id === where.frameId;
+  });
+  let found: Rec | undefined;
+  for (const [key, labels] of Object.entries(group)) {
+    if (key !== where.frameId && !numbers.includes(key)) continue;
+    found = (isRec(labels) ? labelIn(labels, labelId) : undefined) ?? found;
+  }
+  return found;
+}
+
+function labelIn(group: Rec, labelId: string): Rec | undefined {
+  const label = Object.hasOwn(group, labelId) ? group[labelId] : undefined;
+  return isRec(label) ? label : undefined;
+}
+
+/**
+ * The schema attributes of a label of class `cls`: field-level ones plus those of the class
+ * groups containing its class, split by `readOnly` (read-only wins when a name is declared
+ * twice). Each name once.
+ */
+export function schemaAttributes(
+  field: FieldSchema,
+  cls: unknown,
+): { readOnly: string[]; writable: string[] } {
+  const specs = Object.entries(field.attributes);
   for (const group of field.classes) {
     if (typeof group === 'string' || typeof cls !== 'string' || !group.classes.includes(cls))
       continue;
-    for (const [name, spec] of Object.entries(group.attributes)) {
-      if (spec.readOnly === true) names.push(name);
-    }
+    specs.push(...Object.entries(group.attributes));
   }
-  return names;
+  const readOnly = new Set(specs.filter(([, spec]) => spec.readOnly === true).map(([n]) => n));
+  const writable = new Set(specs.map(([name]) => name).filter((name) => !readOnly.has(name)));
+  return { readOnly: [...readOnly], writable: [...writable] };
 }
+
+/** The attributes a label's class makes read-only (see schemaAttributes). */
+export const readOnlyAttributes = (field: FieldSchema, cls: unknown): string[] =>
+  schemaAttributes(field, cls).readOnly;
 
 /** Pairs every input sample with the result sample at its position. */
 export function pairs<T extends { id: string }>(inputs: T[], outputs: T[]): Array<[T, T]> {

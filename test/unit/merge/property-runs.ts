@@ -1,0 +1,20 @@
+import fc from 'fast-check';
+import { type MergeInput, type MergeResult, mergeAnnotations } from '../../../lib/merge/index.js';
+import { mergeInputs } from './build-run.js';
+
+/** The invariant files' shared run settings: one seed, so failures reproduce. */
+export const PARAMS = { seed: 20261126, numRuns: 150 };
+
+/** Asserts `check` of every random input's merge (mergeInputs unless given). */
+export function holds(
+  check: (input: MergeInput, result: MergeResult) => void,
+  inputs = mergeInputs(),
+  numRuns = PARAMS.numRuns,
+): void {
+  fc.assert(
+    fc.property(inputs, (input) => {
+      check(input, mergeAnnotations(input));
+    }),
+    { ...PARAMS, numRuns },
+  );
+}
