@@ -4,44 +4,42 @@ type SampleEntry = IdMapEntry | Record<string, IdMapEntry>;
 
 /**
  * One field's id map during a merge: the recorded entries plus the ones this merge changed.
- * Copying a page's whole id map up front costs more than the merge; this copies on output,
- * and only for fields that changed.
+ * Copying a page's id map up front costs more than the merge when nothing is added, so it is
+ * copied at the first change (into a dictionary-mode object) and changed in place after:
+ * one lookup per read, and the copy is the field's output.
  */
 export class IdMapSlice {
-  private readonly updates = new Map<string, SampleEntry>();
+  private own: Record<string, SampleEntry> | undefined;
 
   constructor(private readonly recorded: Readonly<Record<string, SampleEntry>>) {}
 
   get(sampleId: string): SampleEntry | undefined {
-    return this.updates.get(sampleId) ?? this.recorded[sampleId];
+    return (this.own ?? this.recorded)[sampleId];
   }
 
   set(sampleId: string, entry: SampleEntry): void {
-    this.updates.set(sampleId, entry);
+    if (this.own === undefined) {
+      const own = dictionaryObject<SampleEntry>();
+      // for…in over a page's id map: no entry pairs and no generator per sample.
+      for (const id in this.recorded) own[id] = this.recorded[id] as SampleEntry;
+      this.own = own;
+    }
+    this.own[sampleId] = entry;
   }
 
-  /** Visits each entry: recorded ones first (unless updated), then this merge's updates. */
+  /** Visits each entry: the recorded samples in their order, then samples this merge added. */
   forEach(visit: (sampleId: string, entry: SampleEntry) => void): void {
-    // for…in over a page's id map: no entry pairs and no generator per sample.
-    for (const sampleId in this.recorded) {
-      if (this.updates.size > 0 && this.updates.has(sampleId)) continue;
-      visit(sampleId, this.recorded[sampleId] as SampleEntry);
-    }
-    this.updates.forEach((entry, sampleId) => {
-      visit(sampleId, entry);
-    });
+    const entries = this.own ?? this.recorded;
+    for (const sampleId in entries) visit(sampleId, entries[sampleId] as SampleEntry);
   }
 
   get changed(): boolean {
-    return this.updates.size > 0;
+    return this.own !== undefined;
   }
 
   /** The field's id map with this merge's changes, sharing unchanged entries. */
   toRecord(): Record<string, SampleEntry> {
-    const out = dictionaryObject<SampleEntry>();
-    for (const sampleId in this.recorded) out[sampleId] = this.recorded[sampleId] as SampleEntry;
-    for (const [sampleId, entry] of this.updates) out[sampleId] = entry;
-    return out;
+    return this.own ?? { ...this.recorded };
   }
 }
 
