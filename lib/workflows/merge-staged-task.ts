@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import {
   InvalidInputError,
+  isAnnoflowError,
   parseInput,
   StoreError,
   VersionConflictError,
@@ -20,6 +21,7 @@ import { datasetSchemaSchema, type LabelSchema } from '../schema/types.js';
 import { sha256Hex } from '../store/blob-store.js';
 import type { SampleItem } from '../store/samples.js';
 import type { TaskRecord } from '../store/tasks.js';
+import { withoutDeletedSamples } from './deleted-samples.js';
 import { now, type WorkflowDeps } from './deps.js';
 import {
   DEFAULT_MERGE_PAGE_SIZE,
@@ -104,7 +106,8 @@ export function countsOf(report: MergeReport): MergeCounts {
  * changed sample is written with `samples.applyMerge` under a token derived from the run,
  * the task and the delivery's content hash, so no rerun writes a sample twice; each page's
  * decisions and report are saved in S3 before its writes, and the updated id map on the task
- * once, at the end. The task ends `merged` at that revision with its report beside the pages.
+ * once, at the end. A sample deleted between planning and writing is not written: its
+ * changes are reported skipped (`SAMPLE_NOT_FOUND`) and the rest of the page still lands. The task ends `merged` at that revision with its report beside the pages.
  *
  * Idempotent: a delivery already merged returns its report and writes nothing; a rerun
  * after an abort finishes the same merge.
@@ -164,14 +167,16 @@ export async function mergeStagedTask(
     const { plan, read } = saved
       ? { plan: saved, read: undefined }
       : await makePlan(deps, { run, task, labelSchema, annotations, sampleIds, index, planKey });
-    await applyPlan(deps, run, { plan, token, planKey, read });
+    const gone = await applyPlan(deps, run, { plan, token, planKey, read });
+    // Not kept in the plan: a rerun finds the same samples gone and derives the same page.
+    const applied = withoutDeletedSamples(plan, gone);
     // Pages hold disjoint samples, so no page's plan reads another's id-map update; kept in
     // memory and written once with the task below (a task record is up to ~400 KB, and each
     // write of it is billed twice, table and gsi1). A rerun re-reads the plans from S3.
-    idMap = assignIdMap(idMap, plan.idMap);
-    report = combineReports(report, plan.report);
+    idMap = assignIdMap(idMap, applied.idMap);
+    report = combineReports(report, applied.report);
     unexpected = mergeUnexpected(unexpected, plan.unexpected);
-    samplesChanged += plan.writes.length;
+    samplesChanged += plan.writes.length - gone.size;
   }
 
   const done: TaskReport = {
@@ -272,7 +277,9 @@ const WRITE_CONCURRENCY = 16;
 /**
  * Applies a page's decisions: fields the merge created join the dataset schema, then each
  * changed sample is written at most once per token. A sample changed by someone else since
- * the plan was made invalidates the plan: it is deleted, so the retry plans afresh.
+ * the plan was made invalidates the plan: it is deleted, so the retry plans afresh. A sample
+ * deleted since does not: nothing planned can land on it, whenever the retry comes, so it is
+ * left out and returned; the plan stays valid for the others.
  *
  * `read` holds the items a plan made in this invocation read its samples from; a plan from
  * S3 (a rerun) has none, and each write reads its sample first.
@@ -286,30 +293,47 @@ async function applyPlan(
     planKey: string;
     read: ReadonlyMap<string, SampleItem> | undefined;
   },
-): Promise<void> {
+): Promise<Set<string>> {
   const { store } = deps;
   const { plan, token, read } = page;
   await addFields(deps, run.dataset, plan.dataset);
+  const gone = new Set<string>();
   try {
     // Writes touch distinct samples, so a few go at once; each is conditional and tokened.
     for (const group of chunks(plan.writes, WRITE_CONCURRENCY)) {
       await Promise.all(
-        group.map((write) =>
-          store.samples.applyMerge(
-            run.dataset,
-            write.sampleId,
-            write.fields,
-            token,
-            write.version,
-            read?.get(write.sampleId),
-          ),
-        ),
+        group.map(async (write) => {
+          try {
+            await store.samples.applyMerge(
+              run.dataset,
+              write.sampleId,
+              write.fields,
+              token,
+              write.version,
+              read?.get(write.sampleId),
+            );
+          } catch (error) {
+            if (!isAnnoflowError(error) || error.code !== 'SAMPLE_NOT_FOUND') throw error;
+            gone.add(write.sampleId);
+          }
+        }),
       );
     }
   } catch (error) {
     if (error instanceof VersionConflictError) await store.media.delete(page.planKey);
     throw error;
   }
+  if (gone.size > 0) {
+    deps.log?.({
+      level: 'warn',
+      message: 'samples deleted during merge',
+      dataset: run.dataset,
+      annoKey: run.annoKey,
+      page: plan.page,
+      sampleIds: [...gone],
+    });
+  }
+  return gone;
 }
 
 /** Records fields the merge created in the dataset schema (a no-op when none is new). */
