@@ -1,13 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import {
-  InvalidInputError,
-  parseInput,
-  StoreError,
-  VersionConflictError,
-} from '../errors/index.js';
+import { InvalidInputError, parseInput, StoreError } from '../errors/index.js';
 import type { Sample } from '../labels/schemas.js';
-import { type Annotations, annotationsSchema, idMapSchema } from '../merge/contract.js';
+import { type Annotations, annotationsSchema } from '../merge/contract.js';
 import { mergeAnnotations } from '../merge/merge-annotations.js';
 import {
   combineReports,
@@ -16,10 +11,11 @@ import {
   mergeReportSchema,
 } from '../merge/report.js';
 import type { RunRecord } from '../runs/record.js';
-import { datasetSchemaSchema, type LabelSchema } from '../schema/types.js';
+import type { LabelSchema } from '../schema/types.js';
 import { sha256Hex } from '../store/blob-store.js';
 import type { SampleItem } from '../store/samples.js';
 import type { TaskRecord } from '../store/tasks.js';
+import { withoutDeletedSamples } from './deleted-samples.js';
 import { now, type WorkflowDeps } from './deps.js';
 import {
   DEFAULT_MERGE_PAGE_SIZE,
@@ -28,30 +24,10 @@ import {
   parseStepInput,
 } from './inputs.js';
 import { mergePlanKey, mergePrefix, stagedKey as stagedKeyOf, taskReportKey } from './keys.js';
+import { applyPlan, type MergePlan, readPlan } from './merge-plan.js';
 import { putJson, readJson, readText } from './objects.js';
 import { assignIdMap, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
 import { chunks } from './selection.js';
-
-/**
- * What one page of a task's merge decided, written before any sample is: a rerun after an
- * abort applies the same decisions (samples already written skip by their merge token)
- * instead of re-merging into half-merged samples, so it ends exactly as one clean merge.
- */
-const mergePlanSchema = z.object({
-  page: z.number().int().nonnegative(),
-  writes: z.array(
-    z.object({
-      sampleId: z.string().min(1),
-      version: z.number().int().nonnegative(),
-      fields: z.record(z.string(), z.unknown()),
-    }),
-  ),
-  idMap: idMapSchema,
-  dataset: datasetSchemaSchema,
-  report: mergeReportSchema,
-  unexpected: annotationsSchema.nullable(),
-});
-type MergePlan = z.infer<typeof mergePlanSchema>;
 
 /** `runs/<dataset>/<annoKey>/merges/<taskId>/<sha>/report.json`: one delivery's merge. */
 export const taskReportSchema = z.object({
@@ -104,7 +80,8 @@ export function countsOf(report: MergeReport): MergeCounts {
  * changed sample is written with `samples.applyMerge` under a token derived from the run,
  * the task and the delivery's content hash, so no rerun writes a sample twice; each page's
  * decisions and report are saved in S3 before its writes, and the updated id map on the task
- * once, at the end. The task ends `merged` at that revision with its report beside the pages.
+ * once, at the end. A sample deleted between planning and writing is not written: its
+ * changes are reported skipped (`SAMPLE_NOT_FOUND`) and the rest of the page still lands. The task ends `merged` at that revision with its report beside the pages.
  *
  * Idempotent: a delivery already merged returns its report and writes nothing; a rerun
  * after an abort finishes the same merge.
@@ -164,14 +141,16 @@ export async function mergeStagedTask(
     const { plan, read } = saved
       ? { plan: saved, read: undefined }
       : await makePlan(deps, { run, task, labelSchema, annotations, sampleIds, index, planKey });
-    await applyPlan(deps, run, { plan, token, planKey, read });
+    const gone = await applyPlan(deps, run, { plan, token, planKey, read });
+    // Not kept in the plan: a rerun finds the same samples gone and derives the same page.
+    const applied = withoutDeletedSamples(plan, gone);
     // Pages hold disjoint samples, so no page's plan reads another's id-map update; kept in
     // memory and written once with the task below (a task record is up to ~400 KB, and each
     // write of it is billed twice, table and gsi1). A rerun re-reads the plans from S3.
-    idMap = assignIdMap(idMap, plan.idMap);
-    report = combineReports(report, plan.report);
+    idMap = assignIdMap(idMap, applied.idMap);
+    report = combineReports(report, applied.report);
     unexpected = mergeUnexpected(unexpected, plan.unexpected);
-    samplesChanged += plan.writes.length;
+    samplesChanged += plan.writes.length - gone.size;
   }
 
   const done: TaskReport = {
@@ -202,12 +181,6 @@ function summary(done: TaskReport, reportKey: string): MergedTask {
     samplesChanged: done.samplesChanged,
     ...countsOf(done.report),
   };
-}
-
-async function readPlan(deps: WorkflowDeps, key: string): Promise<MergePlan | undefined> {
-  const text = await readText(deps.store, key);
-  if (text === undefined) return undefined;
-  return parseInput(mergePlanSchema, JSON.parse(text), 'merge plan');
 }
 
 /**
@@ -264,69 +237,6 @@ async function makePlan(
   };
   await putJson(store, part.planKey, plan);
   return { plan, read };
-}
-
-/** Sample writes in flight at once while a plan is applied. */
-const WRITE_CONCURRENCY = 16;
-
-/**
- * Applies a page's decisions: fields the merge created join the dataset schema, then each
- * changed sample is written at most once per token. A sample changed by someone else since
- * the plan was made invalidates the plan: it is deleted, so the retry plans afresh.
- *
- * `read` holds the items a plan made in this invocation read its samples from; a plan from
- * S3 (a rerun) has none, and each write reads its sample first.
- */
-async function applyPlan(
-  deps: WorkflowDeps,
-  run: RunRecord,
-  page: {
-    plan: MergePlan;
-    token: string;
-    planKey: string;
-    read: ReadonlyMap<string, SampleItem> | undefined;
-  },
-): Promise<void> {
-  const { store } = deps;
-  const { plan, token, read } = page;
-  await addFields(deps, run.dataset, plan.dataset);
-  try {
-    // Writes touch distinct samples, so a few go at once; each is conditional and tokened.
-    for (const group of chunks(plan.writes, WRITE_CONCURRENCY)) {
-      await Promise.all(
-        group.map((write) =>
-          store.samples.applyMerge(
-            run.dataset,
-            write.sampleId,
-            write.fields,
-            token,
-            write.version,
-            read?.get(write.sampleId),
-          ),
-        ),
-      );
-    }
-  } catch (error) {
-    if (error instanceof VersionConflictError) await store.media.delete(page.planKey);
-    throw error;
-  }
-}
-
-/** Records fields the merge created in the dataset schema (a no-op when none is new). */
-async function addFields(
-  deps: WorkflowDeps,
-  name: string,
-  schema: MergePlan['dataset'],
-): Promise<void> {
-  for (let attempt = 0; ; attempt += 1) {
-    const current = await deps.store.datasets.get(name);
-    try {
-      await deps.store.datasets.updateSchema(name, schema, current.version);
-      return;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= 2) throw error;
-    }
-  }
 }
 
 function changedFields(before: Sample, after: Sample): Record<string, unknown> {
