@@ -33,11 +33,12 @@ export function regenerateDuplicateIds(
   // The whole download counts (SEMANTICS §6.2): a copy pasted onto a deleted sample too.
   for (const ids of skipped) count(ids);
   let duplicated: Set<string> | undefined;
-  for (const [id, count] of occurrences) {
-    if (count < 2) continue;
+  // forEach: no [id, count] pair per new id, as for…of over a Map makes.
+  occurrences.forEach((count, id) => {
+    if (count < 2) return;
     duplicated ??= new Set();
     duplicated.add(id);
-  }
+  });
   if (duplicated === undefined) return;
   for (const labels of slots) {
     const { slot, ids, newAt } = labels;

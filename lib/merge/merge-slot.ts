@@ -290,8 +290,18 @@ function recordAdded(merge: SlotMerge, slot: Slot, ids: ReadonlyArray<string>): 
   merge.idMap.set(slot.sampleId, frames);
 }
 
-function newIds(recorded: ReadonlyArray<string>, ids: ReadonlyArray<string>): string[] {
-  const added: string[] = [];
-  for (const id of ids) if (!recorded.includes(id)) added.push(id);
+function newIds(
+  recorded: ReadonlyArray<string>,
+  ids: ReadonlyArray<string>,
+): ReadonlyArray<string> {
+  // Added ids are new by definition unless a replay recorded them: no copy when all are.
+  let i = 0;
+  while (i < ids.length && !recorded.includes(ids[i] as string)) i += 1;
+  if (i === ids.length) return ids;
+  const added = ids.slice(0, i);
+  for (i += 1; i < ids.length; i += 1) {
+    const id = ids[i] as string;
+    if (!recorded.includes(id)) added.push(id);
+  }
   return added;
 }

@@ -114,8 +114,10 @@ export class PageState {
 
   /** The page's samples in input order, with written ones replaced by their copies. */
   result(): Sample[] {
-    return [...this.originals.keys()].map(
-      (id) => this.copies.get(id) ?? (this.originals.get(id) as Sample),
-    );
+    const out: Sample[] = [];
+    this.originals.forEach((original, id) => {
+      out.push(this.copies.get(id) ?? original);
+    });
+    return out;
   }
 }

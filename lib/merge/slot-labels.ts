@@ -91,7 +91,7 @@ export function newPositions(ids: ReadonlyArray<string>, recorded: IdSet): numbe
 export class Edits {
   /** Positions of the additions, ascending (the slot's `newAt`). */
   readonly additions: number[] | undefined;
-  private readonly isEdit: boolean[] = [];
+  private readonly isEdit: boolean[];
   private remaining = 0;
   private readonly lastById: Map<string, number> | undefined;
   private next = 0;
@@ -104,11 +104,13 @@ export class Edits {
     this.ids = ids;
     this.unique = labels.unique;
     this.additions = newAt;
+    // Allocated at its final size, not grown by push (this runs once per slot).
+    this.isEdit = new Array<boolean>(ids.length);
     const index = ids.length > LINEAR_MAX ? new Map<string, number>() : undefined;
     let k = 0;
     for (let i = 0; i < ids.length; i += 1) {
       const edit = newAt === undefined || newAt[k] !== i;
-      this.isEdit.push(edit);
+      this.isEdit[i] = edit;
       if (!edit) {
         k += 1;
         continue;
