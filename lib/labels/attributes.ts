@@ -42,11 +42,15 @@ export function getAttribute(label: LabelRecord, name: string): unknown {
 
 /**
  * Writes an attribute on a label that the caller owns (already copied): into the legacy dict
- * when the label keeps it there, else as a top-level custom attribute.
+ * when the label keeps it there, else as a top-level custom attribute. A builtin key (e.g. a
+ * schema attribute named `confidence`) is written only into a legacy dict: getAttribute never
+ * reads the label's own field as an attribute, so writing it would clobber that field with a
+ * value read from elsewhere (SEMANTICS §6.5: `confidence`, `tags`… are untouched).
  */
 export function setAttribute(label: LabelRecord, name: string, value: unknown): void {
   const legacy = legacyAttributes(label);
-  if (legacy && Object.hasOwn(legacy, name) && !Object.hasOwn(label, name)) {
+  const builtin = BUILTIN_LABEL_KEYS.has(name);
+  if (legacy && Object.hasOwn(legacy, name) && (builtin || !Object.hasOwn(label, name))) {
     const current = legacy[name];
     const next =
       current !== null && typeof current === 'object' && '_cls' in current
@@ -55,5 +59,5 @@ export function setAttribute(label: LabelRecord, name: string, value: unknown): 
     label.attributes = { ...legacy, [name]: next };
     return;
   }
-  label[name] = value;
+  if (!builtin) label[name] = value;
 }

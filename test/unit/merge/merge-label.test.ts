@@ -142,6 +142,15 @@ describe('Function: mergeAnnotations — merging one label (SEMANTICS §6.5)', (
     expect(label).toMatchObject({ label: 'dog', iscrowd: 1, confidence: 0.9, tags: ['x'] });
   });
 
+  it('leaves confidence untouched even when the schema names an attribute `confidence`', () => {
+    const { label } = mergeOne(
+      { label: 'cat', confidence: 0.9 },
+      { label: 'dog', confidence: 0.9 },
+      field({ type: 'detections', attributes: { confidence: { type: 'text' } } }),
+    );
+    expect(label).toMatchObject({ label: 'dog', confidence: 0.9 });
+  });
+
   it('writes legacy `attributes` dict entries back into the dict', () => {
     const { label } = mergeOne(
       { label: 'cat', attributes: { sex: { _cls: 'CategoricalAttribute', value: 'f' } } },
