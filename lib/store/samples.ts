@@ -161,13 +161,7 @@ export class SampleRepository {
     dataset: string,
     sampleIds: readonly string[],
   ): Promise<Array<StoredSample | undefined>> {
-    const found = await this.#readMany(dataset, sampleIds);
-    return Promise.all(
-      sampleIds.map((id) => {
-        const item = found.get(id);
-        return item === undefined ? undefined : toStoredSample(this.#blobs, item);
-      }),
-    );
+    return this.#readSamples(dataset, sampleIds, (item) => toStoredSample(this.#blobs, item));
   }
 
   /**
@@ -178,13 +172,23 @@ export class SampleRepository {
     dataset: string,
     sampleIds: readonly string[],
   ): Promise<Array<SampleForMerge | undefined>> {
+    return this.#readSamples(dataset, sampleIds, async (item) => ({
+      ...(await toStoredSample(this.#blobs, item)),
+      item,
+    }));
+  }
+
+  /** The ids' items read in batches, each made into a `T`, in the ids' order. */
+  async #readSamples<T>(
+    dataset: string,
+    sampleIds: readonly string[],
+    make: (item: SampleItem) => Promise<T>,
+  ): Promise<Array<T | undefined>> {
     const found = await this.#readMany(dataset, sampleIds);
     return Promise.all(
-      sampleIds.map(async (id) => {
+      sampleIds.map((id) => {
         const item = found.get(id);
-        return item === undefined
-          ? undefined
-          : { ...(await toStoredSample(this.#blobs, item)), item };
+        return item === undefined ? undefined : make(item);
       }),
     );
   }
