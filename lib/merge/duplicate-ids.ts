@@ -52,7 +52,11 @@ export function regenerateDuplicateIds(
       labels.unique = false;
       minted = true;
     }
-    // A replayed merge mints the id the first one recorded: an edit now, not an addition.
-    if (minted) labels.newAt = newPositions(ids, recordedOf(labels));
+    // A replayed merge mints the id the first one recorded: an edit now, not an addition,
+    // and one the parse did not see come back.
+    if (minted) {
+      labels.newAt = newPositions(ids, recordedOf(labels));
+      labels.goneFrom = undefined;
+    }
   }
 }

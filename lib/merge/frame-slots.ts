@@ -89,6 +89,7 @@ function resolveSlots(merge: LabelFieldMerge, skipped: string[][]): Map<string, 
         labels,
         newAt: undefined,
         allReturned: false,
+        goneFrom: undefined,
       });
     }
   }

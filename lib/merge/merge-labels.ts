@@ -92,6 +92,7 @@ function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
       labels: group.labels,
       newAt: group.newAt,
       allReturned: group.allReturned,
+      goneFrom: group.goneFrom,
     });
   }
   // Samples the download left out entirely: everything recorded on them is gone.

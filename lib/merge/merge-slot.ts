@@ -117,12 +117,34 @@ function goneIds(
   recorded: ReadonlyArray<string>,
   labels: SlotLabels | undefined,
 ): IdSet | undefined {
+  const from = labels?.goneFrom;
+  if (from !== undefined && recorded.length - from <= GONE_SCAN_MAX)
+    return goneAfter(recorded, from);
   const returned = labels === undefined ? undefined : new IdSet(labels.ids);
   let gone: string[] | undefined;
   for (const id of recorded) {
     if (returned?.has(id)) continue;
     gone ??= [];
     if (!gone.includes(id)) gone.push(id);
+  }
+  return gone === undefined ? undefined : new IdSet(gone);
+}
+
+// goneAfter looks each candidate up among the returned ids: a scan, so only for a few.
+const GONE_SCAN_MAX = 16;
+
+/**
+ * {@link goneIds} when the returned recorded ids are `recorded[0..from)`: the ids after
+ * them, except one also listed before `from` (it came back there), each once.
+ */
+function goneAfter(recorded: ReadonlyArray<string>, from: number): IdSet | undefined {
+  let gone: string[] | undefined;
+  for (let j = from; j < recorded.length; j += 1) {
+    const id = recorded[j] as string;
+    // Listed earlier: before `from` it came back, after it is already gone.
+    if (recorded.indexOf(id) !== j) continue;
+    gone ??= [];
+    gone.push(id);
   }
   return gone === undefined ? undefined : new IdSet(gone);
 }
@@ -205,8 +227,10 @@ function mergeIntoValue(
   for (let i = 0; i < storedLabels.length; i += 1) {
     const stored = storedLabels[i] as LabelRecord;
     let next = stored;
-    if (gone?.has(stored.id as string)) {
-      // Gone ids are not downloaded, so a label whose deletion is refused has no edit either.
+    const at = edits.take(stored.id);
+    // Gone ids are the recorded ones not downloaded, so only a label without an edit can be
+    // gone: most labels have one, and skip the gone lookup.
+    if (at < 0 && gone?.has(stored.id as string)) {
       if (!restrictions.allowDeletions)
         refuse(merge, slot, stored.id as string, 'DELETION_NOT_ALLOWED');
       else {
@@ -214,9 +238,7 @@ function mergeIntoValue(
         merged ??= storedLabels.slice(0, i);
         continue;
       }
-    }
-    const at = edits.take(stored.id);
-    if (at >= 0) {
+    } else if (at >= 0) {
       const storedId = stored.id as string;
       if (refusals.length > 0) refusals.length = 0;
       next = mergeLabel(

@@ -57,6 +57,8 @@ export interface LabelGroup {
    */
   newAt: number[] | undefined;
   allReturned: boolean;
+  /** See SlotLabels.goneFrom; undefined for frame groups. */
+  goneFrom: number | undefined;
 }
 
 /** Downloaded labels of one field, one group per sample (or frame) in download order. */
@@ -127,11 +129,14 @@ function parseGroup(
     labels: new Array<LabelRecord>(ids.length),
     newAt: undefined,
     allReturned: false,
+    goneFrom: undefined,
   };
   // Tools return labels in upload order: a key equal to the next recorded id (valid, as the
   // id map was checked) needs no second check. Comparing is cheaper than checking 24 chars.
   let next = 0;
   let knownSet: IdSet | undefined;
+  // No recorded id came back out of order: the recorded ids returned are known[0..next).
+  let inOrder = true;
   for (let i = 0; i < ids.length; i += 1) {
     const labelId = ids[i] as string;
     if (next < known.length && known[next] === labelId) next += 1;
@@ -145,10 +150,9 @@ function parseGroup(
       }
       if (classify) {
         knownSet ??= new IdSet(known);
-        if (!knownSet.has(labelId)) {
-          if (group.newAt === undefined) group.newAt = [i];
-          else group.newAt.push(i);
-        }
+        if (knownSet.has(labelId)) inOrder = false;
+        else if (group.newAt === undefined) group.newAt = [i];
+        else group.newAt.push(i);
       }
     }
     const label = labels[labelId];
@@ -165,6 +169,7 @@ function parseGroup(
     group.labels[i] = parsed.data as LabelRecord;
   }
   group.allReturned = classify && next === known.length;
+  if (classify && inOrder) group.goneFrom = next;
   return group;
 }
 

@@ -20,6 +20,11 @@ export interface SlotLabels {
   newAt: number[] | undefined;
   /** Every recorded id came back, so nothing is deleted (known without a second scan). */
   allReturned: boolean;
+  /**
+   * The recorded ids that came back are exactly the first `goneFrom` of the slot's recorded
+   * list, every other id being new, so only the rest can be gone. Undefined when not known.
+   */
+  goneFrom: number | undefined;
 }
 
 /**
