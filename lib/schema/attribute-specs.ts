@@ -1,5 +1,5 @@
 import { LabelSchemaError } from '../errors/index.js';
-import type { LabelType } from '../labels/label-types.js';
+import { BUILTIN_LABEL_KEYS, type LabelType } from '../labels/label-types.js';
 import { pyList, pyRepr, pyStr } from './format.js';
 import type {
   AttributeRecommendation,
@@ -89,7 +89,23 @@ export function buildAttributes(
     if (ctx.type === 'scalar' || !ctx.existing || attributes !== true) return {};
     return formatAttributes(inferAttributes(ctx, classes), ctx.backend);
   }
-  return formatAttributes(attributes, ctx.backend);
+  const out = formatAttributes(attributes, ctx.backend);
+  if (ctx.type !== 'scalar') for (const name of Object.keys(out)) refuseReservedName(name, ctx);
+  return out;
+}
+
+/**
+ * A label's own fields (`label`, `bounding_box`, `confidence`…) are merged by their own
+ * rules, never as attributes (SEMANTICS §1.3, §6.5): an attribute of that name would show
+ * annotators a value whose edits could never land. FiftyOne lets it through; we refuse it.
+ */
+function refuseReservedName(name: string, ctx: AttributeContext): void {
+  if (!BUILTIN_LABEL_KEYS.has(name)) return;
+  throw new LabelSchemaError(
+    'ATTRIBUTE_NAME_RESERVED',
+    `Attribute '${name}' of field '${ctx.field}' has the name of a label's own field, which is never merged as an attribute; choose another name`,
+    { attribute: name, field: ctx.field },
+  );
 }
 
 function inferAttributes(
@@ -99,6 +115,13 @@ function inferAttributes(
   const out: Record<string, AttributeSpecInput> = {};
   for (const [name, value] of ctx.observed(classes)) {
     if (ctx.dropKeyframe && name === 'keyframe') continue;
+    // Only a legacy `attributes` dict can hold such a name; it is not inferred (see above).
+    if (BUILTIN_LABEL_KEYS.has(name)) {
+      ctx.warnings.push(
+        `Attribute '${name}' of field '${ctx.field}' has the name of a label's own field and was not inferred`,
+      );
+      continue;
+    }
     out[name] = recommendAttrTool(ctx.backend, name, value);
   }
   return out;

@@ -47,6 +47,29 @@ describe('Function: buildLabelSchema', () => {
       });
     });
 
+    it('does not infer a legacy attribute named like a label’s own field, and says so', () => {
+      const legacy = [
+        imageSample({
+          ground_truth: detections(
+            detection('car', {
+              attributes: {
+                confidence: { _cls: 'NumericAttribute', value: 0.5 },
+                mood: { _cls: 'CategoricalAttribute', value: 'happy' },
+              },
+            }),
+          ),
+        }),
+      ];
+      const { labelSchema, warnings } = build(
+        { labelSchema: { ground_truth: { classes } } },
+        { samples: legacy },
+      );
+      expect(Object.keys(labelSchema.ground_truth?.attributes ?? {})).toEqual(['mood']);
+      expect(warnings).toContain(
+        "Attribute 'confidence' of field 'ground_truth' has the name of a label's own field and was not inferred",
+      );
+    });
+
     it('lists inferred attributes in first-seen order', () => {
       const { labelSchema } = build({ labelSchema: { ground_truth: { classes } } }, { samples });
       expect(Object.keys(labelSchema.ground_truth?.attributes ?? {})).toEqual([
@@ -317,6 +340,54 @@ describe('Function: buildLabelSchema', () => {
         'ATTRIBUTE_VALUES_REQUIRED',
         "Attribute 'm' of type 'radio' requires a list of values",
       );
+    });
+
+    it.each(['confidence', 'label', 'bounding_box', 'tags', 'index', 'id'])(
+      'rejects an attribute named like a label’s own field: %s',
+      (name) => {
+        expectSchemaError(
+          () =>
+            build({
+              labelSchema: {
+                fresh: { type: 'detections', classes, attributes: { [name]: { type: 'text' } } },
+              },
+            }),
+          'ATTRIBUTE_NAME_RESERVED',
+          `Attribute '${name}' of field 'fresh' has the name of a label's own field`,
+        );
+      },
+    );
+
+    it('rejects a class group’s attribute named like a label’s own field', () => {
+      expectSchemaError(
+        () =>
+          build({
+            labelSchema: {
+              fresh: {
+                type: 'detections',
+                classes: [{ classes: 'car', attributes: ['confidence'] }],
+              },
+            },
+          }),
+        'ATTRIBUTE_NAME_RESERVED',
+        "Attribute 'confidence' of field 'fresh'",
+      );
+    });
+
+    it('accepts names that only resemble a label’s own field', () => {
+      const { labelSchema } = build({
+        labelSchema: {
+          fresh: {
+            type: 'detections',
+            classes,
+            attributes: { Confidence: { type: 'text' }, label_source: { type: 'text' } },
+          },
+        },
+      });
+      expect(Object.keys(labelSchema.fresh?.attributes ?? {})).toEqual([
+        'Confidence',
+        'label_source',
+      ]);
     });
 
     it('checks classes before attributes', () => {
