@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { type Sample, sampleSchema } from '../labels/schemas.js';
 import type { BlobStore } from './blob-store.js';
@@ -7,14 +8,21 @@ import { type Fields, resolveBlobs } from './large-fields.js';
 
 /**
  * A sample item: the FiftyOne JSON sample under `data` (large label fields as S3 pointers),
- * a `version` for optimistic concurrency (0 when written whole, +1 per update), and the
- * tokens of the merges already applied to it.
+ * a `version` for optimistic concurrency (0 when written whole, +1 per update), the
+ * `generation` of the whole write it descends from, and the tokens of the merges already
+ * applied to it.
  */
 export const sampleItemSchema = z.object({
   dataset: z.string(),
   sampleId: z.string(),
   data: z.record(z.string(), z.unknown()),
   version: z.number().int().nonnegative(),
+  /**
+   * Random, new with every whole write (as a GCS object's generation): a sample replaced
+   * or deleted and re-created starts again at version 0, so a write planned against the
+   * old one at version 0 checks this too. Absent on items written before it existed.
+   */
+  generation: z.string().optional(),
   updatedAt: z.string(),
   appliedMerges: z.set(z.string()).optional(),
 });
@@ -36,6 +44,7 @@ export function newSampleItem(dataset: string, sample: Sample, data: Fields, now
     sampleId: sample.id,
     data,
     version: 0,
+    generation: randomBytes(8).toString('hex'),
     updatedAt: now.toISOString(),
   };
 }

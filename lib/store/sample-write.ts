@@ -55,42 +55,69 @@ export function tooLarge(dataset: string, sampleId: string, cause: unknown): Sto
   );
 }
 
+/** The version and generation a write expects: undefined generation checks none. */
+interface Expected {
+  readonly version: number;
+  readonly generation: string | undefined;
+}
+
+function isAt(item: SampleItem, expected: Expected): boolean {
+  return (
+    item.version === expected.version &&
+    (expected.generation === undefined || item.generation === expected.generation)
+  );
+}
+
 function conflict(
   dataset: string,
   sampleId: string,
-  expectedVersion: number,
+  expected: Expected,
   current: SampleItem,
   cause?: unknown,
 ): VersionConflictError {
+  const replaced = current.version === expected.version;
   return new VersionConflictError(
-    `The ${describeSample(dataset, sampleId)} is at version ${current.version}, not ` +
-      `${expectedVersion}: it changed since it was read`,
-    { dataset, sampleId, expectedVersion, actualVersion: current.version },
+    replaced
+      ? `The ${describeSample(dataset, sampleId)} was replaced since it was read: it is at ` +
+          `version ${current.version} again, but of another whole write`
+      : `The ${describeSample(dataset, sampleId)} is at version ${current.version}, not ` +
+          `${expected.version}: it changed since it was read`,
+    {
+      dataset,
+      sampleId,
+      expectedVersion: expected.version,
+      actualVersion: current.version,
+      ...(replaced ? { replaced: true } : {}),
+    },
     cause === undefined ? undefined : { cause },
   );
 }
 
-/** A caller's item of another sample or version would size the write wrongly. */
+/** A caller's item of another sample, version or generation would size the write wrongly. */
 function assertCurrent(
   item: SampleItem,
   dataset: string,
   sampleId: string,
-  expectedVersion: number,
+  expected: Expected,
 ): void {
-  if (item.dataset === dataset && item.sampleId === sampleId && item.version === expectedVersion) {
+  if (item.dataset === dataset && item.sampleId === sampleId && isAt(item, expected)) {
     return;
   }
+  const generation =
+    item.version === expected.version ? ` of generation '${item.generation ?? 'none'}'` : '';
   throw new InvalidInputError(
     `Invalid current item: it is the ${describeSample(item.dataset, item.sampleId)} at ` +
-      `version ${item.version}, not the ${describeSample(dataset, sampleId)} at version ` +
-      `${expectedVersion}`,
+      `version ${item.version}${generation}, not the ${describeSample(dataset, sampleId)} at ` +
+      `version ${expected.version}${generation === '' ? '' : ` of generation '${expected.generation}'`}`,
     {
       dataset,
       sampleId,
-      expectedVersion,
+      expectedVersion: expected.version,
+      expectedGeneration: expected.generation,
       itemDataset: item.dataset,
       itemSampleId: item.sampleId,
       itemVersion: item.version,
+      itemGeneration: item.generation,
     },
   );
 }
@@ -123,6 +150,11 @@ export interface FieldWrite {
   readonly sampleId: string;
   readonly fields: Fields;
   readonly expectedVersion: number;
+  /**
+   * The item's `generation` as the caller read it: the write also fails if the sample was
+   * replaced since, even at the same version. Defaults to `current`'s; none checks none.
+   */
+  readonly expectedGeneration?: string;
   /** A merge token: the write happens at most once per token. */
   readonly token?: string;
   /** The item as the caller read it at `expectedVersion`; absent, it is read here. */
@@ -144,7 +176,10 @@ export async function writeSampleFields(
   const key = sampleKey(dataset, sampleId);
   const fields = parseInput(fieldsSchema, write.fields, 'sample fields');
   assertNoPointers(fields, 'sample fields');
-  const expected = parseInput(versionSchema, write.expectedVersion, 'expected version');
+  const expected: Expected = {
+    version: parseInput(versionSchema, write.expectedVersion, 'expected version'),
+    generation: write.expectedGeneration ?? write.current?.generation,
+  };
   if (write.current !== undefined) assertCurrent(write.current, dataset, sampleId, expected);
 
   // The write must know the whole item's size to decide what goes to S3: unless the caller
@@ -155,7 +190,7 @@ export async function writeSampleFields(
   if (token !== undefined && current.appliedMerges?.has(token)) {
     return { applied: false, item: current };
   }
-  if (current.version !== expected) throw conflict(dataset, sampleId, expected, current);
+  if (!isAt(current, expected)) throw conflict(dataset, sampleId, expected, current);
 
   const data = { ...current.data, ...fields };
   const inline = Object.fromEntries(
@@ -167,7 +202,7 @@ export async function writeSampleFields(
     entity: 'sample',
     ...current,
     data,
-    version: expected + 1,
+    version: expected.version + 1,
     updatedAt: table.clock().toISOString(),
     ...(token === undefined
       ? {}
@@ -185,7 +220,7 @@ export async function writeSampleFields(
   const update = fieldUpdate({
     changed: [...new Set([...Object.keys(fields), ...plan.offloaded])],
     values: plan.fields,
-    expectedVersion: expected,
+    expected,
     updatedAt: next.updatedAt,
     token,
   });
@@ -215,7 +250,7 @@ interface FieldUpdateRequest {
   readonly changed: readonly string[];
   /** The values as the item stores them (large ones already pointers). */
   readonly values: Readonly<Record<string, unknown>>;
-  readonly expectedVersion: number;
+  readonly expected: Expected;
   readonly updatedAt: string;
   readonly token: string | undefined;
 }
@@ -231,7 +266,7 @@ function fieldUpdate(request: FieldUpdateRequest) {
     '#updatedAt': 'updatedAt',
   };
   const values: Record<string, unknown> = {
-    ':expected': request.expectedVersion,
+    ':expected': request.expected.version,
     ':one': 1,
     ':now': request.updatedAt,
   };
@@ -244,6 +279,11 @@ function fieldUpdate(request: FieldUpdateRequest) {
   // A missing item has no version, so this also refuses to create one: with the caller's
   // item and no read, this is what tells a deleted sample.
   let condition = '#version = :expected';
+  if (request.expected.generation !== undefined) {
+    names['#generation'] = 'generation';
+    values[':generation'] = request.expected.generation;
+    condition += ' AND #generation = :generation';
+  }
   if (request.token !== undefined) {
     names['#applied'] = 'appliedMerges';
     values[':token'] = request.token;

@@ -299,9 +299,12 @@ export class SampleRepository {
    * first. The version condition keeps that safe: if the sample moved on, the write fails
    * and a read tells a retry from a conflict, exactly as without it.
    *
+   * `expectedGeneration` (else `current`'s) is the item's generation as read: a sample
+   * replaced since, back at the same version, is a conflict too (see SampleItem).
+   *
    * @throws VersionConflictError `VERSION_CONFLICT`; StoreError `SAMPLE_NOT_FOUND`,
    *   `ITEM_TOO_LARGE`; InvalidInputError `INVALID_INPUT` (also for a `current` of another
-   *   sample or version)
+   *   sample, version or generation)
    */
   async applyMerge(
     dataset: string,
@@ -310,6 +313,7 @@ export class SampleRepository {
     mergeToken: string,
     expectedVersion: number,
     current?: SampleItem,
+    expectedGeneration?: string,
   ): Promise<MergeWrite> {
     const token = parseInput(mergeTokenSchema, mergeToken, 'merge token');
     const result = await writeSampleFields(this.#sampleTable, {
@@ -319,6 +323,7 @@ export class SampleRepository {
       expectedVersion,
       token,
       ...(current === undefined ? {} : { current }),
+      ...(expectedGeneration === undefined ? {} : { expectedGeneration }),
     });
     return { applied: result.applied, version: result.item.version };
   }

@@ -20,6 +20,8 @@ export const mergePlanSchema = z.object({
     z.object({
       sampleId: z.string().min(1),
       version: z.number().int().nonnegative(),
+      /** The sample item's generation when planned; absent in plans made before it existed. */
+      generation: z.string().optional(),
       fields: z.record(z.string(), z.unknown()),
     }),
   ),
@@ -42,9 +44,10 @@ const WRITE_CONCURRENCY = 16;
 /**
  * Applies a page's decisions: fields the merge created join the dataset schema, then each
  * changed sample is written at most once per token. A sample changed by someone else since
- * the plan was made invalidates the plan: it is deleted, so the retry plans afresh. A sample
- * deleted since does not: nothing planned can land on it, whenever the retry comes, so it is
- * left out and returned; the plan stays valid for the others.
+ * the plan was made, or replaced by a whole write (even back at the planned version: each
+ * whole write has its own generation), invalidates the plan: it is deleted, so the retry
+ * plans afresh. A sample deleted since does not: nothing planned can land on it, whenever
+ * the retry comes, so it is left out and returned; the plan stays valid for the others.
  *
  * `read` holds the items a plan made in this invocation read its samples from; a plan from
  * S3 (a rerun) has none, and each write reads its sample first.
@@ -76,6 +79,7 @@ export async function applyPlan(
               token,
               write.version,
               read?.get(write.sampleId),
+              write.generation,
             );
           } catch (error) {
             if (!isAnnoflowError(error) || error.code !== 'SAMPLE_NOT_FOUND') throw error;

@@ -223,7 +223,13 @@ async function makePlan(
     if (before === undefined || merged === before.sample) continue;
     const fields = changedFields(before.sample, merged);
     if (Object.keys(fields).length > 0) {
-      writes.push({ sampleId: merged.id, version: before.version, fields });
+      const { generation } = before.item;
+      writes.push({
+        sampleId: merged.id,
+        version: before.version,
+        ...(generation === undefined ? {} : { generation }),
+        fields,
+      });
       read.set(merged.id, before.item);
     }
   }

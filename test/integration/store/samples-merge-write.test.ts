@@ -127,6 +127,44 @@ describe.each([
     expect((await store.samples.get('d', 's1')).sample.label).toEqual(cat.label);
   });
 
+  it.each([
+    { how: 'replaced', deleteFirst: false },
+    { how: 'deleted and re-created', deleteFirst: true },
+  ])(
+    'refuses a merge read before the sample was $how with VERSION_CONFLICT, though at the same version',
+    async ({ deleteFirst }) => {
+      const { local, store } = await countedStore();
+      await store.samples.put('d', imageSample('s1'));
+      const read = await readForMerge(store, 's1');
+      if (deleteFirst) {
+        await local.clients.doc.send(
+          new DeleteCommand({ TableName: local.tableName, Key: sampleKey('d', 's1') }),
+        );
+      }
+      await store.samples.put('d', { ...imageSample('s1'), label: dog.label });
+
+      const stale = store.samples.applyMerge(
+        'd',
+        's1',
+        cat,
+        'm1',
+        0,
+        current(read),
+        given ? undefined : read.item.generation,
+      );
+
+      await expect(stale).rejects.toMatchObject({
+        code: 'VERSION_CONFLICT',
+        message: expect.stringContaining('was replaced since it was read'),
+        details: { expectedVersion: 0, actualVersion: 0, replaced: true },
+      });
+      expect(await store.samples.get('d', 's1')).toMatchObject({
+        version: 0,
+        sample: { label: dog.label },
+      });
+    },
+  );
+
   it('answers SAMPLE_NOT_FOUND for a sample deleted after it was read, creating nothing', async () => {
     const { local, store } = await countedStore();
     await store.samples.put('d', imageSample('s1'));
@@ -181,6 +219,28 @@ describe.each([
 });
 
 describe('SampleRepository.applyMerge with the item the caller read', () => {
+  it('refuses an item of another generation than the one expected with INVALID_INPUT', async () => {
+    const { store } = await countedStore();
+    await store.samples.put('d', imageSample('s1'));
+    const read = await readForMerge(store, 's1');
+
+    const attempt = store.samples.applyMerge(
+      'd',
+      's1',
+      cat,
+      'm1',
+      0,
+      read.item,
+      'f00dfeedf00dfeed',
+    );
+
+    await expect(attempt).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining("of generation 'f00dfeedf00dfeed'"),
+    });
+    expect((await store.samples.get('d', 's1')).version).toBe(0);
+  });
+
   it.each([
     { mismatch: 'another sample', sampleId: 's2', version: 0 },
     { mismatch: 'another version', sampleId: 's1', version: 1 },

@@ -1,6 +1,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { countCalls } from '../../../bench/call-counter.js';
+import type { Sample } from '../../../lib/labels/index.js';
 import type { MergeReport } from '../../../lib/merge/index.js';
 import { sampleKey } from '../../../lib/store/index.js';
 import {
@@ -10,6 +11,7 @@ import {
   taskReportSchema,
 } from '../../../lib/workflows/index.js';
 import { readJson } from '../../support/bucket.js';
+import { detection, detections, oid } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { ANNO_KEY, aroundFirstUpdateOf, planKeys, stagedTask, TASK } from './merge-support.js';
 import { A, B, C, DATASET, depsFor, snapshot } from './run-support.js';
@@ -166,6 +168,46 @@ describe('Workflows: a sample deleted while its page is merged', () => {
       sample: { weather: 'foggy', ground_truth: { detections: [] } },
     });
   });
+});
+
+describe('Workflows: a sample replaced while its page is merged, back at the planned version', () => {
+  // s2 was planned at version 0 (C deleted); ingest then writes it whole again, with a label
+  // E the run never saw. The plan's write would put back s2's old labels minus C, losing E.
+  const E = oid(0xe);
+
+  it.each([
+    { how: 're-ingested', deleteFirst: false },
+    { how: 'deleted and re-created', deleteFirst: true },
+  ])(
+    '$how: the plan loses with VERSION_CONFLICT and the retry merges into the new sample',
+    async ({ deleteFirst }) => {
+      const { local, clients, store, input } = await stagedTask(aws);
+      const before = (await snapshot(local.store)).s2?.sample as Sample;
+      aroundFirstUpdateOf(clients, S2, {
+        before: async () => {
+          if (deleteFirst) await deleteSample(local, 's2');
+          await local.store.samples.put(DATASET, {
+            ...before,
+            weather: 'foggy',
+            ground_truth: detections(detection(C, 'car'), detection(E, 'truck')),
+          });
+        },
+      });
+      await expect(mergeStagedTask(depsFor(store), input)).rejects.toMatchObject({
+        code: 'VERSION_CONFLICT',
+        details: { sampleId: 's2', replaced: true },
+      });
+      expect(await planKeys(local)).toEqual([]);
+
+      await mergeStagedTask(depsFor(store), input);
+
+      // C was recorded and not returned: deleted. E was never uploaded: kept.
+      expect((await snapshot(local.store)).s2).toMatchObject({
+        version: 1,
+        sample: { weather: 'foggy', ground_truth: { detections: [{ id: E, label: 'truck' }] } },
+      });
+    },
+  );
 });
 
 describe('Workflows: a sample deleted before its page is planned', () => {
