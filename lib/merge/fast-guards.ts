@@ -6,6 +6,8 @@
  * costs more than merging it; this keeps validation at the edge without paying that twice.
  */
 
+import { isRecord } from '../labels/json.js';
+
 // 1 for the char codes of 0-9 and a-f: one load per character instead of two range tests.
 const LOWER_HEX = new Uint8Array(128);
 for (const char of '0123456789abcdef') LOWER_HEX[char.charCodeAt(0)] = 1;
@@ -18,10 +20,6 @@ export function isObjectIdString(value: unknown): value is string {
     if (LOWER_HEX[value.charCodeAt(i)] !== 1) return false;
   }
   return true;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 const isOptionalString = (value: unknown): boolean => value == null || typeof value === 'string';
@@ -59,7 +57,7 @@ export function isPlainDetection(value: unknown): boolean {
  * valid id is set on it. Downloads key labels by id, so the id is checked on the key.
  */
 export function isPlainDetectionBody(value: unknown): boolean {
-  if (!isPlainObject(value) || value._cls !== 'Detection') return false;
+  if (!isRecord(value) || value._cls !== 'Detection') return false;
   return (
     isOptionalString(value.label) &&
     isBox(value.bounding_box) &&
@@ -68,7 +66,7 @@ export function isPlainDetectionBody(value: unknown): boolean {
     isOptionalNumber(value.confidence) &&
     (value.index == null || Number.isSafeInteger(value.index)) &&
     isOptionalStringList(value.tags) &&
-    (value.attributes === undefined || isPlainObject(value.attributes))
+    (value.attributes === undefined || isRecord(value.attributes))
   );
 }
 
@@ -79,7 +77,7 @@ export function isPlainClassification(value: unknown): boolean {
 
 /** A Classification without logits whose `id` is ignored (see {@link isPlainDetectionBody}). */
 export function isPlainClassificationBody(value: unknown): boolean {
-  if (!isPlainObject(value) || value._cls !== 'Classification') return false;
+  if (!isRecord(value) || value._cls !== 'Classification') return false;
   return (
     isOptionalString(value.label) &&
     isOptionalNumber(value.confidence) &&
@@ -90,7 +88,7 @@ export function isPlainClassificationBody(value: unknown): boolean {
 
 /** A sample without frames, as sampleSchema would accept it. */
 export function isPlainSample(value: unknown): boolean {
-  if (!isPlainObject(value)) return false;
+  if (!isRecord(value)) return false;
   const { id, filepath, media_type: mediaType, metadata, tags, frames } = value;
   return (
     typeof id === 'string' &&
@@ -98,7 +96,7 @@ export function isPlainSample(value: unknown): boolean {
     typeof filepath === 'string' &&
     filepath.length > 0 &&
     (mediaType === undefined || mediaType === 'image' || mediaType === 'video') &&
-    (metadata == null || isPlainObject(metadata)) &&
+    (metadata == null || isRecord(metadata)) &&
     isOptionalStringList(tags) &&
     frames === undefined
   );
@@ -106,12 +104,12 @@ export function isPlainSample(value: unknown): boolean {
 
 /** An id-map slice of plain sample-level entries (lists of ObjectIds or booleans). */
 export function isPlainIdMap(value: unknown): boolean {
-  if (!isPlainObject(value)) return false;
+  if (!isRecord(value)) return false;
   // for…in rather than Object.values: no array of a page's entries per field. It visits at
   // least the own keys, so the guard accepts no more than before.
   for (const name in value) {
     const field = value[name];
-    if (!isPlainObject(field)) return false;
+    if (!isRecord(field)) return false;
     for (const sampleId in field) {
       const entry = field[sampleId];
       if (typeof entry === 'boolean') continue;
