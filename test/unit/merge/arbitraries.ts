@@ -105,6 +105,8 @@ const slotSpec = fc.record({
     'bool',
     'stale',
     'staleReturned',
+    // The slot's recorded ids listed twice over (a replayed record), first one first.
+    'repeated',
   ),
   emptyGroup: weighted(false, true, 8),
   frameKey: fc.constantFrom('id', 'id', 'number', 'number', 'both', 'unknown'),

@@ -199,7 +199,8 @@ export function buildRun(spec: RunSpec, { uniqueIds = false }: BuildOptions = {}
           } else if (s.idMapMode === 'stale' || s.idMapMode === 'staleReturned') {
             staleId = newId();
             putIdMap([...recorded, staleId]);
-          } else putIdMap(recorded);
+          } else if (s.idMapMode === 'repeated') putIdMap([...recorded, ...recorded]);
+          else putIdMap(recorded);
         } else recorded = [];
         if (!s.inDownload) continue;
 
