@@ -326,21 +326,34 @@ describe('Function: buildLabelSchema', () => {
       );
     });
 
-    it('validates a class group’s attributes the same way', () => {
-      expectSchemaError(
-        () =>
-          build({
-            labelSchema: {
-              fresh: {
-                type: 'detections',
-                classes: [{ classes: 'car', attributes: { m: { type: 'radio' } } }],
+    it.each([
+      {
+        name: 'values',
+        attributes: { m: { type: 'radio' } },
+        code: 'ATTRIBUTE_VALUES_REQUIRED' as const,
+        fragment: "Attribute 'm' of type 'radio' requires a list of values",
+      },
+      {
+        name: 'names',
+        attributes: ['confidence'],
+        code: 'ATTRIBUTE_NAME_RESERVED' as const,
+        fragment: "Attribute 'confidence' of field 'fresh' has the name of a label's own field",
+      },
+    ])(
+      'validates a class group’s attribute $name the same way',
+      ({ attributes, code, fragment }) => {
+        expectSchemaError(
+          () =>
+            build({
+              labelSchema: {
+                fresh: { type: 'detections', classes: [{ classes: 'car', attributes }] },
               },
-            },
-          }),
-        'ATTRIBUTE_VALUES_REQUIRED',
-        "Attribute 'm' of type 'radio' requires a list of values",
-      );
-    });
+            }),
+          code,
+          fragment,
+        );
+      },
+    );
 
     it.each(['confidence', 'label', 'bounding_box', 'tags', 'index', 'id'])(
       'rejects an attribute named like a label’s own field: %s',
@@ -357,22 +370,6 @@ describe('Function: buildLabelSchema', () => {
         );
       },
     );
-
-    it('rejects a class group’s attribute named like a label’s own field', () => {
-      expectSchemaError(
-        () =>
-          build({
-            labelSchema: {
-              fresh: {
-                type: 'detections',
-                classes: [{ classes: 'car', attributes: ['confidence'] }],
-              },
-            },
-          }),
-        'ATTRIBUTE_NAME_RESERVED',
-        "Attribute 'confidence' of field 'fresh'",
-      );
-    });
 
     it('accepts names that only resemble a label’s own field', () => {
       const { labelSchema } = build({
