@@ -256,15 +256,36 @@ interface AttributeNames {
 
 // Per field schema object, per class: computed once per merge instead of once per label.
 const attributeNamesCache = new WeakMap<FieldSchema, Map<unknown, AttributeNames>>();
-// A field's labels merge one after another: remember the last field's entry.
+// A field's labels merge one after another: remember the last field's entry, and its last
+// few classes in a list (a few identity compares of class strings beat a Map lookup).
 let lastField: FieldSchema | undefined;
 let lastByClass: Map<unknown, AttributeNames> | undefined;
+let recentClasses: unknown[] = [];
+let recentNames: AttributeNames[] = [];
+const RECENT_MAX = 8;
 
 /**
  * The schema attributes that apply to a label: field-level ones plus those of every class
  * group containing its current class, split by `readOnly`.
  */
 function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNames {
+  if (field === lastField) {
+    for (let i = 0; i < recentClasses.length; i += 1) {
+      if (recentClasses[i] === currentClass) return recentNames[i] as AttributeNames;
+    }
+  } else {
+    recentClasses = [];
+    recentNames = [];
+  }
+  const names = namesOf(field, currentClass);
+  if (recentClasses.length < RECENT_MAX) {
+    recentClasses.push(currentClass);
+    recentNames.push(names);
+  }
+  return names;
+}
+
+function namesOf(field: FieldSchema, currentClass: unknown): AttributeNames {
   let byClass = field === lastField ? lastByClass : attributeNamesCache.get(field);
   if (!byClass) {
     byClass = new Map();
