@@ -269,6 +269,9 @@ export class SampleRepository {
 
   /**
    * Sets label fields if the sample is still at `expectedVersion`; the version goes up by 1.
+   * `current`, the item the sample was read from ({@link findManyForMerge}), spares the read
+   * that sizes the write, and makes a sample replaced since (back at the same version, of
+   * another generation) a conflict too: a version alone cannot tell.
    *
    * @throws VersionConflictError `VERSION_CONFLICT`; StoreError `SAMPLE_NOT_FOUND`,
    *   `ITEM_TOO_LARGE`; InvalidInputError `INVALID_INPUT`
@@ -278,12 +281,14 @@ export class SampleRepository {
     sampleId: string,
     fields: Fields,
     expectedVersion: number,
+    current?: SampleItem,
   ): Promise<StoredSample> {
     const result = await writeSampleFields(this.#sampleTable, {
       dataset,
       sampleId,
       fields,
       expectedVersion,
+      ...(current === undefined ? {} : { current }),
     });
     return toStoredSample(this.#blobs, result.item);
   }

@@ -154,15 +154,18 @@ async function updateSample(
   change: (sample: Sample) => Record<string, unknown>,
 ): Promise<boolean> {
   for (let attempt = 0; ; attempt += 1) {
-    let current: Awaited<ReturnType<Store['samples']['get']>>;
+    // With the item read, a sample re-ingested whole in between (back at version 0) is a
+    // conflict rather than overwritten with fields computed from the old one.
+    const [current] = await store.samples.findManyForMerge(dataset, [sampleId]);
+    if (current === undefined) return false;
     try {
-      current = await store.samples.get(dataset, sampleId);
-    } catch (error) {
-      if (isAnnoflowError(error) && error.code === 'SAMPLE_NOT_FOUND') return false;
-      throw error;
-    }
-    try {
-      await store.samples.updateFields(dataset, sampleId, change(current.sample), current.version);
+      await store.samples.updateFields(
+        dataset,
+        sampleId,
+        change(current.sample),
+        current.version,
+        current.item,
+      );
       return true;
     } catch (error) {
       if (!(isAnnoflowError(error) && error.code === 'VERSION_CONFLICT') || attempt >= 4)

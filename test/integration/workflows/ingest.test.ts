@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../../lib/local/png.js';
+import { createStore, sampleKey } from '../../../lib/store/index.js';
 import { ingestRecord, MEDIA_MISSING_TAG, sampleIdFor } from '../../../lib/workflows/ingest.js';
 import { useLocalAws } from '../../support/local-aws.js';
 import { mp4 } from '../../support/media.js';
 import { s3Record } from '../../support/s3-records.js';
+import { beforeFirstUpdateOf } from './merge-support.js';
 
 const aws = useLocalAws();
 const png = encodePng(40, 30, () => [10, 20, 30]);
@@ -114,6 +116,29 @@ describe('Function: ingestRecord', () => {
     const { sample } = await store.samples.get('street', sampleId);
     expect(sample.tags).toEqual([MEDIA_MISSING_TAG]);
     expect(sample.gt).toMatchObject({ label: 'car' });
+  });
+
+  it('re-reads a sample replaced whole between its read and its write, not overwriting it', async () => {
+    const local = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await local.store.media.put(key, png, 'image/png');
+    await ingestRecord(local.store, s3Record('ObjectCreated:Put', local.bucket, key));
+    const sampleId = sampleIdFor(local.bucket, key);
+    const { sample } = await local.store.samples.get('street', sampleId);
+    await local.store.samples.put('street', { ...sample, tags: ['old'] });
+    // The event's store has its own clients, so only its writes are intercepted.
+    const clients = aws.newClients();
+    const store = createStore(clients, { tableName: local.tableName, bucket: local.bucket });
+    beforeFirstUpdateOf(clients, sampleKey('street', sampleId).sk, async () => {
+      await local.store.samples.put('street', { ...sample, tags: ['new'] });
+    });
+
+    await ingestRecord(store, s3Record('ObjectRemoved:Delete', local.bucket, key));
+
+    expect(await local.store.samples.get('street', sampleId)).toMatchObject({
+      version: 1,
+      sample: { tags: ['new', MEDIA_MISSING_TAG] },
+    });
   });
 
   it('clears media:missing when the object is uploaded again', async () => {
