@@ -15,6 +15,7 @@
 import { join } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { z } from 'zod';
+import { trimSourceMaps } from './source-maps.js';
 
 /**
  * ESM bundles have no `require`; bundled CommonJS dependencies that call it (directly or via
@@ -107,8 +108,13 @@ export function functionBuildOptions(request: FunctionBuildRequest): BuildOption
   };
 }
 
-/** Builds a function's asset into `request.outDir`; its metafile says what went where. */
+/**
+ * Builds a function's asset into `request.outDir`; its metafile says what went where. The
+ * source maps are then trimmed to our own code (`./source-maps.ts`).
+ */
 export async function buildFunction(request: FunctionBuildRequest): Promise<Metafile> {
-  const result = await build({ ...functionBuildOptions(request), metafile: true });
+  const options = functionBuildOptions(request);
+  const result = await build({ ...options, metafile: true });
+  await trimSourceMaps(options.outdir as string);
   return result.metafile;
 }

@@ -14,6 +14,7 @@ import {
   functionBuildOptions,
 } from '../../cdk/function-build.js';
 import { PROJECT_ROOT } from '../../cdk/project-function.js';
+import { isOwnSource, type SourceMapV3 } from '../../cdk/source-maps.js';
 
 const run = promisify(execFile);
 
@@ -102,6 +103,22 @@ describe('Function: buildFunction', () => {
     expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
     expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
     expect(metafile.outputs[relative(process.cwd(), `${indexFile()}.map`)]).toBeDefined();
+  });
+
+  it('maps our own code only: no source under node_modules in any of its source maps', async () => {
+    const maps = (await readdir(outDir, { recursive: true })).filter((name) =>
+      name.endsWith('.map'),
+    );
+    const sources = await Promise.all(
+      maps.map(async (name) => {
+        const map = JSON.parse(await readFile(join(outDir, name), 'utf8')) as SourceMapV3;
+        return map.sources;
+      }),
+    );
+
+    expect(maps.length).toBeGreaterThan(1);
+    expect(sources.flat().filter((source) => !isOwnSource(source))).toEqual([]);
+    expect(sources.flat().some((source) => source.endsWith('functions/api/handler.ts'))).toBe(true);
   });
 
   it("bundles a user's backend module as backends/<name>.mjs sharing the handler's chunks", async () => {
