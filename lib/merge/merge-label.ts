@@ -256,10 +256,9 @@ interface AttributeNames {
 
 // Per field schema object, per class: computed once per merge instead of once per label.
 const attributeNamesCache = new WeakMap<FieldSchema, Map<unknown, AttributeNames>>();
-// A field's labels merge one after another: remember the last field's entry, and its last
-// few classes in a list (a few identity compares of class strings beat a Map lookup).
-let lastField: FieldSchema | undefined;
-let lastByClass: Map<unknown, AttributeNames> | undefined;
+// A field's labels merge one after another: its last few classes are kept in a list, as a
+// few identity compares of class strings cost less than a Map lookup per label.
+let recentField: FieldSchema | undefined;
 let recentClasses: unknown[] = [];
 let recentNames: AttributeNames[] = [];
 const RECENT_MAX = 8;
@@ -269,13 +268,13 @@ const RECENT_MAX = 8;
  * group containing its current class, split by `readOnly`.
  */
 function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNames {
-  if (field === lastField) {
-    for (let i = 0; i < recentClasses.length; i += 1) {
-      if (recentClasses[i] === currentClass) return recentNames[i] as AttributeNames;
-    }
-  } else {
+  if (field !== recentField) {
+    recentField = field;
     recentClasses = [];
     recentNames = [];
+  }
+  for (let i = 0; i < recentClasses.length; i += 1) {
+    if (recentClasses[i] === currentClass) return recentNames[i] as AttributeNames;
   }
   const names = namesOf(field, currentClass);
   if (recentClasses.length < RECENT_MAX) {
@@ -286,13 +285,11 @@ function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNam
 }
 
 function namesOf(field: FieldSchema, currentClass: unknown): AttributeNames {
-  let byClass = field === lastField ? lastByClass : attributeNamesCache.get(field);
+  let byClass = attributeNamesCache.get(field);
   if (!byClass) {
     byClass = new Map();
     attributeNamesCache.set(field, byClass);
   }
-  lastField = field;
-  lastByClass = byClass;
   const cached = byClass.get(currentClass);
   if (cached) return cached;
   const specs: Array<[string, boolean]> = Object.entries(field.attributes).map(([name, spec]) => [

@@ -165,8 +165,10 @@ export class SampleRepository {
   }
 
   /**
-   * {@link findMany}, each sample with the item it was read from, for a merge that writes
-   * them back with {@link applyMerge}: the same calls and read units as findMany.
+   * {@link findMany}, each sample with the item it was read from, for a conditional write
+   * back ({@link applyMerge} for a merge, {@link updateFields} for ingest): the item sizes
+   * the write and carries the generation it checks. The same calls and read units as
+   * findMany.
    */
   async findManyForMerge(
     dataset: string,

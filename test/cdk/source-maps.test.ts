@@ -55,8 +55,10 @@ describe('Source maps: mappings', () => {
     );
   });
 
-  it('decodes the spec’s example mapping', () => {
-    // "AAAA,SAASA" from the source map v3 spec's worked examples: two segments of one line.
+  it('decodes a mapping worked out by hand', () => {
+    // S = 18 = +9 (sign in the low bit), C = +1, E = +2. Line 1: column 0 → source 0 line 0
+    // column 0; then +9 columns → column 9, name 0. Line 2 empty. Line 3: column 2 → line 1
+    // (0 + 1), column 9 (carried over from line 1, + 0).
     expect(decodeMappings('AAAA,SAASA;;EACA')).toEqual([
       [
         [0, 0, 0, 0],
