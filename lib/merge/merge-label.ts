@@ -66,12 +66,8 @@ function traitsOf(cls: unknown): ClassTraits {
   }
 }
 
-function spatialKeys(
-  traits: ClassTraits,
-  field: FieldSchema | null,
-  downloaded: LabelRecord,
-): string[] {
-  if (traits.spatial !== null) return traits.spatial;
+/** A Detection's spatial keys: with its mask only where the run uploaded masks. */
+function detectionSpatialKeys(field: FieldSchema | null, downloaded: LabelRecord): string[] {
   // A boxes-only run never uploaded masks, so it must not erase them (SEMANTICS §6.5).
   const withMask =
     field === null
@@ -103,77 +99,107 @@ export function mergeLabel(
   refusals: LabelRefusal[],
   onlyKeyframes: boolean = field?.onlyKeyframes === true,
 ): LabelRecord {
-  // Most labels come back unchanged: compare first, and copy only the ones that changed.
-  if (!differs(stored, downloaded, field, restrictions, refusals, onlyKeyframes)) return stored;
-  return applyEdits(stored, downloaded, field, restrictions, onlyKeyframes, namesOfLastCompare);
-}
-
-/**
- * The schema attributes `differs` just compared (null for kept unexpected labels): the ones
- * `applyEdits` writes, as the class it compared is the class the copy gets. Handed over here
- * rather than looked up twice per edited label.
- */
-let namesOfLastCompare: AttributeNames | null = null;
-
-/** Whether merging would change the stored label; pushes the refusals as it compares. */
-function differs(
-  stored: LabelRecord,
-  downloaded: LabelRecord,
-  field: FieldSchema | null,
-  restrictions: Restrictions,
-  refusals: LabelRefusal[],
-  onlyKeyframes: boolean,
-): boolean {
+  // One function compares and, for the few labels that changed, copies: each step is
+  // settled once per label (class traits, spatial keys, attribute names), and the common
+  // values (identical strings, equal coordinates) without a call.
   const traits = traitsOf(stored._cls);
+  const { allowLabelEdits, allowIndexEdits, allowSpatialEdits } = restrictions;
   let changed = false;
   // Class attributes follow the class the label will have: the edited one if edits are allowed.
   let currentClass = stored.label;
   if (traits.hasLabel) {
     const next = downloaded.label;
-    if (!same(currentClass, next)) {
-      if (restrictions.allowLabelEdits) changed = true;
+    if (currentClass !== next && !sameValue(currentClass, next)) {
+      if (allowLabelEdits) changed = true;
       else refusals.push({ reason: 'LABEL_EDIT_NOT_ALLOWED' });
     }
-    if (restrictions.allowLabelEdits && next != null) currentClass = next;
-    else if (restrictions.allowLabelEdits && stored.label != null) currentClass = null;
+    if (allowLabelEdits && next != null) currentClass = next;
+    else if (allowLabelEdits && stored.label != null) currentClass = null;
   }
   if (traits.hasIndex && !same(stored.index, downloaded.index)) {
-    if (restrictions.allowIndexEdits) changed = true;
+    if (allowIndexEdits) changed = true;
     else refusals.push({ reason: 'INDEX_EDIT_NOT_ALLOWED' });
   }
-  const spatial = spatialKeys(traits, field, downloaded);
+  const spatial = traits.spatial ?? detectionSpatialKeys(field, downloaded);
   for (let i = 0; i < spatial.length; i += 1) {
     const key = spatial[i] as string;
-    if (same(stored[key], downloaded[key])) continue;
-    if (restrictions.allowSpatialEdits) changed = true;
+    const a = stored[key];
+    const b = downloaded[key];
+    if (a === b || sameCoordinates(a, b)) continue;
+    if (allowSpatialEdits) changed = true;
     else refusals.push({ reason: 'SPATIAL_EDIT_NOT_ALLOWED' });
     break;
   }
   if (onlyKeyframes && !same(stored.keyframe, downloaded.keyframe)) changed = true;
 
   if (field === null) {
-    namesOfLastCompare = null;
-    for (const [name, value] of customAttributes(downloaded)) {
+    const custom = customAttributes(downloaded);
+    for (const [name, value] of custom) {
       if (!sameValue(getAttribute(stored, name), value)) changed = true;
     }
-    return changed;
+    if (!changed) return stored;
+    const out = copyBuiltins(
+      stored,
+      null,
+      downloaded,
+      traits,
+      restrictions,
+      spatial,
+      onlyKeyframes,
+    );
+    for (const [name, value] of custom) setAttribute(out, name, value);
+    return out;
   }
+
   const names = attributeNames(field, currentClass);
-  namesOfLastCompare = names;
-  const read = names.custom ? readCustom : getAttribute;
   const { writable, readOnly } = names;
-  // A known change needs no further writable compare; read-only ones are still reported.
-  for (let i = 0; i < writable.length && !changed; i += 1) {
-    const name = writable[i] as string;
-    if (!same(read(stored, name), read(downloaded, name) ?? null)) changed = true;
-  }
-  for (let i = 0; i < readOnly.length; i += 1) {
-    const name = readOnly[i] as string;
-    if (!same(read(stored, name), read(downloaded, name))) {
-      refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
+  // Custom names on labels without a legacy `attributes` dict (most): plain keys both ways.
+  const plain =
+    names.custom && stored.attributes === undefined && downloaded.attributes === undefined;
+  if (plain) {
+    // A known change needs no further writable compare; read-only ones are still reported.
+    for (let i = 0; i < writable.length && !changed; i += 1) {
+      const name = writable[i] as string;
+      if (!same(stored[name], downloaded[name] ?? null)) changed = true;
+    }
+    for (let i = 0; i < readOnly.length; i += 1) {
+      const name = readOnly[i] as string;
+      if (!same(stored[name], downloaded[name])) {
+        refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
+      }
+    }
+  } else {
+    const read = names.custom ? readCustom : getAttribute;
+    for (let i = 0; i < writable.length && !changed; i += 1) {
+      const name = writable[i] as string;
+      if (!same(read(stored, name), read(downloaded, name) ?? null)) changed = true;
+    }
+    for (let i = 0; i < readOnly.length; i += 1) {
+      const name = readOnly[i] as string;
+      if (!same(read(stored, name), read(downloaded, name))) {
+        refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
+      }
     }
   }
-  return changed;
+  // Most labels come back unchanged: only the ones that changed are copied.
+  if (!changed) return stored;
+  const out = copyBuiltins(stored, names, downloaded, traits, restrictions, spatial, onlyKeyframes);
+  for (let i = 0; i < writable.length; i += 1) {
+    const name = writable[i] as string;
+    if (plain) out[name] = downloaded[name] ?? null;
+    else setAttribute(out, name, getAttribute(downloaded, name) ?? null);
+  }
+  return out;
+}
+
+/** Equal coordinate lists settled in one loop; anything else as {@link sameValue} says. */
+function sameCoordinates(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i += 1;
+    if (i === a.length) return true;
+  }
+  return sameValue(a, b);
 }
 
 /**
@@ -187,37 +213,26 @@ function readCustom(label: LabelRecord, name: string): unknown {
 }
 
 /**
- * The merged label: a copy of the stored one with every allowed key written from the
- * download, in FiftyOne's order. Nulls are copied too; an absent key stays absent.
+ * The copy of a changed label with every allowed builtin key written from the download,
+ * in FiftyOne's order; the caller writes the attributes. Nulls are copied too; an absent
+ * key stays absent.
  */
-function applyEdits(
+function copyBuiltins(
   stored: LabelRecord,
-  downloaded: LabelRecord,
-  field: FieldSchema | null,
-  restrictions: Restrictions,
-  onlyKeyframes: boolean,
   names: AttributeNames | null,
+  downloaded: LabelRecord,
+  traits: ClassTraits,
+  restrictions: Restrictions,
+  spatial: string[],
+  onlyKeyframes: boolean,
 ): LabelRecord {
   const out = copyToEdit(stored, names);
-  const traits = traitsOf(stored._cls);
   if (traits.hasLabel && restrictions.allowLabelEdits) copyKey(out, downloaded, 'label');
   if (traits.hasIndex && restrictions.allowIndexEdits) copyKey(out, downloaded, 'index');
   if (restrictions.allowSpatialEdits) {
-    for (const key of spatialKeys(traits, field, downloaded)) copyKey(out, downloaded, key);
+    for (let i = 0; i < spatial.length; i += 1) copyKey(out, downloaded, spatial[i] as string);
   }
   if (onlyKeyframes) copyKey(out, downloaded, 'keyframe');
-  if (field === null || names === null) {
-    for (const [name, value] of customAttributes(downloaded)) setAttribute(out, name, value);
-    return out;
-  }
-  const { writable } = names;
-  // Custom names on labels without a legacy `attributes` dict (most): plain keys both ways.
-  const plain = names.custom && out.attributes === undefined && downloaded.attributes === undefined;
-  for (let i = 0; i < writable.length; i += 1) {
-    const name = writable[i] as string;
-    if (plain) out[name] = downloaded[name] ?? null;
-    else setAttribute(out, name, getAttribute(downloaded, name) ?? null);
-  }
   return out;
 }
 
