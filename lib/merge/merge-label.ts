@@ -138,15 +138,7 @@ export function mergeLabel(
       if (!sameValue(getAttribute(stored, name), value)) changed = true;
     }
     if (!changed) return stored;
-    const out = copyBuiltins(
-      stored,
-      null,
-      downloaded,
-      traits,
-      restrictions,
-      spatial,
-      onlyKeyframes,
-    );
+    const out = copyBuiltins(stored, downloaded, traits, restrictions, spatial, onlyKeyframes);
     for (const [name, value] of custom) setAttribute(out, name, value);
     return out;
   }
@@ -183,7 +175,7 @@ export function mergeLabel(
   }
   // Most labels come back unchanged: only the ones that changed are copied.
   if (!changed) return stored;
-  const out = copyBuiltins(stored, names, downloaded, traits, restrictions, spatial, onlyKeyframes);
+  const out = copyBuiltins(stored, downloaded, traits, restrictions, spatial, onlyKeyframes);
   for (let i = 0; i < writable.length; i += 1) {
     const name = writable[i] as string;
     if (plain) out[name] = downloaded[name] ?? null;
@@ -219,14 +211,14 @@ function readCustom(label: LabelRecord, name: string): unknown {
  */
 function copyBuiltins(
   stored: LabelRecord,
-  names: AttributeNames | null,
   downloaded: LabelRecord,
   traits: ClassTraits,
   restrictions: Restrictions,
   spatial: string[],
   onlyKeyframes: boolean,
 ): LabelRecord {
-  const out = copyToEdit(stored, names);
+  // Spread, not Object.assign: an own `__proto__` key (JSON.parse makes them) stays a key.
+  const out = { ...stored };
   if (traits.hasLabel && restrictions.allowLabelEdits) copyKey(out, downloaded, 'label');
   if (traits.hasIndex && restrictions.allowIndexEdits) copyKey(out, downloaded, 'index');
   if (restrictions.allowSpatialEdits) {
@@ -241,25 +233,6 @@ function copyKey(out: LabelRecord, downloaded: LabelRecord, key: string): void {
   if (next == null) {
     if (out[key] != null) out[key] = null;
   } else out[key] = next;
-}
-
-/**
- * A copy of the stored label to write edits into. One that will gain keys (a class attribute
- * the stored label lacks) is built key by key: adding a key to a spread copy took V8's slow
- * path, ~5x the cost of the copy. Object.assign would set an own `__proto__` key as the
- * prototype, so such a label is spread.
- */
-function copyToEdit(stored: LabelRecord, names: AttributeNames | null): LabelRecord {
-  if (names === null || !lacksAny(stored, names.writable) || Object.hasOwn(stored, '__proto__')) {
-    return { ...stored };
-  }
-  return Object.assign({}, stored);
-}
-
-/** Whether the label has no own or inherited key of some name. */
-function lacksAny(label: LabelRecord, names: string[]): boolean {
-  for (let i = 0; i < names.length; i += 1) if (!((names[i] as string) in label)) return true;
-  return false;
 }
 
 interface AttributeNames {
