@@ -97,7 +97,12 @@ describe('Property: the fast guards accept only what the zod schemas accept', ()
         '000000000000000000000001',
         'abcdefabcdefabcdefabcdef',
         'ABCDEFABCDEFABCDEFABCDEF',
+        // Code units past ASCII, where a table read must still say "not hex".
+        'abcdefabcdefabcdefabcde\u00e9',
+        '\uffff'.repeat(24),
+        '０１２３４５６７８９ａｂｃｄｅｆ０１２３４５６７',
       ),
+      fc.string({ unit: 'binary', minLength: 24, maxLength: 24 }),
       fc.stringMatching(/^[0-9a-g]{23,25}\n?$/),
       anything,
     );
