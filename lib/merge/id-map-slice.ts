@@ -21,10 +21,10 @@ export class IdMapSlice {
     if (this.own === undefined) {
       const own = dictionaryObject<SampleEntry>();
       // for…in over a page's id map: no entry pairs and no generator per sample.
-      for (const id in this.recorded) own[id] = this.recorded[id] as SampleEntry;
+      for (const id in this.recorded) setOwn(own, id, this.recorded[id] as SampleEntry);
       this.own = own;
     }
-    this.own[sampleId] = entry;
+    setOwn(this.own, sampleId, entry);
   }
 
   /** Visits each entry: the recorded samples in their order, then samples this merge added. */
@@ -54,4 +54,19 @@ function dictionaryObject<T>(): Record<string, T> {
   delete out.a;
   delete out.b;
   return out as Record<string, T>;
+}
+
+/**
+ * `record[key] = value` for any sample id: assigning to `__proto__` (a sample id like any
+ * other here, and an own key JSON.parse makes) would set the prototype and drop the entry.
+ */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key !== '__proto__') record[key] = value;
+  else
+    Object.defineProperty(record, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
 }

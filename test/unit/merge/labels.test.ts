@@ -416,3 +416,27 @@ describe('Function: mergeAnnotations — a downloaded label is data, whatever it
     expect(Object.hasOwn(label, '__proto__')).toBe(true);
   });
 });
+
+describe('Function: mergeAnnotations — a sample id is data, whatever it is', () => {
+  it('keeps the id-map entry of a sample whose id is `__proto__` when a page records additions', () => {
+    // As a load reads it: JSON.parse makes `__proto__` an own key like any other sample id.
+    const idMap = JSON.parse(`{"gt":{"__proto__":["${A}"],"s1":["${B}"]}}`);
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [
+          imageSample('__proto__', { gt: detections(detection(A, 'cat')) }),
+          imageSample('s1', { gt: detections(detection(B, 'dog')) }),
+        ],
+        gt: field({ type: 'detections' }),
+        idMap,
+        annotations: {
+          gt: { detections: { s1: { [B]: detection(B, 'dog'), [NEW]: detection(NEW, 'cow') } } },
+        },
+      }),
+    );
+    const entries = result.idMap.gt as Record<string, unknown>;
+    expect(Object.hasOwn(entries, '__proto__')).toBe(true);
+    expect(entries.s1).toEqual([B, NEW]);
+    expect(Object.getPrototypeOf(entries)).toBe(Object.prototype);
+  });
+});
