@@ -148,30 +148,20 @@ export function mergeLabel(
   // Custom names on labels without a legacy `attributes` dict (most): plain keys both ways.
   const plain =
     names.custom && stored.attributes === undefined && downloaded.attributes === undefined;
-  if (plain) {
-    // A known change needs no further writable compare; read-only ones are still reported.
-    for (let i = 0; i < writable.length && !changed; i += 1) {
-      const name = writable[i] as string;
-      if (!same(stored[name], downloaded[name] ?? null)) changed = true;
-    }
-    for (let i = 0; i < readOnly.length; i += 1) {
-      const name = readOnly[i] as string;
-      if (!same(stored[name], downloaded[name])) {
-        refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
-      }
-    }
-  } else {
-    const read = names.custom ? readCustom : getAttribute;
-    for (let i = 0; i < writable.length && !changed; i += 1) {
-      const name = writable[i] as string;
-      if (!same(read(stored, name), read(downloaded, name) ?? null)) changed = true;
-    }
-    for (let i = 0; i < readOnly.length; i += 1) {
-      const name = readOnly[i] as string;
-      if (!same(read(stored, name), read(downloaded, name))) {
-        refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
-      }
-    }
+  // Plain names are read inline, without a call per name.
+  const read = names.custom ? readCustom : getAttribute;
+  // A known change needs no further writable compare; read-only ones are still reported.
+  for (let i = 0; i < writable.length && !changed; i += 1) {
+    const name = writable[i] as string;
+    const before = plain ? stored[name] : read(stored, name);
+    const after = plain ? downloaded[name] : read(downloaded, name);
+    if (!same(before, after ?? null)) changed = true;
+  }
+  for (let i = 0; i < readOnly.length; i += 1) {
+    const name = readOnly[i] as string;
+    const before = plain ? stored[name] : read(stored, name);
+    const after = plain ? downloaded[name] : read(downloaded, name);
+    if (!same(before, after)) refusals.push({ reason: 'READ_ONLY_ATTRIBUTE', attribute: name });
   }
   // Most labels come back unchanged: only the ones that changed are copied.
   if (!changed) return stored;
