@@ -1,18 +1,28 @@
+import type { LabelRecord } from '../labels/attributes.js';
 import { deterministicObjectId } from '../labels/object-id.js';
 import { type IdSet, newPositions, type SlotLabels } from './slot-labels.js';
 
 /**
- * A label pasted onto other samples or frames arrives with the same id several times; each
- * copy that is not the recorded original becomes a new label. FiftyOne mints random ids;
- * we derive them from (field, sample, frame, id) so a replayed merge mints the same ones.
+ * New labels whose ids are taken get ids of their own:
+ * - a label pasted onto other samples or frames arrives with the same id several times;
+ *   each copy that is not the recorded original becomes a new label (SEMANTICS §6.2);
+ * - a new label whose id a label stored in its slot already has (stored before the run, or
+ *   put there by another run, e.g. two runs loading one field into one `destField`) would
+ *   sit beside it under the same id. FiftyOne appends it so; a replay then merged it into
+ *   the stored one. It is a new label, so it gets a new id.
+ * FiftyOne mints random ids; we derive them from (field, sample, frame, id) so a replayed
+ * merge mints the same ones.
  * `skipped`: ids of groups with no slot (deleted samples, unknown frames), which count too.
  * `recordedOf`: a slot's recorded ids, to re-classify a minted id a replay recorded.
+ * `storedOf`: the labels stored in a slot's list; none for a single-label field, whose
+ * value a new label never joins.
  */
 export function regenerateDuplicateIds(
   target: string,
   slots: ReadonlyArray<SlotLabels>,
   skipped: ReadonlyArray<ReadonlyArray<string>>,
   recordedOf: (labels: SlotLabels) => IdSet,
+  storedOf: (labels: SlotLabels) => ReadonlyArray<LabelRecord>,
 ): void {
   // Only a new id can be regenerated, and new ids are few: find them first, then count how
   // often each occurs in the whole download.
@@ -39,14 +49,14 @@ export function regenerateDuplicateIds(
     duplicated ??= new Set();
     duplicated.add(id);
   });
-  if (duplicated === undefined) return;
   for (const labels of slots) {
     const { slot, ids, newAt } = labels;
     if (newAt === undefined) continue;
+    const stored = storedOf(labels);
     let minted = false;
     for (const i of newAt) {
       const id = ids[i] as string;
-      if (!duplicated.has(id)) continue;
+      if (!duplicated?.has(id) && !isStored(stored, id)) continue;
       ids[i] = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
       // A minted id may meet the same id returned as such (a replayed paste).
       labels.unique = false;
@@ -59,4 +69,9 @@ export function regenerateDuplicateIds(
       labels.goneFrom = undefined;
     }
   }
+}
+
+function isStored(stored: ReadonlyArray<LabelRecord>, id: string): boolean {
+  for (let i = 0; i < stored.length; i += 1) if ((stored[i] as LabelRecord).id === id) return true;
+  return false;
 }

@@ -1,6 +1,6 @@
 import type { LabelRecord } from '../labels/attributes.js';
 import { regenerateDuplicateIds } from './duplicate-ids.js';
-import type { LabelFieldMerge } from './merge-labels.js';
+import { type LabelFieldMerge, storedLabels } from './merge-labels.js';
 import { listOf, mergeSlot, type SlotMerge } from './merge-slot.js';
 import type { Slot } from './page-state.js';
 import { IdSet, newPositions, type SlotLabels } from './slot-labels.js';
@@ -26,7 +26,13 @@ export function mergeFrameSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): v
     labels.newAt = newPositions(labels.ids, recordedOf(labels));
   // Copies get their own ids before tracks are matched: a replay then finds the minted ids
   // stored and keeps their tracks (matched first, the copies were re-numbered every time).
-  regenerateDuplicateIds(merge.target, [...downloaded.values()], skipped, recordedOf);
+  regenerateDuplicateIds(
+    merge.target,
+    [...downloaded.values()],
+    skipped,
+    recordedOf,
+    storedLabels(slotMerge),
+  );
   if (merge.tracked) {
     reconcileTracks(merge, slotMerge.leaf, downloaded);
     // Tracks give labels stored ids: classify again.
@@ -150,8 +156,7 @@ function reconcileTracks(
   }
   for (const slot of downloaded.values()) {
     const { ids, labels } = slot;
+    // Matching keeps a frame's ids distinct (updateTracks), so `unique` still holds.
     for (let i = 0; i < labels.length; i += 1) ids[i] = (labels[i] as LabelRecord).id as string;
-    // Labels at one track index of a frame take the same stored id.
-    slot.unique = false;
   }
 }

@@ -60,7 +60,7 @@ function dictionaryObject<T>(): Record<string, T> {
  * `record[key] = value` for any sample id: assigning to `__proto__` (a sample id like any
  * other here, and an own key JSON.parse makes) would set the prototype and drop the entry.
  */
-function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   if (key !== '__proto__') record[key] = value;
   else
     Object.defineProperty(record, key, {

@@ -20,6 +20,7 @@ import {
 import { type Annotations, annotationsSchema, type IdMap, idMapSchema } from './contract.js';
 import { isPlainIdMap, isPlainSample } from './fast-guards.js';
 import { IdMapSlice } from './id-map-slice.js';
+import { keepConflict, unionOfDownloads } from './kept-labels.js';
 import { mergeLabelField } from './merge-labels.js';
 import { mergeScalarField } from './merge-scalars.js';
 import { JsonParseCache } from './options-cache.js';
@@ -106,6 +107,10 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
     if (fields[name] === undefined) fields[name] = storedAs ?? scalarFieldType(firstValue);
   };
 
+  const keeps = new Map<
+    string,
+    { returnType: ReturnType; raws: Array<Record<string, unknown>>; where: string }
+  >();
   for (const { source, target, field } of plan) {
     const { returnType: expected, storedAs } = LABEL_TYPES[field.type];
     const downloaded = parsed.annotations[source] ?? {};
@@ -125,32 +130,48 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
       }
       // Unexpected labels (SEMANTICS §6.4): never kept when additions are not allowed.
       const allowAdditions = field.allowAdditions ?? true;
+      const keepTarget = `${frameField ? FRAMES_PREFIX : ''}${returnType}`;
+      const conflict =
+        parsed.unexpected === 'keep' && allowAdditions
+          ? keepConflict(keepTarget, RETURN_TYPE_STORAGE[returnType], plan, parsed.dataset)
+          : undefined;
       const disposition =
         parsed.unexpected === 'keep'
-          ? allowAdditions
+          ? allowAdditions && conflict === undefined
             ? 'kept'
             : 'refused'
           : parsed.unexpected === 'return'
             ? 'returned'
             : 'ignored';
-      for (const entry of listDownloaded(raw, returnType, frameField, where)) {
+      const entries = listDownloaded(raw, returnType, frameField, where);
+      for (const entry of entries) {
         report.unexpected({ field: target, returnType, disposition, ...entry });
       }
       if (parsed.unexpected === 'return' && Object.keys(raw).length > 0) {
         returned[target] = { ...(returned[target] ?? {}), [returnType]: raw };
       }
+      if (conflict !== undefined && entries.length > 0) {
+        warnings.push(
+          `Not keeping ${entries.length} unexpected ${returnType} of field '${target}': ${conflict}`,
+        );
+      }
       if (disposition === 'kept') {
-        const keepTarget = `${frameField ? FRAMES_PREFIX : ''}${returnType}`;
-        mergeInto({
-          target: keepTarget,
-          field: null,
-          returnType,
-          storedAs: RETURN_TYPE_STORAGE[returnType],
-          raw,
-          where,
-        });
+        const kept = keeps.get(keepTarget);
+        if (kept === undefined) keeps.set(keepTarget, { returnType, raws: [raw], where });
+        else kept.raws.push(raw);
       }
     }
+  }
+  // After every schema field, each kept type in one pass (see unionOfDownloads).
+  for (const [target, { returnType, raws, where }] of keeps) {
+    mergeInto({
+      target,
+      field: null,
+      returnType,
+      storedAs: RETURN_TYPE_STORAGE[returnType],
+      raw: unionOfDownloads(raws, isFrameField(target)),
+      where,
+    });
   }
 
   function mergeInto(job: {

@@ -1,10 +1,11 @@
-import type { LabelClass } from '../labels/label-types.js';
+import type { LabelRecord } from '../labels/attributes.js';
+import { isListClass, type LabelClass } from '../labels/label-types.js';
 import type { FieldSchema } from '../schema/types.js';
 import { regenerateDuplicateIds } from './duplicate-ids.js';
 import { mergeFrameSlots } from './frame-slots.js';
 import type { IdMapSlice } from './id-map-slice.js';
 import { restrictionsOf } from './merge-label.js';
-import { mergeSlot, type SlotMerge } from './merge-slot.js';
+import { listOf, mergeSlot, type SlotMerge } from './merge-slot.js';
 import type { PageState } from './page-state.js';
 import type { DownloadedLabels } from './parse-download.js';
 import type { ReportBuilder } from './report.js';
@@ -106,10 +107,16 @@ function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
       mergeSlot(slotMerge, { sampleId }, undefined, entry);
     }
   });
-  regenerateDuplicateIds(merge.target, slots, skipped, (labels) => {
-    const recorded = idMap.get(labels.slot.sampleId);
-    return Array.isArray(recorded) ? new IdSet(recorded) : IdSet.EMPTY;
-  });
+  regenerateDuplicateIds(
+    merge.target,
+    slots,
+    skipped,
+    (labels) => {
+      const recorded = idMap.get(labels.slot.sampleId);
+      return Array.isArray(recorded) ? new IdSet(recorded) : IdSet.EMPTY;
+    },
+    storedLabels(slotMerge),
+  );
   for (const labels of slots) {
     const recorded = idMap.get(labels.slot.sampleId);
     mergeSlot(slotMerge, labels.slot, labels, Array.isArray(recorded) ? recorded : NO_IDS);
@@ -117,3 +124,11 @@ function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
 }
 
 const NO_IDS: ReadonlyArray<string> = [];
+
+/** The labels stored in a slot's list, for regenerateDuplicateIds; none for single labels. */
+export function storedLabels(merge: SlotMerge): (labels: SlotLabels) => ReadonlyArray<LabelRecord> {
+  if (!isListClass(merge.storedAs)) return () => NO_LABELS;
+  return ({ slot }) => listOf(merge.state.read(slot, merge.leaf) as LabelRecord | null | undefined);
+}
+
+const NO_LABELS: ReadonlyArray<LabelRecord> = [];

@@ -1,6 +1,7 @@
 import { MergeError } from '../errors/index.js';
 import { FRAMES_PREFIX, isFrameField, LABEL_TYPES } from '../labels/label-types.js';
 import type { DatasetSchema, FieldSchema, LabelSchema } from '../schema/types.js';
+import { otherKindHeld } from './kept-labels.js';
 
 export interface MergeTarget {
   /** The run-schema field the tool returned labels for. */
@@ -40,14 +41,9 @@ export function planTargets(
     if (rename === undefined || rename === source) return { source, target: source, field };
     const target =
       isFrameField(source) && !isFrameField(rename) ? `${FRAMES_PREFIX}${rename}` : rename;
-    const existing = isFrameField(target)
-      ? dataset.frameFields?.[target.slice(FRAMES_PREFIX.length)]
-      : dataset.sampleFields[target];
     const storedAs = LABEL_TYPES[field.type].storedAs;
-    const compatible =
-      existing === undefined ||
-      (storedAs === null ? existing.endsWith('Field') : existing === storedAs);
-    if (!compatible) {
+    const existing = otherKindHeld(dataset, target, storedAs);
+    if (existing !== undefined) {
       throw new MergeError(
         'DEST_FIELD_CONFLICT',
         `Cannot load field '${source}' into '${target}': it holds ${existing}, not ${storedAs ?? 'a scalar'}`,

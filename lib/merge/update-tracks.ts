@@ -12,12 +12,14 @@ export interface StoredTrackLabel {
  * Reconciles the track indexes of one video sample's downloaded labels with the stored ones
  * (FiftyOne's `_update_tracks`, SEMANTICS §6.7), mutating the downloaded labels (the merge's
  * own copies):
- * - a downloaded track containing a stored label inherits that label's index; when it
- *   contains labels of several stored tracks the smallest index wins;
+ * - a downloaded track containing a stored label, at the frame where it is stored, inherits
+ *   that label's index; when it contains labels of several stored tracks the smallest index
+ *   wins. FiftyOne matches the id on any frame; a label moved to another frame then gave its
+ *   track an index from a label the merge deletes (it is gone from its frame), and a replay,
+ *   no longer finding it, numbered the track anew;
  * - unseen tracks get `max(stored index) + 1`, incrementing, in ascending track order;
  * - a downloaded label at (frame, final index) where a recorded stored label sits takes its
- *   id. FiftyOne takes the id of any stored label there; one never uploaded is not
- *   recorded, so the label was then added beside it under the same id: two labels, one id;
+ *   id, one label per stored id (see {@link matchStoredIds});
  * - unless the field is keyframe-only, `keyframe` flags are stripped.
  */
 export function updateTracks(
@@ -25,23 +27,29 @@ export function updateTracks(
   stored: ReadonlyArray<StoredTrackLabel>,
   onlyKeyframes: boolean,
 ): void {
-  const storedIndexById = new Map<string, number>();
-  const storedIdAt = new Map<string, string>();
+  // By (frame, id): a label anchors its track where it is stored, not where it was moved to.
+  const storedIndexAt = new Map<string, number>();
+  const recordedAt = new Map<string, string[]>();
   let maxIndex = -1;
   for (const label of stored) {
     if (typeof label.index !== 'number') continue;
-    storedIndexById.set(label.id, label.index);
-    if (label.recorded) storedIdAt.set(`${label.frameId}\u0000${label.index}`, label.id);
+    storedIndexAt.set(placeKey(label.frameId, label.id), label.index);
+    if (label.recorded) {
+      const key = placeKey(label.frameId, label.index);
+      const ids = recordedAt.get(key);
+      if (ids === undefined) recordedAt.set(key, [label.id]);
+      else ids.push(label.id);
+    }
     maxIndex = Math.max(maxIndex, label.index);
   }
 
   const finalIndex = new Map<number, number>();
   const downloadedIndexes = new Set<number>();
-  for (const { labels } of frames) {
+  for (const { frameId, labels } of frames) {
     for (const label of labels) {
       if (typeof label.index !== 'number') continue;
       downloadedIndexes.add(label.index);
-      const inherited = storedIndexById.get(label.id as string);
+      const inherited = storedIndexAt.get(placeKey(frameId, label.id as string));
       if (inherited === undefined) continue;
       const current = finalIndex.get(label.index);
       finalIndex.set(label.index, current === undefined ? inherited : Math.min(current, inherited));
@@ -56,13 +64,50 @@ export function updateTracks(
 
   for (const { frameId, labels } of frames) {
     for (const label of labels) {
-      if (typeof label.index === 'number') {
-        const index = finalIndex.get(label.index) as number;
-        label.index = index;
-        const storedId = storedIdAt.get(`${frameId}\u0000${index}`);
-        if (storedId !== undefined) label.id = storedId;
-      }
+      if (typeof label.index === 'number') label.index = finalIndex.get(label.index) as number;
       if (!onlyKeyframes) delete label.keyframe;
     }
+    if (recordedAt.size > 0) matchStoredIds(frameId, labels, recordedAt);
+  }
+}
+
+const placeKey = (frameId: string, at: number | string): string => `${frameId}\u0000${at}`;
+
+/**
+ * Gives one frame's downloaded labels (final indexes set) the ids of the recorded labels
+ * stored at their (frame, index), so a track's shape edits the stored one instead of
+ * replacing it. FiftyOne gives every label there the id of the last stored one; where a
+ * frame holds two shapes of one track that merged distinct labels under one id, or lost
+ * one, and a replay changed labels again. Here the match is one to one:
+ * 1. a label whose own id is recorded at its place keeps it;
+ * 2. each other label takes the first recorded id at its place that no label of the frame
+ *    carries or has taken;
+ * 3. the rest keep their own ids.
+ * So a frame's ids stay distinct, and a replay makes the same match.
+ */
+function matchStoredIds(
+  frameId: string,
+  labels: LabelRecord[],
+  recordedAt: ReadonlyMap<string, string[]>,
+): void {
+  const taken = new Set<string>();
+  const open: number[] = [];
+  for (let i = 0; i < labels.length; i += 1) {
+    const { index, id } = labels[i] as LabelRecord;
+    if (typeof index !== 'number') continue;
+    const there = recordedAt.get(placeKey(frameId, index));
+    if (there === undefined) continue;
+    if (there.includes(id as string)) taken.add(id as string);
+    else open.push(i);
+  }
+  if (open.length === 0) return;
+  const carried = new Set(labels.map((label) => label.id as string));
+  for (const i of open) {
+    const label = labels[i] as LabelRecord;
+    const there = recordedAt.get(placeKey(frameId, label.index as number)) as string[];
+    const id = there.find((storedId) => !carried.has(storedId) && !taken.has(storedId));
+    if (id === undefined) continue;
+    taken.add(id);
+    label.id = id;
   }
 }

@@ -27,8 +27,8 @@ interface Returned extends RecordedLabel {
 /**
  * Each recorded label the download returns under its id in its slot, with that label. Track
  * reconciliation may move a tracked field's label to another id: samples where it would are
- * left out (see tracksKeepIds). A stored id returned unrecorded for its slot is added
- * beside the stored label, which the walker does not yield: it is not recorded there.
+ * left out (see tracksKeepIds). A stored id returned unrecorded for its slot is added under
+ * an id of its own; the walker does not yield that stored label: it is not recorded there.
  */
 function* returnedLabels(input: MergeInput, result: MergeResult): Generator<Returned> {
   for (const recorded of recordedLabels(input, result)) {

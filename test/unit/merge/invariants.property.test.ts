@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getAttribute, type Sample } from '../../../lib/labels/index.js';
 import { type MergeInput, type MergeResult, mergeAnnotations } from '../../../lib/merge/index.js';
-import { mergeInputs } from './build-run.js';
-import { oneFieldKeptPerType, oneShapePerTrackAndFrame } from './preconditions.js';
+import { mergeInputs, trackedVideoInputs } from './build-run.js';
 import { holds, PARAMS } from './property-runs.js';
 import {
   fieldsByTarget,
@@ -50,21 +49,14 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
     });
   };
 
-  // Fails on three kinds of download, minimal ones given in preconditions.ts and at
-  // BuildOptions (build-run.ts): a stored id returned unrecorded for its slot, two shapes of
-  // one track in one frame, two fields keeping unexpected labels in one field. The next
-  // property excludes those. (A label pasted onto several frames of a tracked field was a
-  // fourth, fixed: copies now get their minted ids before tracks are matched.)
-  // biome-ignore lint/suspicious/noSkippedTests: a known finding, kept visible until decided
-  it.skip('is idempotent: merging the result again with its id map changes nothing', () => {
-    holds(replays);
+  // More runs than the rest: replays differed only on rare shapes (a label moved to another
+  // frame of its track was first seen after 20,000 runs).
+  it('is idempotent: merging the result again with its id map changes nothing', () => {
+    holds(replays, mergeInputs(), 1000);
   });
 
-  it('is idempotent on downloads without those three kinds of id and track conflict', () => {
-    holds(
-      replays,
-      mergeInputs({ uniqueIds: true }).filter(oneShapePerTrackAndFrame).filter(oneFieldKeptPerType),
-    );
+  it('is idempotent on tracked video fields, where tracks are renumbered and ids taken', () => {
+    holds(replays, trackedVideoInputs(), 1000);
   });
 
   it.each([
@@ -132,7 +124,7 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
     });
   });
 
-  it('keeps label ids unique in every list, given a download that returns no stored id unrecorded for its slot', () => {
+  it('keeps label ids unique in every list', () => {
     holds(
       (_input, result) => {
         for (const sample of result.samples) {
@@ -143,13 +135,15 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
           }
         }
       },
-      mergeInputs({ uniqueIds: true }),
+      mergeInputs(),
       // A track meeting an unrecorded stored label at its frame and index is rare.
       400,
     );
   });
 
-  it('keeps label ids unique within each field across the page, under the same precondition', () => {
+  // Only among the slot's labels is a new id checked (the merge sees one page): a label moved
+  // from a sample where it stays unrecorded keeps its id in its new sample.
+  it('keeps label ids unique within each field across the page, given a download that returns no stored id unrecorded for its slot', () => {
     holds(
       (_input, result) => {
         const seen = new Map<string, string>();

@@ -5,6 +5,7 @@ import {
   detection,
   detections,
   field,
+  imageDataset,
   imageSample,
   mergeInput,
   oid,
@@ -303,6 +304,64 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
     const first = mergeAnnotations(input);
     const second = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
     expect(second.samples).toEqual(first.samples);
+  });
+
+  it('gives a new label a new id when a label stored in its list already has its id', () => {
+    // C is stored but never uploaded: another run, say, loaded it into this field.
+    const result = mergeAnnotations(
+      mergeInput({
+        samples: [stored()],
+        gt: field({ type: 'detections' }),
+        idMap: uploaded,
+        annotations: {
+          gt: {
+            detections: { s1: byId(detection(A, 'cat'), detection(B, 'dog'), detection(C, 'owl')) },
+          },
+        },
+      }),
+    );
+    const ids = gtOf(result).map((label) => label.id);
+    expect(ids.slice(0, 3)).toEqual([A, B, C]);
+    expect(gtOf(result)[2]).toMatchObject({ label: 'bird' });
+    expect(ids[3]).not.toBe(C);
+    expect(gtOf(result)[3]).toMatchObject({ id: ids[3], label: 'owl' });
+    expect(result.idMap.gt?.s1).toEqual([A, B, ids[3]]);
+  });
+
+  it('changes nothing when a download returning a stored, unrecorded id is merged again', () => {
+    const input = mergeInput({
+      samples: [stored()],
+      gt: field({ type: 'detections' }),
+      idMap: uploaded,
+      annotations: {
+        gt: {
+          detections: { s1: byId(detection(A, 'cat'), detection(B, 'dog'), detection(C, 'owl')) },
+        },
+      },
+    });
+    const first = mergeAnnotations(input);
+    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+    expect(again.report.changes).toEqual([]);
+    expect(again.samples[0]).toBe(first.samples[0]);
+  });
+
+  it('keeps the downloaded id of a replacement dropped beside a stored single label of that id', () => {
+    const bird = { _cls: 'Classification', id: C, label: 'bird' };
+    const result = mergeAnnotations(
+      mergeInput({
+        dataset: imageDataset({ gt: 'Classification' }),
+        samples: [imageSample('s1', { gt: bird })],
+        gt: field({ type: 'classification' }),
+        idMap: { gt: { s1: [] } },
+        annotations: {
+          gt: { classifications: { s1: { [C]: { _cls: 'Classification', label: 'owl' } } } },
+        },
+      }),
+    );
+    expect(result.samples[0]?.gt).toEqual(bird);
+    expect(result.report.refused).toEqual([
+      { field: 'gt', sampleId: 's1', labelId: C, reason: 'REPLACEMENT_DROPPED' },
+    ]);
   });
 
   it('leaves samples without downloaded labels or recorded ids untouched (same object)', () => {

@@ -1,81 +1,15 @@
-import { LABEL_TYPES, type LabelType, type Sample } from '../../../lib/labels/index.js';
+import { LABEL_TYPES, type Sample } from '../../../lib/labels/index.js';
 import type { MergeInput } from '../../../lib/merge/index.js';
 import type { FieldSchema } from '../../../lib/schema/types.js';
 import { recordedIds, slotsOf, targetsOf } from './slots.js';
 
 /**
- * Preconditions under which a merge is idempotent. Each one excludes a class of downloads on
- * which replaying the merge changes labels again (FiftyOne's semantics, kept on purpose, or a
- * known gap); invariants.property.test.ts names the finding behind each.
+ * Preconditions of the properties that follow a label by its id: where track reconciliation
+ * keeps downloaded labels' ids.
  */
 type Rec = Record<string, unknown>;
 const isRec = (value: unknown): value is Rec =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/** The label groups of a download: one per sample, or per frame of a frame field. */
-function* groups(input: MergeInput): Generator<{ field: string; type: string; group: Rec }> {
-  for (const [field, byType] of Object.entries(input.annotations as Record<string, Rec>)) {
-    for (const [type, bySample] of Object.entries(byType)) {
-      if (type === 'scalar' || !isRec(bySample)) continue;
-      for (const value of Object.values(bySample)) {
-        if (!isRec(value)) continue;
-        if (!field.startsWith('frames.')) yield { field, type, group: value };
-        else
-          for (const group of Object.values(value)) if (isRec(group)) yield { field, type, group };
-      }
-    }
-  }
-}
-
-const distinctIndexes = (labels: unknown[]): boolean => {
-  const indexes = labels
-    .map((l) => (isRec(l) ? l.index : undefined))
-    .filter((i) => typeof i === 'number');
-  return new Set(indexes).size === indexes.length;
-};
-
-/**
- * No frame holds, stored or downloaded, two labels of one track (one numeric `index`) in a
- * field: a tracking tool draws one shape per track and frame. E.g. new labels 2 and 3, both
- * `index: 1`, on one frame of a tracked field: both are added (index 0); a replay matches
- * both to the last stored label at that frame and index, 3, and deletes 2.
- */
-export function oneShapePerTrackAndFrame(input: MergeInput): boolean {
-  for (const sample of input.samples as Rec[]) {
-    for (const frame of Object.values(isRec(sample.frames) ? sample.frames : {})) {
-      for (const value of Object.values(isRec(frame) ? frame : {})) {
-        const list = isRec(value) ? Object.values(value).find(Array.isArray) : undefined;
-        if (list && !distinctIndexes(list)) return false;
-      }
-    }
-  }
-  for (const { field, group } of groups(input)) {
-    if (field.startsWith('frames.') && !distinctIndexes(Object.values(group))) return false;
-  }
-  return true;
-}
-
-/**
- * With `unexpected: 'keep'`, no two fields keep labels in one field: each field's pass treats
- * the other's additions as recorded and deletes them (SEMANTICS §6.2, §6.4). E.g. fields a and
- * b each return one Detection: a's is added, then deleted by b's pass, which adds its own;
- * a replay deletes b's too.
- */
-export function oneFieldKeptPerType(input: MergeInput): boolean {
-  if (input.unexpected !== 'keep') return true;
-  const schema = input.labelSchema as Record<string, { type: LabelType }>;
-  const senders = new Map<string, Set<string>>();
-  for (const [field, byType] of Object.entries(input.annotations as Record<string, Rec>)) {
-    const expected = schema[field] ? LABEL_TYPES[schema[field].type].returnType : undefined;
-    const kept = Object.keys(byType).filter((t) => t !== expected && isRec(byType[t]));
-    for (const type of kept) {
-      if (Object.keys(byType[type] as Rec).length === 0) continue;
-      const target = `${field.startsWith('frames.') ? 'frames.' : ''}${type}`;
-      senders.set(target, (senders.get(target) ?? new Set()).add(field));
-    }
-  }
-  return [...senders.values()].every((fields) => fields.size <= 1);
-}
 
 const TRACKED_TYPES = new Set(['detections', 'polylines', 'keypoints']);
 
@@ -97,11 +31,11 @@ export function isTracked(input: MergeInput, target: string): boolean {
 /**
  * Whether track reconciliation keeps the ids of one video sample's downloaded labels of a
  * field. It renumbers tracks: a downloaded track takes the smallest stored index of the
- * stored labels it returns, or a new index past every stored one; then a label takes the id
- * of the recorded label stored at its frame with its final index. So a label returned under
- * a recorded id may land under another, or another label under that one. Ids are kept when no
- * track is renumbered onto a stored index but its own, and where a track keeps its index, the
- * recorded label stored at each of its frames with that index (if any) is the one returned.
+ * stored labels it returns at their own frames, or a new index past every stored one; then a
+ * label whose id is not recorded at its frame and final index may take one that is. So a
+ * label returned under a recorded id may land under another. Ids are kept when no track is
+ * renumbered onto a stored index but its own, and each label of a track that keeps its index
+ * either finds no recorded label stored at its frame with that index or is one of them.
  * Untracked fields always qualify.
  */
 export function tracksKeepIds(input: MergeInput, target: string, sampleId: string): boolean {
@@ -110,8 +44,11 @@ export function tracksKeepIds(input: MergeInput, target: string, sampleId: strin
   const sample = (input.samples as Sample[]).find((s) => s.id === sampleId);
   if (sample === undefined) return true;
   const slots = [...slotsOf(sample).values()].filter((slot) => slot.field === target);
-  const storedIndex = new Map<unknown, unknown>();
-  for (const slot of slots) for (const l of slot.labels) storedIndex.set(l.id, l.index);
+  const storedIndex = new Map<string, unknown>();
+  const at = (frameId: string, id: unknown) => `${frameId} ${String(id)}`;
+  for (const slot of slots) {
+    for (const l of slot.labels) storedIndex.set(at(slot.frameId as string, l.id), l.index);
+  }
   const byType = (input.annotations as Record<string, Rec>)[source];
   const group = byType?.[LABEL_TYPES[field.type].returnType];
   const frames = isRec(group) && isRec(group[sampleId]) ? group[sampleId] : {};
@@ -126,8 +63,8 @@ export function tracksKeepIds(input: MergeInput, target: string, sampleId: strin
   }
   for (const { frameId, id, index } of returned) {
     const anchors = returned
-      .filter((l) => l.index === index && typeof storedIndex.get(l.id) === 'number')
-      .map((l) => storedIndex.get(l.id));
+      .map((l) => (l.index === index ? storedIndex.get(at(l.frameId, l.id)) : undefined))
+      .filter((stored) => typeof stored === 'number');
     // A track with no stored label gets a new index, where nothing is stored.
     if (anchors.length === 0) continue;
     if (anchors.some((stored) => stored !== index)) return false;
@@ -137,7 +74,7 @@ export function tracksKeepIds(input: MergeInput, target: string, sampleId: strin
     const there = slot.labels.filter(
       (l) => l.index === index && typeof l.id === 'string' && recorded.has(l.id),
     );
-    if (there.length > 0 && (there.length > 1 || there[0]?.id !== id)) return false;
+    if (there.length > 0 && !there.some((l) => l.id === id)) return false;
   }
   return true;
 }

@@ -115,6 +115,86 @@ describe('Function: mergeAnnotations — unexpected labels (SEMANTICS §6.4)', (
   });
 });
 
+describe('Function: mergeAnnotations — where unexpected labels are kept', () => {
+  const K2 = oid(8);
+  // Two fields each return one stray keypoint on s1.
+  const twoFields = (samples = [imageSample('s1')]) => ({
+    dataset: { mediaType: 'image', sampleFields: {} },
+    samples,
+    labelSchema: { gt: field({ type: 'detections' }), pred: field({ type: 'detections' }) },
+    idMap: { gt: { s1: [] }, pred: { s1: [] } },
+    annotations: {
+      gt: { keypoints: { s1: { [K]: keypoint } } },
+      pred: { keypoints: { s1: { [K2]: { ...keypoint, label: 'eye' } } } },
+    },
+    unexpected: 'keep' as const,
+  });
+  const keptIds = (sample: unknown) =>
+    (
+      (sample as { keypoints?: { keypoints: Array<{ id: string }> } }).keypoints?.keypoints ?? []
+    ).map((label) => label.id);
+
+  it('keeps the unexpected labels of every field that returns that type', () => {
+    const result = mergeAnnotations(twoFields());
+    expect(keptIds(result.samples[0])).toEqual([K, K2]);
+    expect(result.report.changes.filter((c) => c.action === 'deleted')).toEqual([]);
+  });
+
+  it('changes nothing when a download with two fields keeping one type is merged again', () => {
+    const input = twoFields();
+    const first = mergeAnnotations(input);
+    const again = mergeAnnotations({
+      ...input,
+      samples: first.samples,
+      idMap: first.idMap,
+      dataset: first.dataset,
+    });
+    expect(again.report.changes).toEqual([]);
+    expect(again.samples[0]).toBe(first.samples[0]);
+  });
+
+  it("keeps two fields' unexpected labels on a sample whose id is `__proto__`", () => {
+    const input = twoFields([imageSample('__proto__')]);
+    const annotations = JSON.parse(
+      JSON.stringify(input.annotations).replaceAll('"s1"', '"__proto__"'),
+    ) as typeof input.annotations;
+    const result = mergeAnnotations({ ...input, idMap: {}, annotations });
+    expect(keptIds(result.samples[0])).toEqual([K, K2]);
+    expect(Object.hasOwn(Object.prototype, K)).toBe(false);
+  });
+
+  it('does not keep unexpected labels in a field of the label schema: refused, with a warning', () => {
+    const input = twoFields([
+      imageSample('s1', { keypoints: { _cls: 'Keypoints', keypoints: [] } }),
+    ]);
+    const result = mergeAnnotations({
+      ...input,
+      dataset: { mediaType: 'image', sampleFields: { keypoints: 'Keypoints' } },
+      labelSchema: { gt: field({ type: 'detections' }), keypoints: field({ type: 'keypoints' }) },
+      annotations: { gt: input.annotations.gt },
+    });
+    expect(keptIds(result.samples[0])).toEqual([]);
+    expect(result.report.unexpected.map((u) => u.disposition)).toEqual(['refused']);
+    expect(result.warnings).toContain(
+      "Not keeping 1 unexpected keypoints of field 'gt': 'keypoints' is a field of the label schema",
+    );
+  });
+
+  it('does not keep unexpected labels in a field that holds another kind: refused, with a warning', () => {
+    const verdict = { _cls: 'Classification', id: oid(9), label: 'ok' };
+    const input = twoFields([imageSample('s1', { keypoints: verdict })]);
+    const result = mergeAnnotations({
+      ...input,
+      dataset: { mediaType: 'image', sampleFields: { keypoints: 'Classification' } },
+    });
+    expect(result.samples[0]?.keypoints).toEqual(verdict);
+    expect(result.samples[0]).toBe(input.samples[0]);
+    expect(result.warnings).toContain(
+      "Not keeping 1 unexpected keypoints of field 'gt': 'keypoints' holds Classification, not Keypoints",
+    );
+  });
+});
+
 describe('Function: mergeAnnotations — destField (SEMANTICS §6.1.4, §6.2)', () => {
   it('loads every downloaded label into the dest field as new, with its original id', () => {
     const result = mergeAnnotations(

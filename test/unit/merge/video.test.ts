@@ -309,4 +309,112 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
     expect(again.samples).toEqual(first.samples);
     expect(again.report.changes).toEqual([]);
   });
+
+  it('adds two shapes of one track in one frame as two labels, and a replay changes nothing', () => {
+    const X = oid(7);
+    const Y = oid(8);
+    const input = {
+      dataset,
+      samples: [video([])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: {
+                [X]: detection(X, 'cat', { index: 1 }),
+                [Y]: detection(Y, 'dog', { index: 1 }),
+              },
+            },
+          },
+        },
+      },
+    };
+    const first = mergeAnnotations(input);
+    expect(framesOf(first.samples[0])['1']?.map((label) => label.id)).toEqual([X, Y]);
+    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+    expect(again.report.changes).toEqual([]);
+    expect(again.samples[0]).toBe(first.samples[0]);
+  });
+
+  it('edits each of two recorded labels at one frame and index in place: a label keeps its own id there', () => {
+    const A = oid(1);
+    const B = oid(2);
+    const result = mergeAnnotations({
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 1 }), detection(B, 'dog', { index: 1 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A, B] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: {
+                [A]: detection(A, 'lion', { index: 1 }),
+                [B]: detection(B, 'wolf', { index: 1 }),
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(framesOf(result.samples[0])['1']?.map(({ id, label }) => [id, label])).toEqual([
+      [A, 'lion'],
+      [B, 'wolf'],
+    ]);
+  });
+
+  it("gives a recorded label's id at its frame and index to one downloaded label only", () => {
+    const A = oid(1);
+    const C = oid(3);
+    const X = oid(7);
+    const Y = oid(8);
+    const result = mergeAnnotations({
+      dataset,
+      // Track 1 holds A on frame 2 and C on frame 1; the download's track 0 contains A.
+      samples: [video([detection(C, 'cat', { index: 1 })], [detection(A, 'cat', { index: 1 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [C], [F2]: [A] } } },
+      annotations: {
+        'frames.dets': {
+          detections: {
+            v1: {
+              [F1]: {
+                [X]: detection(X, 'lion', { index: 0 }),
+                [Y]: detection(Y, 'wolf', { index: 0 }),
+              },
+              [F2]: { [A]: detection(A, 'cat', { index: 0 }) },
+            },
+          },
+        },
+      },
+    });
+    expect(
+      framesOf(result.samples[0])['1']?.map(({ id, label, index }) => [id, label, index]),
+    ).toEqual([
+      [C, 'lion', 1],
+      [Y, 'wolf', 1],
+    ]);
+  });
+
+  it('does not number a track by a label returned on another frame than the one it is stored on', () => {
+    const A = oid(1);
+    const input = {
+      dataset,
+      samples: [video([detection(A, 'cat', { index: 5 })])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [A] } } },
+      annotations: {
+        'frames.dets': { detections: { v1: { [F2]: { [A]: detection(A, 'cat', { index: 0 }) } } } },
+      },
+    };
+    const first = mergeAnnotations(input);
+    const frames = framesOf(first.samples[0]);
+    // A left frame 1 (deleted there) and is new on frame 2, in a track of its own.
+    expect(frames['1']).toEqual([]);
+    expect(frames['2']).toMatchObject([{ id: A, index: 6 }]);
+    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+    expect(again.report.changes).toEqual([]);
+  });
 });
