@@ -272,7 +272,8 @@ function mergeIntoValue(
       }
       changed = true;
       for (const id of added) change(merge, slot, id, 'added');
-      recordAdded(merge, slot, added);
+      // Additions are the ids the slot does not record, so none needs the check.
+      recordAdded(merge, slot, added, true);
     }
     if (changed) next = { ...value, [listKey]: merged };
   }
@@ -293,12 +294,20 @@ function mergeIntoValue(
   return next;
 }
 
-/** Added ids become recorded ids, so a second merge of the same download edits, not adds. */
-function recordAdded(merge: SlotMerge, slot: Slot, ids: ReadonlyArray<string>): void {
+/**
+ * Added ids become recorded ids, so a second merge of the same download edits, not adds.
+ * `unrecorded`: the caller knows none of `ids` is recorded yet.
+ */
+function recordAdded(
+  merge: SlotMerge,
+  slot: Slot,
+  ids: ReadonlyArray<string>,
+  unrecorded = false,
+): void {
   const current = merge.idMap.get(slot.sampleId);
   if (slot.frameId === undefined) {
     const recorded = Array.isArray(current) ? current : [];
-    const added = newIds(recorded, ids);
+    const added = unrecorded ? ids : newIds(recorded, ids);
     if (added.length > 0) merge.idMap.set(slot.sampleId, recorded.concat(added));
     return;
   }
@@ -308,7 +317,7 @@ function recordAdded(merge: SlotMerge, slot: Slot, ids: ReadonlyArray<string>): 
       : {};
   const recorded = frames[slot.frameId];
   const list = Array.isArray(recorded) ? recorded : [];
-  frames[slot.frameId] = list.concat(newIds(list, ids));
+  frames[slot.frameId] = list.concat(unrecorded ? ids : newIds(list, ids));
   merge.idMap.set(slot.sampleId, frames);
 }
 
