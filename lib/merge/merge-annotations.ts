@@ -11,6 +11,7 @@ import {
   TRACKABLE_RETURN_TYPES,
 } from '../labels/label-types.js';
 import { type Sample, sampleSchema } from '../labels/schemas.js';
+import { refuseProtoNames } from '../schema/proto-names.js';
 import {
   type DatasetSchema,
   datasetSchemaSchema,
@@ -255,9 +256,11 @@ function parseMergeInput(input: MergeInput): z.output<typeof mergeInputSchema> {
 }
 
 // The options of a run's pages are the same: each distinct content is parsed once.
-const optionsCache = new JsonParseCache((options) =>
-  parseInput(mergeOptionsSchema, options, 'merge input'),
-);
+const optionsCache = new JsonParseCache((options) => {
+  const { destField } = options as { destField?: unknown };
+  refuseProtoNames(options, 'merge input', { destField });
+  return parseInput(mergeOptionsSchema, options, 'merge input');
+});
 
 function isPlainAnnotations(value: unknown): value is Annotations {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;

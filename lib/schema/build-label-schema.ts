@@ -8,6 +8,7 @@ import { type ResolvedField, resolveField } from './field-type.js';
 import { isRecord } from './format.js';
 import { storedClass } from './label-kinds.js';
 import { buildMaskTargets } from './mask-targets.js';
+import { refuseProtoNames } from './proto-names.js';
 import { isTrackableFrameField, onlyKeyframes, restrictionFlags } from './restrictions.js';
 import {
   type FieldObservations,
@@ -54,7 +55,11 @@ export function buildLabelSchema(
   options: AnnotateOptions,
   ctx: BuildLabelSchemaContext,
 ): BuiltLabelSchema {
-  const parsed = parseInput(annotateOptionsSchema, acceptSnakeCase(options), 'annotate options');
+  const given = acceptSnakeCase(options);
+  const { labelField, labelSchema } = given as { labelField?: unknown; labelSchema?: unknown };
+  refuseProtoNames(options, 'annotate options', { labelField, labelSchema });
+  refuseProtoNames(ctx.dataset, 'dataset schema');
+  const parsed = parseInput(annotateOptionsSchema, given, 'annotate options');
   const { dataset, backend } = ctx;
   const iterator = ctx.samples[Symbol.iterator]();
   try {

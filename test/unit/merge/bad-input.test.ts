@@ -74,3 +74,60 @@ describe('Function: mergeAnnotations — bad input is refused with the culprit n
     );
   });
 });
+
+describe('Function: mergeAnnotations — `__proto__` cannot name a field or attribute', () => {
+  // Built as JSON text: an object literal's `__proto__:` would set the prototype instead.
+  const withKey = (json: string): never =>
+    JSON.parse(json.replaceAll('"PROTO"', '"__proto__"')) as never;
+  const base = () => JSON.stringify(input({}));
+
+  it.each([
+    [
+      'a label schema field',
+      (text: string) =>
+        text.replace(
+          '"labelSchema":{',
+          '"labelSchema":{"PROTO":{"type":"detections","classes":[],"attributes":{},"existingField":false},',
+        ),
+      'labelSchema.__proto__',
+    ],
+    [
+      'a frame field of the label schema',
+      (text: string) =>
+        text.replace(
+          '"labelSchema":{',
+          '"labelSchema":{"frames.__proto__":{"type":"detections","classes":[],"attributes":{},"existingField":false},',
+        ),
+      'labelSchema.frames.__proto__',
+    ],
+    [
+      'a dataset field',
+      (text: string) => text.replace('"sampleFields":{', '"sampleFields":{"PROTO":"StringField",'),
+      'dataset.sampleFields.__proto__',
+    ],
+    [
+      'an attribute',
+      (text: string) => text.replace('"attributes":{}', '"attributes":{"PROTO":{"type":"text"}}'),
+      'labelSchema.gt.attributes.__proto__',
+    ],
+    [
+      'a string destField',
+      (text: string) => text.replace('"annotations"', '"destField":"PROTO","annotations"'),
+      'destField',
+    ],
+    [
+      'a destField map value',
+      (text: string) => text.replace('"annotations"', '"destField":{"gt":"PROTO"},"annotations"'),
+      'destField.gt',
+    ],
+  ])('refuses %s named `__proto__`, naming where, and merges nothing', (_name, edit, path) => {
+    const attempt = () => mergeAnnotations(withKey(edit(base())));
+    expect(attempt).toThrow(InvalidInputError);
+    expect(attempt).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_INPUT',
+        message: `Invalid merge input at '${path}': '__proto__' cannot name a field, attribute or other key`,
+      }),
+    );
+  });
+});

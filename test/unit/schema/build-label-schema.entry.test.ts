@@ -48,6 +48,36 @@ describe('Function: buildLabelSchema', () => {
       );
     });
 
+    it.each([
+      [
+        'a labelField',
+        { labelField: '__proto__', labelType: 'detections', classes: ['car'] },
+        'labelField',
+      ],
+      ['a list-form labelSchema entry', { labelSchema: ['gt', '__proto__'] }, 'labelSchema[1]'],
+      [
+        'a labelSchema field',
+        '{"labelSchema":{"PROTO":{"type":"detections","classes":["car"]}}}',
+        'labelSchema.__proto__',
+      ],
+      [
+        'an attribute',
+        '{"labelField":"new","labelType":"detections","classes":["car"],"attributes":{"PROTO":{"type":"text"}}}',
+        'attributes.__proto__',
+      ],
+    ])('refuses %s named `__proto__` as INVALID_INPUT, naming where', (_name, options, path) => {
+      const given =
+        typeof options === 'string'
+          ? JSON.parse(options.replaceAll('"PROTO"', '"__proto__"'))
+          : options;
+      expect(() => build(given as never)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_INPUT',
+          message: `Invalid annotate options at '${path}': '__proto__' cannot name a field, attribute or other key`,
+        }),
+      );
+    });
+
     it('reports malformed options as INVALID_INPUT', () => {
       expect(() => build({ labelField: 5 } as never)).toThrow(InvalidInputError);
     });
