@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { MERGE_NODE_OPTIONS } from '../cdk/function-entries.js';
 import { benchCost } from './aws-cost.js';
 import { benchBundles } from './bundle.js';
 import { benchLoadRss } from './load-rss-report.js';
@@ -46,7 +47,7 @@ function runMerge(
   const args = [script, String(labels), mode, ...(memory ? ['memory'] : []), ...extra];
   const output = execFileSync(tsx, args, {
     encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '--expose-gc' },
+    env: { ...process.env, NODE_OPTIONS: ['--expose-gc', ...MERGE_NODE_OPTIONS].join(' ') },
   });
   return JSON.parse(output.trim().split('\n').at(-1) as string) as MergeFigure;
 }
@@ -55,7 +56,8 @@ function runFloor(labels: number): number {
   const output = execFileSync(
     tsx,
     [fileURLToPath(new URL('./merge-floor.ts', import.meta.url)), String(labels)],
-    { encoding: 'utf8' },
+    // The floor runs under the merge's flags too: the two are compared.
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: MERGE_NODE_OPTIONS.join(' ') } },
   );
   return (JSON.parse(output.trim().split('\n').at(-1) as string) as { labelsPerSecond: number })
     .labelsPerSecond;
@@ -128,7 +130,7 @@ function benchEndToEnd(samples: number[]): void {
 
 function benchMerge(): void {
   console.log(
-    '\nbench/merge — mergeAnnotations, detections with restrictions and attribute checks',
+    `\nbench/merge — mergeAnnotations, detections with restrictions and attribute checks (node ${MERGE_NODE_OPTIONS.join(' ')}, as the load function runs)`,
   );
   console.log(
     `labels     mode    merge ms   labels/s    peak RSS MiB   live heap MiB   ${TIMED_RUNS > 1 ? `labels/s of ${TIMED_RUNS} runs (median shown)` : ''}`,

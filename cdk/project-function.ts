@@ -226,7 +226,7 @@ export class ProjectFunction extends Construct {
       environment: {
         ...props.environment,
         ...backendModuleEnvironment(modules),
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: ['--enable-source-maps', ...(props.entry.nodeOptions ?? [])].join(' '),
       },
     });
     if (Object.keys(modules).length > 0) {

@@ -5,6 +5,7 @@ import { ANNOTATION_SERVICE_DEFAULTS } from '../../cdk/annotation-service.js';
 import {
   API_ROUTES,
   FUNCTION_ENTRIES,
+  type FunctionEntry,
   MEDIA_PREFIX,
   RUNS_PREFIX,
   WEBHOOK_ROUTES,
@@ -135,7 +136,7 @@ describe('Construct: AnnotationService (defaults)', () => {
       );
     });
 
-    it.each(Object.values(FUNCTION_ENTRIES))(
+    it.each(Object.values(FUNCTION_ENTRIES) as FunctionEntry[])(
       '$id: nodejs22.x on arm64, ESM, traced, own log group',
       (entry) => {
         const id = logicalIdByPath(
@@ -156,7 +157,11 @@ describe('Construct: AnnotationService (defaults)', () => {
           Description: entry.description,
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: logGroup } },
-          Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+          Environment: {
+            Variables: {
+              NODE_OPTIONS: ['--enable-source-maps', ...(entry.nodeOptions ?? [])].join(' '),
+            },
+          },
         });
         template.hasResourceProperties('AWS::Logs::LogGroup', {
           RetentionInDays: 30,
@@ -164,6 +169,15 @@ describe('Construct: AnnotationService (defaults)', () => {
         expect(resources(template, 'AWS::Logs::LogGroup')[logGroup]?.DeletionPolicy).toBe('Retain');
       },
     );
+
+    it("runs the load function, which merges, with the merge's young-generation size", () => {
+      const id = logicalIdByPath(template, 'AWS::Lambda::Function', '/Load/Function/Resource');
+      expect(resources(template, 'AWS::Lambda::Function')[id]?.Properties).toMatchObject({
+        Environment: {
+          Variables: { NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=32' },
+        },
+      });
+    });
 
     it('sizes each function explicitly (defaults)', () => {
       const fns = resources(template, 'AWS::Lambda::Function');
