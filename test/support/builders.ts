@@ -1,5 +1,11 @@
 import type { Sample } from '../../lib/labels/index.js';
-import type { Annotations, IdMap, MergeInput } from '../../lib/merge/index.js';
+import {
+  type Annotations,
+  type IdMap,
+  type MergeInput,
+  type MergeResult,
+  mergeAnnotations,
+} from '../../lib/merge/index.js';
 import type { DatasetSchema, FieldSchema } from '../../lib/schema/types.js';
 
 /** A readable, deterministic 24-hex label id: `oid(7)` → `000…007`. */
@@ -64,4 +70,19 @@ export function mergeInput(parts: {
     ...(parts.destField !== undefined ? { destField: parts.destField } : {}),
     ...(parts.unexpected !== undefined ? { unexpected: parts.unexpected } : {}),
   };
+}
+
+/**
+ * Merges `input`, then the same download again into the first merge's samples, id map and
+ * dataset schema: what a retried load step does. `again` should change nothing.
+ */
+export function mergeTwice(input: MergeInput): { first: MergeResult; again: MergeResult } {
+  const first = mergeAnnotations(input);
+  const again = mergeAnnotations({
+    ...input,
+    samples: first.samples,
+    idMap: first.idMap,
+    dataset: first.dataset,
+  });
+  return { first, again };
 }

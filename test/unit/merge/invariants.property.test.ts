@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getAttribute, type Sample } from '../../../lib/labels/index.js';
-import { type MergeInput, type MergeResult, mergeAnnotations } from '../../../lib/merge/index.js';
+import { type MergeInput, mergeAnnotations } from '../../../lib/merge/index.js';
+import { mergeTwice } from '../../support/builders.js';
 import { mergeInputs, trackedVideoInputs } from './build-run.js';
 import { holds, PARAMS } from './property-runs.js';
 import {
@@ -35,13 +36,8 @@ describe('mergeAnnotations invariants (random runs of every field kind)', () => 
     );
   });
 
-  const replays = (input: MergeInput, first: MergeResult): void => {
-    const again = mergeAnnotations({
-      ...input,
-      samples: first.samples,
-      idMap: first.idMap,
-      dataset: first.dataset,
-    });
+  const replays = (input: MergeInput): void => {
+    const { first, again } = mergeTwice(input);
     expect(again.report.changes).toEqual([]);
     expect(again.report.changedSampleIds).toEqual([]);
     again.samples.forEach((sample, i) => {

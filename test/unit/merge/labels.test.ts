@@ -8,6 +8,7 @@ import {
   imageDataset,
   imageSample,
   mergeInput,
+  mergeTwice,
   oid,
 } from '../../support/builders.js';
 
@@ -339,8 +340,7 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
         },
       },
     });
-    const first = mergeAnnotations(input);
-    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+    const { first, again } = mergeTwice(input);
     expect(again.report.changes).toEqual([]);
     expect(again.samples[0]).toBe(first.samples[0]);
   });

@@ -8,6 +8,7 @@ import {
   field,
   imageSample,
   mergeInput,
+  mergeTwice,
   oid,
 } from '../../support/builders.js';
 
@@ -141,14 +142,7 @@ describe('Function: mergeAnnotations — where unexpected labels are kept', () =
   });
 
   it('changes nothing when a download with two fields keeping one type is merged again', () => {
-    const input = twoFields();
-    const first = mergeAnnotations(input);
-    const again = mergeAnnotations({
-      ...input,
-      samples: first.samples,
-      idMap: first.idMap,
-      dataset: first.dataset,
-    });
+    const { first, again } = mergeTwice(twoFields());
     expect(again.report.changes).toEqual([]);
     expect(again.samples[0]).toBe(first.samples[0]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../../lib/labels/index.js';
 import { mergeAnnotations } from '../../../lib/merge/index.js';
-import { detection, detections, field, oid } from '../../support/builders.js';
+import { detection, detections, field, mergeTwice, oid } from '../../support/builders.js';
 
 const F1 = oid(0xf1);
 const F2 = oid(0xf2);
@@ -303,8 +303,7 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
         },
       },
     };
-    const first = mergeAnnotations(input);
-    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
+    const { first, again } = mergeTwice(input);
 
     expect(again.samples).toEqual(first.samples);
     expect(again.report.changes).toEqual([]);
@@ -331,9 +330,8 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
         },
       },
     };
-    const first = mergeAnnotations(input);
+    const { first, again } = mergeTwice(input);
     expect(framesOf(first.samples[0])['1']?.map((label) => label.id)).toEqual([X, Y]);
-    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
     expect(again.report.changes).toEqual([]);
     expect(again.samples[0]).toBe(first.samples[0]);
   });
@@ -409,12 +407,11 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
         'frames.dets': { detections: { v1: { [F2]: { [A]: detection(A, 'cat', { index: 0 }) } } } },
       },
     };
-    const first = mergeAnnotations(input);
+    const { first, again } = mergeTwice(input);
     const frames = framesOf(first.samples[0]);
     // A left frame 1 (deleted there) and is new on frame 2, in a track of its own.
     expect(frames['1']).toEqual([]);
     expect(frames['2']).toMatchObject([{ id: A, index: 6 }]);
-    const again = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
     expect(again.report.changes).toEqual([]);
   });
 });
