@@ -1,26 +1,10 @@
-import { FRAMES_PREFIX, isFrameField, type LabelClass } from '../labels/label-types.js';
+import { isRecord } from '../labels/json.js';
+import type { LabelClass } from '../labels/label-types.js';
 import type { DatasetSchema } from '../schema/types.js';
 import { setOwn } from './id-map-slice.js';
-import type { MergeTarget } from './targets.js';
+import { type MergeTarget, otherKindHeld } from './targets.js';
 
 type Rec = Record<string, unknown>;
-
-/**
- * The kind of label a dataset field holds when it is not `storedAs` (a scalar field for
- * `storedAs` null), else undefined: an absent field holds nothing yet.
- */
-export function otherKindHeld(
-  dataset: DatasetSchema,
-  target: string,
-  storedAs: LabelClass | null,
-): string | undefined {
-  const existing = isFrameField(target)
-    ? dataset.frameFields?.[target.slice(FRAMES_PREFIX.length)]
-    : dataset.sampleFields[target];
-  if (existing === undefined) return undefined;
-  const compatible = storedAs === null ? existing.endsWith('Field') : existing === storedAs;
-  return compatible ? undefined : existing;
-}
 
 /**
  * Why unexpected labels cannot be kept in `keepTarget` (the field named after their return
@@ -58,14 +42,14 @@ export function unionOfDownloads(downloads: ReadonlyArray<Rec>, frameField: bool
       const value = download[sampleId];
       // Own keys only: `union.__proto__` would read, and then fill, Object.prototype.
       const into = ownValue(union, sampleId);
-      if (!isRec(value) || !isRec(into)) setOwn(union, sampleId, copyOf(value, frameField));
+      if (!isRecord(value) || !isRecord(into)) setOwn(union, sampleId, copyOf(value, frameField));
       else if (!frameField) assignOwn(into, value);
       else
         for (const frameKey in value) {
           const frame = value[frameKey];
           const intoFrame = ownValue(into, frameKey);
-          if (isRec(frame) && isRec(intoFrame)) assignOwn(intoFrame, frame);
-          else setOwn(into, frameKey, isRec(frame) ? { ...frame } : frame);
+          if (isRecord(frame) && isRecord(intoFrame)) assignOwn(intoFrame, frame);
+          else setOwn(into, frameKey, isRecord(frame) ? { ...frame } : frame);
         }
     }
   }
@@ -75,18 +59,15 @@ export function unionOfDownloads(downloads: ReadonlyArray<Rec>, frameField: bool
 const ownValue = (record: Rec, key: string): unknown =>
   Object.hasOwn(record, key) ? record[key] : undefined;
 
-const isRec = (value: unknown): value is Rec =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** A sample's entry, copied down to the dicts the union adds to. */
 function copyOf(value: unknown, frameField: boolean): unknown {
-  if (!isRec(value)) return value;
+  if (!isRecord(value)) return value;
   const copy: Rec = {};
   assignOwn(copy, value);
   if (frameField) {
     for (const key in copy) {
       const frame = copy[key];
-      if (isRec(frame)) setOwn<unknown>(copy, key, { ...frame });
+      if (isRecord(frame)) setOwn<unknown>(copy, key, { ...frame });
     }
   }
   return copy;

@@ -1,7 +1,11 @@
 import { MergeError } from '../errors/index.js';
-import { FRAMES_PREFIX, isFrameField, LABEL_TYPES } from '../labels/label-types.js';
+import {
+  FRAMES_PREFIX,
+  isFrameField,
+  LABEL_TYPES,
+  type LabelClass,
+} from '../labels/label-types.js';
 import type { DatasetSchema, FieldSchema, LabelSchema } from '../schema/types.js';
-import { otherKindHeld } from './kept-labels.js';
 
 export interface MergeTarget {
   /** The run-schema field the tool returned labels for. */
@@ -52,4 +56,21 @@ export function planTargets(
     }
     return { source, target, field };
   });
+}
+
+/**
+ * The kind of label a dataset field holds when it is not `storedAs` (a scalar field for
+ * `storedAs` null), else undefined: an absent field holds nothing yet.
+ */
+export function otherKindHeld(
+  dataset: DatasetSchema,
+  target: string,
+  storedAs: LabelClass | null,
+): string | undefined {
+  const existing = isFrameField(target)
+    ? dataset.frameFields?.[target.slice(FRAMES_PREFIX.length)]
+    : dataset.sampleFields[target];
+  if (existing === undefined) return undefined;
+  const compatible = storedAs === null ? existing.endsWith('Field') : existing === storedAs;
+  return compatible ? undefined : existing;
 }
