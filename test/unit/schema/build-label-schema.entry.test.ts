@@ -7,11 +7,13 @@ import {
   LABELBOX_CAPABILITIES,
   labelSchemaSchema,
 } from '../../../lib/schema/index.js';
+import type { DatasetSchema } from '../../../lib/schema/types.js';
 import {
   build,
   detection,
   detections,
   expectSchemaError,
+  IMAGE_DATASET,
   imageSample,
   VIDEO_DATASET,
 } from './fixtures.js';
@@ -74,6 +76,24 @@ describe('Function: buildLabelSchema', () => {
         expect.objectContaining({
           code: 'INVALID_INPUT',
           message: `Invalid annotate options at '${path}': '__proto__' cannot name a field, attribute or other key`,
+        }),
+      );
+    });
+
+    it('refuses a dataset field named `__proto__` as INVALID_INPUT, naming where', () => {
+      const dataset = JSON.parse(
+        JSON.stringify(IMAGE_DATASET).replace(
+          '"sampleFields":{',
+          '"sampleFields":{"__proto__":"StringField",',
+        ),
+      ) as DatasetSchema;
+      expect(() =>
+        build({ labelField: 'new', labelType: 'detections', classes: ['car'] }, { dataset }),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_INPUT',
+          message:
+            "Invalid dataset schema at 'sampleFields.__proto__': '__proto__' cannot name a field, attribute or other key",
         }),
       );
     });
