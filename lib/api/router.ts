@@ -1,5 +1,6 @@
 import { toHttpError } from '../errors/http.js';
 import { InvalidInputError, parseInput } from '../errors/index.js';
+import { refuseProtoNames } from '../schema/proto-names.js';
 import { type HttpEvent, type HttpResponse, httpEventSchema, jsonResponse } from './http-event.js';
 import { type AnyRoute, routeKey } from './route.js';
 
@@ -40,8 +41,9 @@ function readJsonBody(event: { body?: string | undefined; isBase64Encoded?: bool
   const text = event.isBase64Encoded
     ? Buffer.from(event.body, 'base64').toString('utf8')
     : event.body;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new InvalidInputError(
       `Invalid request body: not JSON (${(error as Error).message})`,
@@ -49,6 +51,10 @@ function readJsonBody(event: { body?: string | undefined; isBase64Encoded?: bool
       { cause: error },
     );
   }
+  // zod drops own `__proto__` keys, so a sample field or attribute of that name would vanish.
+  // The key can only be spelled plainly or with \u escapes: other bodies skip the walk.
+  if (text.includes('__proto__') || text.includes('\\u')) refuseProtoNames(body, 'request body');
+  return body;
 }
 
 export type { HttpEvent };

@@ -5,13 +5,14 @@ import { InvalidInputError } from '../errors/index.js';
  * an own `__proto__` key from every record it parses, so such a field vanished silently:
  * never annotated, never merged, and gone from the dataset schema a merge returns; and
  * writing it into a sample or frame by assignment would set the object's prototype.
- * Samples' own keys are data and merge as such; the schema's names must be usable keys.
+ * The same goes for every key of a request body (zod would drop a sample's `__proto__`
+ * field on import). A merge's own samples and downloads keep such keys as plain data.
  */
 const isProtoName = (name: string): boolean => name === '__proto__' || name === 'frames.__proto__';
 
 /**
- * Throws INVALID_INPUT naming the first `__proto__` key anywhere in `value` (an options
- * object: small, so walked whole), or among `names`, the field names given as values
+ * Throws INVALID_INPUT naming the first `__proto__` key anywhere in `value` (walked whole:
+ * options objects and request bodies), or among `names`, the field names given as values
  * (`destField`, `labelField`, a list-form `labelSchema`), keyed by where they sit.
  */
 export function refuseProtoNames(
@@ -19,7 +20,7 @@ export function refuseProtoNames(
   what: string,
   names: Record<string, unknown> = {},
 ): void {
-  const path = protoKeyPath(value, '', 0) ?? protoNamePath(names);
+  const path = protoKeyPath(value) ?? protoNamePath(names);
   if (path === undefined) return;
   const message = "'__proto__' cannot name a field, attribute or other key";
   throw new InvalidInputError(`Invalid ${what} at '${path}': ${message}`, {
@@ -27,22 +28,28 @@ export function refuseProtoNames(
   });
 }
 
-const MAX_DEPTH = 16;
-
-function protoKeyPath(value: unknown, path: string, depth: number): string | undefined {
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const found = protoKeyPath(value[i], `${path}[${i}]`, depth + 1);
-      if (found !== undefined) return found;
+/**
+ * The path of a `__proto__` key in `value`, if it has one. A loop with its own stack, not
+ * recursion: a request body can nest deeper than the call stack allows.
+ */
+function protoKeyPath(value: unknown): string | undefined {
+  const stack: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { value: node, path } = top;
+    if (node === null || typeof node !== 'object') continue;
+    const children: Array<{ value: unknown; path: string }> = [];
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1)
+        children.push({ value: node[i], path: `${path}[${i}]` });
+    } else {
+      for (const key of Object.keys(node)) {
+        const at = path === '' ? key : `${path}.${key}`;
+        if (isProtoName(key)) return at;
+        children.push({ value: (node as Record<string, unknown>)[key], path: at });
+      }
     }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    const at = path === '' ? key : `${path}.${key}`;
-    if (isProtoName(key)) return at;
-    const found = protoKeyPath((value as Record<string, unknown>)[key], at, depth + 1);
-    if (found !== undefined) return found;
+    for (let i = children.length - 1; i >= 0; i -= 1)
+      stack.push(children[i] as (typeof children)[0]);
   }
   return undefined;
 }

@@ -100,6 +100,20 @@ describe('Errors', () => {
     expect((await api.store.datasets.list()).items.map((item) => item.name)).toEqual(['ds']);
   });
 
+  it('answers 400 naming a `__proto__` key however deep the body nests it', async () => {
+    const api = await newApi();
+    const depth = 100_000;
+    const rawBody = `{"name":${'['.repeat(depth)}{"__proto__":1}${']'.repeat(depth)}}`;
+
+    const response = await request(api, 'POST /datasets', { rawBody });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe(
+      `Invalid request body at 'name${'[0]'.repeat(depth)}.__proto__': '__proto__' cannot name a field, attribute or other key`,
+    );
+    expect((await api.store.datasets.list()).items.map((item) => item.name)).toEqual(['ds']);
+  });
+
   it('reads a base64-encoded JSON body as API Gateway delivers a binary one', async () => {
     const api = await newApi();
 

@@ -214,6 +214,38 @@ describe('POST /datasets/{dataset}/samples/import (FiftyOne export)', () => {
     expect(await snapshot(api)).toEqual(before);
   });
 
+  // JSON text, not an object literal: a literal's `__proto__:` sets the prototype instead.
+  const withProtoKey = (json: string): string => json.replaceAll('"PROTO"', '"__proto__"');
+  it.each([
+    ['a sample field', '{"filepath":"a.jpg","PROTO":"x"}', 'document.samples[0].__proto__'],
+    [
+      'a label attribute',
+      '{"filepath":"a.jpg","gt":{"_cls":"Classification","label":"bird","PROTO":1}}',
+      'document.samples[0].gt.__proto__',
+    ],
+    // zod would drop the key, so the sample would have been stored without it, silently.
+    [
+      'a field spelled with escapes',
+      '{"filepath":"a.jpg","\\u005f_proto__":"x"}',
+      'document.samples[0].__proto__',
+    ],
+  ])('answers 400 naming %s called `__proto__`, writing nothing', async (_what, sample, path) => {
+    const api = await newApi();
+    const before = await snapshot(api);
+
+    const response = await request(api, IMPORT, {
+      params,
+      rawBody: withProtoKey(`{"format":"fiftyone","document":{"samples":[${sample}]}}`),
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: `Invalid request body at '${path}': '__proto__' cannot name a field, attribute or other key`,
+    });
+    expect(await snapshot(api)).toEqual(before);
+  });
+
   it('answers 409 SCHEMA_FIELD_CONFLICT naming a field whose type differs from the dataset, writing nothing', async () => {
     const api = await newApi({ uniqueness: 'StringField' });
     const before = await snapshot(api);
