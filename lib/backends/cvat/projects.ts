@@ -19,8 +19,8 @@ export const runProjectName = (run: RunRef): string => `annoflow/${run.dataset}/
  * found by exact name (lowest id wins) or, with `create`, made with the plan's labels. An
  * existing project's labels are checked against the plan (reference §1.3 step 3).
  *
- * Pages may upload in parallel: two first uploads can both create the run's project; the
- * lowest id is the one later calls find. (The loser stays empty and is left to cleanup.)
+ * Pages upload in parallel, so two first uploads can both create the run's project: each
+ * then keeps the lowest id and deletes its own if it lost (as the Label Studio backend does).
  */
 export async function findProject(
   client: CvatClient,
@@ -48,9 +48,7 @@ export async function findProject(
   }
   const own = runProjectName(run);
   const name = params.project_name ?? own;
-  const found = (await client.list('/api/projects', projectSchema, { search: name }))
-    .filter((project) => project.name === name)
-    .sort((a, b) => a.id - b.id)[0];
+  const found = await lowestNamed(client, name);
   if (found) {
     await reconcileLabels(client, found.id, plan);
     return { id: found.id, owned: name === own };
@@ -62,7 +60,19 @@ export async function findProject(
   });
   if (!data)
     throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT created no project', { name });
-  return { id: data.id, owned: true };
+  // Another page may have made one at the same time: every page keeps the lowest id, and a
+  // page that lost deletes its own (still empty), so the run's tasks share one project.
+  const winner = (await lowestNamed(client, name)) ?? data;
+  if (winner.id === data.id) return { id: data.id, owned: true };
+  await client.request('DELETE', `/api/projects/${data.id}`, { accept: [404] });
+  await reconcileLabels(client, winner.id, plan);
+  return { id: winner.id, owned: true };
+}
+
+async function lowestNamed(client: CvatClient, name: string) {
+  return (await client.list('/api/projects', projectSchema, { search: name }))
+    .filter((project) => project.name === name)
+    .sort((a, b) => a.id - b.id)[0];
 }
 
 /** The project's labels by name, with their attribute ids. */

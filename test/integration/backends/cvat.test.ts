@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createCvatBackend } from '../../../lib/backends/cvat/index.js';
 import type { TaskRecord } from '../../../lib/store/tasks.js';
-import { cleanupRun, planLoad, receiveWebhook } from '../../../lib/workflows/index.js';
+import {
+  cleanupRun,
+  planLoad,
+  prepareAnnotate,
+  receiveWebhook,
+  uploadPage,
+} from '../../../lib/workflows/index.js';
 import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
 import type { CvatEmulator } from '../../emulators/cvat/index.js';
 import { detection } from '../../support/builders.js';
@@ -82,6 +88,28 @@ describe('CVAT backend: upload', () => {
         jobIds: cvat.annotator.jobs(cvatId).map((job) => job.id),
       });
     }
+  });
+
+  it('puts pages uploaded at once into one project, deleting the ones it lost the race with', async () => {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const rig = cvatRig(local, cvat);
+    const { pages } = await prepareAnnotate(rig.deps, { ...REQUEST, pageSize: 2 });
+
+    // The Map state uploads pages in parallel: each first upload finds no project yet.
+    await Promise.all(
+      pages.map((page) => uploadPage(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY, page })),
+    );
+
+    const projects = [...cvat.state.projects.values()];
+    expect(projects.map((project) => project.name)).toEqual([`annoflow/${DATASET}/${ANNO_KEY}`]);
+    const tasks = (await local.store.tasks.listByRun(DATASET, ANNO_KEY)).items;
+    expect(tasks).toHaveLength(3);
+    for (const task of tasks) {
+      expect(cvat.state.tasks.get(Number(task.backendTaskId))?.project_id).toBe(projects[0]?.id);
+      expect(task.backendData).toMatchObject({ projectId: projects[0]?.id, projectOwned: true });
+    }
+    expect(cvat.violations()).toEqual([]);
   });
 
   it('sends existing labels as rectangles in whole pixels carrying their label id', async () => {
