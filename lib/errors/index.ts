@@ -200,6 +200,12 @@ export function parseInput<S extends z.ZodType>(
   );
 }
 
+/** `samples[0].gt`: an index follows its list without a dot. */
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((part) => (typeof part === 'number' ? `[${part}]` : String(part))).join('.');
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
 }

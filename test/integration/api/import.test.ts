@@ -518,7 +518,7 @@ describe('POST /datasets/{dataset}/samples/import (COCO detections)', () => {
 
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain(
-      "Invalid COCO detections file at 'annotations.[0].bbox'",
+      "Invalid COCO detections file at 'annotations[0].bbox'",
     );
   });
 

@@ -149,7 +149,7 @@ describe('Class: BackendRegistry', () => {
 
     await expect(backend.upload({ run, page })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
-      message: expect.stringContaining("result of backend 'lying'.upload() at 'tasks.[0].taskId'"),
+      message: expect.stringContaining("result of backend 'lying'.upload() at 'tasks[0].taskId'"),
     });
     await expect(
       backend.status({ run }, { taskId: 't', backendTaskId: 'x', sampleIds: [] }),

@@ -70,7 +70,7 @@ describe('Function: mergeAnnotations — bad input is refused with the culprit n
   it('refuses a sample without a filepath', () => {
     const bad = { ...input({}), samples: [{ id: 's1' }] } as never;
     expect(() => mergeAnnotations(bad)).toThrow(
-      expect.objectContaining({ message: expect.stringContaining('samples.[0].filepath') }),
+      expect.objectContaining({ message: expect.stringContaining('samples[0].filepath') }),
     );
   });
 });
