@@ -33,4 +33,16 @@ export const annotationsSchema = z.record(
 );
 export type Annotations = z.infer<typeof annotationsSchema>;
 
+/**
+ * The label ids a whole download returns more than once, by field and return type (the
+ * shape of {@link Annotations}): pasted copies. A page's merge sees only its own samples, so
+ * a run merged page by page passes these (from `duplicateDownloadIds`) to every page: a copy
+ * pasted onto a sample of another page then gets its own id there too (SEMANTICS §6.2).
+ */
+export const duplicateIdsSchema = z.record(
+  z.string(),
+  z.partialRecord(returnTypeSchema, z.array(labelIdSchema)),
+);
+export type DuplicateIds = z.infer<typeof duplicateIdsSchema>;
+
 export { labelIdSchema };

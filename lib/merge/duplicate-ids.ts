@@ -1,5 +1,8 @@
 import type { LabelRecord } from '../labels/attributes.js';
+import { isRecord } from '../labels/json.js';
+import { isFrameField, type ReturnType } from '../labels/label-types.js';
 import { deterministicObjectId } from '../labels/object-id.js';
+import type { Annotations, DuplicateIds } from './contract.js';
 import { type IdSet, newPositions, type SlotLabels } from './slot-labels.js';
 
 /**
@@ -16,6 +19,7 @@ import { type IdSet, newPositions, type SlotLabels } from './slot-labels.js';
  * `recordedOf`: a slot's recorded ids, to re-classify a minted id a replay recorded.
  * `storedOf`: the labels stored in a slot's list; none for a single-label field, whose
  * value a new label never joins.
+ * `duplicatedInDownload`: ids the whole download (all pages) returns more than once.
  */
 export function regenerateDuplicateIds(
   target: string,
@@ -23,6 +27,7 @@ export function regenerateDuplicateIds(
   skipped: ReadonlyArray<ReadonlyArray<string>>,
   recordedOf: (labels: SlotLabels) => IdSet,
   storedOf: (labels: SlotLabels) => ReadonlyArray<LabelRecord>,
+  duplicatedInDownload: ReadonlySet<string>,
 ): void {
   // Only a new id can be regenerated, and new ids are few: find them first, then count how
   // often each occurs in the whole download.
@@ -56,7 +61,7 @@ export function regenerateDuplicateIds(
     let minted = false;
     for (const i of newAt) {
       const id = ids[i] as string;
-      if (!duplicated?.has(id) && !isStored(stored, id)) continue;
+      if (!duplicated?.has(id) && !duplicatedInDownload.has(id) && !isStored(stored, id)) continue;
       ids[i] = deterministicObjectId(target, slot.sampleId, slot.frameId ?? '', id);
       // A minted id may meet the same id returned as such (a replayed paste).
       labels.unique = false;
@@ -85,3 +90,41 @@ function isStored(stored: ReadonlyArray<LabelRecord>, id: string): boolean {
 
 // Every id here is a 24-character ObjectId (checked at the merge's edge).
 const LAST = 23;
+
+/**
+ * The ids a whole download returns more than once, per field and return type (see
+ * {@link DuplicateIds}); fields and types without any are left out. Reads only keys.
+ */
+export function duplicateDownloadIds(annotations: Annotations): DuplicateIds {
+  // Entries, then fromEntries: own keys even for a field named `__proto__`.
+  const fields: Array<[string, Partial<Record<ReturnType, string[]>>]> = [];
+  for (const field of Object.keys(annotations)) {
+    const byType = annotations[field] ?? {};
+    const types: Array<[ReturnType, string[]]> = [];
+    for (const returnType of Object.keys(byType) as ReturnType[]) {
+      if (returnType === 'scalar') continue;
+      const ids = idsReturnedTwice(byType[returnType] ?? {}, isFrameField(field));
+      if (ids.length > 0) types.push([returnType, ids]);
+    }
+    if (types.length > 0) fields.push([field, Object.fromEntries(types)]);
+  }
+  return Object.fromEntries(fields);
+}
+
+function idsReturnedTwice(bySample: Record<string, unknown>, frameField: boolean): string[] {
+  const counts = new Map<string, number>();
+  const count = (labels: unknown): void => {
+    if (!isRecord(labels)) return;
+    for (const id of Object.keys(labels)) counts.set(id, (counts.get(id) ?? 0) + 1);
+  };
+  for (const sampleId of Object.keys(bySample)) {
+    const value = bySample[sampleId];
+    if (!frameField) count(value);
+    else if (isRecord(value)) for (const frameKey of Object.keys(value)) count(value[frameKey]);
+  }
+  const ids: string[] = [];
+  counts.forEach((n, id) => {
+    if (n > 1) ids.push(id);
+  });
+  return ids;
+}

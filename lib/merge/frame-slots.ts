@@ -32,6 +32,7 @@ export function mergeFrameSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): v
     skipped,
     recordedOf,
     storedLabels(slotMerge),
+    merge.duplicatedInDownload,
   );
   if (merge.tracked) {
     reconcileTracks(merge, slotMerge.leaf, downloaded);

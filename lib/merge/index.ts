@@ -1,4 +1,5 @@
 export * from './contract.js';
+export { duplicateDownloadIds } from './duplicate-ids.js';
 export {
   type MergeInput,
   type MergeResult,

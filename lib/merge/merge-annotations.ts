@@ -18,7 +18,13 @@ import {
   type FieldSchema,
   labelSchemaSchema,
 } from '../schema/types.js';
-import { type Annotations, annotationsSchema, type IdMap, idMapSchema } from './contract.js';
+import {
+  type Annotations,
+  annotationsSchema,
+  duplicateIdsSchema,
+  type IdMap,
+  idMapSchema,
+} from './contract.js';
 import { isPlainIdMap, isPlainSample } from './fast-guards.js';
 import { IdMapSlice } from './id-map-slice.js';
 import { keepConflict, unionOfDownloads } from './kept-labels.js';
@@ -44,6 +50,8 @@ export const mergeInputSchema = mergeOptionsSchema.extend({
   samples: z.array(sampleSchema),
   idMap: idMapSchema,
   annotations: annotationsSchema,
+  /** A page of a larger download: the ids the whole download returns more than once. */
+  duplicateIds: duplicateIdsSchema.optional(),
 });
 export type MergeInput = z.input<typeof mergeInputSchema>;
 
@@ -108,9 +116,19 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
     if (fields[name] === undefined) fields[name] = storedAs ?? scalarFieldType(firstValue);
   };
 
+  // Copies pasted onto other pages' samples, named by the caller (see DuplicateIds).
+  const duplicatesOf = (source: string, returnType: ReturnType): ReadonlySet<string> => {
+    const ids = parsed.duplicateIds?.[source]?.[returnType];
+    return ids === undefined || ids.length === 0 ? NO_DUPLICATES : new Set(ids);
+  };
   const keeps = new Map<
     string,
-    { returnType: ReturnType; raws: Array<Record<string, unknown>>; where: string }
+    {
+      returnType: ReturnType;
+      raws: Array<Record<string, unknown>>;
+      where: string;
+      duplicates: Set<string>;
+    }
   >();
   for (const { source, target, field } of plan) {
     const { returnType: expected, storedAs } = LABEL_TYPES[field.type];
@@ -126,7 +144,15 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
       const raw = downloaded[returnType] ?? {};
       const where = `annotations['${source}']['${returnType}']`;
       if (returnType === expected) {
-        mergeInto({ target, field, returnType, storedAs, raw, where });
+        mergeInto({
+          target,
+          field,
+          returnType,
+          storedAs,
+          raw,
+          where,
+          duplicatedInDownload: duplicatesOf(source, returnType),
+        });
         continue;
       }
       // Unexpected labels (SEMANTICS §6.4): never kept when additions are not allowed.
@@ -158,13 +184,23 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
       }
       if (disposition === 'kept') {
         const kept = keeps.get(keepTarget);
-        if (kept === undefined) keeps.set(keepTarget, { returnType, raws: [raw], where });
-        else kept.raws.push(raw);
+        const duplicates = duplicatesOf(source, returnType);
+        if (kept === undefined)
+          keeps.set(keepTarget, {
+            returnType,
+            raws: [raw],
+            where,
+            duplicates: new Set(duplicates),
+          });
+        else {
+          kept.raws.push(raw);
+          for (const id of duplicates) kept.duplicates.add(id);
+        }
       }
     }
   }
   // After every schema field, each kept type in one pass (see unionOfDownloads).
-  for (const [target, { returnType, raws, where }] of keeps) {
+  for (const [target, { returnType, raws, where, duplicates }] of keeps) {
     mergeInto({
       target,
       field: null,
@@ -172,6 +208,7 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
       storedAs: RETURN_TYPE_STORAGE[returnType],
       raw: unionOfDownloads(raws, isFrameField(target)),
       where,
+      duplicatedInDownload: duplicates,
     });
   }
 
@@ -182,8 +219,9 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
     storedAs: LabelClass | null;
     raw: Record<string, unknown>;
     where: string;
+    duplicatedInDownload: ReadonlySet<string>;
   }): void {
-    const { target, field, returnType, storedAs, raw, where } = job;
+    const { target, field, returnType, storedAs, raw, where, duplicatedInDownload } = job;
     const frameField = isFrameField(target);
     const before = report.report.changes.length;
     let firstWritten: unknown;
@@ -210,6 +248,7 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
         downloaded: parseDownloadedLabels(raw, returnType, frameField, where, fieldIdMap(target)),
         idMap: fieldIdMap(target),
         isFrameField: frameField,
+        duplicatedInDownload,
         // FiftyOne reconciles tracks only for the exact plural type strings (a quirk we keep).
         tracked:
           trackable &&
@@ -252,7 +291,15 @@ function parseMergeInput(input: MergeInput): z.output<typeof mergeInputSchema> {
           input,
           'merge input',
         );
-  return { ...options, ...rest } as z.output<typeof mergeInputSchema>;
+  const duplicateIds =
+    input.duplicateIds === undefined
+      ? {}
+      : parseInput(
+          mergeInputSchema.pick({ duplicateIds: true }),
+          { duplicateIds: input.duplicateIds },
+          'merge input',
+        );
+  return { ...options, ...rest, ...duplicateIds } as z.output<typeof mergeInputSchema>;
 }
 
 // The options of a run's pages are the same: each distinct content is parsed once.
@@ -320,6 +367,8 @@ function copyDataset(dataset: DatasetSchema): DatasetSchema {
     ...(defaultMaskTargets === undefined ? {} : { defaultMaskTargets: { ...defaultMaskTargets } }),
   };
 }
+
+const NO_DUPLICATES: ReadonlySet<string> = new Set();
 
 const TRACKED_TYPES: ReadonlySet<string> = new Set(['detections', 'polylines', 'keypoints']);
 

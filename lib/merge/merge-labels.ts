@@ -25,6 +25,8 @@ export interface LabelFieldMerge {
   /** The id map of the target; the ids this merge adds are recorded in it. */
   idMap: IdMapSlice;
   isFrameField: boolean;
+  /** Ids the whole download (all pages) returns more than once (see DuplicateIds). */
+  duplicatedInDownload: ReadonlySet<string>;
   /** Reconcile video track indexes first (SEMANTICS §6.7). */
   tracked: boolean;
   onlyKeyframes: boolean;
@@ -116,6 +118,7 @@ function mergeSampleSlots(merge: LabelFieldMerge, slotMerge: SlotMerge): void {
       return Array.isArray(recorded) ? new IdSet(recorded) : IdSet.EMPTY;
     },
     storedLabels(slotMerge),
+    merge.duplicatedInDownload,
   );
   for (const labels of slots) {
     const recorded = idMap.get(labels.slot.sampleId);

@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { InvalidInputError, parseInput, StoreError } from '../errors/index.js';
 import type { Sample } from '../labels/schemas.js';
-import { type Annotations, annotationsSchema } from '../merge/contract.js';
+import { type Annotations, annotationsSchema, type DuplicateIds } from '../merge/contract.js';
+import { duplicateDownloadIds } from '../merge/duplicate-ids.js';
 import { mergeAnnotations } from '../merge/merge-annotations.js';
 import {
   combineReports,
@@ -134,13 +135,24 @@ export async function mergeStagedTask(
   let unexpected: Annotations | null = null;
   let samplesChanged = 0;
   const pages = chunks(task.sampleIds, pageSize);
+  // A copy pasted onto a sample of another page counts as a copy there too (SEMANTICS §6.2).
+  const duplicateIds = duplicateDownloadIds(annotations);
   let idMap = task.idMap;
   for (const [index, sampleIds] of pages.entries()) {
     const planKey = mergePlanKey(prefix, index);
     const saved = await readPlan(deps, planKey);
     const { plan, read } = saved
       ? { plan: saved, read: undefined }
-      : await makePlan(deps, { run, task, labelSchema, annotations, sampleIds, index, planKey });
+      : await makePlan(deps, {
+          run,
+          task,
+          labelSchema,
+          annotations,
+          duplicateIds,
+          sampleIds,
+          index,
+          planKey,
+        });
     const gone = await applyPlan(deps, run, { plan, token, planKey, read });
     // Not kept in the plan: a rerun finds the same samples gone and derives the same page.
     const applied = withoutDeletedSamples(plan, gone);
@@ -194,6 +206,7 @@ async function makePlan(
     task: TaskRecord;
     labelSchema: LabelSchema;
     annotations: Annotations;
+    duplicateIds: DuplicateIds;
     sampleIds: string[];
     index: number;
     planKey: string;
@@ -215,6 +228,7 @@ async function makePlan(
     annotations: sliceAnnotations(part.annotations, part.sampleIds),
     ...(run.config.destField ? { destField: run.config.destField } : {}),
     unexpected: run.config.unexpected ?? 'return',
+    ...(Object.keys(part.duplicateIds).length > 0 ? { duplicateIds: part.duplicateIds } : {}),
   });
   const writes: MergePlan['writes'] = [];
   const read = new Map<string, SampleItem>();

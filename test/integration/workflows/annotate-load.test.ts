@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TaskManifest } from '../../../lib/backends/files/index.js';
 import { pageKey } from '../../../lib/workflows/keys.js';
 import { listKeys, readJson } from '../../support/bucket.js';
 import { detection, detections } from '../../support/builders.js';
@@ -207,6 +208,45 @@ describe('Workflows: load (plan → download → merge → finalize)', () => {
     expect(again.merged).toEqual(first.merged);
     expect(again.finalized.counters).toEqual(first.finalized.counters);
     expect((await local.store.runs.get(DATASET, 'gt_review')).counters).toEqual(runBefore.counters);
+  });
+
+  it('gives a box pasted onto a sample of another merge page an id of its own, as one page would', async () => {
+    // The annotator copies s1's box A onto s2 (it arrives there with A's id).
+    const pasteA = (manifest: TaskManifest): TaskManifest => ({
+      ...manifest,
+      samples: manifest.samples.map((sample) =>
+        sample.id === 's2'
+          ? {
+              ...sample,
+              fields: { ground_truth: detections(detection(C, 'car'), detection(A, 'car')) },
+            }
+          : sample,
+      ),
+    });
+    const loadedWith = async (mergePageSize: number) => {
+      const local = await aws.newStore();
+      await seedDataset(local);
+      const deps = depsFor(local.store, { mergePageSize });
+      await annotateRun(deps);
+      await deliver(local, 'gt_review-00000', pasteA);
+      await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+      const samples = await snapshot(local.store);
+      return Object.fromEntries(
+        Object.entries(samples).map(([id, { version, sample }]) => [
+          id,
+          { version, labels: sample.ground_truth },
+        ]),
+      );
+    };
+
+    // One sample a page: s1 and s2 merge apart.
+    const paged = await loadedWith(1);
+
+    const s2 = paged.s2?.labels as { detections: Array<{ id: string }> } | undefined;
+    const ids = s2?.detections ?? [];
+    expect(ids.map((label) => label.id)).toEqual([C, expect.not.stringMatching(A)]);
+    expect(ids[1]?.id).toMatch(/^[0-9a-f]{24}$/);
+    expect(paged).toEqual(await loadedWith(100));
   });
 
   it('loads only the finished task a webhook names, and ends loaded when every task is merged', async () => {

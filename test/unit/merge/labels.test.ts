@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeAnnotations } from '../../../lib/merge/index.js';
+import { type DuplicateIds, mergeAnnotations } from '../../../lib/merge/index.js';
 import {
   byId,
   detection,
@@ -305,6 +305,56 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
     const first = mergeAnnotations(input);
     const second = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
     expect(second.samples).toEqual(first.samples);
+  });
+
+  // A page of a larger download sees only its own samples: the copy's page is told.
+  const pastedOnto = (duplicateIds: unknown) =>
+    mergeAnnotations({
+      ...mergeInput({
+        samples: [imageSample('s2', { gt: detections() })],
+        gt: field({ type: 'detections' }),
+        idMap: { gt: { s2: [] } },
+        annotations: { gt: { detections: { s2: byId(detection(A, 'cat')) } } },
+      }),
+      duplicateIds: duplicateIds as DuplicateIds,
+    });
+
+  it('gives a copy pasted from a sample of another page the id the whole download would give it', () => {
+    const whole = mergeAnnotations(
+      mergeInput({
+        samples: [stored(), imageSample('s2', { gt: detections() })],
+        gt: field({ type: 'detections' }),
+        idMap: { gt: { s1: [A, B], s2: [] } },
+        annotations: {
+          gt: {
+            detections: {
+              s1: byId(detection(A, 'cat'), detection(B, 'dog')),
+              s2: byId(detection(A, 'cat')),
+            },
+          },
+        },
+      }),
+    );
+
+    const page = pastedOnto({ gt: { detections: [A] } });
+
+    expect(gtOf(page)).toEqual(gtOf(whole, 1));
+    expect(gtOf(page)[0]?.id).not.toBe(A);
+  });
+
+  it('keeps the id of a new label the whole download returns once', () => {
+    const page = pastedOnto({ gt: { detections: [B] } });
+
+    expect(gtOf(page).map((label) => label.id)).toEqual([A]);
+  });
+
+  it('refuses duplicate ids that are not ObjectIds, naming where, and merges nothing', () => {
+    expect(() => pastedOnto({ gt: { detections: ['copy'] } })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining("merge input at 'duplicateIds.gt.detections[0]'"),
+      }),
+    );
   });
 
   it('gives a new label a new id when a label stored in its list already has its id', () => {

@@ -4,6 +4,7 @@ import type { Sample } from '../../../lib/labels/index.js';
 import {
   type Annotations,
   combineReports,
+  duplicateDownloadIds,
   type IdMap,
   type MergeInput,
   mergeAnnotations,
@@ -43,6 +44,8 @@ const fate = fc.record({
 const sampleSpec = fc.record({
   labels: fc.array(fc.tuple(storedLabel, fate), { maxLength: 4 }),
   added: fc.array(storedLabel, { maxLength: 2 }),
+  // Copies of labels uploaded on earlier samples (an index among them), pasted here.
+  pasted: fc.array(fc.nat(), { maxLength: 2 }),
   inDownload: fc.boolean(),
   verdict: fc.option(fc.constantFrom('cat', 'dog'), { nil: undefined }),
   verdictFate: fc.constantFrom('keep', 'edit', 'replace', 'delete'),
@@ -64,6 +67,7 @@ function buildRun(spec: RunSpec): MergeInput {
   const idMap: IdMap = { gt: {}, verdict: {} };
   const gtDownload: Record<string, Record<string, unknown>> = {};
   const verdictDownload: Record<string, Record<string, unknown>> = {};
+  const uploadedBefore: string[] = [];
   spec.samples.forEach((sampleSpec, index) => {
     const sampleId = `s${index}`;
     const stored: Record<string, unknown>[] = [];
@@ -88,6 +92,12 @@ function buildRun(spec: RunSpec): MergeInput {
         ...(fate.occluded === undefined ? {} : { occluded: fate.occluded }),
       };
     }
+    for (const at of sampleSpec.pasted) {
+      const copied = uploadedBefore[at % Math.max(uploadedBefore.length, 1)];
+      if (copied !== undefined)
+        download[copied] = { _cls: 'Detection', label: 'cat', bounding_box: [...BOXES[0]] };
+    }
+    uploadedBefore.push(...uploaded);
     for (const label of sampleSpec.added) {
       download[id()] = {
         _cls: 'Detection',
@@ -236,9 +246,11 @@ describe('Property: mergeAnnotations', () => {
         const merged: Sample[] = [];
         let report = undefined as ReturnType<typeof combineReports> | undefined;
         for (let start = 0; start < input.samples.length; start += spec.pageSize) {
-          const page = mergeAnnotations(
-            pageOf(input, input.samples.slice(start, start + spec.pageSize)),
-          );
+          const page = mergeAnnotations({
+            ...pageOf(input, input.samples.slice(start, start + spec.pageSize)),
+            // Copies pasted across pages: each page learns them from the whole download.
+            duplicateIds: duplicateDownloadIds(input.annotations),
+          });
           merged.push(...page.samples);
           report = report ? combineReports(report, page.report) : page.report;
         }

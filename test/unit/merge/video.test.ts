@@ -309,6 +309,31 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
     expect(again.report.changes).toEqual([]);
   });
 
+  it('gives a label pasted onto a frame of a video on another page the id the whole download gives it', () => {
+    const A = oid(1);
+    const other: Sample = { ...video([detection(A, 'cat', { index: 1 })]), id: 'v0' };
+    const copy = { [F1]: { [A]: detection(A, 'cat', { index: 1 }) } };
+    const whole = mergeAnnotations({
+      dataset,
+      samples: [other, video([])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v0: { [F1]: [A] }, v1: { [F1]: [] } } },
+      annotations: { 'frames.dets': { detections: { v0: copy, v1: copy } } },
+    });
+
+    const page = mergeAnnotations({
+      dataset,
+      samples: [video([])],
+      labelSchema: { 'frames.dets': field({ type: 'detections' }) },
+      idMap: { 'frames.dets': { v1: { [F1]: [] } } },
+      annotations: { 'frames.dets': { detections: { v1: copy } } },
+      duplicateIds: { 'frames.dets': { detections: [A] } },
+    });
+
+    expect(page.samples[0]).toEqual(whole.samples[1]);
+    expect(framesOf(page.samples[0])['1']?.[0]?.id).not.toBe(A);
+  });
+
   it('adds two shapes of one track in one frame as two labels, and a replay changes nothing', () => {
     const X = oid(7);
     const Y = oid(8);
