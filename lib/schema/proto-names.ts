@@ -28,30 +28,54 @@ export function refuseProtoNames(
   });
 }
 
+/** An object met on the walk; its path is spelled only for the culprit. */
+interface Visit {
+  value: object;
+  parent: Visit | undefined;
+  key: string | number;
+}
+
+const isObject = (value: unknown): value is object => value !== null && typeof value === 'object';
+
 /**
  * The path of a `__proto__` key in `value`, if it has one. A loop with its own stack, not
- * recursion: a request body can nest deeper than the call stack allows.
+ * recursion: a request body can nest deeper than the call stack allows. Only objects go on
+ * the stack, so a long list of numbers (a mask, a polygon) costs nothing but its scan.
  */
 function protoKeyPath(value: unknown): string | undefined {
-  const stack: Array<{ value: unknown; path: string }> = [{ value, path: '' }];
+  if (!isObject(value)) return undefined;
+  const stack: Visit[] = [{ value, parent: undefined, key: '' }];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const { value: node, path } = top;
-    if (node === null || typeof node !== 'object') continue;
-    const children: Array<{ value: unknown; path: string }> = [];
+    const node = top.value;
+    // Pushed last to first, so the first child is visited first.
     if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i += 1)
-        children.push({ value: node[i], path: `${path}[${i}]` });
-    } else {
-      for (const key of Object.keys(node)) {
-        const at = path === '' ? key : `${path}.${key}`;
-        if (isProtoName(key)) return at;
-        children.push({ value: (node as Record<string, unknown>)[key], path: at });
+      for (let i = node.length - 1; i >= 0; i -= 1) {
+        const item: unknown = node[i];
+        if (isObject(item)) stack.push({ value: item, parent: top, key: i });
       }
+      continue;
     }
-    for (let i = children.length - 1; i >= 0; i -= 1)
-      stack.push(children[i] as (typeof children)[0]);
+    const keys = Object.keys(node);
+    for (const key of keys) if (isProtoName(key)) return pathOf(top, key);
+    for (let k = keys.length - 1; k >= 0; k -= 1) {
+      const key = keys[k] as string;
+      const item: unknown = (node as Record<string, unknown>)[key];
+      if (isObject(item)) stack.push({ value: item, parent: top, key });
+    }
   }
   return undefined;
+}
+
+/** `a.b[0].c`: the keys from the root to `visit`, then `last`. */
+function pathOf(visit: Visit, last: string): string {
+  const keys: Array<string | number> = [last];
+  for (let at: Visit = visit; at.parent !== undefined; at = at.parent) keys.push(at.key);
+  let path = '';
+  for (let i = keys.length - 1; i >= 0; i -= 1) {
+    const key = keys[i] as string | number;
+    path += typeof key === 'number' ? `[${key}]` : path === '' ? key : `.${key}`;
+  }
+  return path;
 }
 
 function protoNamePath(names: Record<string, unknown>): string | undefined {
