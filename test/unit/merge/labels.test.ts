@@ -244,22 +244,24 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
     ]);
   });
 
-  it('gives a pasted copy of a label on another sample a new id while the original keeps its own', () => {
-    const result = mergeAnnotations(
-      mergeInput({
-        samples: [stored(), imageSample('s2', { gt: detections() })],
-        gt: field({ type: 'detections' }),
-        idMap: { gt: { s1: [A, B], s2: [] } },
-        annotations: {
-          gt: {
-            detections: {
-              s1: byId(detection(A, 'cat'), detection(B, 'dog')),
-              s2: byId(detection(A, 'cat')),
-            },
+  // s1's label A pasted onto s2: the download returns A on both.
+  const pastedRun = () =>
+    mergeInput({
+      samples: [stored(), imageSample('s2', { gt: detections() })],
+      gt: field({ type: 'detections' }),
+      idMap: { gt: { s1: [A, B], s2: [] } },
+      annotations: {
+        gt: {
+          detections: {
+            s1: byId(detection(A, 'cat'), detection(B, 'dog')),
+            s2: byId(detection(A, 'cat')),
           },
         },
-      }),
-    );
+      },
+    });
+
+  it('gives a pasted copy of a label on another sample a new id while the original keeps its own', () => {
+    const result = mergeAnnotations(pastedRun());
     expect(gtOf(result).map((label) => label.id)).toEqual([A, B, C]);
     const copy = gtOf(result, 1)[0];
     expect(copy?.id).not.toBe(A);
@@ -289,19 +291,7 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
   });
 
   it('mints the same id for a pasted copy when the same download is merged again', () => {
-    const input = mergeInput({
-      samples: [stored(), imageSample('s2', { gt: detections() })],
-      gt: field({ type: 'detections' }),
-      idMap: { gt: { s1: [A, B], s2: [] } },
-      annotations: {
-        gt: {
-          detections: {
-            s1: byId(detection(A, 'cat'), detection(B, 'dog')),
-            s2: byId(detection(A, 'cat')),
-          },
-        },
-      },
-    });
+    const input = pastedRun();
     const first = mergeAnnotations(input);
     const second = mergeAnnotations({ ...input, samples: first.samples, idMap: first.idMap });
     expect(second.samples).toEqual(first.samples);
@@ -320,21 +310,7 @@ describe('Function: mergeAnnotations — classifying labels by the id map (SEMAN
     });
 
   it('gives a copy pasted from a sample of another page the id the whole download would give it', () => {
-    const whole = mergeAnnotations(
-      mergeInput({
-        samples: [stored(), imageSample('s2', { gt: detections() })],
-        gt: field({ type: 'detections' }),
-        idMap: { gt: { s1: [A, B], s2: [] } },
-        annotations: {
-          gt: {
-            detections: {
-              s1: byId(detection(A, 'cat'), detection(B, 'dog')),
-              s2: byId(detection(A, 'cat')),
-            },
-          },
-        },
-      }),
-    );
+    const whole = mergeAnnotations(pastedRun());
 
     const page = pastedOnto({ gt: { detections: [A] } });
 
