@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from './admin-client.js';
 import { type CvatEmulator, pythonJsonDumps, startCvatEmulator } from './index.js';
+import { cvatContract } from './server.js';
 
 let cvat: CvatEmulator;
 beforeAll(async () => {
@@ -35,6 +36,14 @@ describe('CVAT emulator: transport', () => {
     expect(next.body.results).toHaveLength(2);
     expect(next.body.next).toBeNull();
     expect(cvat.violations()).toEqual([]);
+  });
+
+  it.each([
+    ['tasks_retrieve', { id: 'not-a-number' }],
+    ['jobs_list', { results: 'nope' }],
+  ])('holds its %s responses to the schema: a wrong one is caught', async (operationId, body) => {
+    const contract = await cvatContract();
+    expect(() => contract.checkResponse(operationId, 200, body)).toThrow();
   });
 
   it('records a request that breaks the schema and answers 500', async () => {

@@ -21,21 +21,28 @@ let contract: Promise<OpenApiContract> | undefined;
  * The published CVAT schema, compiled once per process (it takes seconds). Some of its paths
  * end with `/` (`/api/tasks/{id}/annotations/`), which openapi-backend never matches since it
  * strips the request's trailing slash; CVAT serves both forms, so the paths are loaded
- * without it. Nothing else of the document changes.
+ * without it; and its `application/vnd.cvat+json` bodies are declared as JSON, so responses
+ * are checked too. Nothing else of the document changes.
  */
 export function cvatContract(): Promise<OpenApiContract> {
   contract ??= (async () => {
     const source = readFileSync(SPEC_PATH, 'utf8');
     const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
     // One normalized copy per schema version, shared by test processes; written atomically.
-    const normalized = join(tmpdir(), `cvat-openapi-${digest}.json`);
+    // `v2`: the normalization below changed (media types); an older copy must not be reused.
+    const normalized = join(tmpdir(), `cvat-openapi-v2-${digest}.json`);
     if (!existsSync(normalized)) {
       const document = parse(source) as { paths: Record<string, unknown> };
       document.paths = Object.fromEntries(
         Object.entries(document.paths).map(([path, item]) => [path.replace(/(.)\/$/, '$1'), item]),
       );
       const partial = `${normalized}.${process.pid}`;
-      writeFileSync(partial, JSON.stringify(document));
+      // CVAT declares every body as `application/vnd.cvat+json`; the validator builds response
+      // checks from `application/json` only, so without this no response would be checked.
+      writeFileSync(
+        partial,
+        JSON.stringify(document).replaceAll('application/vnd.cvat+json', 'application/json'),
+      );
       renameSync(partial, normalized);
     }
     return OpenApiContract.load(normalized);
