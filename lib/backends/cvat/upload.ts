@@ -76,6 +76,10 @@ export async function uploadTask(
       name,
       project_id: project.id,
       ...(params.segment_size !== undefined ? { segment_size: params.segment_size } : {}),
+      // Jobs must not share frames: CVAT overlaps a video's jobs by 5 frames unless told, and
+      // each job keeps its own copy of what lies on a shared frame, so a download read job
+      // by job would load those labels twice.
+      overlap: 0,
       ...(bugTracker ? { bug_tracker: bugTracker } : {}),
     },
     schema: taskSchema,

@@ -232,6 +232,7 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
       owner: ctx.userId,
       organization: ctx.organization,
       segment_size: typeof ctx.body.segment_size === 'number' ? ctx.body.segment_size : 0,
+      overlap: typeof ctx.body.overlap === 'number' ? ctx.body.overlap : null,
       assignee: null,
       image_quality: 70,
       status: 'annotation',

@@ -60,6 +60,8 @@ export interface TaskRecord {
   assignee: number | null;
   organization: number | null;
   segment_size: number;
+  /** As created: null lets CVAT choose at data upload (5 for videos, 0 for images). */
+  overlap: number | null;
   image_quality: number;
   status: JobStatus;
   created_date: string;
@@ -270,7 +272,7 @@ export class CvatState {
       bug_tracker: task.bug_tracker ?? '',
       created_date: task.created_date,
       updated_date: task.updated_date,
-      overlap: 0,
+      overlap: task.overlap,
       segment_size: task.segment_size,
       status: task.status,
       data_chunk_size: 72,
@@ -436,10 +438,17 @@ export class CvatState {
     };
   }
 
-  /** Splits a task's frames into jobs of `segment_size` (0: one job), as CVAT does on data upload. */
+  /**
+   * Splits a task's frames into jobs of `segment_size` (0: one job), as CVAT does on data
+   * upload. Jobs overlap by `overlap` frames; unset, CVAT takes 5 for a video (interpolation
+   * mode) and 0 for images, at most half a segment (engine/task.py, `_get_task_segment_data`).
+   */
   createJobs(task: TaskRecord, sender: number): void {
-    const size = task.segment_size > 0 ? task.segment_size : task.frames.length;
-    for (let start = 0; start < task.frames.length; start += size) {
+    const count = task.frames.length;
+    const size = task.segment_size > 0 && task.segment_size <= count ? task.segment_size : count;
+    const overlap = Math.min(task.overlap ?? (task.video ? 5 : 0), Math.floor(size / 2));
+    task.overlap = overlap;
+    for (let start = 0; start < count - overlap; start += size - overlap) {
       const id = this.nextId('job');
       const at = this.now();
       const job: JobRecord = {
