@@ -3,12 +3,13 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { parseInput, StoreError } from '../errors/index.js';
 import { idMapSchema } from '../merge/contract.js';
 import { isValidAnnoKey } from '../runs/keys.js';
-import { isItemTooLarge } from './aws-errors.js';
+import { isConditionalCheckFailed, isItemTooLarge } from './aws-errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './batch-write.js';
 import { parseStoredItem } from './corrupt-data-error.js';
 import { INLINE_ITEM_BYTES, itemSize } from './item-size.js';
@@ -109,6 +110,34 @@ export class TaskRepository {
       throw error;
     }
     return task;
+  }
+
+  /**
+   * Moves a task from `open` to `completed`, only if the stored task is still `open`: a
+   * caller's copy may be stale (a load merged the task since), and a whole put of it would
+   * undo that merge. Returns whether it wrote.
+   */
+  async markCompleted(task: TaskRecord, updatedAt: string): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: taskKey(task.dataset, task.annoKey, task.taskId),
+          UpdateExpression: 'SET #status = :completed, #updatedAt = :at',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: {
+            ':completed': 'completed',
+            ':open': 'open',
+            ':at': updatedAt,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   /** @throws StoreError `TASK_NOT_FOUND` */

@@ -67,6 +67,13 @@ function withoutLists(report: MergeReport): MergeReport {
   return { ...emptyReport(), fields: report.fields };
 }
 
+/** Merged, or merged and since deleted in the tool (a cleanup): its labels landed. */
+function isMerged(task: TaskRecord): boolean {
+  return (
+    task.mergedRevision !== undefined && (task.status === 'merged' || task.status === 'deleted')
+  );
+}
+
 async function taskReport(deps: WorkflowDeps, task: TaskRecord) {
   if (task.mergedRevision === undefined) return undefined;
   const key = taskReportKey(
@@ -102,7 +109,7 @@ export async function finalizeLoad(
   for (const taskId of taskIds) {
     const task = await store.tasks.get(dataset, annoKey, taskId);
     const found = await taskReport(deps, task);
-    if (found === undefined || task.status !== 'merged') {
+    if (found === undefined || !isMerged(task)) {
       tasks.push({ taskId, merged: false });
       continue;
     }
@@ -140,8 +147,8 @@ export async function finalizeLoad(
   for await (const page of runTasks(store, dataset, annoKey)) {
     for (const task of page) {
       counters.tasks += 1;
-      if (task.status === 'completed' || task.status === 'merged') counters.tasksCompleted += 1;
-      if (task.status !== 'merged') {
+      if (task.status === 'completed' || isMerged(task)) counters.tasksCompleted += 1;
+      if (!isMerged(task)) {
         if (task.status !== 'deleted') unmerged += 1;
         continue;
       }

@@ -69,5 +69,5 @@ export async function planLoad(deps: WorkflowDeps, input: PlanLoadInput): Promis
 }
 
 async function markCompleted(deps: WorkflowDeps, task: TaskRecord): Promise<void> {
-  await deps.store.tasks.put({ ...task, status: 'completed', updatedAt: now(deps).toISOString() });
+  await deps.store.tasks.markCompleted(task, now(deps).toISOString());
 }

@@ -163,7 +163,7 @@ async function handleTaskEvent(
     if (status.state !== 'completed') return { ...base, outcome: 'not-finished' };
   }
   if (task.status === 'open') {
-    await deps.store.tasks.put({ ...task, status: 'completed', updatedAt: at });
+    await deps.store.tasks.markCompleted(task, at);
   }
   let outcome: WebhookEventOutcome = { ...base, outcome: 'recorded' };
   if (run.config.autoLoad === true && LOADABLE.has(run.status) && deps.engine) {

@@ -45,6 +45,27 @@ describe('TaskRepository', () => {
     });
   });
 
+  it('marks an open task completed, touching nothing else of it', async () => {
+    const { store } = await aws.newStore();
+    await store.tasks.put(task());
+
+    expect(await store.tasks.markCompleted(task(), '2026-02-02T00:00:00.000Z')).toBe(true);
+
+    expect(await store.tasks.get('d', 'review', 't1')).toEqual(
+      task({ status: 'completed', updatedAt: '2026-02-02T00:00:00.000Z' }),
+    );
+  });
+
+  it('leaves a task a load merged since the caller read it open', async () => {
+    const { store } = await aws.newStore();
+    const merged = task({ status: 'merged', mergedRevision: 'r1' });
+    await store.tasks.put(merged);
+
+    expect(await store.tasks.markCompleted(task(), AT)).toBe(false);
+
+    expect(await store.tasks.get('d', 'review', 't1')).toEqual(merged);
+  });
+
   it('reports a missing task as TASK_NOT_FOUND', async () => {
     const { store } = await aws.newStore();
 

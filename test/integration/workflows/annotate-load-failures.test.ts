@@ -3,7 +3,11 @@ import { BackendRegistry } from '../../../lib/backends/index.js';
 import type { Store } from '../../../lib/store/index.js';
 import {
   cleanupRun,
+  downloadTask,
   failAnnotate,
+  finalizeLoad,
+  mergeStagedTask,
+  planLoad,
   prepareAnnotate,
   uploadPage,
 } from '../../../lib/workflows/index.js';
@@ -334,5 +338,58 @@ describe('Workflows: cleanup', () => {
     // Deleting the record afterwards leaves labels alone.
     await local.store.runs.delete(DATASET, 'gt_review');
     expect((await snapshot(local.store)).s1?.version).toBe(1);
+  });
+});
+
+describe('Workflows: finalize with cleanup, retried after a crash before `cleaned`', () => {
+  it('keeps the counters and the load report of the clean run', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+    await annotateRun(deps);
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await deliver(local, 'gt_review-00001');
+    const plan = await planLoad(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    for (const taskId of plan.taskIds) {
+      const staged = await downloadTask(deps, { dataset: DATASET, annoKey: 'gt_review', taskId });
+      await mergeStagedTask(deps, {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId,
+        stagedKey: staged.stagedKey,
+      });
+    }
+    const input = {
+      dataset: DATASET,
+      annoKey: 'gt_review',
+      loadId: plan.loadId,
+      taskIds: plan.taskIds,
+      cleanup: true,
+    };
+
+    // The Lambda dies after the tool-side cleanup, before the run is marked `cleaned`.
+    const runs = new Proxy(local.store.runs, {
+      get(target, property) {
+        if (property === 'transition') {
+          return async (...args: Parameters<Store['runs']['transition']>) => {
+            if (args[1] === 'cleaned') throw new Error('Lambda timed out');
+            return target.transition(...args);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(finalizeLoad(depsFor({ ...local.store, runs }), input)).rejects.toThrow(
+      'Lambda timed out',
+    );
+    const before = (await local.store.runs.get(DATASET, 'gt_review')).counters;
+    expect(before).toMatchObject({ labelsAdded: 1, labelsDeleted: 1, tasksCompleted: 2 });
+
+    const retried = await finalizeLoad(deps, input);
+
+    expect(retried.status).toBe('cleaned');
+    expect(retried.totals).toMatchObject({ added: 1, deleted: 1 });
+    expect(retried.counters).toEqual(before);
   });
 });

@@ -8,10 +8,22 @@ import { BackendRegistry, timingSafeEqualText } from '../../../lib/backends/inde
 import { parseInput } from '../../../lib/errors/index.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { awaitCompletion, receiveWebhook } from '../../../lib/workflows/index.js';
+import { detection, detections } from '../../support/builders.js';
 import { httpEvent } from '../../support/http-events.js';
 import { useLocalAws } from '../../support/local-aws.js';
 import { useLocalWorkflows } from '../../support/local-workflows.js';
-import { annotateRun, clock, DATASET, deliver, REQUEST, seedDataset } from './run-support.js';
+import {
+  A,
+  annotateFirstTask,
+  annotateRun,
+  clock,
+  DATASET,
+  deliver,
+  loadRun,
+  REQUEST,
+  seedDataset,
+  snapshot,
+} from './run-support.js';
 
 const aws = useLocalAws();
 const workflows = useLocalWorkflows();
@@ -246,3 +258,62 @@ async function vi_waitFor(condition: () => boolean, timeoutMs = 5000): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('Webhooks: a "finished" delivery racing a load of the same task', () => {
+  it('does not undo the merge the load recorded on the task while the tool was asked', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    let duringStatus: (() => Promise<void>) | undefined;
+    const backends = new BackendRegistry().register('signed', ({ objects }) => {
+      const files = createFilesBackend({ objects });
+      return {
+        ...files,
+        capabilities: { ...files.capabilities, name: 'signed' },
+        verifyWebhook: (request: WebhookRequest) =>
+          timingSafeEqualText(request.headers['x-test-signature'] ?? '', sign(request.rawBody)),
+        parseWebhook: (request: WebhookRequest) =>
+          parseInput(webhookEventsSchema, JSON.parse(request.rawBody), 'test webhook'),
+        async status(ctx, task) {
+          const answer = await files.status(ctx, task);
+          const hook = duringStatus;
+          duringStatus = undefined;
+          await hook?.();
+          return answer;
+        },
+      };
+    });
+    const deps: WorkflowDeps = {
+      store: local.store,
+      backends,
+      config: { defaultBackend: 'signed', backends: { signed: {} } },
+      clock,
+    };
+    await annotateRun(deps, { ...REQUEST, backend: 'signed', autoLoad: false });
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+
+    // While the webhook waits for the tool's answer, a load (POST …/load) merges task 0.
+    duringStatus = async () => {
+      await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review', backendTaskId: TASK_0 });
+    };
+    const [outcome] = await receiveWebhook(deps, 'signed', completed(TASK_0, 'rev-1'));
+    expect(outcome?.outcome).toBe('recorded');
+
+    const task = await local.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000');
+    expect(task.status).toBe('merged');
+    expect(task.mergedRevision).toBeDefined();
+
+    // The annotator sends task 0 again without the bicycle: it must be deleted.
+    await deliver(local, 'gt_review-00000', (manifest) => ({
+      ...manifest,
+      samples: manifest.samples.map((sample) =>
+        sample.id === 's1'
+          ? { ...sample, fields: { ground_truth: detections(detection(A, 'car')) } }
+          : sample,
+      ),
+    }));
+    await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review', backendTaskId: TASK_0 });
+    expect((await snapshot(local.store)).s1?.sample.ground_truth).toEqual(
+      detections(detection(A, 'car')),
+    );
+  });
+});
