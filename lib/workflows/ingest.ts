@@ -80,6 +80,9 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
       status: 'rejected',
       sequencer,
       reason,
+      // A rejected object changes nothing: an imported sample stays linked to its key, so
+      // the image uploaded next still refreshes that sample rather than making another.
+      ...(known?.sampleId === undefined ? {} : { sampleId: known.sampleId }),
       updatedAt: at,
       ...etagOf(object.etag),
     });

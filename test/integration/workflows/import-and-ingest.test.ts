@@ -88,4 +88,43 @@ describe('A sample is identified by its media object, whichever arrives first', 
       ground_truth: { label: 'street' },
     });
   });
+
+  it('keeps an imported sample linked to its media when a non-image is uploaded over it: the image uploaded next refreshes that sample', async () => {
+    const { store, bucket } = await aws.newStore();
+    await store.datasets.create('city', { mediaType: 'image', sampleFields: {} });
+    await serveHttp(
+      API,
+      { store, mediaBucket: bucket },
+      httpEvent('POST /datasets/{dataset}/samples/import', {
+        params: { dataset: 'city' },
+        body: { format: 'fiftyone', document: exported },
+      }),
+    );
+
+    // By mistake, a PDF is uploaded under the image's key: rejected, as it should be.
+    await store.media.put(
+      'datasets/city/a.png',
+      Buffer.from('%PDF-1.7\n%\xe2\xe3\n1 0 obj\n'),
+      'image/png',
+    );
+    const rejected = await ingestRecord(
+      store,
+      s3Record('ObjectCreated:Put', bucket, 'datasets/city/a.png'),
+    );
+    expect(rejected).toMatchObject({ outcome: 'rejected' });
+    // Then the real image is uploaded.
+    await store.media.put(
+      'datasets/city/a.png',
+      encodePng(12, 9, () => [0, 0, 0]),
+      'image/png',
+    );
+    const outcome = await ingestRecord(
+      store,
+      s3Record('ObjectCreated:Put', bucket, 'datasets/city/a.png'),
+    );
+
+    expect(outcome).toMatchObject({ outcome: 'ingested', sampleId: IMPORTED_ID, created: false });
+    const { items } = await store.samples.list('city');
+    expect(items).toHaveLength(1);
+  });
 });
