@@ -41,6 +41,14 @@ function readJsonBody(event: { body?: string | undefined; isBase64Encoded?: bool
   const text = event.isBase64Encoded
     ? Buffer.from(event.body, 'base64').toString('utf8')
     : event.body;
+  // JSON.parse copes with any depth, but code after it walks bodies recursively: a few KB of
+  // brackets would overflow its stack. No request of this API nests anywhere near this deep.
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+    throw new InvalidInputError(
+      `Invalid request body: nested deeper than ${MAX_BODY_DEPTH} levels`,
+      {},
+    );
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -56,5 +64,32 @@ function readJsonBody(event: { body?: string | undefined; isBase64Encoded?: bool
   if (text.includes('__proto__') || text.includes('\\u')) refuseProtoNames(body, 'request body');
   return body;
 }
+
+const MAX_BODY_DEPTH = 128;
+
+/** Whether JSON text opens more than `limit` arrays and objects at once (strings skipped). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === BACKSLASH) i += 1;
+      else if (char === QUOTE) inString = false;
+    } else if (char === QUOTE) inString = true;
+    else if (char === OPEN_BRACKET || char === OPEN_BRACE) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (char === CLOSE_BRACKET || char === CLOSE_BRACE) depth -= 1;
+  }
+  return false;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 export type { HttpEvent };

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { taskStatusSchema } from '../../backends/backend.js';
-import { AnnotationRunError, isAnnoflowError, StoreError } from '../../errors/index.js';
+import {
+  AnnotationRunError,
+  InvalidInputError,
+  isAnnoflowError,
+  StoreError,
+} from '../../errors/index.js';
 import { annotationsSchema } from '../../merge/contract.js';
 import { mergeReportSchema } from '../../merge/report.js';
 import { validateAnnoKey } from '../../runs/keys.js';
@@ -271,5 +276,28 @@ export const getExecution = defineRoute({
     error: z.string().optional(),
     cause: z.string().optional(),
   }),
-  handle: async (deps: ApiDeps, { query }) => workflowsOf(deps).engine.describe(query.arn),
+  handle: async (deps: ApiDeps, { query }) => {
+    try {
+      return await workflowsOf(deps).engine.describe(query.arn);
+    } catch (error) {
+      // Step Functions' own answers about the arn, as ours: not a fault of the service.
+      const name = error instanceof Error ? error.name : '';
+      if (name === 'ExecutionDoesNotExist') {
+        throw new AnnotationRunError(
+          'EXECUTION_NOT_FOUND',
+          `Execution '${query.arn}' does not exist (Step Functions forgets executions 90 days after they close)`,
+          { executionArn: query.arn },
+        );
+      }
+      if (name === 'InvalidArn') {
+        throw new InvalidInputError(
+          `Invalid query string at 'arn': '${query.arn}' is not an execution ARN`,
+          {
+            executionArn: query.arn,
+          },
+        );
+      }
+      throw error;
+    }
+  },
 });

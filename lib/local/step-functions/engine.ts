@@ -418,7 +418,11 @@ export class StepFunctionsEngine {
   }
 
   #execution(executionArn: string): Execution {
-    if (!executionArn.startsWith('arn:')) {
+    // As Step Functions: an ARN whose execution name breaks the naming rules is invalid.
+    if (
+      !executionArn.startsWith('arn:') ||
+      !validName(executionArn.slice(executionArn.lastIndexOf(':') + 1))
+    ) {
       throw new SfnApiError('InvalidArn', `Invalid Arn: '${executionArn}'`);
     }
     const execution = this.#executions.get(executionArn);

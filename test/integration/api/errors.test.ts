@@ -100,9 +100,9 @@ describe('Errors', () => {
     expect((await api.store.datasets.list()).items.map((item) => item.name)).toEqual(['ds']);
   });
 
-  it('answers 400 naming a `__proto__` key however deep the body nests it', async () => {
+  it('answers 400 naming a `__proto__` key however deep (within the limit) the body nests it', async () => {
     const api = await newApi();
-    const depth = 100_000;
+    const depth = 120;
     const rawBody = `{"name":${'['.repeat(depth)}{"__proto__":1}${']'.repeat(depth)}}`;
 
     const response = await request(api, 'POST /datasets', { rawBody });
@@ -112,6 +112,21 @@ describe('Errors', () => {
       `Invalid request body at 'name${'[0]'.repeat(depth)}.__proto__': '__proto__' cannot name a field, attribute or other key`,
     );
     expect((await api.store.datasets.list()).items.map((item) => item.name)).toEqual(['ds']);
+  });
+
+  it('answers 400 for a body nested deeper than 128 levels, and changes nothing', async () => {
+    const api = await newApi();
+    const depth = 100_000;
+    const rawBody = `{"format":"fiftyone","document":[{"filepath":"a.jpg","deep":${'['.repeat(depth)}${']'.repeat(depth)}}]}`;
+
+    const response = await request(api, IMPORT, { params: ds, rawBody });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'Invalid request body: nested deeper than 128 levels',
+    });
+    expect((await api.store.samples.list('ds')).items).toHaveLength(1);
   });
 
   it('reads a base64-encoded JSON body as API Gateway delivers a binary one', async () => {

@@ -158,4 +158,40 @@ describe('API: starting and following annotation runs', () => {
     });
     expect([answer.status, answer.body.error.code]).toEqual([400, 'INVALID_INPUT']);
   });
+
+  it.each([
+    [
+      '404 EXECUTION_NOT_FOUND for an execution that does not exist',
+      (arn: string) => `${arn.slice(0, arn.lastIndexOf(':'))}:no-such-execution`,
+      404,
+      'EXECUTION_NOT_FOUND',
+    ],
+    [
+      '400 INVALID_INPUT for an execution name that is not a name',
+      (arn: string) => `${arn.slice(0, arn.lastIndexOf(':'))}:bad name!`,
+      400,
+      'INVALID_INPUT',
+    ],
+  ])('answers %s, not a bare 500', async (_what, arnOf, status, code) => {
+    const { api } = await newApi();
+    const started = await request(api, 'POST /datasets/{dataset}/runs', {
+      params: { dataset: DATASET },
+      body: { annoKey: 'fresh', labelField: 'ground_truth', classes: ['car'] },
+    });
+    const answer = await request(api, 'GET /executions', {
+      query: { arn: arnOf(started.body.executionArn as string) },
+    });
+    expect([answer.status, answer.body.error.code]).toEqual([status, code]);
+  });
+
+  it('answers 400 for a run request nested too deep, and records no execution intent', async () => {
+    const { api } = await newApi();
+    const depth = 100_000;
+    const answer = await request(api, 'POST /datasets/{dataset}/runs', {
+      params: { dataset: DATASET },
+      rawBody: `{"annoKey":"deep","labelField":"ground_truth","classes":["car"],"backendParams":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`,
+    });
+    expect([answer.status, answer.body.error.code]).toEqual([400, 'INVALID_INPUT']);
+    expect(await api.store.executions.listIntents(DATASET, 'deep')).toEqual([]);
+  });
 });
