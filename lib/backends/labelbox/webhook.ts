@@ -6,7 +6,6 @@ import { headerValue, timingSafeEqualText } from '../webhook.js';
 
 export const SIGNATURE_HEADER = 'X-Hub-Signature';
 export const SIGNATURE_256_HEADER = 'X-Hub-Signature-256';
-export const DELIVERY_ID_HEADER = 'X-Labelbox-Id';
 
 /** The topics annoflow subscribes to: any change to a label may finish a task. */
 export const WEBHOOK_TOPICS = [
@@ -72,8 +71,10 @@ export function projectOf(rawBody: string): string | undefined {
 /**
  * A delivery as events: a label changed in the project that is the task, so the task was
  * `updated`; whether it is finished is for `status` to say (the body cannot: it is one
- * label's news). The revision is the delivery id, which Labelbox keeps across redeliveries
- * of one event [D]; failing that, the label's update time; failing that, the body's hash.
+ * label's news). The revision comes from the signed body only: the label's update time, else
+ * the body's hash. Not the delivery id header, though Labelbox keeps it across redeliveries
+ * [D]: the signature does not cover headers, so a captured delivery resent with a new id
+ * would pass as a new event and start another load.
  *
  * @throws InvalidInputError `INVALID_INPUT` (a 400) when the body names no project.
  */
@@ -85,14 +86,9 @@ export function parseLabelboxWebhook(request: WebhookRequest): WebhookEvent[] {
     });
   }
   const revision =
-    nonEmpty(headerValue(request, DELIVERY_ID_HEADER)) ??
     updateTime(request.rawBody) ??
     `sha256:${createHash('sha256').update(request.rawBody, 'utf8').digest('hex')}`;
   return [{ type: 'task.updated', backendTaskId: projectId, revision }];
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 function updateTime(rawBody: string): string | undefined {

@@ -12,6 +12,7 @@ import {
 } from '../../../../lib/workflows/index.js';
 import { LabelboxEmulator } from '../../../emulators/labelbox/emulator.js';
 import { type LocalStore, useLocalAws } from '../../../support/local-aws.js';
+import { useLocalWorkflows } from '../../../support/local-workflows.js';
 import {
   annotateRun,
   DATASET,
@@ -22,6 +23,7 @@ import {
 import { labelboxDeps, NEW_FIELDS, startReceiver } from './support.js';
 
 const aws = useLocalAws();
+const workflows = useLocalWorkflows();
 let emulator: LabelboxEmulator;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
@@ -172,7 +174,7 @@ describe('Labelbox backend: webhook → load → cleanup', () => {
     expect(event).toEqual({
       type: 'task.updated',
       backendTaskId: projectId,
-      revision: last.headers['x-labelbox-id'],
+      revision: expect.stringMatching(/\S/),
     });
 
     const load = await loadRun(deps, { dataset: DATASET, annoKey: 'lb', backendTaskId: projectId });
@@ -275,5 +277,33 @@ describe('Labelbox backend: webhook → load → cleanup', () => {
     await expect(receiveWebhook(deps, 'labelbox', forged)).rejects.toMatchObject({
       code: 'WEBHOOK_SIGNATURE_INVALID',
     });
+  });
+});
+
+describe('Labelbox webhook: a captured delivery replayed', () => {
+  it('starts no second load for a captured delivery replayed with a fresh X-Labelbox-Id', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = {
+      ...labelboxDeps(local, emulator, memorySecretStore(), receiver.url),
+      engine: workflows.engine,
+    };
+    await annotateRun(deps, { ...NEW_FIELDS, autoLoad: true });
+    await labelFirstTask(await projectOf(local, 'lb-00000'), { done: true });
+    const delivery = receiver.received.at(-1);
+    if (!delivery) throw new Error('no delivery');
+    const loadsBefore = (await workflows.executions('load')).length;
+
+    const [first] = await receiveWebhook(deps, 'labelbox', delivery);
+    expect(first?.outcome).toBe('load-started');
+    // Same signed body and signatures; only the unsigned delivery id header is changed.
+    const replayed = {
+      ...delivery,
+      headers: { ...delivery.headers, 'x-labelbox-id': 'attacker-chosen-1' },
+    };
+    const [second] = await receiveWebhook(deps, 'labelbox', replayed);
+
+    expect(second?.outcome).toBe('duplicate');
+    expect((await workflows.executions('load')).length - loadsBefore).toBe(1);
   });
 });

@@ -104,17 +104,19 @@ describe('Function: parseLabelboxWebhook', () => {
   const body =
     '{"id":"lb1","event":"LABEL_CREATED","project":{"id":"clpr1","name":"p"},"updated_at":"2026-01-01T00:00:05.000Z"}';
 
-  it('names the project as the task and the delivery id as the revision', () => {
-    const events = parseLabelboxWebhook({ headers: { 'X-Labelbox-Id': 'd-1' }, rawBody: body });
-    expect(events).toEqual([{ type: 'task.updated', backendTaskId: 'clpr1', revision: 'd-1' }]);
+  it('names the project as the task and the label’s update time as the revision', () => {
+    const events = parseLabelboxWebhook({ headers: {}, rawBody: body });
+    expect(events).toEqual([
+      { type: 'task.updated', backendTaskId: 'clpr1', revision: '2026-01-01T00:00:05.000Z' },
+    ]);
   });
 
-  it('falls back to the label’s update time without a delivery id', () => {
-    const events = parseLabelboxWebhook({ headers: {}, rawBody: body });
+  it('ignores the delivery id header, which the signature does not cover', () => {
+    const events = parseLabelboxWebhook({ headers: { 'X-Labelbox-Id': 'd-1' }, rawBody: body });
     expect(events[0]?.revision).toBe('2026-01-01T00:00:05.000Z');
   });
 
-  it('falls back to the body’s hash without either', () => {
+  it('falls back to the body’s hash without an update time', () => {
     const events = parseLabelboxWebhook({ headers: {}, rawBody: '{"projectId":"clpr1"}' });
     expect(events[0]).toMatchObject({
       backendTaskId: 'clpr1',
