@@ -18,9 +18,24 @@ export const resultItemSchema = z.looseObject({
 });
 export type ResultItem = z.infer<typeof resultItemSchema>;
 
+/**
+ * A link an annotator drew between two regions: a result item, but no region (no
+ * `from_name`, no `value`). Nothing of a FiftyOne label, so it is read and left out.
+ */
+const relationItemSchema = z.looseObject({
+  type: z.literal('relation'),
+  from_id: z.string(),
+  to_id: z.string(),
+});
+
+/** A result list: its regions, relations dropped. */
+const resultSchema = z
+  .array(z.union([resultItemSchema, relationItemSchema]))
+  .transform((items) => items.filter((item): item is ResultItem => 'from_name' in item));
+
 export const annotationSchema = z.looseObject({
   id: z.number().int(),
-  result: z.array(resultItemSchema).nullable().optional(),
+  result: resultSchema.nullable().optional(),
   was_cancelled: z.boolean().optional(),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),
@@ -29,7 +44,7 @@ export type LabelStudioAnnotation = z.infer<typeof annotationSchema>;
 
 export const predictionSchema = z.looseObject({
   id: z.number().int().optional(),
-  result: z.array(resultItemSchema).nullable().optional(),
+  result: resultSchema.nullable().optional(),
   updated_at: z.string().optional(),
 });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { taskSchema } from '../../../../lib/backends/labelstudio/api-schemas.js';
 import {
   annotationsOfResults,
   brushRleFromMask,
@@ -312,6 +313,37 @@ describe('Functions: resultsOfSample / annotationsOfResults', () => {
       fromPercent(toPercent(box[2] ?? 0)),
       fromPercent(toPercent(box[3] ?? 0)),
     ]);
+  });
+
+  it('reads an annotation in which the annotator linked two regions, leaving the link out', () => {
+    const box = (id: string, x: number) => ({
+      id,
+      type: 'rectanglelabels',
+      from_name: 'f',
+      to_name: 'image',
+      value: { x, y: 10, width: 20, height: 20, rectanglelabels: ['car'] },
+    });
+    // Label Studio saves a relation as a result item without from_name or value.
+    const task = taskSchema.parse({
+      id: 7,
+      data: { image: 'x', sample_id: 's1', annoflow_run: 'd/k', annoflow_page: 0 },
+      annotations: [
+        {
+          id: 1,
+          result: [
+            box('a1', 10),
+            box('b2', 50),
+            { from_id: 'a1', to_id: 'b2', type: 'relation', direction: 'right' },
+          ],
+        },
+      ],
+    });
+    const items = task.annotations?.[0]?.result ?? [];
+
+    const labels = annotationsOfResults({ f: field('detections') }, 's1', items, '7').f?.detections
+      ?.s1;
+
+    expect(Object.keys(labels ?? {})).toHaveLength(2);
   });
 
   it('lists the sample with no labels when the annotator deleted them all', () => {
