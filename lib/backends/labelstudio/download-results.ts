@@ -144,7 +144,7 @@ function labelOf(
         bounding_box:
           (value.rotation ?? 0) === 0
             ? exact(first, [value.x, value.y, value.width, value.height])
-            : boundingBoxOfRectangle(value),
+            : boundingBoxOfRectangle(value, imageSizeOf(first)),
       };
     }
     case 'polygonlabels': {
@@ -290,4 +290,10 @@ function imageSize(item: ResultItem, taskRef: string): { width: number; height: 
     `Label Studio task ${taskRef} has a brush region '${item.id ?? '?'}' without original_width/original_height`,
     { task: taskRef, region: item.id },
   );
+}
+
+/** The image's size in pixels, when the item carries it (the editor always saves it). */
+function imageSizeOf(item: ResultItem): { width: number; height: number } | undefined {
+  const { original_width: width, original_height: height } = item;
+  return width !== undefined && height !== undefined ? { width, height } : undefined;
 }

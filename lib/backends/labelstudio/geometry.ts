@@ -42,36 +42,39 @@ function nextDouble(value: number, steps: number): number {
 /**
  * The axis-aligned box (relative `[x, y, w, h]`) around a Label Studio rectangle given in
  * percent and rotated by `rotation` degrees about its top-left corner, as the editor stores it.
+ * The editor rotates in pixels, and a percent of the width is not one of the height: `image`
+ * is the item's `original_width`/`original_height`; without it the image is taken as square.
  */
-export function boundingBoxOfRectangle(value: {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  rotation?: number | undefined;
-}): [number, number, number, number] {
+export function boundingBoxOfRectangle(
+  value: { x: number; y: number; width: number; height: number; rotation?: number | undefined },
+  image?: { width: number; height: number },
+): [number, number, number, number] {
   const { x, y, width, height } = value;
   const rotation = value.rotation ?? 0;
   if (rotation % 360 === 0) {
     return [fromPercent(x), fromPercent(y), fromPercent(width), fromPercent(height)];
   }
+  const pixelsWide = image?.width ?? 100;
+  const pixelsHigh = image?.height ?? 100;
   const angle = (rotation * Math.PI) / 180;
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
+  const originX = (x / 100) * pixelsWide;
+  const originY = (y / 100) * pixelsHigh;
   const corners = [
     [0, 0],
-    [width, 0],
-    [width, height],
-    [0, height],
-  ].map(([dx = 0, dy = 0]) => [x + dx * cos - dy * sin, y + dx * sin + dy * cos] as const);
-  const xs = corners.map(([cx]) => cx);
-  const ys = corners.map(([, cy]) => cy);
+    [(width / 100) * pixelsWide, 0],
+    [(width / 100) * pixelsWide, (height / 100) * pixelsHigh],
+    [0, (height / 100) * pixelsHigh],
+  ].map(([dx = 0, dy = 0]) => [originX + dx * cos - dy * sin, originY + dx * sin + dy * cos]);
+  const xs = corners.map(([cx = 0]) => cx);
+  const ys = corners.map(([, cy = 0]) => cy);
   const left = Math.min(...xs);
   const top = Math.min(...ys);
   return [
-    fromPercent(left),
-    fromPercent(top),
-    fromPercent(Math.max(...xs) - left),
-    fromPercent(Math.max(...ys) - top),
+    left / pixelsWide,
+    top / pixelsHigh,
+    (Math.max(...xs) - left) / pixelsWide,
+    (Math.max(...ys) - top) / pixelsHigh,
   ];
 }

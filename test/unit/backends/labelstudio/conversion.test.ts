@@ -398,6 +398,27 @@ describe('Functions: resultsOfSample / annotationsOfResults', () => {
     expect(box?.map((v) => Number(v.toFixed(9)))).toEqual([0.4, 0, 0.1, 0.2]);
   });
 
+  it('rotates a rectangle in pixels on a non-square image', () => {
+    // 200×100 px; a 20×10 px box at the origin, turned 90° about its top-left corner, covers
+    // x ∈ [-10, 0] and y ∈ [0, 20] pixels.
+    const item = {
+      id: 'r',
+      type: 'rectanglelabels',
+      from_name: 'f',
+      original_width: 200,
+      original_height: 100,
+      value: { x: 0, y: 0, width: 10, height: 10, rotation: 90, rectanglelabels: ['car'] },
+    };
+
+    const labels =
+      annotationsOfResults({ f: field('detections') }, 's1', [item], '7').f?.detections?.s1 ?? {};
+    const [box] = Object.values(labels).map(
+      (label) => (label as { bounding_box: number[] }).bounding_box,
+    );
+
+    expect(box?.map((v) => Number(v.toFixed(9)))).toEqual([-0.05, 0, 0.05, 0.2]);
+  });
+
   it.each([
     ['a rectangle without x', { type: 'rectanglelabels', value: { y: 1, width: 1, height: 1 } }],
     [
