@@ -118,18 +118,41 @@ export class TaskRepository {
    * undo that merge. Returns whether it wrote.
    */
   async markCompleted(task: TaskRecord, updatedAt: string): Promise<boolean> {
+    return this.#setStatus(task, 'completed', '#status = :open', updatedAt);
+  }
+
+  /**
+   * Marks a stored task `deleted` (gone from the tool), changing nothing else of it: a whole
+   * put of a stale copy would undo a merge recorded since. Returns whether it wrote.
+   */
+  async markDeleted(task: TaskRecord, updatedAt: string): Promise<boolean> {
+    return this.#setStatus(
+      task,
+      'deleted',
+      'attribute_exists(#status) AND #status <> :deleted',
+      updatedAt,
+    );
+  }
+
+  async #setStatus(
+    task: TaskRecord,
+    status: 'completed' | 'deleted',
+    condition: string,
+    updatedAt: string,
+  ): Promise<boolean> {
     try {
       await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: taskKey(task.dataset, task.annoKey, task.taskId),
-          UpdateExpression: 'SET #status = :completed, #updatedAt = :at',
-          ConditionExpression: '#status = :open',
+          UpdateExpression: 'SET #status = :next, #updatedAt = :at',
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
           ExpressionAttributeValues: {
-            ':completed': 'completed',
-            ':open': 'open',
+            ':next': status,
             ':at': updatedAt,
+            ...(condition.includes(':open') ? { ':open': 'open' } : {}),
+            ...(condition.includes(':deleted') ? { ':deleted': 'deleted' } : {}),
           },
         }),
       );

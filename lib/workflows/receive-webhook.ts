@@ -25,6 +25,7 @@ export interface WebhookEventOutcome {
     | 'unknown-task'
     | 'recorded'
     | 'not-finished'
+    | 'not-deleted'
     | 'load-started'
     | 'load-already-started';
   readonly dataset?: string;
@@ -148,19 +149,24 @@ async function handleTaskEvent(
     return { ...base, outcome: 'unknown-task' };
   }
   const at = now(deps).toISOString();
-  if (type === 'task.deleted') {
-    if (task.status !== 'deleted') {
-      await deps.store.tasks.put({ ...task, status: 'deleted', updatedAt: at });
-    }
-    await wakeIfFinished(deps, run);
-    return { ...base, outcome: 'recorded' };
-  }
-  // A tool's "finished" may be partial (CVAT fires per job: other jobs of the task may be
-  // open), so the tool is asked before the task is recorded finished.
+  // The tool is asked before either is recorded. A "finished" may be partial (CVAT fires
+  // per job: other jobs of the task may be open). A "deleted" is verified only as coming
+  // from the project that signed it, and the body names the task: a token of one project
+  // must not delete another run's task.
   if (!statusChecked) {
     const backend = await backendForRun(deps, run);
     const status = await backend.status(backendContext(run), backendTask(task));
-    if (status.state !== 'completed') return { ...base, outcome: 'not-finished' };
+    if (type === 'task.deleted' && status.state !== 'missing') {
+      return { ...base, outcome: 'not-deleted' };
+    }
+    if (type === 'task.completed' && status.state !== 'completed') {
+      return { ...base, outcome: 'not-finished' };
+    }
+  }
+  if (type === 'task.deleted') {
+    if (task.status !== 'deleted') await deps.store.tasks.markDeleted(task, at);
+    await wakeIfFinished(deps, run);
+    return { ...base, outcome: 'recorded' };
   }
   if (task.status === 'open') {
     await deps.store.tasks.markCompleted(task, at);

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BackendRegistry, BUILTIN_BACKEND_FACTORIES } from '../../../lib/backends/index.js';
 import { createLabelStudioBackend } from '../../../lib/backends/labelstudio/index.js';
 import { memorySecretStore } from '../../../lib/backends/secrets.js';
@@ -230,5 +231,49 @@ describe('Label Studio webhooks through the service (receiveWebhook)', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('Label Studio webhooks: one project’s token speaks for that project only', () => {
+  it('does not let a delivery signed with run X’s project token delete a task of run Y', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const secrets = memorySecretStore();
+    const labelstudio = {
+      url: ls.url,
+      api_key: ls.legacyToken,
+      webhook_url: 'http://127.0.0.1:9/webhooks/labelstudio',
+    };
+    const deps: WorkflowDeps = {
+      ...depsFor(local.store, {
+        backends: backends(),
+        config: { defaultBackend: 'labelstudio', backends: { labelstudio } },
+      }),
+      secrets,
+    };
+    await annotateRun(deps, { ...REQUEST, annoKey: 'run_x', backend: 'labelstudio' });
+    await annotateRun(deps, { ...REQUEST, annoKey: 'run_y', backend: 'labelstudio' });
+    const [taskX] = (await local.store.tasks.listByRun(DATASET, 'run_x')).items;
+    const [taskY] = (await local.store.tasks.listByRun(DATASET, 'run_y')).items;
+    if (!taskX || !taskY) throw new Error('expected a task in each run');
+    const projectX = z.object({ projectId: z.number() }).parse(taskX.backendData).projectId;
+    const projectY = z.object({ projectId: z.number() }).parse(taskY.backendData).projectId;
+    expect(projectX).not.toBe(projectY);
+    const tokenX = await secrets.get(`labelstudio/webhook/project/${projectX}`);
+    if (tokenX === undefined) throw new Error('no token for project X');
+
+    // Whoever can read project X's webhook (its header is visible in Label Studio) forges:
+    const forged = {
+      headers: { 'x-annoflow-webhook-token': tokenX },
+      rawBody: JSON.stringify({
+        action: 'TASKS_DELETED',
+        project: { id: projectX },
+        tasks: [{ id: Number(taskY.backendTaskId) }],
+      }),
+    };
+    // Refused (401) or ignored: either way, run Y's task must not change.
+    await receiveWebhook(deps, 'labelstudio', forged).catch(() => []);
+    const after = await local.store.tasks.get(DATASET, 'run_y', taskY.taskId);
+    expect(after.status).toBe('open');
   });
 });

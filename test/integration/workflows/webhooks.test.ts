@@ -203,13 +203,29 @@ describe('Webhooks: verified, deduplicated, one load per (run, task, revision)',
   });
 
   it('records a task deleted in the tool', async () => {
-    const { deps } = await openRun({ autoLoad: false });
+    const { local, deps } = await openRun({ autoLoad: false, finished: false });
+    await local.store.media.delete('runs/street/gt_review/tasks/gt_review-00001.json');
+
     await receiveWebhook(
       deps,
       'signed',
       delivery([{ type: 'task.deleted', backendTaskId: TASK_1, revision: 'd1' }]),
     );
+
     expect((await taskStatuses(deps))[TASK_1]).toBe('deleted');
+  });
+
+  it('does not record a task deleted while the tool still has it: the tool is asked', async () => {
+    const { deps } = await openRun({ autoLoad: false, finished: false });
+
+    const [outcome] = await receiveWebhook(
+      deps,
+      'signed',
+      delivery([{ type: 'task.deleted', backendTaskId: TASK_1, revision: 'd1' }]),
+    );
+
+    expect(outcome?.outcome).toBe('not-deleted');
+    expect((await taskStatuses(deps))[TASK_1]).toBe('open');
   });
 
   it('wakes a workflow waiting on the run once every task is finished, and only then', async () => {
