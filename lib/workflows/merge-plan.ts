@@ -23,6 +23,8 @@ export const mergePlanSchema = z.object({
       /** The sample item's generation when planned; absent in plans made before it existed. */
       generation: z.string().optional(),
       fields: z.record(z.string(), z.unknown()),
+      /** The changed fields' values before the merge (a field absent here was absent). */
+      before: z.record(z.string(), z.unknown()).optional(),
     }),
   ),
   idMap: idMapSchema,
@@ -36,6 +38,11 @@ export async function readPlan(deps: WorkflowDeps, key: string): Promise<MergePl
   const text = await readText(deps.store, key);
   if (text === undefined) return undefined;
   return parseInput(mergePlanSchema, JSON.parse(text), 'merge plan');
+}
+
+/** Where a page's plan is kept when a VERSION_CONFLICT drops it. */
+export function conflictedPlanKey(planKey: string): string {
+  return planKey.replace(/\.json$/, '.conflicted.json');
 }
 
 /** Sample writes in flight at once while a plan is applied. */
@@ -89,7 +96,16 @@ export async function applyPlan(
       );
     }
   } catch (error) {
-    if (error instanceof VersionConflictError) await store.media.delete(page.planKey);
+    if (error instanceof VersionConflictError) {
+      // Writes of this page may have landed: the re-plan derives their decisions again from
+      // the samples as they were before (see conflictedPlanKey), not from their merged state.
+      await store.media.put(
+        conflictedPlanKey(page.planKey),
+        JSON.stringify(plan),
+        'application/json',
+      );
+      await store.media.delete(page.planKey);
+    }
     throw error;
   }
   if (gone.size > 0) {

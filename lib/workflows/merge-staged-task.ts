@@ -25,7 +25,7 @@ import {
   parseStepInput,
 } from './inputs.js';
 import { mergePlanKey, mergePrefix, stagedKey as stagedKeyOf, taskReportKey } from './keys.js';
-import { applyPlan, type MergePlan, readPlan } from './merge-plan.js';
+import { applyPlan, conflictedPlanKey, type MergePlan, readPlan } from './merge-plan.js';
 import { putJson, readJson, readText } from './objects.js';
 import { assignIdMap, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
 import { chunks } from './selection.js';
@@ -152,6 +152,7 @@ export async function mergeStagedTask(
           sampleIds,
           index,
           planKey,
+          token,
         });
     const gone = await applyPlan(deps, run, { plan, token, planKey, read });
     // Not kept in the plan: a rerun finds the same samples gone and derives the same page.
@@ -210,6 +211,7 @@ async function makePlan(
     sampleIds: string[];
     index: number;
     planKey: string;
+    token: string;
   },
 ): Promise<{ plan: MergePlan; read: ReadonlyMap<string, SampleItem> }> {
   const { store } = deps;
@@ -219,7 +221,21 @@ async function makePlan(
   // as skipped.
   const stored = await store.samples.findManyForMerge(run.dataset, part.sampleIds);
   const present = stored.filter((each) => each !== undefined);
-  const samples = present.map((each) => each.sample);
+  // A sample an earlier, conflicted attempt of this page already wrote is merged again from
+  // its state before that write, so it yields the same decisions (its write then skips).
+  // Only then is there a conflicted plan to read: no extra request on the common path.
+  const rewritten = present.some((each) => each.item.appliedMerges?.has(part.token) === true);
+  const conflicted = rewritten ? await readPlan(deps, conflictedPlanKey(part.planKey)) : undefined;
+  const samples = present.map((each) => {
+    const earlier = conflicted?.writes.find((write) => write.sampleId === each.sample.id);
+    if (!earlier?.before || !each.item.appliedMerges?.has(part.token)) return each.sample;
+    const restored: Record<string, unknown> = { ...each.sample };
+    for (const name of Object.keys(earlier.fields)) {
+      if (Object.hasOwn(earlier.before, name)) restored[name] = earlier.before[name];
+      else delete restored[name];
+    }
+    return restored as Sample;
+  });
   const result = mergeAnnotations({
     dataset: dataset.schema,
     samples,
@@ -234,8 +250,9 @@ async function makePlan(
   const read = new Map<string, SampleItem>();
   for (const [position, merged] of result.samples.entries()) {
     const before = present[position];
-    if (before === undefined || merged === before.sample) continue;
-    const fields = changedFields(before.sample, merged);
+    const original = samples[position];
+    if (before === undefined || original === undefined || merged === original) continue;
+    const fields = changedFields(original, merged);
     if (Object.keys(fields).length > 0) {
       const { generation } = before.item;
       writes.push({
@@ -243,6 +260,11 @@ async function makePlan(
         version: before.version,
         ...(generation === undefined ? {} : { generation }),
         fields,
+        before: Object.fromEntries(
+          Object.keys(fields)
+            .filter((name) => Object.hasOwn(original, name))
+            .map((name) => [name, original[name]]),
+        ),
       });
       read.set(merged.id, before.item);
     }

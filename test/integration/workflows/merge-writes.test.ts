@@ -67,3 +67,33 @@ describe('Workflows: a page merge’s sample writes', () => {
     expect(sampleGets).toEqual([sampleKey(DATASET, 's1').sk]);
   });
 });
+
+describe('Workflows: a VERSION_CONFLICT after part of a page was written', () => {
+  it('ends, after the retry, as one clean merge that saw the concurrent edit', async () => {
+    // Clean: the concurrent edit of s2 lands before the merge plans.
+    const clean = await stagedTask(aws);
+    await clean.local.store.samples.updateFields(DATASET, 's2', { weather: 'foggy' }, 0);
+    const once = await mergeStagedTask(depsFor(clean.store), clean.input);
+
+    // Conflicted: one page (s1, s2); s2 is edited between plan and write, s1 is written.
+    const { local, clients, store, input } = await stagedTask(aws);
+    beforeFirstUpdateOf(clients, sampleKey(DATASET, 's2').sk, async () => {
+      await local.store.samples.updateFields(DATASET, 's2', { weather: 'foggy' }, 0);
+    });
+    const deps = depsFor(store);
+    await expect(mergeStagedTask(deps, input)).rejects.toMatchObject({ code: 'VERSION_CONFLICT' });
+    const retried = await mergeStagedTask(deps, input);
+
+    const samples = await snapshot(local.store);
+    const clean1 = (await snapshot(clean.local.store)).s1;
+    expect(samples.s1?.sample.ground_truth).toEqual(clean1?.sample.ground_truth);
+    // The task's report and id map are those of one merge: s1's changes are not lost, and
+    // the id map names the bicycle that is on s1.
+    expect(retried).toEqual(once);
+    const task = await local.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000');
+    const s1 = samples.s1?.sample.ground_truth as { detections: Array<{ id: string }> } | undefined;
+    const onS1 = (s1?.detections ?? []).map((label) => label.id);
+    expect(onS1).not.toEqual([]);
+    for (const id of onS1) expect(task.idMap.ground_truth?.s1).toContain(id);
+  });
+});
