@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../config/annotation-config.js';
 import { LabelSchemaError } from '../errors/index.js';
 import { type AttributeContext, buildAttributes } from './attribute-specs.js';
 import type { ResolvedField } from './field-type.js';
@@ -35,7 +36,8 @@ export function buildClasses(
       { field: field.name },
     );
   }
-  return [...(observed ?? [])].sort();
+  // Python's sorted(): by code point, not by UTF-16 unit.
+  return [...(observed ?? [])].sort(compareCodePoints);
 }
 
 function invalidClassesDict(group: Record<string, unknown>): LabelSchemaError {

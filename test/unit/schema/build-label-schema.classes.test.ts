@@ -49,6 +49,20 @@ describe('Function: buildLabelSchema', () => {
       expect(labelSchema.ground_truth?.classes).toEqual(['bus', 'car', 'person']);
     });
 
+    it('sorts inferred classes by code point, as Python’s sorted() does', () => {
+      const { labelSchema } = build(
+        { labelSchema: ['weather'] },
+        {
+          samples: [
+            imageSample({ weather: classification('\u{1F600}') }),
+            imageSample({ weather: classification('\uFF21') }),
+          ],
+        },
+      );
+      // UTF-16 order would put the emoji (a surrogate pair, 0xD83D…) first.
+      expect(labelSchema.weather?.classes).toEqual(['\uFF21', '\u{1F600}']);
+    });
+
     it('infers from single-label fields', () => {
       const { labelSchema } = build({ labelSchema: ['weather'] }, { samples });
       expect(labelSchema.weather?.classes).toEqual(['sunny']);
