@@ -17,7 +17,8 @@ export interface StoredTrackLabel {
  *   wins. FiftyOne matches the id on any frame; a label moved to another frame then gave its
  *   track an index from a label the merge deletes (it is gone from its frame), and a replay,
  *   no longer finding it, numbered the track anew;
- * - unseen tracks get `max(stored index) + 1`, incrementing, in ascending track order;
+ * - unseen tracks get `max(stored index) + 1` (1 when none is stored), incrementing, in
+ *   ascending track order;
  * - a downloaded label at (frame, final index) where a recorded stored label sits takes its
  *   id, one label per stored id (see {@link matchStoredIds});
  * - unless the field is keyframe-only, `keyframe` flags are stripped.
@@ -30,7 +31,8 @@ export function updateTracks(
   // By (frame, id): a label anchors its track where it is stored, not where it was moved to.
   const storedIndexAt = new Map<string, number>();
   const recordedAt = new Map<string, string[]>();
-  let maxIndex = -1;
+  // FiftyOne: `max(indexes) if indexes else 0`, so a sample's first new track is 1.
+  let storedMax: number | undefined;
   for (const label of stored) {
     if (typeof label.index !== 'number') continue;
     storedIndexAt.set(placeKey(label.frameId, label.id), label.index);
@@ -40,8 +42,9 @@ export function updateTracks(
       if (ids === undefined) recordedAt.set(key, [label.id]);
       else ids.push(label.id);
     }
-    maxIndex = Math.max(maxIndex, label.index);
+    storedMax = storedMax === undefined ? label.index : Math.max(storedMax, label.index);
   }
+  let maxIndex = storedMax ?? 0;
 
   const finalIndex = new Map<number, number>();
   const downloadedIndexes = new Set<number>();

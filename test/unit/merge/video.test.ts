@@ -334,6 +334,26 @@ describe('Function: mergeAnnotations — video frame fields and tracks (SEMANTIC
     expect(framesOf(page.samples[0])['1']?.[0]?.id).not.toBe(A);
   });
 
+  it('numbers the first new track 1 when the sample stores no index, as FiftyOne does', () => {
+    const N = oid(0x77);
+    const result = mergeAnnotations({
+      dataset: { mediaType: 'video', sampleFields: {}, frameFields: {} },
+      samples: [
+        { id: 'v1', filepath: '/d/v1.mp4', media_type: 'video', frames: { '1': { id: F1 } } },
+      ],
+      labelSchema: {
+        'frames.dets': field({ type: 'detections', existingField: false, classes: ['cat'] }),
+      },
+      idMap: {},
+      annotations: {
+        'frames.dets': { detections: { v1: { [F1]: { [N]: detection(N, 'cat', { index: 7 }) } } } },
+      },
+    });
+
+    // FiftyOne's _update_tracks: `max(indexes) if indexes else 0`, then + 1.
+    expect(framesOf(result.samples[0])['1']?.[0]?.index).toBe(1);
+  });
+
   it('adds two shapes of one track in one frame as two labels, and a replay changes nothing', () => {
     const X = oid(7);
     const Y = oid(8);
