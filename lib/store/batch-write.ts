@@ -3,6 +3,7 @@ import {
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { BatchWriteIncompleteError } from '../errors/index.js';
 
 export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
@@ -27,6 +28,14 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
   baseDelayMs: 50,
   maxDelayMs: 2_000,
 });
+
+const MAX_BATCH_WIRE_BYTES = 12 * 1024 * 1024;
+
+/** The request's size in DynamoDB JSON, as sent. */
+function wireSize(request: WriteRequest | undefined): number {
+  const item = request?.PutRequest?.Item ?? request?.DeleteRequest?.Key ?? {};
+  return Buffer.byteLength(JSON.stringify(marshall(item, { removeUndefinedValues: true })));
+}
 
 /** BatchWriteItem's limit per call. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -55,11 +64,18 @@ export async function batchWrite(
   policy: RetryPolicy = DEFAULT_RETRY,
 ): Promise<void> {
   const sleep = policy.sleep ?? defaultSleep;
-  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-    let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
+  for (let start = 0, end = 0; start < requests.length; start = end) {
+    // At most 25 requests and ~12 MB of DynamoDB JSON (the 16 MB limit is on the wire).
+    let bytes = 0;
+    for (end = start; end < requests.length && end - start < BATCH_WRITE_LIMIT; end += 1) {
+      const size = wireSize(requests[end]);
+      if (end > start && bytes + size > MAX_BATCH_WIRE_BYTES) break;
+      bytes += size;
+    }
+    let pending = requests.slice(start, end);
     for (let attempt = 1; pending.length > 0; attempt += 1) {
       if (attempt > policy.maxAttempts) {
-        const left = pending.length + Math.max(0, requests.length - start - BATCH_WRITE_LIMIT);
+        const left = pending.length + (requests.length - end);
         throw new BatchWriteIncompleteError(
           `${left} of ${requests.length} ${what} were not written: DynamoDB still returned ` +
             `them as unprocessed after ${policy.maxAttempts} attempts; the rest are written ` +

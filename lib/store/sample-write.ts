@@ -220,7 +220,9 @@ export async function writeSampleFields(
   const update = fieldUpdate({
     changed: [...new Set([...Object.keys(fields), ...plan.offloaded])],
     values: plan.fields,
-    expected,
+    // The plan was sized against `current`: pin its generation too, so a sample replaced
+    // at the same version since the read fails the condition.
+    expected: { version: expected.version, generation: expected.generation ?? current.generation },
     updatedAt: next.updatedAt,
     token,
   });

@@ -2,7 +2,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -22,7 +21,7 @@ import {
   taskIndexPk,
   taskKey,
 } from './keys.js';
-import { type Page, type PageRequest, prefixAll, prefixPage } from './paging.js';
+import { type Page, type PageRequest, prefixAll, prefixPage, queryAll } from './paging.js';
 import { deletePartition } from './partition.js';
 import { TABLE } from './table.js';
 
@@ -203,16 +202,17 @@ export class TaskRepository {
    */
   async findByBackendTaskId(backend: string, backendTaskId: string): Promise<TaskRecord[]> {
     const { gsi1 } = TABLE;
-    const output = await this.#doc.send(
-      new QueryCommand({
-        TableName: this.#table,
-        IndexName: gsi1.indexName,
-        KeyConditionExpression: '#gpk = :gpk',
-        ExpressionAttributeNames: { '#gpk': gsi1.partitionKey },
-        ExpressionAttributeValues: { ':gpk': taskIndexPk(backend, backendTaskId) },
-      }),
-    );
-    return (output.Items ?? []).map(parseTask);
+    const tasks: TaskRecord[] = [];
+    for await (const page of queryAll(this.#doc, {
+      TableName: this.#table,
+      IndexName: gsi1.indexName,
+      KeyConditionExpression: '#gpk = :gpk',
+      ExpressionAttributeNames: { '#gpk': gsi1.partitionKey },
+      ExpressionAttributeValues: { ':gpk': taskIndexPk(backend, backendTaskId) },
+    })) {
+      tasks.push(...page.map(parseTask));
+    }
+    return tasks;
   }
 
   /** Copies every task of run `from` to run `to` (same dataset); for renames, idempotent. */
