@@ -375,7 +375,9 @@ export class AnnotationService extends Construct {
       .bindTable(this.table, 'readWrite', SERVICE_ENV.TABLE_NAME, {
         indexNames: [TABLE.gsi1.indexName],
       })
-      .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX });
+      .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX })
+      // Ingest updates samples, whose large fields live under blobs/ (read, and re-offloaded).
+      .bindBucket(this.mediaBucket, 'readWrite', SERVICE_ENV.MEDIA_BUCKET, { prefix: BLOB_PREFIX });
     for (const event of [EventType.OBJECT_CREATED, EventType.OBJECT_REMOVED]) {
       this.mediaBucket.addEventNotification(
         event,
@@ -400,7 +402,14 @@ export class AnnotationService extends Construct {
       })
       .bindBucket(this.mediaBucket, 'readWrite', SERVICE_ENV.MEDIA_BUCKET, {
         prefix: MEDIA_PREFIX,
-      });
+      })
+      // Samples' large fields (read, written by imports and edits, deleted with a dataset,
+      // which lists them), and runs' reports and results (read).
+      .bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
+        prefix: BLOB_PREFIX,
+      })
+      .allowListing(this.mediaBucket, BLOB_PREFIX)
+      .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: RUNS_PREFIX });
 
     // Workflows: one function per workflow, bound to what its steps touch.
     const sized = (
@@ -433,11 +442,11 @@ export class AnnotationService extends Construct {
       },
       stack,
     );
-    const withWorkflows = (fn: ProjectFunction) => {
+    const withWorkflows = (fn: ProjectFunction, secretAccess: 'read' | 'readWrite' = 'read') => {
       for (const [name, value] of Object.entries(workflowEnvironment(stack))) {
         fn.function.addEnvironment(name, value);
       }
-      return withSecrets(fn);
+      return withSecrets(fn, secretAccess);
     };
     const credentialSecrets = Object.entries(props.backendCredentials ?? {});
     const credentialArns = [
@@ -458,7 +467,7 @@ export class AnnotationService extends Construct {
         ),
       ),
     ];
-    const withSecrets = (fn: ProjectFunction) => {
+    const withSecrets = (fn: ProjectFunction, secretAccess: 'read' | 'readWrite') => {
       for (const [name, value] of Object.entries(props.backendEnvironment ?? {})) {
         fn.function.addEnvironment(name, value);
       }
@@ -482,14 +491,20 @@ export class AnnotationService extends Construct {
         }
       }
       fn.function.addEnvironment(SERVICE_ENV.SECRETS_PREFIX, secretsPrefix);
+      // Webhook secrets are made (registerWebhooks, upload) and deleted (a backend's cleanup)
+      // only by the workflows; the API, the webhook route, results and the sweeper only
+      // verify deliveries against them, so the public webhook route cannot replace one.
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: [
-            'secretsmanager:GetSecretValue',
-            'secretsmanager:PutSecretValue',
-            'secretsmanager:CreateSecret',
-            'secretsmanager:DeleteSecret',
-          ],
+          actions:
+            secretAccess === 'readWrite'
+              ? [
+                  'secretsmanager:GetSecretValue',
+                  'secretsmanager:PutSecretValue',
+                  'secretsmanager:CreateSecret',
+                  'secretsmanager:DeleteSecret',
+                ]
+              : ['secretsmanager:GetSecretValue'],
           resources: [secrets],
         }),
       );
@@ -507,6 +522,7 @@ export class AnnotationService extends Construct {
         .bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
           prefix: RUNS_PREFIX,
         }),
+      'readWrite',
     );
     // Await Annotations parks its token and may wake its own workflow: by ARN, not by Ref,
     // since the state machine invokes this function (a Ref would be a cycle).
@@ -516,7 +532,10 @@ export class AnnotationService extends Construct {
         resources: [workflowArn(stack, 'annotate')],
       }),
     );
-    this.loadFunction = withSecrets(withTable(sized('load', props.load, defaults.load)))
+    this.loadFunction = withSecrets(
+      withTable(sized('load', props.load, defaults.load)),
+      'readWrite',
+    )
       .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX })
       .bindBucket(this.mediaBucket, 'readWrite', SERVICE_ENV.MEDIA_BUCKET, { prefix: BLOB_PREFIX })
       .bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
@@ -524,6 +543,7 @@ export class AnnotationService extends Construct {
       });
     this.cleanupFunction = withSecrets(
       withTable(sized('cleanup', props.cleanup, defaults.cleanup)),
+      'readWrite',
     ).bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
       prefix: RUNS_PREFIX,
     });
@@ -556,13 +576,15 @@ export class AnnotationService extends Construct {
       logRetention,
       removalPolicy,
     });
+    // The sweeper refreshes tasks' media links: it reads samples (blobs too) and signs links
+    // to their media with its own credentials, and the files backend rewrites its manifests.
     this.sweeperFunction = withWorkflows(
-      withTable(sized('sweeper', undefined, defaults.sweeper)).bindBucket(
-        this.mediaBucket,
-        'read',
-        SERVICE_ENV.MEDIA_BUCKET,
-        { prefix: RUNS_PREFIX },
-      ),
+      withTable(sized('sweeper', undefined, defaults.sweeper))
+        .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX })
+        .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: BLOB_PREFIX })
+        .bindBucket(this.mediaBucket, 'readWrite', SERVICE_ENV.MEDIA_BUCKET, {
+          prefix: RUNS_PREFIX,
+        }),
     );
     new Rule(this, 'SweepSchedule', {
       description: 'annoflow: reconcile open annotation tasks with their tools (lost webhooks)',
@@ -570,9 +592,27 @@ export class AnnotationService extends Construct {
       targets: [new LambdaFunctionTarget(this.sweeperFunction.function, { retryAttempts: 0 })],
     });
     const machines = this.workflows.stateMachines;
+    const loadExecutions = Arn.format(
+      {
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${workflowStateMachineName(stack, 'load')}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      stack,
+    );
     for (const fn of [this.webhookFunction, this.resultsFunction, this.sweeperFunction]) {
       machines.load.grantStartExecution(fn.function);
       machines.annotate.grantTaskResponse(fn.function);
+      // A start that finds its execution already there (a redelivery) describes it.
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [loadExecutions] }),
+      );
+      acknowledgeWildcardResource(
+        fn.role,
+        loadExecutions,
+        "DescribeExecution on the load workflow's executions only: execution names are made at run time.",
+      );
     }
     this.mediaBucket.addEventNotification(
       EventType.OBJECT_CREATED,

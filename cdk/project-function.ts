@@ -317,4 +317,16 @@ export class ProjectFunction extends Construct {
     }
     return this;
   }
+
+  /** ListBucket on `bucket`, for keys under `prefix` only (deleting a folder lists it first). */
+  allowListing(bucket: IBucket, prefix: string): this {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      }),
+    );
+    return this;
+  }
 }

@@ -12,6 +12,7 @@ import {
 } from '../../cdk/function-entries.js';
 import { SERVICE_ENV } from '../../lib/config/service-env.js';
 import { STORE_ENV } from '../../lib/store/config.js';
+import { BLOB_PREFIX } from '../../lib/store/keys.js';
 import { TABLE } from '../../lib/store/table.js';
 import { synthService } from './support.js';
 
@@ -58,9 +59,11 @@ function grants(template: Template, roleSuffix: string): Record<string, string[]
   const out: Record<string, string[]> = {};
   for (const s of roleStatements(template, roleSuffix)) {
     expect(s.Effect).toBe('Allow');
-    expect(s.Condition).toBeUndefined();
     for (const r of asArray(s.Resource)) {
-      const key = typeof r === 'string' ? r : JSON.stringify(r);
+      const resource = typeof r === 'string' ? r : JSON.stringify(r);
+      // A conditional grant is keyed with its condition: it is not the bare grant.
+      const key =
+        s.Condition === undefined ? resource : `${resource} if ${JSON.stringify(s.Condition)}`;
       out[key] = [...(out[key] ?? []), ...asArray(s.Action)].sort();
     }
   }
@@ -240,7 +243,7 @@ describe('Construct: AnnotationService (defaults)', () => {
       'dynamodb:UpdateItem',
     ];
 
-    it('ingest: its log group, X-Ray, the DLQ, the table and gsi1, GetObject under datasets/', () => {
+    it('ingest: its log group, X-Ray, the DLQ, the table and gsi1, GetObject under datasets/, blobs/ read and write', () => {
       const logGroup = logicalIdByPath(
         template,
         'AWS::Logs::LogGroup',
@@ -257,10 +260,12 @@ describe('Construct: AnnotationService (defaults)', () => {
         [JSON.stringify(getAtt(ids.table))]: [...tableRead, ...tableWrite].sort(),
         [join(getAtt(ids.table), `/index/${TABLE.gsi1.indexName}`)]: ['dynamodb:Query'],
         [join(getAtt(ids.media), `/${MEDIA_PREFIX}*`)]: ['s3:GetObject'],
+        // Samples' large fields: read, and offloaded again when an update grows the item.
+        [join(getAtt(ids.media), `/${BLOB_PREFIX}*`)]: ['s3:GetObject', 's3:PutObject'],
       });
     });
 
-    it('api: its log group, X-Ray, the table and gsi1, Get/PutObject under datasets/', () => {
+    it('api: its log group, X-Ray, the table and gsi1, datasets/, blobs/ (listed to delete), runs/ read', () => {
       const logGroup = logicalIdByPath(template, 'AWS::Logs::LogGroup', '/Api/LogGroup/Resource');
       expect(grants(template, '/Api/Role/Resource')).toEqual({
         [JSON.stringify(getAtt(logGroup))]: logWrite,
@@ -268,12 +273,18 @@ describe('Construct: AnnotationService (defaults)', () => {
         [JSON.stringify(getAtt(ids.table))]: [...tableRead, ...tableWrite].sort(),
         [join(getAtt(ids.table), `/index/${TABLE.gsi1.indexName}`)]: ['dynamodb:Query'],
         [join(getAtt(ids.media), `/${MEDIA_PREFIX}*`)]: ['s3:GetObject', 's3:PutObject'],
-        // Backends' webhook secrets, under the stack's prefix only.
+        [join(getAtt(ids.media), `/${BLOB_PREFIX}*`)]: [
+          's3:DeleteObject',
+          's3:GetObject',
+          's3:PutObject',
+        ],
+        [`${JSON.stringify(getAtt(ids.media))} if ${JSON.stringify({ StringLike: { 's3:prefix': [`${BLOB_PREFIX}*`] } })}`]:
+          ['s3:ListBucket'],
+        [join(getAtt(ids.media), `/${RUNS_PREFIX}*`)]: ['s3:GetObject'],
+        // Backends' webhook secrets, under the stack's prefix only, read only: the API
+        // verifies nothing and makes no secret; only the workflows write them.
         'arn:aws:secretsmanager:eu-west-1:111111111111:secret:annoflow/TestStack/*': [
-          'secretsmanager:CreateSecret',
-          'secretsmanager:DeleteSecret',
           'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
         ],
         ...Object.fromEntries(
           ['Annotate', 'Load', 'Cleanup'].flatMap((name) => {
@@ -291,6 +302,27 @@ describe('Construct: AnnotationService (defaults)', () => {
             ];
           }),
         ),
+      });
+    });
+
+    it.each(['Webhook', 'Results', 'Sweeper'])(
+      '%s: describes load executions (a redelivery finds its load started) and only reads webhook secrets',
+      (name) => {
+        const granted = grants(template, `/${name}/Role/Resource`);
+        expect(
+          granted['arn:aws:states:eu-west-1:111111111111:execution:TestStack-LoadWorkflow:*'],
+        ).toEqual(['states:DescribeExecution']);
+        expect(
+          granted['arn:aws:secretsmanager:eu-west-1:111111111111:secret:annoflow/TestStack/*'],
+        ).toEqual(['secretsmanager:GetSecretValue']);
+      },
+    );
+
+    it('sweeper: reads media and samples to sign fresh links, and rewrites files manifests', () => {
+      expect(grants(template, '/Sweeper/Role/Resource')).toMatchObject({
+        [join(getAtt(ids.media), `/${MEDIA_PREFIX}*`)]: ['s3:GetObject'],
+        [join(getAtt(ids.media), `/${BLOB_PREFIX}*`)]: ['s3:GetObject'],
+        [join(getAtt(ids.media), `/${RUNS_PREFIX}*`)]: ['s3:GetObject', 's3:PutObject'],
       });
     });
 
