@@ -243,7 +243,7 @@ const RECENT_MAX = 8;
 
 /**
  * The schema attributes that apply to a label: field-level ones plus those of every class
- * group containing its current class, split by `readOnly`.
+ * group containing its current class, split by `readOnly` (writable at either level wins).
  */
 function attributeNames(field: FieldSchema, currentClass: unknown): AttributeNames {
   if (field !== recentField) {
@@ -285,11 +285,15 @@ function namesOf(field: FieldSchema, currentClass: unknown): AttributeNames {
     for (const [name, spec] of Object.entries(entry.attributes))
       specs.push([name, spec.readOnly === true]);
   }
-  const readOnly = [...new Set(specs.filter(([, isReadOnly]) => isReadOnly).map(([name]) => name))];
+  // FiftyOne merges the writable names of the field and of the class's groups (§6.5): a
+  // name writable at either level is written; read-only are the names writable at neither.
   const writable = [
+    ...new Set(specs.filter(([, isReadOnly]) => !isReadOnly).map(([name]) => name)),
+  ];
+  const readOnly = [
     ...new Set(
       specs
-        .filter(([name, isReadOnly]) => !isReadOnly && !readOnly.includes(name))
+        .filter(([name, isReadOnly]) => isReadOnly && !writable.includes(name))
         .map(([name]) => name),
     ),
   ];

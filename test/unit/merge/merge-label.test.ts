@@ -188,6 +188,30 @@ describe('Function: mergeAnnotations — merging one label (SEMANTICS §6.5)', (
     ]);
   });
 
+  const sexAt = (level: 'field' | 'group') => {
+    const writable = { sex: { type: 'text' as const } };
+    const readOnly = { sex: { type: 'text' as const, readOnly: true } };
+    return field({
+      type: 'detections',
+      attributes: level === 'field' ? writable : readOnly,
+      classes: [{ classes: ['cat'], attributes: level === 'group' ? writable : readOnly }],
+    });
+  };
+
+  it.each(['field', 'group'] as const)(
+    'merges an attribute writable at %s level though the other level marks it read-only (§6.5)',
+    (level) => {
+      const { label, result } = mergeOne(
+        { label: 'cat', sex: 'f' },
+        { label: 'cat', sex: 'm' },
+        sexAt(level),
+      );
+      // FiftyOne merges the writable names of both levels.
+      expect(label?.sex).toBe('m');
+      expect(result.report.refused).toEqual([]);
+    },
+  );
+
   it('takes a new label wholesale, read-only attributes included', () => {
     const result = mergeAnnotations(
       mergeInput({

@@ -157,8 +157,8 @@ function labelIn(group: Rec, labelId: string): Rec | undefined {
 
 /**
  * The schema attributes of a label of class `cls`: field-level ones plus those of the class
- * groups containing its class, split by `readOnly` (read-only wins when a name is declared
- * twice). Each name once.
+ * groups containing its class, split by `readOnly`. A name declared writable anywhere is
+ * writable (FiftyOne merges the writable names of both levels, SEMANTICS §6.5). Each once.
  */
 export function schemaAttributes(
   field: FieldSchema,
@@ -170,8 +170,8 @@ export function schemaAttributes(
       continue;
     specs.push(...Object.entries(group.attributes));
   }
-  const readOnly = new Set(specs.filter(([, spec]) => spec.readOnly === true).map(([n]) => n));
-  const writable = new Set(specs.map(([name]) => name).filter((name) => !readOnly.has(name)));
+  const writable = new Set(specs.filter(([, spec]) => spec.readOnly !== true).map(([n]) => n));
+  const readOnly = new Set(specs.map(([name]) => name).filter((name) => !writable.has(name)));
   return { readOnly: [...readOnly], writable: [...writable] };
 }
 
