@@ -1,6 +1,7 @@
 import type { AnnotationBackend } from '../backends/backend.js';
 import type { RunRecord } from '../runs/record.js';
 import type { RunStatus } from '../runs/status.js';
+import { wakeIfFinished } from './await-completion.js';
 import { backendForRun, now, type WorkflowDeps } from './deps.js';
 import { parseStepInput, type RunRefInput, runRefInputSchema } from './inputs.js';
 import { backendContext, backendTask, requireStatus, runTasks } from './run-context.js';
@@ -26,9 +27,8 @@ export async function cleanupTasks(
     await backend.cleanup(ctx, page.map(backendTask));
     const at = now(deps).toISOString();
     for (const task of page) {
-      if (task.status !== 'deleted') {
-        await store.tasks.put({ ...task, status: 'deleted', updatedAt: at });
-      }
+      // Only the status: a whole put of this (possibly stale) copy could undo a merge.
+      if (task.status !== 'deleted') await store.tasks.markDeleted(task, at);
     }
     cleaned += page.length;
   }
@@ -51,5 +51,8 @@ export async function cleanupRun(deps: WorkflowDeps, input: RunRefInput): Promis
   const backend = await backendForRun(deps, run);
   const tasksCleaned = await cleanupTasks(deps, run, backend);
   run = await store.runs.transition(run, 'cleaned', undefined, now(deps));
+  // A workflow waiting on the run (waitForCompletion) would otherwise wait for tasks that
+  // are gone: a cleaned run is over, and wakeIfFinished sends it on.
+  await wakeIfFinished(deps, run);
   return { status: run.status, tasksCleaned };
 }

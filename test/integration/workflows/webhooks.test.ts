@@ -7,7 +7,7 @@ import { createFilesBackend } from '../../../lib/backends/files/index.js';
 import { BackendRegistry, timingSafeEqualText } from '../../../lib/backends/index.js';
 import { parseInput } from '../../../lib/errors/index.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
-import { awaitCompletion, receiveWebhook } from '../../../lib/workflows/index.js';
+import { awaitCompletion, cleanupRun, receiveWebhook } from '../../../lib/workflows/index.js';
 import { detection, detections } from '../../support/builders.js';
 import { httpEvent } from '../../support/http-events.js';
 import { useLocalAws } from '../../support/local-aws.js';
@@ -244,6 +244,21 @@ describe('Webhooks: verified, deduplicated, one load per (run, task, revision)',
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.output).toMatchObject({ dataset: DATASET, annoKey: 'gt_review', tasks: 2 });
     expect((await deps.store.runs.get(DATASET, 'gt_review')).waiting).toBeUndefined();
+  });
+
+  it('wakes a workflow waiting on the run when the run is cleaned up, its tasks gone', async () => {
+    const { deps } = await openRun({ autoLoad: false, finished: false });
+    const started = await workflows.engine.start('annotate', `wait-clean-${Date.now()}`, {});
+    await vi_waitFor(() => workflows.tokens.length > 0);
+    const token = workflows.tokens.at(-1) as string;
+    await awaitCompletion(deps, { dataset: DATASET, annoKey: 'gt_review', taskToken: token });
+
+    await cleanupRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    await workflows.settled();
+
+    const execution = await workflows.engine.describe(started.executionArn);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toMatchObject({ annoKey: 'gt_review', status: 'cleaned' });
   });
 
   it('answers over HTTP: 401 forged, 400 malformed, 404 for the files backend, 200 with outcomes', async () => {
