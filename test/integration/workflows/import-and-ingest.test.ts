@@ -24,32 +24,36 @@ const exported = {
   ],
 };
 
+type LocalStore = Awaited<ReturnType<typeof aws.newStore>>;
+const KEY = 'datasets/city/a.png';
+
+/** Imports the export into `city` through the API, as a user would. */
+const importCity = ({ store, bucket }: LocalStore) =>
+  serveHttp(
+    API,
+    { store, mediaBucket: bucket },
+    httpEvent('POST /datasets/{dataset}/samples/import', {
+      params: { dataset: 'city' },
+      body: { format: 'fiftyone', document: exported },
+    }),
+  );
+
+/** Puts `body` (a 12×9 PNG unless given) at the key and runs ingest on its S3 event. */
+async function upload({ store, bucket }: LocalStore, body = encodePng(12, 9, () => [0, 0, 0])) {
+  await store.media.put(KEY, body, 'image/png');
+  return ingestRecord(store, s3Record('ObjectCreated:Put', bucket, KEY));
+}
+
 describe('A sample is identified by its media object, whichever arrives first', () => {
   it('an upload after an import refreshes the imported sample instead of making a second one', async () => {
-    const { store, bucket } = await aws.newStore();
-    await store.datasets.create('city', { mediaType: 'image', sampleFields: {} });
-    const imported = await serveHttp(
-      API,
-      { store, mediaBucket: bucket },
-      httpEvent('POST /datasets/{dataset}/samples/import', {
-        params: { dataset: 'city' },
-        body: { format: 'fiftyone', document: exported },
-      }),
-    );
-    expect(imported.statusCode).toBe(200);
+    const local = await aws.newStore();
+    await local.store.datasets.create('city', { mediaType: 'image', sampleFields: {} });
+    expect((await importCity(local)).statusCode).toBe(200);
 
-    await store.media.put(
-      'datasets/city/a.png',
-      encodePng(12, 9, () => [0, 0, 0]),
-      'image/png',
-    );
-    const outcome = await ingestRecord(
-      store,
-      s3Record('ObjectCreated:Put', bucket, 'datasets/city/a.png'),
-    );
+    const outcome = await upload(local);
 
     expect(outcome).toMatchObject({ outcome: 'ingested', sampleId: IMPORTED_ID, created: false });
-    const { items } = await store.samples.list('city');
+    const { items } = await local.store.samples.list('city');
     expect(items).toHaveLength(1);
     expect(items[0]?.sample).toMatchObject({
       id: IMPORTED_ID,
@@ -59,28 +63,13 @@ describe('A sample is identified by its media object, whichever arrives first', 
   });
 
   it('an import after an upload lands on the ingested sample, keeping its metadata', async () => {
-    const { store, bucket } = await aws.newStore();
-    await store.media.put(
-      'datasets/city/a.png',
-      encodePng(12, 9, () => [0, 0, 0]),
-      'image/png',
-    );
-    const ingested = await ingestRecord(
-      store,
-      s3Record('ObjectCreated:Put', bucket, 'datasets/city/a.png'),
-    );
+    const local = await aws.newStore();
+    const ingested = await upload(local);
     const sampleId = ingested.outcome === 'ingested' ? ingested.sampleId : '';
 
-    await serveHttp(
-      API,
-      { store, mediaBucket: bucket },
-      httpEvent('POST /datasets/{dataset}/samples/import', {
-        params: { dataset: 'city' },
-        body: { format: 'fiftyone', document: exported },
-      }),
-    );
+    await importCity(local);
 
-    const { items } = await store.samples.list('city');
+    const { items } = await local.store.samples.list('city');
     expect(items).toHaveLength(1);
     expect(items[0]?.sample).toMatchObject({
       id: sampleId,
@@ -90,41 +79,16 @@ describe('A sample is identified by its media object, whichever arrives first', 
   });
 
   it('keeps an imported sample linked to its media when a non-image is uploaded over it: the image uploaded next refreshes that sample', async () => {
-    const { store, bucket } = await aws.newStore();
-    await store.datasets.create('city', { mediaType: 'image', sampleFields: {} });
-    await serveHttp(
-      API,
-      { store, mediaBucket: bucket },
-      httpEvent('POST /datasets/{dataset}/samples/import', {
-        params: { dataset: 'city' },
-        body: { format: 'fiftyone', document: exported },
-      }),
-    );
-
+    const local = await aws.newStore();
+    await local.store.datasets.create('city', { mediaType: 'image', sampleFields: {} });
+    await importCity(local);
     // By mistake, a PDF is uploaded under the image's key: rejected, as it should be.
-    await store.media.put(
-      'datasets/city/a.png',
-      Buffer.from('%PDF-1.7\n%\xe2\xe3\n1 0 obj\n'),
-      'image/png',
-    );
-    const rejected = await ingestRecord(
-      store,
-      s3Record('ObjectCreated:Put', bucket, 'datasets/city/a.png'),
-    );
+    const rejected = await upload(local, Buffer.from('%PDF-1.7\n%\xe2\xe3\n1 0 obj\n'));
     expect(rejected).toMatchObject({ outcome: 'rejected' });
-    // Then the real image is uploaded.
-    await store.media.put(
-      'datasets/city/a.png',
-      encodePng(12, 9, () => [0, 0, 0]),
-      'image/png',
-    );
-    const outcome = await ingestRecord(
-      store,
-      s3Record('ObjectCreated:Put', bucket, 'datasets/city/a.png'),
-    );
+
+    const outcome = await upload(local);
 
     expect(outcome).toMatchObject({ outcome: 'ingested', sampleId: IMPORTED_ID, created: false });
-    const { items } = await store.samples.list('city');
-    expect(items).toHaveLength(1);
+    expect((await local.store.samples.list('city')).items).toHaveLength(1);
   });
 });
