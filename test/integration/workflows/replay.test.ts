@@ -9,6 +9,7 @@ import {
   deliver,
   depsFor,
   loadRun,
+  redeliverWithoutBicycle,
   seedDataset,
   snapshot,
 } from './run-support.js';
@@ -87,14 +88,7 @@ describe('Workflows: replayed completions', () => {
     const first = await snapshot(local.store);
 
     // The annotator sends task 0 again: the bicycle they added is gone, A is a car again.
-    await deliver(local, 'gt_review-00000', (manifest) => ({
-      ...manifest,
-      samples: manifest.samples.map((sample) =>
-        sample.id === 's1'
-          ? { ...sample, fields: { ground_truth: detections(detection(A, 'car')) } }
-          : sample,
-      ),
-    }));
+    await redeliverWithoutBicycle(local);
     const second = await loadRun(deps, {
       dataset: DATASET,
       annoKey: 'gt_review',

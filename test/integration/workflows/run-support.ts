@@ -157,6 +157,18 @@ export function annotateFirstTask(manifest: TaskManifest): TaskManifest {
   };
 }
 
+/** The annotator's second delivery of task 0: the bicycle they added is gone, A is a car. */
+export function redeliverWithoutBicycle(local: LocalStore): Promise<void> {
+  return deliver(local, 'gt_review-00000', (manifest) => ({
+    ...manifest,
+    samples: manifest.samples.map((sample: ManifestSample) =>
+      sample.id === 's1'
+        ? { ...sample, fields: { ground_truth: detections(detection(A, 'car')) } }
+        : sample,
+    ),
+  }));
+}
+
 export async function deliver(
   local: LocalStore,
   taskId: string,

@@ -21,6 +21,7 @@ import {
   deliver,
   loadRun,
   REQUEST,
+  redeliverWithoutBicycle,
   seedDataset,
   snapshot,
 } from './run-support.js';
@@ -334,14 +335,7 @@ describe('Webhooks: a "finished" delivery racing a load of the same task', () =>
     expect(task.mergedRevision).toBeDefined();
 
     // The annotator sends task 0 again without the bicycle: it must be deleted.
-    await deliver(local, 'gt_review-00000', (manifest) => ({
-      ...manifest,
-      samples: manifest.samples.map((sample) =>
-        sample.id === 's1'
-          ? { ...sample, fields: { ground_truth: detections(detection(A, 'car')) } }
-          : sample,
-      ),
-    }));
+    await redeliverWithoutBicycle(local);
     await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review', backendTaskId: TASK_0 });
     expect((await snapshot(local.store)).s1?.sample.ground_truth).toEqual(
       detections(detection(A, 'car')),
