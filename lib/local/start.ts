@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_DATASET, seedDemo } from './demo.js';
+import { claimLocalResources } from './preflight.js';
 import { startLocalService } from './runtime.js';
 
 const { values } = parseArgs({
@@ -18,9 +19,17 @@ const { values } = parseArgs({
 });
 const projectRoot = resolve(import.meta.dirname, '..', '..');
 const started = Date.now();
+const dataDir = resolve(projectRoot, values['data-dir']);
+let claimed: { release(): void };
+try {
+  claimed = await claimLocalResources({ port: Number(values.port), dataDir });
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
 const service = await startLocalService({
   projectRoot,
-  dataDir: resolve(projectRoot, values['data-dir']),
+  dataDir,
   port: Number(values.port),
   log: (entry) => console.error(JSON.stringify(entry)),
 });
@@ -76,6 +85,7 @@ const stop = async (): Promise<void> => {
   console.log('stopping…');
   if (sweeper) clearInterval(sweeper);
   await service.stop();
+  claimed.release();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());
