@@ -10,7 +10,9 @@ const xy = z.object({ x: z.number(), y: z.number() });
 
 interface Answer {
   name: string;
-  radio_answer?: { value: string; classifications?: Answer[] | undefined } | undefined;
+  radio_answer?:
+    | { name?: string | undefined; value: string; classifications?: Answer[] | undefined }
+    | undefined;
   checklist_answers?: Array<{ value: string; classifications?: Answer[] | undefined }> | undefined;
   text_answer?: { content: string } | undefined;
   feature_id?: string | undefined;
@@ -20,7 +22,11 @@ const answerSchema: z.ZodType<Answer> = z.lazy(() =>
     name: z.string(),
     feature_id: z.string().optional(),
     radio_answer: z
-      .looseObject({ value: z.string(), classifications: z.array(answerSchema).optional() })
+      .looseObject({
+        name: z.string().optional(),
+        value: z.string(),
+        classifications: z.array(answerSchema).optional(),
+      })
       .optional(),
     checklist_answers: z
       .array(
@@ -255,9 +261,14 @@ class Builder {
     } else if (object.mask) {
       const pixels = this.ctx.masks.get(object.mask.url) ?? [];
       if (schema.type === 'segmentation') {
-        const value = Object.entries(schema.maskTargets ?? {}).find(
-          ([, name]) => name === label,
-        )?.[0];
+        // The option chosen is {label: class, value: mask value} (ontology.ts), exported as
+        // radio_answer {name: label, value}: the value is the mask value.
+        const targets = schema.maskTargets ?? {};
+        const answer = classAnswer?.radio_answer;
+        const value =
+          answer !== undefined && Object.hasOwn(targets, answer.value)
+            ? answer.value
+            : Object.entries(targets).find(([, name]) => name === (answer?.name ?? label))?.[0];
         if (value === undefined) return;
         const bySite = this.#segments.get(field) ?? new Map();
         this.#segments.set(field, bySite);

@@ -48,6 +48,11 @@ function block(x: number, y: number, w: number, h: number): number[][] {
   );
 }
 const cls = (value: string) => [{ name: 'class_name', radio_answer: { name: value, value } }];
+// Export v2 answers with the option's label as `name` and its value as `value`; a
+// segmentation's options are {label: class, value: mask value} (ontology.ts).
+const maskClass = (name: string, value: string) => [
+  { name: 'class_name', radio_answer: { name, value } },
+];
 
 describe('Labelbox backend: every label type through the emulator', () => {
   it('loads what the annotator drew as FiftyOne labels with relative coordinates', async () => {
@@ -99,13 +104,13 @@ describe('Labelbox backend: every label type through the emulator', () => {
           name: 'scene (segmentation)',
           annotation_kind: 'ImageSegmentationMask',
           pixels: block(0, 24, 64, 24),
-          classifications: cls('road'),
+          classifications: maskClass('road', '1'),
         },
         {
           name: 'scene (segmentation)',
           annotation_kind: 'ImageSegmentationMask',
           pixels: block(32, 24, 16, 12),
-          classifications: cls('car'),
+          classifications: maskClass('car', '2'),
         },
       ],
       classifications: [
