@@ -141,8 +141,12 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
       );
       let ontologyId = project.ontology?.id;
       if (!ontologyId) {
-        ontologyId = (await api.createOntology(names.title, ontologyOf(run.labelSchema), mediaType))
-          .id;
+        // An attempt that made the ontology but failed to connect it left one of this title:
+        // connect that one, or a retry would make a second that cleanup never deletes.
+        const made = (await api.ontologiesNamed(names.title)).find((o) => o.name === names.title);
+        ontologyId =
+          made?.id ??
+          (await api.createOntology(names.title, ontologyOf(run.labelSchema), mediaType)).id;
         await api.connectOntology(project.id, ontologyId);
       }
       let batchId = project.batches.find((batch) => batch.name === names.batch)?.id;
