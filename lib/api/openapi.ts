@@ -69,7 +69,8 @@ export function openApiDocument<Deps>(
     };
     if (route.body !== null) {
       operation.requestBody = {
-        required: true,
+        // A body with defaults for everything (e.g. a load's `{ cleanup: false }`) may be left out.
+        required: !route.body.safeParse(undefined).success,
         content: {
           'application/json': {
             schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }),

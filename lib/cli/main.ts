@@ -54,7 +54,8 @@ Options:
                    https://<id>.execute-api.<region>.amazonaws.com (SigV4-signed)
                    (env ANNOFLOW_ENDPOINT)
   --profile NAME   AWS profile for signing and uploads (default: AWS_PROFILE, the chain)
-  --region NAME    AWS region (env AWS_REGION; default: the endpoint's)
+  --region NAME    AWS region (API: default the endpoint's, else env AWS_REGION;
+                   S3: env AWS_REGION, else the endpoint's)
   --bucket NAME    the media bucket, for uploads (env ANNOFLOW_BUCKET); S3 itself is
                    reached at AWS_ENDPOINT_URL_S3 when set (the local runtime's S3)
   --json           print only JSON on stdout (progress and errors go to stderr)
@@ -224,7 +225,9 @@ class Context {
     }
     let signer: ReturnType<typeof createSigV4Signer> | false = false;
     if (!isLoopback(endpoint)) {
-      const region = this.#region(endpoint);
+      // An execute-api host names the only region API Gateway accepts a signature for: it
+      // beats AWS_REGION (often a shell default for something else); --region still wins.
+      const region = this.#values.region || regionOfEndpoint(endpoint) || this.#region(endpoint);
       if (!region) throw new CliUsageError(`no region to sign for ${endpoint}: pass --region`);
       signer = createSigV4Signer({ region, profile: this.#profile });
     }

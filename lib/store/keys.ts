@@ -38,7 +38,9 @@ import { utf8Length } from './item-size.js';
 /** Dataset names appear raw in keys and S3 prefixes, so only this safe alphabet is allowed. */
 export const datasetNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be 1-128 characters from A-Z a-z 0-9 _ . -');
+  .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be 1-128 characters from A-Z a-z 0-9 _ . -')
+  // URLs resolve `.` and `..` away (encoded too): such a dataset could never be addressed.
+  .refine((name) => name !== '.' && name !== '..', "must not be '.' or '..'");
 
 const MAX_COMPONENT_BYTES = 256;
 const MAX_ANNO_KEY_LENGTH = 128;

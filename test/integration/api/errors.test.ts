@@ -23,6 +23,14 @@ const FAILURES: Array<[string, string, RequestParts, number, string]> = [
   ['a non-JSON body', 'POST /datasets', { rawBody: '{name:' }, 400, 'INVALID_INPUT'],
   ['no body', 'POST /datasets', {}, 400, 'INVALID_INPUT'],
   ['a JSON body that is not an object', 'POST /datasets', { body: [1] }, 400, 'INVALID_INPUT'],
+  // A URL resolves `..` away: such a dataset could be made but never reached again.
+  [
+    'a dataset named ..',
+    'POST /datasets',
+    { body: { name: '..', mediaType: 'image' } },
+    400,
+    'INVALID_INPUT',
+  ],
   [
     'a duplicate dataset',
     'POST /datasets',

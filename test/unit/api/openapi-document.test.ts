@@ -10,4 +10,16 @@ describe('docs/openapi.json', () => {
     );
     expect(committed).toEqual(JSON.parse(JSON.stringify(apiDocument())));
   });
+
+  it('marks a request body optional when the route has a default for all of it (POST …/load)', () => {
+    const load = apiDocument().paths['/datasets/{dataset}/runs/{annoKey}/load']?.post as
+      | { requestBody?: { required?: boolean } }
+      | undefined;
+    const create = apiDocument().paths['/datasets']?.post as
+      | { requestBody?: { required?: boolean } }
+      | undefined;
+
+    expect(load?.requestBody?.required).toBe(false);
+    expect(create?.requestBody?.required).toBe(true);
+  });
 });
