@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { AnnoflowClient, AnnotateRunRequest, LoadReport } from '../client/index.js';
+import type {
+  AnnoflowClient,
+  AnnotateRunRequest,
+  LoadReport,
+  RunExecutionPage,
+} from '../client/index.js';
 import { InvalidInputError } from '../errors/index.js';
 import type { ProgressStream } from './progress.js';
 import { table } from './table.js';
@@ -385,11 +390,18 @@ export const RUN_COMMANDS: Record<string, RunCommand> = {
     async run(context, [dataset = '', annoKey = '']) {
       const { values } = context;
       const limit = values.limit === undefined ? undefined : positiveInt(values.limit, 'limit');
-      const page = await context.client.runs.executions(
-        dataset,
-        annoKey,
-        limit === undefined ? {} : { limit },
-      );
+      // Every execution (or `--limit` of them): the API answers 50 at most a page.
+      const items: RunExecutionPage['items'] = [];
+      let cursor: string | undefined;
+      do {
+        const next = await context.client.runs.executions(dataset, annoKey, {
+          ...(limit === undefined ? {} : { limit: Math.min(50, limit - items.length) }),
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        items.push(...next.items);
+        cursor = next.cursor;
+      } while (cursor !== undefined && (limit === undefined || items.length < limit));
+      const page = { items };
       context.print(page, () =>
         page.items.length === 0
           ? 'no executions recorded'
