@@ -662,6 +662,8 @@ export class AnnotationService extends Construct {
       this.httpApi.addRoutes({ path, methods: [HttpMethod[method]], integration, authorizer });
     }
     withWorkflows(this.apiFunction);
+    // Deleting a run ends a workflow waiting on it (releaseWaiting).
+    machines.annotate.grantTaskResponse(this.apiFunction.function);
     for (const [workflow, machine] of Object.entries(machines)) {
       machine.grantStartExecution(this.apiFunction.function);
       const executions = Arn.format(

@@ -19,6 +19,8 @@ export interface CompletionOutput {
   readonly annoKey: string;
   readonly status: RunRecord['status'];
   readonly tasks: number;
+  /** The run was deleted while the workflow waited (see {@link releaseWaiting}). */
+  readonly deleted?: true;
 }
 
 const FINISHED_TASK = new Set(['completed', 'merged', 'deleted']);
@@ -87,4 +89,20 @@ export async function wakeIfFinished(deps: WorkflowDeps, run: RunRecord): Promis
     if (!(isAnnoflowError(error) && error.code === 'VERSION_CONFLICT')) throw error;
   }
   return true;
+}
+
+/**
+ * A run deleted while a workflow waits on it: nothing will ever finish it, so the wait ends
+ * now (`deleted: true`), rather than at Step Functions' one-year limit.
+ */
+export async function releaseWaiting(deps: WorkflowDeps, run: RunRecord): Promise<void> {
+  if (run.waiting === undefined || deps.engine === undefined) return;
+  const output: CompletionOutput = {
+    dataset: run.dataset,
+    annoKey: run.annoKey,
+    status: run.status,
+    tasks: 0,
+    deleted: true,
+  };
+  await deps.engine.sendTaskSuccess(run.waiting.taskToken, output);
 }

@@ -294,7 +294,18 @@ describe('Construct: AnnotationService (defaults)', () => {
               `/Workflows/${name}Workflow/Resource`,
             );
             return [
-              [JSON.stringify({ Ref: machine }), ['states:StartExecution']],
+              [
+                JSON.stringify({ Ref: machine }),
+                // Deleting a run ends a workflow waiting on it (the annotate workflow's token).
+                name === 'Annotate'
+                  ? [
+                      'states:SendTaskFailure',
+                      'states:SendTaskHeartbeat',
+                      'states:SendTaskSuccess',
+                      'states:StartExecution',
+                    ]
+                  : ['states:StartExecution'],
+              ],
               [
                 `arn:aws:states:eu-west-1:111111111111:execution:TestStack-${name}Workflow:*`,
                 ['states:DescribeExecution'],

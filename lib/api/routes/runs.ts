@@ -5,6 +5,7 @@ import { isValidAnnoKey, listRuns, type RunRecord, runRecordSchema } from '../..
 import { runCountersSchema } from '../../runs/record.js';
 import { runStatusSchema } from '../../runs/status.js';
 import { datasetNameSchema, validateRunKey } from '../../store/keys.js';
+import { releaseWaiting } from '../../workflows/await-completion.js';
 import { defineRoute } from '../route.js';
 import type { ApiDeps } from './deps.js';
 
@@ -130,6 +131,11 @@ export const deleteAnnotationRun = defineRoute({
   status: 204,
   handle: async (deps: ApiDeps, { params }) => {
     try {
+      const run = await deps.store.runs.get(params.dataset, params.annoKey);
+      // A workflow waiting on the run (waitForCompletion) would otherwise wait for ever.
+      if (run.waiting !== undefined && deps.workflows !== undefined) {
+        await releaseWaiting(deps.workflows, run);
+      }
       await deps.store.runs.delete(params.dataset, params.annoKey);
     } catch (error) {
       return explainMissingRun(deps, params.dataset, error);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiDeps } from '../../../lib/api/routes/index.js';
 import { BackendRegistry } from '../../../lib/backends/index.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
+import { awaitCompletion } from '../../../lib/workflows/index.js';
 import { request } from '../../support/http-events.js';
 import { useLocalAws } from '../../support/local-aws.js';
 import { useLocalWorkflows } from '../../support/local-workflows.js';
@@ -193,5 +194,31 @@ describe('API: starting and following annotation runs', () => {
     });
     expect([answer.status, answer.body.error.code]).toEqual([400, 'INVALID_INPUT']);
     expect(await api.store.executions.listIntents(DATASET, 'deep')).toEqual([]);
+  });
+
+  it('ends a workflow waiting on a run when the run is deleted', async () => {
+    const { api, deps } = await newApi();
+    await annotateRun(deps);
+    const handedOut = workflows.tokens.length;
+    const started = await workflows.engine.start('annotate', `wait-delete-${Date.now()}`, {});
+    for (let tries = 0; workflows.tokens.length === handedOut && tries < 500; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const token = workflows.tokens.at(-1) as string;
+    await awaitCompletion(deps, { ...RUN, taskToken: token });
+
+    const answer = await request(api, 'DELETE /datasets/{dataset}/runs/{annoKey}', {
+      params: RUN,
+    });
+    // Not settled(): other tests' annotate stand-ins still wait on their tokens.
+    let execution = await workflows.engine.describe(started.executionArn);
+    for (let tries = 0; execution.status === 'RUNNING' && tries < 500; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      execution = await workflows.engine.describe(started.executionArn);
+    }
+
+    expect(answer.status).toBe(204);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toMatchObject({ ...RUN, deleted: true });
   });
 });
