@@ -117,7 +117,10 @@ export class TaskRepository {
    * undo that merge. Returns whether it wrote.
    */
   async markCompleted(task: TaskRecord, updatedAt: string): Promise<boolean> {
-    return this.#setStatus(task, 'completed', '#status = :open', updatedAt);
+    return this.#setStatus(task, 'completed', updatedAt, {
+      expression: '#status = :open',
+      values: { ':open': 'open' },
+    });
   }
 
   /**
@@ -125,19 +128,18 @@ export class TaskRepository {
    * put of a stale copy would undo a merge recorded since. Returns whether it wrote.
    */
   async markDeleted(task: TaskRecord, updatedAt: string): Promise<boolean> {
-    return this.#setStatus(
-      task,
-      'deleted',
-      'attribute_exists(#status) AND #status <> :deleted',
-      updatedAt,
-    );
+    return this.#setStatus(task, 'deleted', updatedAt, {
+      expression: 'attribute_exists(#status) AND #status <> :deleted',
+      values: { ':deleted': 'deleted' },
+    });
   }
 
+  /** Sets status and updatedAt only, if `condition` holds; false when it does not. */
   async #setStatus(
     task: TaskRecord,
     status: 'completed' | 'deleted',
-    condition: string,
     updatedAt: string,
+    condition: { expression: string; values: Record<string, string> },
   ): Promise<boolean> {
     try {
       await this.#doc.send(
@@ -145,14 +147,9 @@ export class TaskRepository {
           TableName: this.#table,
           Key: taskKey(task.dataset, task.annoKey, task.taskId),
           UpdateExpression: 'SET #status = :next, #updatedAt = :at',
-          ConditionExpression: condition,
+          ConditionExpression: condition.expression,
           ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: {
-            ':next': status,
-            ':at': updatedAt,
-            ...(condition.includes(':open') ? { ':open': 'open' } : {}),
-            ...(condition.includes(':deleted') ? { ':deleted': 'deleted' } : {}),
-          },
+          ExpressionAttributeValues: { ':next': status, ':at': updatedAt, ...condition.values },
         }),
       );
       return true;

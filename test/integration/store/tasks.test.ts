@@ -66,6 +66,21 @@ describe('TaskRepository', () => {
     expect(await store.tasks.get('d', 'review', 't1')).toEqual(merged);
   });
 
+  it('marks a task deleted, keeping what a merge recorded on it; once only', async () => {
+    const { store } = await aws.newStore();
+    const merged = task({ status: 'merged', mergedRevision: 'r1' });
+    await store.tasks.put(merged);
+
+    expect(await store.tasks.markDeleted(task(), '2026-03-03T00:00:00.000Z')).toBe(true);
+    expect(await store.tasks.markDeleted(task(), '2026-04-04T00:00:00.000Z')).toBe(false);
+
+    expect(await store.tasks.get('d', 'review', 't1')).toEqual({
+      ...merged,
+      status: 'deleted',
+      updatedAt: '2026-03-03T00:00:00.000Z',
+    });
+  });
+
   it('reports a missing task as TASK_NOT_FOUND', async () => {
     const { store } = await aws.newStore();
 
