@@ -71,6 +71,14 @@ function tooLarge(task: TaskRecord, bytes: number, cause?: unknown): StoreError 
   );
 }
 
+function taskNotFound(dataset: string, annoKey: string, taskId: string): StoreError {
+  return new StoreError(
+    'TASK_NOT_FOUND',
+    `Annotation run '${annoKey}' of dataset '${dataset}' has no task '${taskId}'`,
+    { dataset, annoKey, taskId },
+  );
+}
+
 /**
  * A run's tasks (`RUN#<dataset>#<annoKey>` / `T#<taskId>`), also found by the tool's task id
  * through `gsi1` for webhooks.
@@ -134,6 +142,94 @@ export class TaskRepository {
     });
   }
 
+  /**
+   * Records a merged revision and the id map it left, and moves the task to `merged`, by an
+   * update of those fields alone: the caller's copy was read before a merge that can take
+   * minutes, and a whole put of it would undo what happened meanwhile (a tool's deletion, a
+   * media refresh). A task marked `deleted` meanwhile stays `deleted`; its merge is still
+   * recorded, so a rerun finds it done.
+   *
+   * @throws StoreError `ITEM_TOO_LARGE`, `TASK_NOT_FOUND`
+   */
+  async recordMerge(
+    task: TaskRecord,
+    merge: { idMap: TaskRecord['idMap']; mergedRevision: string; updatedAt: string },
+  ): Promise<void> {
+    const next = parseInput(taskRecordSchema, { ...task, ...merge }, 'task');
+    const bytes = itemSize({ ...taskKey(next.dataset, next.annoKey, next.taskId), ...next });
+    if (bytes > INLINE_ITEM_BYTES) throw tooLarge(next, bytes);
+    const values = {
+      ':idMap': next.idMap,
+      ':revision': merge.mergedRevision,
+      ':at': merge.updatedAt,
+    };
+    const names = {
+      '#status': 'status',
+      '#idMap': 'idMap',
+      '#revision': 'mergedRevision',
+      '#updatedAt': 'updatedAt',
+    };
+    const update = async (withStatus: boolean): Promise<boolean> => {
+      try {
+        await this.#doc.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: taskKey(next.dataset, next.annoKey, next.taskId),
+            UpdateExpression: `SET #idMap = :idMap, #revision = :revision, #updatedAt = :at${withStatus ? ', #status = :merged' : ''}`,
+            ConditionExpression: withStatus
+              ? 'attribute_exists(#status) AND #status <> :deleted'
+              : 'attribute_exists(#status)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: withStatus
+              ? { ...values, ':merged': 'merged', ':deleted': 'deleted' }
+              : values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        if (isItemTooLarge(error)) throw tooLarge(next, bytes, error);
+        throw error;
+      }
+    };
+    if (await update(true)) return;
+    if (await update(false)) return;
+    throw taskNotFound(next.dataset, next.annoKey, next.taskId);
+  }
+
+  /**
+   * Sets the tool-specific data of a stored task, changing nothing else: a whole put of a
+   * copy read earlier would undo a merge or status change recorded since.
+   *
+   * @throws StoreError `TASK_NOT_FOUND`
+   */
+  async setBackendData(
+    task: TaskRecord,
+    backendData: Record<string, unknown>,
+    updatedAt: string,
+  ): Promise<void> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: taskKey(task.dataset, task.annoKey, task.taskId),
+          UpdateExpression: 'SET #backendData = :data, #updatedAt = :at',
+          ConditionExpression: 'attribute_exists(#status)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#backendData': 'backendData',
+            '#updatedAt': 'updatedAt',
+          },
+          ExpressionAttributeValues: { ':data': backendData, ':at': updatedAt },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error))
+        throw taskNotFound(task.dataset, task.annoKey, task.taskId);
+      throw error;
+    }
+  }
+
   /** Sets status and updatedAt only, if `condition` holds; false when it does not. */
   async #setStatus(
     task: TaskRecord,
@@ -168,13 +264,7 @@ export class TaskRepository {
         ConsistentRead: true,
       }),
     );
-    if (output.Item === undefined) {
-      throw new StoreError(
-        'TASK_NOT_FOUND',
-        `Annotation run '${annoKey}' of dataset '${dataset}' has no task '${taskId}'`,
-        { dataset, annoKey, taskId },
-      );
-    }
+    if (output.Item === undefined) throw taskNotFound(dataset, annoKey, taskId);
     return parseTask(output.Item);
   }
 

@@ -175,10 +175,8 @@ export async function mergeStagedTask(
     unexpected,
   };
   await putJson(store, reportKey, done);
-  await store.tasks.put({
-    ...task,
+  await store.tasks.recordMerge(task, {
     idMap,
-    status: 'merged',
     mergedRevision: revision,
     updatedAt: now(deps).toISOString(),
   });

@@ -76,7 +76,7 @@ export async function refreshTaskMedia(
   return { refreshed: true, expiresAt: expiresAt ?? 'never' };
 }
 
-/** Re-read just before the write, so a webhook that completed the task meanwhile is not undone. */
+/** Only the task's backend data is written: a merge or webhook recorded meanwhile stays. */
 async function updateBackendData(
   deps: WorkflowDeps,
   run: RunRecord,
@@ -84,9 +84,9 @@ async function updateBackendData(
   values: Record<string, unknown>,
 ): Promise<void> {
   const current = await deps.store.tasks.get(run.dataset, run.annoKey, task.taskId);
-  await deps.store.tasks.put({
-    ...current,
-    backendData: { ...current.backendData, ...values },
-    updatedAt: now(deps).toISOString(),
-  });
+  await deps.store.tasks.setBackendData(
+    current,
+    { ...current.backendData, ...values },
+    now(deps).toISOString(),
+  );
 }

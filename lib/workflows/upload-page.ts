@@ -79,7 +79,7 @@ export async function uploadPage(
     await backend.cleanup(backendContext(run), tasks);
     for (const task of tasks) {
       const record = await store.tasks.get(dataset, annoKey, task.taskId);
-      await store.tasks.put({ ...record, status: 'deleted', updatedAt: now(deps).toISOString() });
+      await store.tasks.markDeleted(record, now(deps).toISOString());
     }
     requireStatus(current, ['uploading'], 'upload a page of');
   }

@@ -81,6 +81,60 @@ describe('TaskRepository', () => {
     });
   });
 
+  it('records a merge: id map, revision and status merged, keeping the rest as stored', async () => {
+    const { store } = await aws.newStore();
+    await store.tasks.put(task({ status: 'completed' }));
+    // Refreshed media since the caller read the task: not undone.
+    await store.tasks.setBackendData(task(), { jobIds: [9] }, '2026-02-02T00:00:00.000Z');
+    const idMap = { ground_truth: { s1: [oid(1)], s2: [oid(3)] } };
+
+    await store.tasks.recordMerge(task(), {
+      idMap,
+      mergedRevision: 'r1',
+      updatedAt: '2026-03-03T00:00:00.000Z',
+    });
+
+    expect(await store.tasks.get('d', 'review', 't1')).toEqual(
+      task({
+        status: 'merged',
+        idMap,
+        mergedRevision: 'r1',
+        backendData: { jobIds: [9] },
+        updatedAt: '2026-03-03T00:00:00.000Z',
+      }),
+    );
+  });
+
+  it('records a merge on a task deleted meanwhile, which stays deleted', async () => {
+    const { store } = await aws.newStore();
+    await store.tasks.put(task({ status: 'completed' }));
+    await store.tasks.markDeleted(task(), '2026-02-02T00:00:00.000Z');
+
+    await store.tasks.recordMerge(task(), {
+      idMap: task().idMap,
+      mergedRevision: 'r1',
+      updatedAt: '2026-03-03T00:00:00.000Z',
+    });
+
+    expect(await store.tasks.get('d', 'review', 't1')).toMatchObject({
+      status: 'deleted',
+      mergedRevision: 'r1',
+    });
+  });
+
+  it('refuses to record a merge or backend data on a task that does not exist', async () => {
+    const { store } = await aws.newStore();
+    const merge = { idMap: task().idMap, mergedRevision: 'r1', updatedAt: AT };
+
+    await expect(store.tasks.recordMerge(task(), merge)).rejects.toMatchObject({
+      code: 'TASK_NOT_FOUND',
+    });
+    await expect(store.tasks.setBackendData(task(), {}, AT)).rejects.toMatchObject({
+      code: 'TASK_NOT_FOUND',
+    });
+    await expect(store.tasks.listByRun('d', 'review')).resolves.toMatchObject({ items: [] });
+  });
+
   it('reports a missing task as TASK_NOT_FOUND', async () => {
     const { store } = await aws.newStore();
 

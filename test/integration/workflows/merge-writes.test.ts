@@ -24,7 +24,9 @@ describe('Workflows: a page merge’s sample writes', () => {
       expect(merged).toMatchObject({ samplesChanged: 2, pages });
       expect(sampleGets).toEqual([]);
       expect(counter.counts.get('dynamodb BatchGetItem')?.calls).toBe(pages);
-      expect(counter.counts.get('dynamodb UpdateItem')?.calls).toBe(2);
+      // Two samples, and the task's merge record.
+      expect(counter.counts.get('dynamodb UpdateItem')?.calls).toBe(3);
+      expect(counter.counts.get('dynamodb PutItem')).toBeUndefined();
     },
   );
 
@@ -65,6 +67,26 @@ describe('Workflows: a page merge’s sample writes', () => {
     await expect(mergeStagedTask(deps, input)).resolves.toMatchObject({ samplesChanged: 2 });
 
     expect(sampleGets).toEqual([sampleKey(DATASET, 's1').sk]);
+  });
+});
+
+describe('Workflows: a task the tool deleted while its merge ran', () => {
+  it('stays deleted, with the merge recorded on it, so a rerun writes nothing', async () => {
+    const { local, clients, store, input } = await stagedTask(aws);
+    const deps = depsFor(store);
+    // A verified task.deleted delivery lands while the merge writes its samples.
+    beforeFirstUpdateOf(clients, sampleKey(DATASET, 's1').sk, async () => {
+      const task = await local.store.tasks.get(DATASET, input.annoKey, input.taskId);
+      await local.store.tasks.markDeleted(task, '2026-05-05T00:00:00.000Z');
+    });
+
+    const merged = await mergeStagedTask(deps, input);
+
+    const task = await local.store.tasks.get(DATASET, input.annoKey, input.taskId);
+    expect(task).toMatchObject({ status: 'deleted', mergedRevision: merged.revision });
+    const before = await snapshot(local.store);
+    await expect(mergeStagedTask(deps, input)).resolves.toMatchObject({ samplesChanged: 2 });
+    expect(await snapshot(local.store)).toEqual(before);
   });
 });
 
