@@ -54,6 +54,7 @@ import {
   RUNS_PREFIX,
   WEBHOOK_ROUTES,
 } from './function-entries.js';
+import { MediaLinkSigner } from './media-link-signer.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { type FunctionSizing, functionSizingErrors, ProjectFunction } from './project-function.js';
 import {
@@ -100,6 +101,13 @@ export interface AnnotationServiceProps {
    * when a webhook is lost). @default 15 minutes
    */
   readonly sweepInterval?: Duration;
+  /**
+   * Sign presigned media links (Label Studio, Labelbox, files, CVAT `remote_files`) with a
+   * dedicated IAM user's access key, so they live the 7 days they name. `false` for
+   * organizations that forbid IAM users: the functions' roles sign, and a link dies with the
+   * role's session, within hours (README, "Media links"). @default true
+   */
+  readonly mediaLinkSigner?: boolean;
   /**
    * Your own annotation backends (FiftyOne's `config_cls`): backend name → path of a module
    * exporting `createBackend` (see lib/backends). Each is bundled into every function that
@@ -515,6 +523,13 @@ export class AnnotationService extends Construct {
       );
       return fn;
     };
+    const linkSigner =
+      props.mediaLinkSigner === false
+        ? undefined
+        : new MediaLinkSigner(this, 'MediaLinkSigner', {
+            bucket: this.mediaBucket,
+            prefix: MEDIA_PREFIX,
+          });
     this.annotateFunction = withWorkflows(
       withTable(sized('annotate', props.annotate, defaults.annotate))
         .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: MEDIA_PREFIX })
@@ -524,6 +539,8 @@ export class AnnotationService extends Construct {
         }),
       'readWrite',
     );
+    // Uploads hand tools presigned links to the media.
+    linkSigner?.grantSigning(this.annotateFunction);
     // Await Annotations parks its token and may wake its own workflow: by ARN, not by Ref,
     // since the state machine invokes this function (a Ref would be a cycle).
     this.annotateFunction.role.addToPrincipalPolicy(
@@ -586,6 +603,7 @@ export class AnnotationService extends Construct {
           prefix: RUNS_PREFIX,
         }),
     );
+    linkSigner?.grantSigning(this.sweeperFunction);
     new Rule(this, 'SweepSchedule', {
       description: 'annoflow: reconcile open annotation tasks with their tools (lost webhooks)',
       schedule: Schedule.rate(props.sweepInterval ?? defaults.sweepInterval),

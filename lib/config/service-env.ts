@@ -16,6 +16,12 @@ export const SERVICE_ENV = {
   CLEANUP_WORKFLOW_ARN: 'CLEANUP_WORKFLOW_ARN',
   /** Name prefix of the backends' secrets in Secrets Manager (`annoflow/<stack>/`). */
   SECRETS_PREFIX: 'SECRETS_PREFIX',
+  /**
+   * Secrets Manager id of the media link signer's access key (JSON `{accessKeyId,
+   * secretAccessKey}`): presigned media links are signed with it, so they live their full 7
+   * days instead of dying with a function role's session.
+   */
+  MEDIA_LINK_SIGNER_SECRET: 'MEDIA_LINK_SIGNER_SECRET',
   /** JSON: backend credential variable name → Secrets Manager secret id. */
   CREDENTIAL_SECRETS: 'ANNOFLOW_CREDENTIAL_SECRETS',
 } as const;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTION_ENTRIES, type FunctionKey } from '../../cdk/function-entries.js';
+import { SERVICE_ENV } from '../config/service-env.js';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -66,6 +67,12 @@ export async function synthesizeServiceTemplate(projectRoot: string): Promise<Te
 }
 
 /**
+ * Variables with no local counterpart. The media link signer: the stand-ins' fixed keys sign
+ * links that never expire, so the local functions sign with them, as before.
+ */
+const NOT_LOCAL: ReadonlySet<string> = new Set([SERVICE_ENV.MEDIA_LINK_SIGNER_SECRET]);
+
+/**
  * Reads the local service out of a template: the table and media bucket (given local
  * names), each function of `cdk/function-entries.ts` with its resolved environment, the
  * HTTP API's routes and the media bucket's notifications. An intrinsic it cannot resolve
@@ -125,7 +132,9 @@ export function deriveServiceModel(
     const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> })
       ?.Variables ?? {}) as Record<string, unknown>;
     const env = Object.fromEntries(
-      Object.entries(variables).map(([name, value]) => [name, resolve(value)]),
+      Object.entries(variables)
+        .filter(([name]) => !NOT_LOCAL.has(name))
+        .map(([name, value]) => [name, resolve(value)]),
     );
     // Users' backend modules run from their sources here, not the bundles under /var/task.
     const modules = resource.Metadata?.['annoflow:backendModules'] as

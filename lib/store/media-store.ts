@@ -44,10 +44,13 @@ export interface MediaObject {
 /** Media objects (images, videos) in the media bucket. */
 export class MediaStore {
   readonly #s3: LazyS3Client;
+  readonly #linkSigner: LazyS3Client;
   readonly bucket: string;
 
-  constructor(options: { s3: LazyS3Client; bucket: string }) {
+  /** `linkSigner`: the client presigned links are signed with; the store's own by default. */
+  constructor(options: { s3: LazyS3Client; bucket: string; linkSigner?: LazyS3Client }) {
     this.#s3 = options.s3;
+    this.#linkSigner = options.linkSigner ?? options.s3;
     this.bucket = options.bucket;
   }
 
@@ -158,13 +161,15 @@ export class MediaStore {
 
   /**
    * A URL anyone can GET for `expiresInSeconds` (1 s to 7 days), for annotation tools that
-   * fetch media themselves. Signing is local: it neither checks nor needs the object.
+   * fetch media themselves. Signing is local: it neither checks nor needs the object. The link
+   * also dies with the credentials that signed it: deployed, they are the link signer's
+   * long-lived keys (`MEDIA_LINK_SIGNER_SECRET`), not a function role's hours-long session.
    */
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
     const expiresIn = parseInput(presignExpirySchema, expiresInSeconds, 'presign expiry');
     const [{ client, sdk }, { getSignedUrl }] = await Promise.all([
-      this.#s3.load(),
+      this.#linkSigner.load(),
       import('@aws-sdk/s3-request-presigner'),
     ]);
     return getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.bucket, Key }), {

@@ -19,6 +19,14 @@ export class LazyS3Client {
     this.#config = config;
   }
 
+  /**
+   * A client like this one that authenticates as `credentials` instead: presigned media links
+   * are signed by a dedicated identity, since a link dies with the credentials that signed it.
+   */
+  withCredentials(credentials: NonNullable<S3ClientConfig['credentials']>): LazyS3Client {
+    return new LazyS3Client({ ...this.#config, credentials });
+  }
+
   /** The client and the SDK module its commands come from, loaded and built on first call. */
   load(): Promise<{ client: S3Client; sdk: S3Sdk }> {
     this.#loading ??= import('./s3-sdk.js').then((sdk) => {

@@ -1,3 +1,4 @@
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { RetryPolicy } from './batch-write.js';
 import { BlobStore } from './blob-store.js';
 import type { StoreClients } from './clients.js';
@@ -16,6 +17,8 @@ export interface StoreOptions {
   readonly bucket: string;
   readonly clock?: () => Date;
   readonly retry?: RetryPolicy;
+  /** Who signs presigned media links (see {@link MediaStore.presignGet}); the clients' own if omitted. */
+  readonly mediaLinkCredentials?: NonNullable<S3ClientConfig['credentials']>;
 }
 
 /** Every repository on one table and one bucket. */
@@ -52,7 +55,13 @@ export function createStore(clients: StoreClients, options: StoreOptions): Store
     tasks,
     deliveries: new DeliveryRepository({ doc, tableName, clock }),
     executions,
-    media: new MediaStore({ s3, bucket }),
+    media: new MediaStore({
+      s3,
+      bucket,
+      ...(options.mediaLinkCredentials
+        ? { linkSigner: s3.withCredentials(options.mediaLinkCredentials) }
+        : {}),
+    }),
     mediaObjects: new MediaObjectRepository({ doc, tableName }),
     blobs,
   };

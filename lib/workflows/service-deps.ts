@@ -59,10 +59,57 @@ function lazyStepFunctionsEngine(env: Env): WorkflowEngine {
   };
 }
 
+const mediaLinkSignerSchema = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+});
+
+/** Signer keys are re-read this often, so a rotated access key is picked up. */
+const MEDIA_LINK_SIGNER_TTL_MS = 15 * 60_000;
+
+type SignerKey = { accessKeyId: string; secretAccessKey: string; expiration: Date };
+// Per process, as the other credentials: deps are built per invocation.
+let signerCache: { secretId: string; key: SignerKey } | undefined;
+
+/**
+ * The media link signer's access key from Secrets Manager, as an SDK credentials provider
+ * (read on the first link signed; the SDK asks again when `expiration` nears). The value is
+ * never logged, nor echoed by the error for a malformed one.
+ *
+ * @throws InvalidInputError `INVALID_INPUT` naming the secret id when its value is not
+ *   `{"accessKeyId", "secretAccessKey"}`; the SDK's error for a secret that cannot be read.
+ */
+export function mediaLinkSignerCredentials(env: Env, secretId: string): () => Promise<SignerKey> {
+  return async () => {
+    if (signerCache?.secretId === secretId && signerCache.key.expiration.getTime() > Date.now()) {
+      return signerCache.key;
+    }
+    const { readSecretStrings } = await import('./secret-values.js');
+    const { key } = await readSecretStrings(env, { key: secretId });
+    let value: unknown;
+    try {
+      value = JSON.parse(key ?? '');
+    } catch {
+      value = undefined;
+    }
+    const parsed = mediaLinkSignerSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new InvalidInputError(
+        `Invalid ${SERVICE_ENV.MEDIA_LINK_SIGNER_SECRET}: secret '${secretId}' must hold JSON {"accessKeyId", "secretAccessKey"}`,
+        { secretId },
+      );
+    }
+    const signer = { ...parsed.data, expiration: new Date(Date.now() + MEDIA_LINK_SIGNER_TTL_MS) };
+    signerCache = { secretId, key: signer };
+    return signer;
+  };
+}
+
 /**
  * A Lambda's workflow dependencies from its environment: the store (table, bucket), the
  * built-in backends, the annotation config from `ANNOFLOW_*`/`FIFTYONE_*` variables, the
- * backends' secrets in Secrets Manager when given a prefix, and Step Functions when given
+ * backends' secrets in Secrets Manager when given a prefix, presigned media links signed by
+ * the link signer's key when given its secret, and Step Functions when given
  * the workflows' ARNs. Cheap (no I/O); the SDK
  * clients underneath are shared per process.
  */
@@ -70,9 +117,13 @@ export function workflowDepsFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): WorkflowDeps {
   const storeConfig = loadStoreConfig(env);
+  const signerSecret = env[SERVICE_ENV.MEDIA_LINK_SIGNER_SECRET];
   const store = createStore(sharedStoreClients(storeConfig), {
     tableName: storeConfig.tableName,
     bucket: storeConfig.mediaBucket,
+    ...(signerSecret
+      ? { mediaLinkCredentials: mediaLinkSignerCredentials(env, signerSecret) }
+      : {}),
   });
   const hasWorkflows = env[SERVICE_ENV.LOAD_WORKFLOW_ARN] !== undefined;
   const secretsPrefix = env[SERVICE_ENV.SECRETS_PREFIX];

@@ -337,6 +337,51 @@ describe('Construct: AnnotationService (defaults)', () => {
       });
     });
 
+    it('media link signer: a user that may only GetObject under datasets/, its key in a secret only annotate and the sweeper read', () => {
+      const users = resources(template, 'AWS::IAM::User');
+      const [userId] = Object.keys(users);
+      expect(Object.keys(users)).toHaveLength(1);
+      const userPolicies = Object.values(resources(template, 'AWS::IAM::Policy')).filter(
+        (p) => JSON.stringify(p.Properties.Users) === JSON.stringify([{ Ref: userId }]),
+      );
+      expect(
+        userPolicies.flatMap(
+          (p) => (p.Properties.PolicyDocument as { Statement: unknown[] }).Statement,
+        ),
+      ).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: JSON.parse(join(getAtt(ids.media), `/${MEDIA_PREFIX}*`)),
+        },
+      ]);
+      const secretId = logicalIdByPath(
+        template,
+        'AWS::SecretsManager::Secret',
+        '/MediaLinkSigner/Secret/Resource',
+      );
+      // The key's secret half is a GetAtt resolved at deploy time, never a literal.
+      const secretString = JSON.stringify(
+        resources(template, 'AWS::SecretsManager::Secret')[secretId]?.Properties.SecretString,
+      );
+      expect(secretString).toContain('SecretAccessKey');
+      const readers = Object.values(FUNCTION_ENTRIES).filter((entry) =>
+        roleStatements(template, `/${entry.id}/Role/Resource`).some((statement) =>
+          JSON.stringify(statement.Resource).includes(secretId),
+        ),
+      );
+      expect(readers.map((entry) => entry.id).sort()).toEqual(['Annotate', 'Sweeper']);
+      for (const id of ['Annotate', 'Sweeper']) {
+        const fn = resources(template, 'AWS::Lambda::Function')[
+          logicalIdByPath(template, 'AWS::Lambda::Function', `/${id}/Function/Resource`)
+        ];
+        expect(
+          (fn?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)
+            ?.Variables[SERVICE_ENV.MEDIA_LINK_SIGNER_SECRET],
+        ).toEqual({ Ref: secretId });
+      }
+    });
+
     it("has no '*' action anywhere, and Resource '*' only where AWS requires it (X-Ray, log delivery)", () => {
       const statements = Object.values(resources(template, 'AWS::IAM::Policy')).flatMap(
         (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
@@ -630,5 +675,13 @@ describe('Construct: AnnotationService (props)', () => {
       for (const r of Object.values(resources(template, type)))
         expect(r.DeletionPolicy).toBe('Delete');
     }
+  });
+
+  it('makes no IAM user or signer secret with mediaLinkSigner: false; the roles sign', () => {
+    const { template } = synthService({ mediaLinkSigner: false });
+
+    expect(resources(template, 'AWS::IAM::User')).toEqual({});
+    expect(resources(template, 'AWS::IAM::AccessKey')).toEqual({});
+    expect(JSON.stringify(template.toJSON())).not.toContain(SERVICE_ENV.MEDIA_LINK_SIGNER_SECRET);
   });
 });

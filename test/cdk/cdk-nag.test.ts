@@ -95,6 +95,8 @@ describe('cdk-nag AwsSolutions', () => {
       'NagStack/Service/Load/Role AwsSolutions-IAM5[Resource::<ServiceMediaBucket4AC6DE58.Arn>/datasets/*]',
       'NagStack/Service/Load/Role AwsSolutions-IAM5[Resource::<ServiceMediaBucket4AC6DE58.Arn>/runs/*]',
       'NagStack/Service/Load/Role AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:eu-west-1:111111111111:secret:annoflow/NagStack/*]',
+      'NagStack/Service/MediaLinkSigner/Secret AwsSolutions-SMG4',
+      'NagStack/Service/MediaLinkSigner/User AwsSolutions-IAM5[Resource::<ServiceMediaBucket4AC6DE58.Arn>/datasets/*]',
       'NagStack/Service/Results/Function AwsSolutions-L1',
       'NagStack/Service/Results/Role AwsSolutions-IAM5[Resource::*]',
       'NagStack/Service/Results/Role AwsSolutions-IAM5[Resource::<ServiceMediaBucket4AC6DE58.Arn>/runs/*]',
