@@ -1,5 +1,10 @@
 import { isAnnoflowError } from '../errors/index.js';
-import { inspectMedia, MEDIA_HEADER_BYTES } from '../ingest/inspect-media.js';
+import {
+  inspectMedia,
+  MEDIA_HEADER_BYTES,
+  MEDIA_HEADER_MAX_BYTES,
+  type MediaInspection,
+} from '../ingest/inspect-media.js';
 import { compareSequencers, decodeS3Key, type S3EventRecord } from '../ingest/s3-event.js';
 import { deterministicObjectId } from '../labels/object-id.js';
 import type { Sample } from '../labels/schemas.js';
@@ -70,9 +75,10 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     return { outcome: 'removed', dataset, key, sampleId };
   }
 
-  const object = await store.media.readStart(key, MEDIA_HEADER_BYTES);
-  if (!object)
+  const read = await inspectObject(store, key);
+  if (!read)
     return { outcome: 'ignored', key, reason: 'the object was deleted before it could be read' };
+  const { object, inspection } = read;
   const reject = async (reason: string): Promise<IngestOutcome> => {
     await store.mediaObjects.put({
       dataset,
@@ -88,7 +94,6 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     });
     return { outcome: 'rejected', dataset, key, reason };
   };
-  const inspection = await inspectMedia(object.head, object.size);
   if (inspection.kind === 'rejected') return reject(inspection.reason);
 
   const mediaType = inspection.kind;
@@ -124,6 +129,29 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     ...etagOf(object.etag),
   });
   return { outcome: 'ingested', dataset, key, sampleId, created };
+}
+
+/**
+ * The object's first bytes and what they are. An image whose header runs past them is read
+ * again, four times longer each time, up to {@link MEDIA_HEADER_MAX_BYTES}; never whole.
+ */
+async function inspectObject(
+  store: Store,
+  key: string,
+): Promise<
+  | {
+      object: { head: Uint8Array; size: number; etag: string | undefined };
+      inspection: MediaInspection;
+    }
+  | undefined
+> {
+  for (let bytes = MEDIA_HEADER_BYTES; ; bytes = Math.min(bytes * 4, MEDIA_HEADER_MAX_BYTES)) {
+    const object = await store.media.readStart(key, bytes);
+    if (!object) return undefined;
+    const inspection = await inspectMedia(object.head, object.size);
+    const more = inspection.kind === 'rejected' && inspection.cutShort === true;
+    if (!more || bytes >= MEDIA_HEADER_MAX_BYTES) return { object, inspection };
+  }
 }
 
 function etagOf(etag: string | undefined): { etag?: string } {

@@ -3,7 +3,7 @@ import { encodePng } from '../../../lib/local/png.js';
 import { createStore, sampleKey } from '../../../lib/store/index.js';
 import { ingestRecord, MEDIA_MISSING_TAG, sampleIdFor } from '../../../lib/workflows/ingest.js';
 import { useLocalAws } from '../../support/local-aws.js';
-import { mp4 } from '../../support/media.js';
+import { jpegWithMetadata, mp4 } from '../../support/media.js';
 import { s3Record } from '../../support/s3-records.js';
 import { beforeFirstUpdateOf } from './merge-support.js';
 
@@ -58,6 +58,27 @@ describe('Function: ingestRecord', () => {
       false,
     ]);
     expect((await store.samples.list('street')).items).toHaveLength(1);
+  });
+
+  it('reads the size of an image whose metadata runs past the first 256 KiB', async () => {
+    const { store, bucket } = await aws.newStore();
+    const photo = jpegWithMetadata(4032, 3024, 600_000);
+    await store.media.put('datasets/street/portrait.jpg', photo, 'image/jpeg');
+
+    const outcome = await ingestRecord(
+      store,
+      s3Record('ObjectCreated:Put', bucket, 'datasets/street/portrait.jpg'),
+    );
+
+    expect(outcome).toMatchObject({ outcome: 'ingested', created: true });
+    const sampleId = sampleIdFor(bucket, 'datasets/street/portrait.jpg');
+    expect((await store.samples.get('street', sampleId)).sample.metadata).toEqual({
+      _cls: 'ImageMetadata',
+      mime_type: 'image/jpeg',
+      width: 4032,
+      height: 3024,
+      size_bytes: photo.byteLength,
+    });
   });
 
   it('rejects an object that is not an image or video, records why, and creates no sample', async () => {
