@@ -81,6 +81,21 @@ describe('Function: ingestRecord', () => {
     });
   });
 
+  it('ingests an object whose key is as long as S3 allows (1024 bytes), % and # included', async () => {
+    const { store, bucket } = await aws.newStore();
+    const folder = `${'100% #'.repeat(33)}/`; // 199 bytes, one folder name
+    const key = `datasets/street/${folder.repeat(5)}${'a'.repeat(9)}.png`;
+    expect(Buffer.byteLength(key)).toBe(1024);
+    await store.media.put(key, png, 'image/png');
+
+    const outcome = await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+
+    expect(outcome).toMatchObject({ outcome: 'ingested', created: true });
+    expect(await ingestRecord(store, s3Record('ObjectRemoved:Delete', bucket, key))).toMatchObject({
+      outcome: 'removed',
+    });
+  });
+
   it('rejects an object that is not an image or video, records why, and creates no sample', async () => {
     const { store, bucket } = await aws.newStore();
     await store.datasets.create('street', { mediaType: 'image', sampleFields: {} });
