@@ -61,10 +61,8 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
   const at = new Date().toISOString();
 
   if (record.eventName.startsWith('ObjectRemoved:')) {
-    await updateSample(store, dataset, sampleId, (sample) => ({
-      tags: [...new Set([...(sample.tags ?? []), MEDIA_MISSING_TAG])],
-    }));
-    await store.mediaObjects.put({
+    await markMissing(store, dataset, sampleId, true);
+    const recorded = await store.mediaObjects.put({
       dataset,
       key,
       status: 'removed',
@@ -72,6 +70,11 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
       sampleId,
       updatedAt: at,
     });
+    // A newer upload was ingested meanwhile: its sample is not missing, whoever wrote last.
+    if (!recorded && (await store.mediaObjects.get(dataset, key))?.status === 'ingested') {
+      await markMissing(store, dataset, sampleId, false);
+      return { outcome: 'ingested', dataset, key, sampleId, created: false };
+    }
     return { outcome: 'removed', dataset, key, sampleId };
   }
 
@@ -106,7 +109,7 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
   const created = !(await updateSample(store, dataset, sampleId, (sample) => ({
     metadata: inspection.metadata,
     media_type: mediaType,
-    tags: (sample.tags ?? []).filter((tag) => tag !== MEDIA_MISSING_TAG),
+    tags: withoutMissing(sample.tags),
   })));
   if (created) {
     const sample: Sample = {
@@ -119,7 +122,7 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     await store.samples.put(dataset, sample);
   }
   // Recorded last: a crash before this line makes the redelivered event redo the (idempotent) work.
-  await store.mediaObjects.put({
+  const recorded = await store.mediaObjects.put({
     dataset,
     key,
     status: 'ingested',
@@ -128,6 +131,12 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     updatedAt: at,
     ...etagOf(object.etag),
   });
+  // A newer event was applied meanwhile. If it removed the object, the sample written above
+  // (new, or its media:missing cleared) must say so again: the removal is the last word.
+  if (!recorded && (await store.mediaObjects.get(dataset, key))?.status === 'removed') {
+    await markMissing(store, dataset, sampleId, true);
+    return { outcome: 'removed', dataset, key, sampleId };
+  }
   return { outcome: 'ingested', dataset, key, sampleId, created };
 }
 
@@ -172,6 +181,24 @@ async function datasetOf(store: Store, dataset: string, mediaType: string) {
       return store.datasets.get(dataset);
     throw error;
   }
+}
+
+function withoutMissing(tags: readonly string[] | undefined): string[] {
+  return (tags ?? []).filter((tag) => tag !== MEDIA_MISSING_TAG);
+}
+
+/** Tags the sample `media:missing` or clears the tag (labels stay); an absent sample stays so. */
+async function markMissing(
+  store: Store,
+  dataset: string,
+  sampleId: string,
+  missing: boolean,
+): Promise<void> {
+  await updateSample(store, dataset, sampleId, (sample) => ({
+    tags: missing
+      ? [...new Set([...(sample.tags ?? []), MEDIA_MISSING_TAG])]
+      : withoutMissing(sample.tags),
+  }));
 }
 
 /**

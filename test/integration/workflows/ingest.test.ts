@@ -189,6 +189,51 @@ describe('Function: ingestRecord', () => {
     expect((await store.samples.get('street', sampleIdFor(bucket, key))).sample.tags).toEqual([]);
   });
 
+  it('keeps media:missing when the object is deleted while its re-upload is being ingested', async () => {
+    const local = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await local.store.media.put(key, png, 'image/png');
+    await ingestRecord(local.store, s3Record('ObjectCreated:Put', local.bucket, key));
+    const sampleId = sampleIdFor(local.bucket, key);
+    const upload = s3Record('ObjectCreated:Put', local.bucket, key);
+    const deletion = s3Record('ObjectRemoved:Delete', local.bucket, key);
+    // The upload's event has read the object when it is deleted, and that event is ingested.
+    const clients = aws.newClients();
+    const store = createStore(clients, { tableName: local.tableName, bucket: local.bucket });
+    beforeFirstUpdateOf(clients, sampleKey('street', sampleId).sk, async () => {
+      await local.store.media.delete(key);
+      await ingestRecord(local.store, deletion);
+    });
+
+    await ingestRecord(store, upload);
+
+    expect((await local.store.samples.get('street', sampleId)).sample.tags).toEqual([
+      MEDIA_MISSING_TAG,
+    ]);
+  });
+
+  it('clears media:missing when the object is uploaded again while its deletion is being ingested', async () => {
+    const local = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await local.store.media.put(key, png, 'image/png');
+    await ingestRecord(local.store, s3Record('ObjectCreated:Put', local.bucket, key));
+    const sampleId = sampleIdFor(local.bucket, key);
+    await local.store.media.delete(key);
+    const deletion = s3Record('ObjectRemoved:Delete', local.bucket, key);
+    const upload = s3Record('ObjectCreated:Put', local.bucket, key);
+    // The deletion's event is being ingested when the object is uploaded again, and ingested.
+    const clients = aws.newClients();
+    const store = createStore(clients, { tableName: local.tableName, bucket: local.bucket });
+    beforeFirstUpdateOf(clients, sampleKey('street', sampleId).sk, async () => {
+      await local.store.media.put(key, png, 'image/png');
+      await ingestRecord(local.store, upload);
+    });
+
+    await ingestRecord(store, deletion);
+
+    expect((await local.store.samples.get('street', sampleId)).sample.tags).toEqual([]);
+  });
+
   it('ignores an event older than the one already applied for the key', async () => {
     const { store, bucket } = await aws.newStore();
     const key = 'datasets/street/a.png';
