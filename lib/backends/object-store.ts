@@ -16,8 +16,14 @@ export interface BackendObjectStore {
   ): Promise<
     { size: number; etag: string | undefined; lastModified: Date | undefined } | undefined
   >;
-  /** The whole object; undefined when it does not exist. */
-  read(key: string): Promise<{ body: Uint8Array; etag: string | undefined } | undefined>;
+  /**
+   * The whole object; undefined when it does not exist. With `maxBytes`, reading stops once
+   * the body is longer: a body longer than `maxBytes` says the object is larger.
+   */
+  read(
+    key: string,
+    options?: { readonly maxBytes?: number },
+  ): Promise<{ body: Uint8Array; etag: string | undefined } | undefined>;
   /** Idempotent: deleting a missing object succeeds. */
   delete(key: string): Promise<void>;
   /** A GET URL valid for `expiresInSeconds` (at most 7 days, SigV4's limit). */

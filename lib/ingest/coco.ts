@@ -37,6 +37,10 @@ export function cocoToSamples(
   options: { labelField: string; filepathOf: (fileName: string) => string; dataset: string },
 ): Sample[] {
   const coco = parseInput(cocoDetectionsSchema, document, 'COCO detections file');
+  // Label and sample ids derive from these ids: a repeated one would make two labels (or
+  // two samples' labels) one id.
+  requireUnique(coco.images, 'image', 'imageId');
+  requireUnique(coco.annotations, 'annotation', 'annotationId');
   const names = new Map(coco.categories.map((category) => [category.id, category.name]));
   const images = new Map(coco.images.map((image) => [image.id, image]));
   const byImage = new Map<number, Array<Record<string, unknown>>>();
@@ -71,4 +75,18 @@ export function cocoToSamples(
     metadata: { _cls: 'ImageMetadata', width: image.width, height: image.height },
     [options.labelField]: { _cls: 'Detections', detections: byImage.get(image.id) ?? [] },
   }));
+}
+
+/** @throws InvalidInputError `INVALID_INPUT` naming the first id that appears twice. */
+function requireUnique(entries: ReadonlyArray<{ id: number }>, kind: string, detail: string): void {
+  const seen = new Set<number>();
+  for (const { id } of entries) {
+    if (seen.has(id)) {
+      throw new InvalidInputError(
+        `Invalid COCO detections file: ${kind} id ${id} appears more than once`,
+        { [detail]: id },
+      );
+    }
+    seen.add(id);
+  }
 }

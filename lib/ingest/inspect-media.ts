@@ -29,10 +29,21 @@ export type MediaInspection =
         size_bytes?: number;
       };
     }
-  | { kind: 'rejected'; reason: string };
+  | {
+      kind: 'rejected';
+      reason: string;
+      /** An image whose header may lie past the bytes given: more of the object could tell. */
+      cutShort?: true;
+    };
 
-/** How many leading bytes ingest reads: enough for every image header and fast-start MP4s. */
+/** How many leading bytes ingest reads first: enough for most image headers and fast-start MP4s. */
 export const MEDIA_HEADER_BYTES = 256 * 1024;
+
+/**
+ * The most ingest reads to find an image's header. A JPEG may carry megabytes of APP
+ * segments (extended XMP: a phone's depth map, an editor's history) before its size.
+ */
+export const MEDIA_HEADER_MAX_BYTES = 16 * 1024 * 1024;
 
 const IMAGE_TYPES = new Set([
   'image/jpeg',
@@ -66,6 +77,8 @@ export async function inspectMedia(head: Uint8Array, sizeBytes?: number): Promis
   if (!detected)
     return { kind: 'rejected', reason: 'the content is not a recognised image or video format' };
   if (IMAGE_TYPES.has(detected.mime)) {
+    const cutShort =
+      sizeBytes !== undefined && head.byteLength < sizeBytes ? { cutShort: true as const } : {};
     let dimensions: { width?: number; height?: number };
     try {
       dimensions = imageSize(head);
@@ -73,10 +86,15 @@ export async function inspectMedia(head: Uint8Array, sizeBytes?: number): Promis
       return {
         kind: 'rejected',
         reason: `a ${detected.mime} whose header cannot be read (${(error as Error).message})`,
+        ...cutShort,
       };
     }
     if (!dimensions.width || !dimensions.height) {
-      return { kind: 'rejected', reason: `a ${detected.mime} without dimensions in its header` };
+      return {
+        kind: 'rejected',
+        reason: `a ${detected.mime} without dimensions in its header`,
+        ...cutShort,
+      };
     }
     return {
       kind: 'image',

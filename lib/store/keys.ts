@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidInputError, parseInput } from '../errors/index.js';
 import { validateAnnoKey } from '../runs/keys.js';
@@ -11,7 +12,8 @@ import { utf8Length } from './item-size.js';
  * item      pk                            sk              gsi1pk                           gsi1sk
  * dataset   DS#<dataset>                  META            DATASETS                         DS#<dataset>
  * sample    DS#<dataset>                  S#<sampleId>
- * object    DS#<dataset>                  OBJ#<mediaKey>   (a media object ingest has seen)
+ * object    DS#<dataset>                  OBJ#<mediaKey>   (a media object ingest has seen;
+ *                                         OBJ##sha256:<hex> when the key is too long)
  * run       DS#<dataset>                  RUN#<annoKey>
  * task      RUN#<dataset>#<annoKey>       T#<taskId>      TASK#<backend>#<backendTaskId>   T#<taskId>
  * execution RUN#<dataset>#<annoKey>       X#<startDate>#<executionName>
@@ -123,12 +125,24 @@ export function sampleKey(dataset: string, sampleId: string): TableKey {
   return { pk: datasetPk(dataset), sk: `${SK_PREFIX.sample}${component(sampleId, 'sample id')}` };
 }
 
-/** What ingest knows of one media object (by its S3 key) of a dataset. */
+/** DynamoDB's limit on a sort key, in UTF-8 bytes. */
+const MAX_SORT_KEY_BYTES = 1024;
+
+/**
+ * What ingest knows of one media object (by its S3 key) of a dataset. S3 keys run to 1024
+ * bytes, as sort keys do: a key the prefix and escaping make longer is named by its SHA-256
+ * after a `#`, which no escaped key has.
+ */
 export function mediaObjectKey(dataset: string, objectKey: string): TableKey {
-  const key = parseInput(z.string().min(1).max(1024), objectKey, 'media object key')
-    .replaceAll('%', '%25')
-    .replaceAll('#', '%23');
-  return { pk: datasetPk(dataset), sk: `${SK_PREFIX.mediaObject}${key}` };
+  const key = parseInput(z.string().min(1).max(1024), objectKey, 'media object key');
+  const sk = `${SK_PREFIX.mediaObject}${key.replaceAll('%', '%25').replaceAll('#', '%23')}`;
+  return {
+    pk: datasetPk(dataset),
+    sk:
+      utf8Length(sk) <= MAX_SORT_KEY_BYTES
+        ? sk
+        : `${SK_PREFIX.mediaObject}#sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`,
+  };
 }
 
 export function runKey(dataset: string, annoKey: string): TableKey {

@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { parseInput } from '../errors/index.js';
 import { isConditionalCheckFailed } from './aws-errors.js';
@@ -70,6 +75,37 @@ export class MediaObjectRepository {
           },
           ConditionExpression: 'attribute_not_exists(pk) OR sequencerKey < :sequencer',
           ExpressionAttributeValues: { ':sequencer': sequencerKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Names the sample an imported media object is, so the object's next upload refreshes that
+   * sample. A new record says `ingested` at sequencer 0 (any real S3 event is newer). A
+   * record ingest made without a sample (it rejected the object) keeps its status and
+   * sequencer and gains the sample; one that names a sample already is left alone. Returns
+   * whether it was written.
+   */
+  async linkSample(input: {
+    dataset: string;
+    key: string;
+    sampleId: string;
+    updatedAt: string;
+  }): Promise<boolean> {
+    if (await this.put({ ...input, status: 'ingested', sequencer: '0' })) return true;
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: mediaObjectKey(input.dataset, input.key),
+          UpdateExpression: 'SET sampleId = :sampleId, updatedAt = :updatedAt',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(sampleId)',
+          ExpressionAttributeValues: { ':sampleId': input.sampleId, ':updatedAt': input.updatedAt },
         }),
       );
       return true;

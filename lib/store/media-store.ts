@@ -1,3 +1,4 @@
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { parseInput, StoreError } from '../errors/index.js';
 import { isS3NotFound } from './aws-errors.js';
@@ -32,6 +33,15 @@ export interface MediaHead {
 /** What {@link MediaStore.stat} knows of an object without reading it. */
 export interface MediaStat extends MediaHead {
   readonly lastModified: Date | undefined;
+}
+
+/** What bounds a {@link MediaStore.read}. */
+export interface ReadOptions {
+  /**
+   * Reading stops once the body is longer than this, so memory stays bounded whatever was
+   * uploaded: a body longer than `maxBytes` says the object is larger, and is not all of it.
+   */
+  readonly maxBytes?: number;
 }
 
 /** A whole object, as {@link MediaStore.read} returns it. */
@@ -99,16 +109,16 @@ export class MediaStore {
   }
 
   /**
-   * A whole object, or undefined when it is gone. Callers bound memory themselves: check the
-   * size with {@link stat} first for anything a user uploads.
+   * A whole object, or undefined when it is gone. For anything a user uploads, bound memory
+   * with `maxBytes` (a size checked with {@link stat} before may have changed since).
    */
-  async read(key: string): Promise<MediaObject | undefined> {
+  async read(key: string, options: ReadOptions = {}): Promise<MediaObject | undefined> {
     const Key = parseInput(mediaKeySchema, key, 'media key');
     const { client, sdk } = await this.#s3.load();
     try {
       const output = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key }));
       return {
-        body: output.Body ? await output.Body.transformToByteArray() : new Uint8Array(),
+        body: await bodyBytes(output.Body, options.maxBytes),
         etag: output.ETag,
         lastModified: output.LastModified,
       };
@@ -176,4 +186,25 @@ export class MediaStore {
       expiresIn,
     });
   }
+}
+
+type ObjectBody = NonNullable<GetObjectCommandOutput['Body']>;
+
+function isAsyncIterable(body: ObjectBody): body is ObjectBody & AsyncIterable<Uint8Array> {
+  return Symbol.asyncIterator in body;
+}
+
+/** The body's bytes; with `maxBytes`, at most `maxBytes + 1` of them (the stream is closed there). */
+async function bodyBytes(body: ObjectBody | undefined, maxBytes?: number): Promise<Uint8Array> {
+  if (body === undefined) return new Uint8Array();
+  if (maxBytes === undefined || !isAsyncIterable(body)) return body.transformToByteArray();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  // Leaving the loop early destroys the stream: nothing past the cap is downloaded.
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    length += chunk.byteLength;
+    if (length > maxBytes) break;
+  }
+  return Buffer.concat(chunks, Math.min(length, maxBytes + 1));
 }

@@ -1,5 +1,10 @@
 import { isAnnoflowError } from '../errors/index.js';
-import { inspectMedia, MEDIA_HEADER_BYTES } from '../ingest/inspect-media.js';
+import {
+  inspectMedia,
+  MEDIA_HEADER_BYTES,
+  MEDIA_HEADER_MAX_BYTES,
+  type MediaInspection,
+} from '../ingest/inspect-media.js';
 import { compareSequencers, decodeS3Key, type S3EventRecord } from '../ingest/s3-event.js';
 import { deterministicObjectId } from '../labels/object-id.js';
 import type { Sample } from '../labels/schemas.js';
@@ -56,10 +61,8 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
   const at = new Date().toISOString();
 
   if (record.eventName.startsWith('ObjectRemoved:')) {
-    await updateSample(store, dataset, sampleId, (sample) => ({
-      tags: [...new Set([...(sample.tags ?? []), MEDIA_MISSING_TAG])],
-    }));
-    await store.mediaObjects.put({
+    await markMissing(store, dataset, sampleId, true);
+    const recorded = await store.mediaObjects.put({
       dataset,
       key,
       status: 'removed',
@@ -67,12 +70,18 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
       sampleId,
       updatedAt: at,
     });
+    // A newer upload was ingested meanwhile: its sample is not missing, whoever wrote last.
+    if (!recorded && (await store.mediaObjects.get(dataset, key))?.status === 'ingested') {
+      await markMissing(store, dataset, sampleId, false);
+      return { outcome: 'ingested', dataset, key, sampleId, created: false };
+    }
     return { outcome: 'removed', dataset, key, sampleId };
   }
 
-  const object = await store.media.readStart(key, MEDIA_HEADER_BYTES);
-  if (!object)
+  const read = await inspectObject(store, key);
+  if (!read)
     return { outcome: 'ignored', key, reason: 'the object was deleted before it could be read' };
+  const { object, inspection } = read;
   const reject = async (reason: string): Promise<IngestOutcome> => {
     await store.mediaObjects.put({
       dataset,
@@ -88,7 +97,6 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     });
     return { outcome: 'rejected', dataset, key, reason };
   };
-  const inspection = await inspectMedia(object.head, object.size);
   if (inspection.kind === 'rejected') return reject(inspection.reason);
 
   const mediaType = inspection.kind;
@@ -101,7 +109,7 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
   const created = !(await updateSample(store, dataset, sampleId, (sample) => ({
     metadata: inspection.metadata,
     media_type: mediaType,
-    tags: (sample.tags ?? []).filter((tag) => tag !== MEDIA_MISSING_TAG),
+    tags: withoutMissing(sample.tags),
   })));
   if (created) {
     const sample: Sample = {
@@ -114,7 +122,7 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     await store.samples.put(dataset, sample);
   }
   // Recorded last: a crash before this line makes the redelivered event redo the (idempotent) work.
-  await store.mediaObjects.put({
+  const recorded = await store.mediaObjects.put({
     dataset,
     key,
     status: 'ingested',
@@ -123,7 +131,36 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     updatedAt: at,
     ...etagOf(object.etag),
   });
+  // A newer event was applied meanwhile. If it removed the object, the sample written above
+  // (new, or its media:missing cleared) must say so again: the removal is the last word.
+  if (!recorded && (await store.mediaObjects.get(dataset, key))?.status === 'removed') {
+    await markMissing(store, dataset, sampleId, true);
+    return { outcome: 'removed', dataset, key, sampleId };
+  }
   return { outcome: 'ingested', dataset, key, sampleId, created };
+}
+
+/**
+ * The object's first bytes and what they are. An image whose header runs past them is read
+ * again, four times longer each time, up to {@link MEDIA_HEADER_MAX_BYTES}; never whole.
+ */
+async function inspectObject(
+  store: Store,
+  key: string,
+): Promise<
+  | {
+      object: { head: Uint8Array; size: number; etag: string | undefined };
+      inspection: MediaInspection;
+    }
+  | undefined
+> {
+  for (let bytes = MEDIA_HEADER_BYTES; ; bytes = Math.min(bytes * 4, MEDIA_HEADER_MAX_BYTES)) {
+    const object = await store.media.readStart(key, bytes);
+    if (!object) return undefined;
+    const inspection = await inspectMedia(object.head, object.size);
+    const more = inspection.kind === 'rejected' && inspection.cutShort === true;
+    if (!more || bytes >= MEDIA_HEADER_MAX_BYTES) return { object, inspection };
+  }
 }
 
 function etagOf(etag: string | undefined): { etag?: string } {
@@ -144,6 +181,24 @@ async function datasetOf(store: Store, dataset: string, mediaType: string) {
       return store.datasets.get(dataset);
     throw error;
   }
+}
+
+function withoutMissing(tags: readonly string[] | undefined): string[] {
+  return (tags ?? []).filter((tag) => tag !== MEDIA_MISSING_TAG);
+}
+
+/** Tags the sample `media:missing` or clears the tag (labels stay); an absent sample stays so. */
+async function markMissing(
+  store: Store,
+  dataset: string,
+  sampleId: string,
+  missing: boolean,
+): Promise<void> {
+  await updateSample(store, dataset, sampleId, (sample) => ({
+    tags: missing
+      ? [...new Set([...(sample.tags ?? []), MEDIA_MISSING_TAG])]
+      : withoutMissing(sample.tags),
+  }));
 }
 
 /**

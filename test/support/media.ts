@@ -23,6 +23,22 @@ export function jpeg(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.from([0xff, 0xd9])]);
 }
 
+/**
+ * A JPEG whose dimensions come after `metadataBytes` of APP1 segments (at most 64 KiB each),
+ * as in photos carrying extended XMP (a phone's depth map, an editor's history).
+ */
+export function jpegWithMetadata(width: number, height: number, metadataBytes: number): Buffer {
+  const segments: Buffer[] = [];
+  for (let left = metadataBytes; left > 0; left -= 65_000) {
+    const segment = Buffer.alloc(4 + Math.min(left, 65_000));
+    segment.writeUInt16BE(0xffe1, 0);
+    segment.writeUInt16BE(segment.byteLength - 2, 2);
+    segments.push(segment);
+  }
+  const plain = jpeg(width, height);
+  return Buffer.concat([plain.subarray(0, 2), ...segments, plain.subarray(2)]);
+}
+
 function box(type: string, ...children: Buffer[]): Buffer {
   const body = Buffer.concat(children);
   const header = Buffer.alloc(8);

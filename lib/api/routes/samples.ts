@@ -239,8 +239,8 @@ async function adoptIngestedSamples(
 
 /**
  * Tells ingest which sample each imported media object is, so uploading the media after
- * the import refreshes that sample instead of creating another. Sequencer 0: any real S3
- * event for the key is newer.
+ * the import refreshes that sample instead of creating another, also when ingest rejected
+ * what was uploaded there before (see `linkSample`).
  */
 async function recordMediaObjects(
   deps: ApiDeps,
@@ -252,11 +252,9 @@ async function recordMediaObjects(
   for (let start = 0; start < unknown.length; start += 25) {
     await Promise.all(
       unknown.slice(start, start + 25).map(({ sample, mediaKey }) =>
-        deps.store.mediaObjects.put({
+        deps.store.mediaObjects.linkSample({
           dataset,
           key: mediaKey as string,
-          status: 'ingested',
-          sequencer: '0',
           sampleId: sample.id,
           updatedAt,
         }),

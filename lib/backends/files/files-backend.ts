@@ -148,20 +148,24 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
       const reject = (issues: ResultIssue[], issueCount: number, etag?: string) =>
         rejectResult({ location, key, etag, issues, issueCount });
 
-      if (stat.size > params.max_result_bytes) {
-        return reject(
+      const tooLarge = (size: string, etag: string | undefined) =>
+        reject(
           [
             {
               path: '',
-              message: `is ${stat.size} bytes; a result may be at most ${params.max_result_bytes}`,
+              message: `is ${size} bytes; a result may be at most ${params.max_result_bytes}`,
             },
           ],
           1,
-          stat.etag,
+          etag,
         );
-      }
-      const object = await objects.read(key);
+      if (stat.size > params.max_result_bytes) return tooLarge(String(stat.size), stat.etag);
+      // Bounded again: a larger result may have been uploaded since the size was checked.
+      const object = await objects.read(key, { maxBytes: params.max_result_bytes });
       if (object === undefined) throw resultMissing(location, key);
+      if (object.body.byteLength > params.max_result_bytes) {
+        return tooLarge(`more than ${params.max_result_bytes}`, object.etag);
+      }
       let raw: unknown;
       try {
         raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(object.body));

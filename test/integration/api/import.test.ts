@@ -507,6 +507,44 @@ describe('POST /datasets/{dataset}/samples/import (COCO detections)', () => {
     expect(await snapshot(api)).toEqual(before);
   });
 
+  it.each([
+    [
+      'annotation',
+      {
+        ...cocoFile,
+        annotations: [
+          ...cocoFile.annotations,
+          { id: 10, image_id: 2, category_id: 1, bbox: [0, 0, 10, 10] },
+        ],
+      },
+      { annotationId: 10 },
+    ],
+    [
+      'image',
+      {
+        ...cocoFile,
+        images: [...cocoFile.images, { id: 2, file_name: 'img/c.jpg', width: 20, height: 10 }],
+      },
+      { imageId: 2 },
+    ],
+  ])(
+    'answers 400 naming an %s id that appears twice (labels would share an id), writing nothing',
+    async (kind, document, details) => {
+      const api = await newApi();
+      const before = await snapshot(api);
+
+      const response = await request(api, IMPORT, { params, body: { format: 'coco', document } });
+
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({
+        code: 'INVALID_INPUT',
+        message: `Invalid COCO detections file: ${kind} id ${Object.values(details)[0]} appears more than once`,
+        details,
+      });
+      expect(await snapshot(api)).toEqual(before);
+    },
+  );
+
   it('answers 400 naming the path of a malformed annotation', async () => {
     const api = await newApi();
     const document = {

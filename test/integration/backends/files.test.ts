@@ -13,6 +13,7 @@ import { buildLabelSchema, FILES_CAPABILITIES, prepareUpload } from '../../../li
 import type { Sample } from '../../../lib/labels/index.js';
 import { mergeAnnotations } from '../../../lib/merge/index.js';
 import type { DatasetSchema } from '../../../lib/schema/types.js';
+import { createStore } from '../../../lib/store/index.js';
 import { listKeys, readJson } from '../../support/bucket.js';
 import { detection, detections, oid } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
@@ -453,6 +454,37 @@ describe('Backend: files — malformed results', () => {
       message: expect.stringContaining('a result may be at most 100'),
     });
     expect(await readJson(local, reportKey(location))).toMatchObject({ issueCount: 1 });
+  });
+
+  it('rejects a result replaced by a larger one after its size was checked, never reading past the cap', async () => {
+    const { local, run, task, location } = await uploaded();
+    const manifest = await readJson(local, manifestKey(location));
+    await putResult(local, resultKey(location), manifest);
+    const cap = JSON.stringify(manifest).length + 100;
+    // The backend's own clients: the larger upload lands between its HEAD and its GET.
+    const clients = aws.newClients();
+    const objects = createStore(clients, { tableName: local.tableName, bucket: local.bucket });
+    (await clients.s3.get()).middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetObjectCommand') {
+          await putResult(local, resultKey(location), {
+            ...(manifest as object),
+            notes: 'x'.repeat(cap),
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'uploadBetweenHeadAndGet' },
+    );
+    const backend = createFilesBackend({
+      objects: objects.media,
+      params: { max_result_bytes: cap },
+    });
+
+    await expect(backend.download({ run: run.ctx.run }, task)).rejects.toMatchObject({
+      code: 'BACKEND_RESULT_INVALID',
+      message: expect.stringContaining(`a result may be at most ${cap}`),
+    });
   });
 
   it('answers a task without a result with BACKEND_RESULT_MISSING and writes nothing', async () => {

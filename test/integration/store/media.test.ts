@@ -82,6 +82,24 @@ describe('MediaStore', () => {
     expect(object?.etag).toBe(etag);
   });
 
+  it('stops reading an object at maxBytes + 1, so a longer body says it is larger', async () => {
+    const { store } = await aws.newStore();
+    await store.media.put('runs/d/k/results/big.json', new Uint8Array(4 * 1024 * 1024));
+
+    const object = await store.media.read('runs/d/k/results/big.json', { maxBytes: 10 });
+
+    expect(object?.body.byteLength).toBe(11);
+  });
+
+  it('reads an empty object within maxBytes as empty', async () => {
+    const { store } = await aws.newStore();
+    await store.media.put('runs/d/k/results/empty.json', '');
+
+    const object = await store.media.read('runs/d/k/results/empty.json', { maxBytes: 10 });
+
+    expect(object?.body.byteLength).toBe(0);
+  });
+
   it('reads a missing object as undefined', async () => {
     const { store } = await aws.newStore();
 

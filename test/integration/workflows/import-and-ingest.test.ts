@@ -91,4 +91,17 @@ describe('A sample is identified by its media object, whichever arrives first', 
     expect(outcome).toMatchObject({ outcome: 'ingested', sampleId: IMPORTED_ID, created: false });
     expect((await local.store.samples.list('city')).items).toHaveLength(1);
   });
+
+  it('links an import to media ingest rejected before it: the image uploaded next refreshes the imported sample', async () => {
+    const local = await aws.newStore();
+    await local.store.datasets.create('city', { mediaType: 'image', sampleFields: {} });
+    // A broken upload comes first, then the labels are imported for the image it should be.
+    await upload(local, Buffer.from('%PDF-1.7\n%\xe2\xe3\n1 0 obj\n'));
+    await importCity(local);
+
+    const outcome = await upload(local);
+
+    expect(outcome).toMatchObject({ outcome: 'ingested', sampleId: IMPORTED_ID, created: false });
+    expect((await local.store.samples.list('city')).items).toHaveLength(1);
+  });
 });

@@ -3,7 +3,7 @@ import { encodePng } from '../../../lib/local/png.js';
 import { createStore, sampleKey } from '../../../lib/store/index.js';
 import { ingestRecord, MEDIA_MISSING_TAG, sampleIdFor } from '../../../lib/workflows/ingest.js';
 import { useLocalAws } from '../../support/local-aws.js';
-import { mp4 } from '../../support/media.js';
+import { jpegWithMetadata, mp4 } from '../../support/media.js';
 import { s3Record } from '../../support/s3-records.js';
 import { beforeFirstUpdateOf } from './merge-support.js';
 
@@ -58,6 +58,42 @@ describe('Function: ingestRecord', () => {
       false,
     ]);
     expect((await store.samples.list('street')).items).toHaveLength(1);
+  });
+
+  it('reads the size of an image whose metadata runs past the first 256 KiB', async () => {
+    const { store, bucket } = await aws.newStore();
+    const photo = jpegWithMetadata(4032, 3024, 600_000);
+    await store.media.put('datasets/street/portrait.jpg', photo, 'image/jpeg');
+
+    const outcome = await ingestRecord(
+      store,
+      s3Record('ObjectCreated:Put', bucket, 'datasets/street/portrait.jpg'),
+    );
+
+    expect(outcome).toMatchObject({ outcome: 'ingested', created: true });
+    const sampleId = sampleIdFor(bucket, 'datasets/street/portrait.jpg');
+    expect((await store.samples.get('street', sampleId)).sample.metadata).toEqual({
+      _cls: 'ImageMetadata',
+      mime_type: 'image/jpeg',
+      width: 4032,
+      height: 3024,
+      size_bytes: photo.byteLength,
+    });
+  });
+
+  it('ingests an object whose key is as long as S3 allows (1024 bytes), % and # included', async () => {
+    const { store, bucket } = await aws.newStore();
+    const folder = `${'100% #'.repeat(33)}/`; // 199 bytes, one folder name
+    const key = `datasets/street/${folder.repeat(5)}${'a'.repeat(9)}.png`;
+    expect(Buffer.byteLength(key)).toBe(1024);
+    await store.media.put(key, png, 'image/png');
+
+    const outcome = await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+
+    expect(outcome).toMatchObject({ outcome: 'ingested', created: true });
+    expect(await ingestRecord(store, s3Record('ObjectRemoved:Delete', bucket, key))).toMatchObject({
+      outcome: 'removed',
+    });
   });
 
   it('rejects an object that is not an image or video, records why, and creates no sample', async () => {
@@ -151,6 +187,51 @@ describe('Function: ingestRecord', () => {
     await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
 
     expect((await store.samples.get('street', sampleIdFor(bucket, key))).sample.tags).toEqual([]);
+  });
+
+  it('keeps media:missing when the object is deleted while its re-upload is being ingested', async () => {
+    const local = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await local.store.media.put(key, png, 'image/png');
+    await ingestRecord(local.store, s3Record('ObjectCreated:Put', local.bucket, key));
+    const sampleId = sampleIdFor(local.bucket, key);
+    const upload = s3Record('ObjectCreated:Put', local.bucket, key);
+    const deletion = s3Record('ObjectRemoved:Delete', local.bucket, key);
+    // The upload's event has read the object when it is deleted, and that event is ingested.
+    const clients = aws.newClients();
+    const store = createStore(clients, { tableName: local.tableName, bucket: local.bucket });
+    beforeFirstUpdateOf(clients, sampleKey('street', sampleId).sk, async () => {
+      await local.store.media.delete(key);
+      await ingestRecord(local.store, deletion);
+    });
+
+    await ingestRecord(store, upload);
+
+    expect((await local.store.samples.get('street', sampleId)).sample.tags).toEqual([
+      MEDIA_MISSING_TAG,
+    ]);
+  });
+
+  it('clears media:missing when the object is uploaded again while its deletion is being ingested', async () => {
+    const local = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await local.store.media.put(key, png, 'image/png');
+    await ingestRecord(local.store, s3Record('ObjectCreated:Put', local.bucket, key));
+    const sampleId = sampleIdFor(local.bucket, key);
+    await local.store.media.delete(key);
+    const deletion = s3Record('ObjectRemoved:Delete', local.bucket, key);
+    const upload = s3Record('ObjectCreated:Put', local.bucket, key);
+    // The deletion's event is being ingested when the object is uploaded again, and ingested.
+    const clients = aws.newClients();
+    const store = createStore(clients, { tableName: local.tableName, bucket: local.bucket });
+    beforeFirstUpdateOf(clients, sampleKey('street', sampleId).sk, async () => {
+      await local.store.media.put(key, png, 'image/png');
+      await ingestRecord(local.store, upload);
+    });
+
+    await ingestRecord(store, deletion);
+
+    expect((await local.store.samples.get('street', sampleId)).sample.tags).toEqual([]);
   });
 
   it('ignores an event older than the one already applied for the key', async () => {
