@@ -44,6 +44,11 @@ export const taskRecordSchema = z.object({
   sampleIds: z.array(z.string().min(1)),
   idMap: idMapSchema,
   mergedRevision: z.string().min(1).optional(),
+  /**
+   * Where that revision's merge report is. Reports stay under the key the run had when it
+   * merged (`runs/<dataset>/<annoKey>/merges/…`), and a rename moves the task, not them.
+   */
+  mergedReportKey: z.string().min(1).optional(),
   /** Tool-specific ids (jobs, projects, label ids) the backend needs later. */
   backendData: z.record(z.string(), z.unknown()).optional(),
   createdAt: z.iso.datetime(),
