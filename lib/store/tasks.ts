@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -228,6 +229,13 @@ export class TaskRepository {
       }
     }
     return copied;
+  }
+
+  /** Deletes one task record (idempotent). */
+  async delete(dataset: string, annoKey: string, taskId: string): Promise<void> {
+    await this.#doc.send(
+      new DeleteCommand({ TableName: this.#table, Key: taskKey(dataset, annoKey, taskId) }),
+    );
   }
 
   /** Deletes every task of a run; returns how many. */
