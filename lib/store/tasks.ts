@@ -67,6 +67,14 @@ function parseTask(raw: Record<string, unknown>): TaskRecord {
   return parseStoredItem(taskRecordSchema, raw, 'a task item');
 }
 
+function taskNotFound(dataset: string, annoKey: string, taskId: string): StoreError {
+  return new StoreError(
+    'TASK_NOT_FOUND',
+    `Annotation run '${annoKey}' of dataset '${dataset}' has no task '${taskId}'`,
+    { dataset, annoKey, taskId },
+  );
+}
+
 function tooLarge(task: TaskRecord, bytes: number, cause?: unknown): StoreError {
   return new StoreError(
     'ITEM_TOO_LARGE',
@@ -98,7 +106,11 @@ export class TaskRepository {
    *
    * @throws InvalidInputError `INVALID_INPUT`; StoreError `ITEM_TOO_LARGE`
    */
-  async put(input: TaskRecord): Promise<TaskRecord> {
+  put(input: TaskRecord): Promise<TaskRecord> {
+    return this.#write(input);
+  }
+
+  async #write(input: TaskRecord, condition?: string): Promise<TaskRecord> {
     const task = parseInput(taskRecordSchema, input, 'task');
     const item = {
       ...taskKey(task.dataset, task.annoKey, task.taskId),
@@ -109,12 +121,34 @@ export class TaskRepository {
     const bytes = itemSize(item);
     if (bytes > INLINE_ITEM_BYTES) throw tooLarge(task, bytes);
     try {
-      await this.#doc.send(new PutCommand({ TableName: this.#table, Item: item }));
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: item,
+          ...(condition === undefined ? {} : { ConditionExpression: condition }),
+        }),
+      );
     } catch (error) {
       if (isItemTooLarge(error)) throw tooLarge(task, bytes, error);
       throw error;
     }
     return task;
+  }
+
+  /**
+   * Writes the task whole over the stored one, only if one is stored: a step that read the
+   * task must not bring it back after its run was deleted (or renamed) meanwhile, where the
+   * next run under the key would take it for its own.
+   *
+   * @throws InvalidInputError `INVALID_INPUT`; StoreError `TASK_NOT_FOUND`, `ITEM_TOO_LARGE`
+   */
+  async replace(input: TaskRecord): Promise<TaskRecord> {
+    try {
+      return await this.#write(input, 'attribute_exists(pk)');
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      throw taskNotFound(input.dataset, input.annoKey, input.taskId);
+    }
   }
 
   /**
@@ -174,13 +208,7 @@ export class TaskRepository {
         ConsistentRead: true,
       }),
     );
-    if (output.Item === undefined) {
-      throw new StoreError(
-        'TASK_NOT_FOUND',
-        `Annotation run '${annoKey}' of dataset '${dataset}' has no task '${taskId}'`,
-        { dataset, annoKey, taskId },
-      );
-    }
+    if (output.Item === undefined) throw taskNotFound(dataset, annoKey, taskId);
     return parseTask(output.Item);
   }
 

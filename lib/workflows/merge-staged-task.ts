@@ -177,7 +177,7 @@ export async function mergeStagedTask(
     unexpected,
   };
   await putJson(store, reportKey, done);
-  await store.tasks.put({
+  await store.tasks.replace({
     ...task,
     idMap,
     status: 'merged',

@@ -84,7 +84,7 @@ async function updateBackendData(
   values: Record<string, unknown>,
 ): Promise<void> {
   const current = await deps.store.tasks.get(run.dataset, run.annoKey, task.taskId);
-  await deps.store.tasks.put({
+  await deps.store.tasks.replace({
     ...current,
     backendData: { ...current.backendData, ...values },
     updatedAt: now(deps).toISOString(),
