@@ -158,6 +158,8 @@ describe('API: starting and following annotation runs', () => {
     await deliver(local, 'gt_review-00000', annotateFirstTask);
     await loadRun(deps, RUN);
     await request(api, 'DELETE /datasets/{dataset}/runs/{annoKey}', { params: RUN });
+    // The annotator's result is moved away (the files backend refuses a key holding one).
+    await local.store.media.delete('runs/street/gt_review/results/gt_review-00000.json');
     await annotateRun({ ...deps, clock: () => new Date('2026-01-03T00:00:00.000Z') });
 
     const report = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/report', {

@@ -175,6 +175,31 @@ describe('Workflows: annotate refusals', () => {
   });
 });
 
+describe('Workflows: annotate under the key of a deleted run (files backend)', () => {
+  it("refuses a task whose result the deleted run's annotator left, rather than load it as new", async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+    await annotateRun(deps);
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    await local.store.runs.delete(DATASET, 'gt_review');
+    const { pages } = await prepareAnnotate(deps, REQUEST);
+
+    const upload = uploadPage(deps, {
+      dataset: DATASET,
+      annoKey: 'gt_review',
+      page: pages[0] ?? 0,
+    });
+
+    await expect(upload).rejects.toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+      message: expect.stringContaining('runs/street/gt_review/results/gt_review-00000.json'),
+    });
+    expect((await local.store.tasks.listByRun(DATASET, 'gt_review')).items).toEqual([]);
+  });
+});
+
 describe('Workflows: a failed upload', () => {
   it('cleans up the tasks already made in the tool and marks the run failed with the reason', async () => {
     const local = await aws.newStore();
