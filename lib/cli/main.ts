@@ -7,6 +7,7 @@ import {
   AnnoflowClient,
   createSigV4Signer,
   type Dataset,
+  hasUserInfo,
   isLoopback,
   regionOfEndpoint,
   type StoredSample,
@@ -220,6 +221,13 @@ class Context {
     if (this.#client) return this.#client;
     const endpoint = this.#values.endpoint || this.#env.ANNOFLOW_ENDPOINT;
     if (!endpoint) throw new CliUsageError('no endpoint: pass --endpoint or set ANNOFLOW_ENDPOINT');
+    // Never echoed: a user and password in the URL are secrets (and fetch refuses them).
+    if (URL.canParse(endpoint) && hasUserInfo(new URL(endpoint))) {
+      throw new CliUsageError(
+        'the endpoint must not carry a user or password (user:password@): requests to a ' +
+          'deployed API are signed with AWS credentials',
+      );
+    }
     if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
       throw new CliUsageError(`--endpoint '${endpoint}' is not an http(s) URL`);
     }

@@ -21,7 +21,13 @@ import type {
 } from '../api/routes/workflows.js';
 import { AnnoflowApiError, codeForStatus } from './errors.js';
 import { type BatchLimits, importBatches } from './import-batches.js';
-import { createSigV4Signer, isLoopback, type RequestSigner, regionOfEndpoint } from './signer.js';
+import {
+  createSigV4Signer,
+  hasUserInfo,
+  isLoopback,
+  type RequestSigner,
+  regionOfEndpoint,
+} from './signer.js';
 
 // Every request and response type comes from the routes' own schemas. Bodies are what the
 // API accepts (z.input: defaults may be left out). Queries are the parsed form (z.output:
@@ -112,6 +118,12 @@ export class AnnoflowClient {
 
   constructor(options: AnnoflowClientOptions) {
     const endpoint = new URL(options.endpoint);
+    if (hasUserInfo(endpoint)) {
+      // Not echoed: every error message names the request's URL.
+      throw new Error(
+        'The endpoint must not carry a user or password (user:password@): requests are signed instead',
+      );
+    }
     if (!endpoint.pathname.endsWith('/')) endpoint.pathname = `${endpoint.pathname}/`;
     this.endpoint = endpoint;
     this.#fetch = options.fetch ?? globalThis.fetch;

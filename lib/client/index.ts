@@ -4,6 +4,7 @@ export { type BatchLimits, type ImportBatch, importBatches } from './import-batc
 export {
   type AwsCredentials,
   createSigV4Signer,
+  hasUserInfo,
   isLoopback,
   type RequestSigner,
   regionOfEndpoint,

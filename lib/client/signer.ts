@@ -66,6 +66,12 @@ export function createSigV4Signer(options: SigV4SignerOptions): RequestSigner {
   };
 }
 
+/** True when the URL carries a user or password (`user:password@host`), which is a secret. */
+export function hasUserInfo(endpoint: string | URL): boolean {
+  const { username, password } = new URL(endpoint);
+  return username !== '' || password !== '';
+}
+
 /** True for `localhost` and loopback addresses: the local runtime, which has no auth. */
 export function isLoopback(endpoint: string | URL): boolean {
   const { hostname } = new URL(endpoint);

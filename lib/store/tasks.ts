@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -44,6 +45,11 @@ export const taskRecordSchema = z.object({
   sampleIds: z.array(z.string().min(1)),
   idMap: idMapSchema,
   mergedRevision: z.string().min(1).optional(),
+  /**
+   * Where that revision's merge report is. Reports stay under the key the run had when it
+   * merged (`runs/<dataset>/<annoKey>/merges/…`), and a rename moves the task, not them.
+   */
+  mergedReportKey: z.string().min(1).optional(),
   /** Tool-specific ids (jobs, projects, label ids) the backend needs later. */
   backendData: z.record(z.string(), z.unknown()).optional(),
   createdAt: z.iso.datetime(),
@@ -61,6 +67,14 @@ function parseTask(raw: Record<string, unknown>): TaskRecord {
   return parseStoredItem(taskRecordSchema, raw, 'a task item');
 }
 
+function taskNotFound(dataset: string, annoKey: string, taskId: string): StoreError {
+  return new StoreError(
+    'TASK_NOT_FOUND',
+    `Annotation run '${annoKey}' of dataset '${dataset}' has no task '${taskId}'`,
+    { dataset, annoKey, taskId },
+  );
+}
+
 function tooLarge(task: TaskRecord, bytes: number, cause?: unknown): StoreError {
   return new StoreError(
     'ITEM_TOO_LARGE',
@@ -68,14 +82,6 @@ function tooLarge(task: TaskRecord, bytes: number, cause?: unknown): StoreError 
       `holds at most ${INLINE_ITEM_BYTES / 1024} KB: upload smaller pages`,
     { dataset: task.dataset, annoKey: task.annoKey, taskId: task.taskId, bytes },
     cause === undefined ? undefined : { cause },
-  );
-}
-
-function taskNotFound(dataset: string, annoKey: string, taskId: string): StoreError {
-  return new StoreError(
-    'TASK_NOT_FOUND',
-    `Annotation run '${annoKey}' of dataset '${dataset}' has no task '${taskId}'`,
-    { dataset, annoKey, taskId },
   );
 }
 
@@ -100,7 +106,11 @@ export class TaskRepository {
    *
    * @throws InvalidInputError `INVALID_INPUT`; StoreError `ITEM_TOO_LARGE`
    */
-  async put(input: TaskRecord): Promise<TaskRecord> {
+  put(input: TaskRecord): Promise<TaskRecord> {
+    return this.#write(input);
+  }
+
+  async #write(input: TaskRecord): Promise<TaskRecord> {
     const task = parseInput(taskRecordSchema, input, 'task');
     const item = {
       ...taskKey(task.dataset, task.annoKey, task.taskId),
@@ -143,7 +153,7 @@ export class TaskRepository {
   }
 
   /**
-   * Records a merged revision and the id map it left, and moves the task to `merged`, by an
+   * Records a merged revision, where its report is and the id map it left, and moves the task to `merged`, by an
    * update of those fields alone: the caller's copy was read before a merge that can take
    * minutes, and a whole put of it would undo what happened meanwhile (a tool's deletion, a
    * media refresh). A task marked `deleted` meanwhile stays `deleted`; its merge is still
@@ -153,7 +163,12 @@ export class TaskRepository {
    */
   async recordMerge(
     task: TaskRecord,
-    merge: { idMap: TaskRecord['idMap']; mergedRevision: string; updatedAt: string },
+    merge: {
+      idMap: TaskRecord['idMap'];
+      mergedRevision: string;
+      mergedReportKey: string;
+      updatedAt: string;
+    },
   ): Promise<void> {
     const next = parseInput(taskRecordSchema, { ...task, ...merge }, 'task');
     const bytes = itemSize({ ...taskKey(next.dataset, next.annoKey, next.taskId), ...next });
@@ -161,12 +176,14 @@ export class TaskRepository {
     const values = {
       ':idMap': next.idMap,
       ':revision': merge.mergedRevision,
+      ':reportKey': merge.mergedReportKey,
       ':at': merge.updatedAt,
     };
     const names = {
       '#status': 'status',
       '#idMap': 'idMap',
       '#revision': 'mergedRevision',
+      '#reportKey': 'mergedReportKey',
       '#updatedAt': 'updatedAt',
     };
     const update = async (withStatus: boolean): Promise<boolean> => {
@@ -175,7 +192,7 @@ export class TaskRepository {
           new UpdateCommand({
             TableName: this.#table,
             Key: taskKey(next.dataset, next.annoKey, next.taskId),
-            UpdateExpression: `SET #idMap = :idMap, #revision = :revision, #updatedAt = :at${withStatus ? ', #status = :merged' : ''}`,
+            UpdateExpression: `SET #idMap = :idMap, #revision = :revision, #reportKey = :reportKey, #updatedAt = :at${withStatus ? ', #status = :merged' : ''}`,
             ConditionExpression: withStatus
               ? 'attribute_exists(#status) AND #status <> :deleted'
               : 'attribute_exists(#status)',
@@ -313,6 +330,13 @@ export class TaskRepository {
       }
     }
     return copied;
+  }
+
+  /** Deletes one task record (idempotent). */
+  async delete(dataset: string, annoKey: string, taskId: string): Promise<void> {
+    await this.#doc.send(
+      new DeleteCommand({ TableName: this.#table, Key: taskKey(dataset, annoKey, taskId) }),
+    );
   }
 
   /** Deletes every task of a run; returns how many. */

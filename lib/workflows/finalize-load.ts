@@ -76,9 +76,9 @@ function isMerged(task: TaskRecord): boolean {
 
 async function taskReport(deps: WorkflowDeps, task: TaskRecord) {
   if (task.mergedRevision === undefined) return undefined;
-  const key = taskReportKey(
-    mergePrefix(task.dataset, task.annoKey, task.taskId, task.mergedRevision),
-  );
+  const key =
+    task.mergedReportKey ??
+    taskReportKey(mergePrefix(task.dataset, task.annoKey, task.taskId, task.mergedRevision));
   const report = await readJson(deps.store, key, taskReportSchema, 'task merge report');
   return { key, report };
 }

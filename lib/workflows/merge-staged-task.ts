@@ -124,8 +124,10 @@ export async function mergeStagedTask(
   const reportKey = taskReportKey(prefix);
 
   if (task.mergedRevision === revision) {
-    const done = await readJson(store, reportKey, taskReportSchema, 'task merge report');
-    return summary(done, reportKey);
+    // Merged before a rename, its report is under the old key.
+    const mergedKey = task.mergedReportKey ?? reportKey;
+    const done = await readJson(store, mergedKey, taskReportSchema, 'task merge report');
+    return summary(done, mergedKey);
   }
 
   const token = `merge-${sha256Hex([dataset, run.createdAt, taskId, revision].join('\n')).slice(0, 40)}`;
@@ -178,6 +180,7 @@ export async function mergeStagedTask(
   await store.tasks.recordMerge(task, {
     idMap,
     mergedRevision: revision,
+    mergedReportKey: reportKey,
     updatedAt: now(deps).toISOString(),
   });
   return summary(done, reportKey);

@@ -1,3 +1,4 @@
+import { isAnnoflowError } from '../errors/index.js';
 import type { Sample } from '../labels/schemas.js';
 import { prepareUpload } from '../schema/prepare-upload.js';
 import { backendForRun, now, type WorkflowDeps } from './deps.js';
@@ -29,8 +30,9 @@ export interface UploadedPage {
  * same tool-side tasks and the same records.
  *
  * @throws InvalidInputError `INVALID_INPUT`; StoreError `MEDIA_NOT_FOUND` for a page the run does not have;
- *   AnnotationRunError `RUN_NOT_FOUND`, `INVALID_RUN_TRANSITION` unless the run is
- *   `uploading`; anything the backend throws.
+ *   AnnotationRunError `RUN_NOT_FOUND` (also when the run is deleted during the upload: the
+ *   page's tasks are then deleted in the tool and not recorded), `INVALID_RUN_TRANSITION`
+ *   unless the run is `uploading`; anything the backend throws.
  */
 export async function uploadPage(
   deps: WorkflowDeps,
@@ -74,7 +76,14 @@ export async function uploadPage(
   // Pages upload in parallel: if another page failed meanwhile, `failAnnotate` may have
   // listed the run's tasks before these records existed. It marks the run failed before it
   // lists (both strongly consistent), so whichever of the two sees the other cleans up.
-  const current = await store.runs.get(dataset, annoKey);
+  const current = await store.runs.get(dataset, annoKey).catch(async (error: unknown) => {
+    if (!isAnnoflowError(error) || error.code !== 'RUN_NOT_FOUND') throw error;
+    // Deleted while this page uploaded: nobody can reach these tasks any more, and their
+    // records would be taken for tasks of the next run registered under this key.
+    await backend.cleanup(backendContext(run), tasks);
+    for (const task of tasks) await store.tasks.delete(dataset, annoKey, task.taskId);
+    throw error;
+  });
   if (current.status !== 'uploading') {
     await backend.cleanup(backendContext(run), tasks);
     for (const task of tasks) {

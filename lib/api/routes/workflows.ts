@@ -190,18 +190,21 @@ export const getRunStatus = defineRoute({
 });
 
 async function latestReport(deps: ApiDeps, dataset: string, annoKey: string) {
-  await existingRun(deps, dataset, annoKey);
-  const key = latestLoadKey(dataset, annoKey);
-  if ((await deps.store.media.stat(key)) === undefined) {
-    throw new StoreError(
+  const run = await existingRun(deps, dataset, annoKey);
+  const neverLoaded = () =>
+    new StoreError(
       'REPORT_NOT_FOUND',
       `Annotation run '${annoKey}' has no load report: it was never loaded`,
       {
         annoKey,
       },
     );
-  }
+  const key = latestLoadKey(dataset, annoKey);
+  if ((await deps.store.media.stat(key)) === undefined) throw neverLoaded();
   const latest = await readJson(deps.store, key, latestLoadSchema, 'latest load pointer');
+  // Deleting a run leaves its objects (as FiftyOne's leaves the tool's data): a load that
+  // finished before this run was created belongs to a deleted run that had its key.
+  if (Date.parse(latest.finishedAt) < Date.parse(run.createdAt)) throw neverLoaded();
   return readJson(deps.store, latest.reportKey, loadReportSchema, 'load report');
 }
 

@@ -98,6 +98,19 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
         taskId: filesTaskId(run.annoKey, page.index),
       };
       const key = manifestKey(location);
+      // Only a run that is not open yet uploads, so no annotator of it has delivered: a result
+      // here is another run's under this key (deleted or renamed; their files stay), and this
+      // task would be taken as finished with it. Refused, never deleted: it may be all that is
+      // left of that delivery, and a renamed run still reads it.
+      const stale = resultKey(location);
+      if ((await objects.stat(stale)) !== undefined) {
+        throw new BackendError(
+          'BACKEND_REQUEST_FAILED',
+          `Task '${location.taskId}' already has a result, at ${stale}: an earlier run under ` +
+            `key '${run.annoKey}' left it. Move that run's results away, or annotate under another key`,
+          { taskId: location.taskId, resultKey: stale },
+        );
+      }
       const signedAt = clock();
       // Every link is made before anything is written, so a bad filepath writes nothing.
       const samples = await Promise.all(

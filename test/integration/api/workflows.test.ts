@@ -152,6 +152,23 @@ describe('API: starting and following annotation runs', () => {
     ]);
   });
 
+  it('answers 404 REPORT_NOT_FOUND for a new run under the key of a deleted, loaded run', async () => {
+    const { api, deps, local } = await newApi();
+    await annotateRun(deps);
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await loadRun(deps, RUN);
+    await request(api, 'DELETE /datasets/{dataset}/runs/{annoKey}', { params: RUN });
+    // The annotator's result is moved away (the files backend refuses a key holding one).
+    await local.store.media.delete('runs/street/gt_review/results/gt_review-00000.json');
+    await annotateRun({ ...deps, clock: () => new Date('2026-01-03T00:00:00.000Z') });
+
+    const report = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/report', {
+      params: RUN,
+    });
+
+    expect([report.status, report.body.error?.code]).toEqual([404, 'REPORT_NOT_FOUND']);
+  });
+
   it('refuses to describe an execution that is not one of the workflows', async () => {
     const { api } = await newApi();
     const answer = await request(api, 'GET /executions', {

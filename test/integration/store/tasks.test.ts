@@ -91,6 +91,7 @@ describe('TaskRepository', () => {
     await store.tasks.recordMerge(task(), {
       idMap,
       mergedRevision: 'r1',
+      mergedReportKey: 'runs/d/review/report-r1.json',
       updatedAt: '2026-03-03T00:00:00.000Z',
     });
 
@@ -99,6 +100,7 @@ describe('TaskRepository', () => {
         status: 'merged',
         idMap,
         mergedRevision: 'r1',
+        mergedReportKey: 'runs/d/review/report-r1.json',
         backendData: { jobIds: [9] },
         updatedAt: '2026-03-03T00:00:00.000Z',
       }),
@@ -113,6 +115,7 @@ describe('TaskRepository', () => {
     await store.tasks.recordMerge(task(), {
       idMap: task().idMap,
       mergedRevision: 'r1',
+      mergedReportKey: 'runs/d/review/report-r1.json',
       updatedAt: '2026-03-03T00:00:00.000Z',
     });
 
@@ -124,7 +127,12 @@ describe('TaskRepository', () => {
 
   it('refuses to record a merge or backend data on a task that does not exist', async () => {
     const { store } = await aws.newStore();
-    const merge = { idMap: task().idMap, mergedRevision: 'r1', updatedAt: AT };
+    const merge = {
+      idMap: task().idMap,
+      mergedRevision: 'r1',
+      mergedReportKey: 'k',
+      updatedAt: AT,
+    };
 
     await expect(store.tasks.recordMerge(task(), merge)).rejects.toMatchObject({
       code: 'TASK_NOT_FOUND',

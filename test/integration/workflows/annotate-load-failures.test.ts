@@ -175,6 +175,31 @@ describe('Workflows: annotate refusals', () => {
   });
 });
 
+describe('Workflows: annotate under the key of a deleted run (files backend)', () => {
+  it("refuses a task whose result the deleted run's annotator left, rather than load it as new", async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+    await annotateRun(deps);
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    await local.store.runs.delete(DATASET, 'gt_review');
+    const { pages } = await prepareAnnotate(deps, REQUEST);
+
+    const upload = uploadPage(deps, {
+      dataset: DATASET,
+      annoKey: 'gt_review',
+      page: pages[0] ?? 0,
+    });
+
+    await expect(upload).rejects.toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+      message: expect.stringContaining('runs/street/gt_review/results/gt_review-00000.json'),
+    });
+    expect((await local.store.tasks.listByRun(DATASET, 'gt_review')).items).toEqual([]);
+  });
+});
+
 describe('Workflows: a failed upload', () => {
   it('cleans up the tasks already made in the tool and marks the run failed with the reason', async () => {
     const local = await aws.newStore();
@@ -273,6 +298,41 @@ describe('Workflows: a failed upload', () => {
     expect((await local.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000')).status).toBe(
       'deleted',
     );
+  });
+
+  it('leaves no task record, and no tool-side task, of a page whose run is deleted while it uploads', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const cleaned: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = flakyBackend(Number.POSITIVE_INFINITY, cleaned);
+    const deps = depsFor(local.store, {
+      backends: new BackendRegistry().register('slow', async (input) => {
+        const backend = await slow(input);
+        return {
+          ...backend,
+          upload: async (ctx) => {
+            await gate;
+            return backend.upload(ctx);
+          },
+        };
+      }),
+      config: { ...CONFIG, backends: { ...CONFIG.backends, slow: {} } },
+    });
+    const { pages } = await prepareAnnotate(deps, { ...REQUEST, backend: 'slow' });
+    const late = uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', page: pages[0] ?? 0 });
+    // DELETE /datasets/street/runs/gt_review while the page is in the tool's hands.
+    await local.store.runs.delete(DATASET, 'gt_review');
+    release();
+
+    await expect(late).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+    // A record left here would be taken for a task of the next run under this key.
+    expect((await local.store.tasks.listByRun(DATASET, 'gt_review')).items).toEqual([]);
+    expect(cleaned).toEqual(['gt_review-00000']);
+    expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toEqual([]);
   });
 
   it('deletes a page’s tool-side tasks when their records cannot be written', async () => {

@@ -380,3 +380,21 @@ describe('Workflows: run options carried from annotate to load', () => {
     expect(load.finalized.counters.unexpected).toBe(1);
   });
 });
+
+describe('Workflows: a run renamed after a load', () => {
+  it('loads again under its new key, counting the merges made under its old one', async () => {
+    const { local, deps } = await annotated();
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    await local.store.runs.rename(DATASET, 'gt_review', 'renamed');
+    await deliver(local, 'gt_review-00001');
+
+    const load = await loadRun(deps, { dataset: DATASET, annoKey: 'renamed' });
+
+    expect(load.plan.taskIds).toEqual(['gt_review-00000', 'gt_review-00001']);
+    expect(load.merged.map((task) => task.added)).toEqual([1, 0]);
+    expect(load.finalized.status).toBe('loaded');
+    expect(load.finalized.counters).toMatchObject({ tasks: 2, tasksCompleted: 2, labelsAdded: 1 });
+    expect((await snapshot(local.store)).s1?.version).toBe(1);
+  });
+});

@@ -119,3 +119,20 @@ describe('Workflows: a VERSION_CONFLICT after part of a page was written', () =>
     for (const id of onS1) expect(task.idMap.ground_truth?.s1).toContain(id);
   });
 });
+
+describe('Workflows: a run deleted while one of its tasks merges', () => {
+  it('fails the merge with TASK_NOT_FOUND and leaves no task record of the deleted run', async () => {
+    const { local, clients, store, input } = await stagedTask(aws);
+    // DELETE …/runs/gt_review lands after the merge read the run, before it records the task.
+    beforeFirstUpdateOf(clients, sampleKey(DATASET, 's1').sk, async () => {
+      await local.store.runs.delete(DATASET, 'gt_review');
+    });
+
+    await expect(mergeStagedTask(depsFor(store), input)).rejects.toMatchObject({
+      code: 'TASK_NOT_FOUND',
+    });
+
+    // A record left here would be taken for a task of the next run under this key.
+    expect((await local.store.tasks.listByRun(DATASET, 'gt_review')).items).toEqual([]);
+  });
+});

@@ -6,7 +6,8 @@ import {
   guardBackend,
   type RefreshMediaContext,
 } from '../../../lib/backends/index.js';
-import { sampleKey } from '../../../lib/store/keys.js';
+import { createStore } from '../../../lib/store/index.js';
+import { sampleKey, taskKey } from '../../../lib/store/keys.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { sweepRuns } from '../../../lib/workflows/index.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
@@ -292,6 +293,43 @@ describe('Sweeper: media links that outlive a 7-day run', () => {
     expect(run.refreshed.map((each) => each.taskId)).toEqual([
       'gt_review-00001',
       'gt_review-00001',
+    ]);
+  });
+});
+
+describe('Sweeper: a run deleted mid-sweep', () => {
+  it('leaves no task record of the run when it is deleted while a task of it is refreshed', async () => {
+    const run = await expiringRun();
+    // The sweep's own connection: DELETE …/runs/gt_review lands after the refresh re-read
+    // task 0, before it writes the new expiry (a put or an update of the task).
+    const clients = aws.newClients();
+    const store = createStore(clients, {
+      tableName: run.local.tableName,
+      bucket: run.local.bucket,
+    });
+    const task0 = taskKey(DATASET, 'gt_review', 'gt_review-00000').sk;
+    let deleted = false;
+    clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Item?: { sk?: unknown }; Key?: { sk?: unknown } };
+        const sk = (input.Item ?? input.Key)?.sk;
+        const write = ['PutItemCommand', 'UpdateItemCommand'].includes(context.commandName);
+        if (!deleted && write && (sk === task0 || (sk as { S?: unknown })?.S === task0)) {
+          deleted = true;
+          await run.local.store.runs.delete(DATASET, 'gt_review');
+        }
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+
+    const result = await sweepRuns({ ...run.deps, store });
+
+    // A record left here would be taken for a task of the next run under this key.
+    expect((await run.local.store.tasks.listByRun(DATASET, 'gt_review')).items).toEqual([]);
+    expect(result.refreshFailed.map((each) => [each.taskId, each.error])).toEqual([
+      ['gt_review-00000', expect.stringContaining('has no task')],
+      ['gt_review-00001', expect.stringContaining('has no task')],
     ]);
   });
 });

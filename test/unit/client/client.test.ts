@@ -254,6 +254,12 @@ describe('AnnoflowClient: failures without a service error body', () => {
     expect(error.message).toContain(stopped.url);
   });
 
+  it('refuses an endpoint that carries a user and password, naming neither', () => {
+    const make = () => new AnnoflowClient({ endpoint: 'http://alice:s3cr3t@127.0.0.1:9/' });
+    expect(make).toThrow('must not carry a user or password');
+    expect(make).not.toThrow(/s3cr3t|alice/);
+  });
+
   it('keeps a base path of the endpoint (a stage) in every URL', async () => {
     const seen: string[] = [];
     const staged = new AnnoflowClient({
