@@ -313,7 +313,7 @@ describe('Sweeper: a run deleted mid-sweep', () => {
       (next, context) => async (args) => {
         const input = args.input as { Item?: { sk?: unknown }; Key?: { sk?: unknown } };
         const sk = (input.Item ?? input.Key)?.sk;
-        const write = ['PutItemCommand', 'UpdateItemCommand'].includes(context.commandName);
+        const write = ['PutItemCommand', 'UpdateItemCommand'].includes(context.commandName ?? '');
         if (!deleted && write && (sk === task0 || (sk as { S?: unknown })?.S === task0)) {
           deleted = true;
           await run.local.store.runs.delete(DATASET, 'gt_review');
