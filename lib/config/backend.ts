@@ -85,6 +85,16 @@ export function isSecretParam(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase()) || SECRET_FRAGMENT.test(key);
 }
 
+/** Where credentials sit in `value` (at any depth) with a value present and not redacted. */
+export function unredactedSecretPaths(value: unknown, path: string[] = []): string[][] {
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    isSecretParam(key) && inner != null && inner !== REDACTED
+      ? [[...path, key]]
+      : unredactedSecretPaths(inner, [...path, key]),
+  );
+}
+
 function redactValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactValue);
   if (value !== null && typeof value === 'object') {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { compareCodePoints, isSecretParam, REDACTED, redactSecrets } from '../config/index.js';
+import { compareCodePoints, redactSecrets, unredactedSecretPaths } from '../config/index.js';
 import { parseInput } from '../errors/index.js';
 // FiftyOne's `prompt` asks on a terminal; a service has none, so it is not a storable choice.
 import { unexpectedPolicySchema } from '../merge/merge-annotations.js';
@@ -29,16 +29,6 @@ export const runFailureSchema = z.object({
 });
 export type RunFailure = z.infer<typeof runFailureSchema>;
 
-/** Secret-looking keys at any depth whose value is present and not redacted. */
-function unredactedSecrets(value: unknown, path: string[] = []): string[] {
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, inner]) =>
-    isSecretParam(key) && inner != null && inner !== REDACTED
-      ? [[...path, key].join('.')]
-      : unredactedSecrets(inner, [...path, key]),
-  );
-}
-
 /**
  * The run's config, FiftyOne's serialized backend config (SEMANTICS §7.1). Loose, as
  * FiftyOne 2025 keeps unknown config params, so a newer writer's fields survive an older
@@ -52,8 +42,8 @@ export const runConfigSchema = z.looseObject({
    * any unredacted credential so no code path can persist one (SEMANTICS §4.1).
    */
   params: z.record(z.string(), z.unknown()).superRefine((params, ctx) => {
-    for (const path of unredactedSecrets(params)) {
-      ctx.addIssue({ code: 'custom', message: `credential '${path}' must be redacted` });
+    for (const path of unredactedSecretPaths(params)) {
+      ctx.addIssue({ code: 'custom', message: `credential '${path.join('.')}' must be redacted` });
     }
   }),
   /** The sample field holding the media, `filepath` unless the caller chose another. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unredactedSecretPaths } from '../config/backend.js';
 import { InvalidInputError, parseInput } from '../errors/index.js';
 import { unexpectedPolicySchema } from '../merge/merge-annotations.js';
 import { annotateOptionsSchema } from '../schema/types.js';
@@ -83,10 +84,28 @@ export const annotateRequestSchema = z
   .strictObject({ ...runKeys, ...annotateOptions })
   .superRefine(oneSelection);
 
+/**
+ * A request body becomes the annotate workflow's input, which Step Functions keeps in the
+ * execution's history for 90 days, readable by anyone who may describe executions. A
+ * credential there would outlive every redaction, so the API refuses one outright.
+ */
+function noCredentials(request: { backendParams?: unknown }, ctx: z.core.$RefinementCtx): void {
+  for (const path of unredactedSecretPaths(request.backendParams)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['backendParams', ...path],
+      message:
+        'credentials are not accepted in a request (the workflow history would keep them): ' +
+        "give them to the deployment's backendCredentials (Secrets Manager) or to the environment",
+    });
+  }
+}
+
 /** The annotate request as the API takes it: the dataset is in the path. */
 export const annotateRequestBodySchema = z
   .strictObject({ annoKey: runKeys.annoKey, ...annotateOptions })
-  .superRefine(oneSelection);
+  .superRefine(oneSelection)
+  .superRefine(noCredentials);
 export type AnnotateRequest = z.input<typeof annotateRequestSchema>;
 export type ParsedAnnotateRequest = z.output<typeof annotateRequestSchema>;
 

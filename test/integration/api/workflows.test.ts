@@ -213,6 +213,28 @@ describe('API: starting and following annotation runs', () => {
     expect(await api.store.executions.listIntents(DATASET, 'deep')).toEqual([]);
   });
 
+  it('refuses credentials in backendParams, naming where and never echoing them; starts nothing', async () => {
+    const { api } = await newApi();
+    const executions = (await workflows.executions('annotate')).length;
+
+    const answer = await request(api, 'POST /datasets/{dataset}/runs', {
+      params: { dataset: DATASET },
+      body: {
+        annoKey: 'creds',
+        labelField: 'ground_truth',
+        classes: ['car'],
+        backendParams: { url: 'https://cvat.example', password: 'hunter2', headers: { a: 'b' } },
+      },
+    });
+
+    expect([answer.status, answer.body.error.code]).toEqual([400, 'INVALID_INPUT']);
+    expect(answer.body.error.message).toContain("'backendParams.password'");
+    expect(answer.body.error.message).toContain('backendCredentials');
+    expect(JSON.stringify(answer.body)).not.toContain('hunter2');
+    expect(await api.store.executions.listIntents(DATASET, 'creds')).toEqual([]);
+    expect((await workflows.executions('annotate')).length).toBe(executions);
+  });
+
   it('ends a workflow waiting on a run when the run is deleted', async () => {
     const { api, deps } = await newApi();
     await annotateRun(deps);
