@@ -40,7 +40,13 @@ export function sampleIdFor(bucket: string, key: string): string {
  */
 export async function ingestRecord(store: Store, record: S3EventRecord): Promise<IngestOutcome> {
   const bucket = record.s3.bucket.name;
-  const key = decodeS3Key(record.s3.object.key);
+  let key: string;
+  try {
+    key = decodeS3Key(record.s3.object.key);
+  } catch {
+    // S3 never sends one; thrown, it would be retried until the DLQ for nothing.
+    return { outcome: 'ignored', key: record.s3.object.key, reason: 'the key is not URL-encoded' };
+  }
   const match = MEDIA_KEY.exec(key);
   if (!match) return { outcome: 'ignored', key, reason: 'not under datasets/<dataset>/' };
   const dataset = match[1] as string;
@@ -78,7 +84,15 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     return { outcome: 'removed', dataset, key, sampleId };
   }
 
-  const read = await inspectObject(store, key);
+  // The event says the object was empty: nothing to read (a range over an empty object is
+  // S3's InvalidRange, and a broken response from the local stand-in).
+  const read =
+    record.s3.object.size === 0
+      ? {
+          object: { head: EMPTY, size: 0, etag: record.s3.object.eTag },
+          inspection: await inspectMedia(EMPTY, 0),
+        }
+      : await inspectObject(store, key);
   if (!read)
     return { outcome: 'ignored', key, reason: 'the object was deleted before it could be read' };
   const { object, inspection } = read;
@@ -139,6 +153,8 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
   }
   return { outcome: 'ingested', dataset, key, sampleId, created };
 }
+
+const EMPTY = new Uint8Array();
 
 /**
  * The object's first bytes and what they are. An image whose header runs past them is read

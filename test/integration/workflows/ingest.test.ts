@@ -116,6 +116,31 @@ describe('Function: ingestRecord', () => {
     });
   });
 
+  it('rejects an empty object from its event, without reading it', async () => {
+    const { store, bucket } = await aws.newStore();
+    await store.datasets.create('street', { mediaType: 'image', sampleFields: {} });
+    await store.media.put('datasets/street/empty.png', new Uint8Array(), 'image/png');
+    const record = s3Record('ObjectCreated:Put', bucket, 'datasets/street/empty.png');
+    record.s3.object.size = 0;
+
+    const outcome = await ingestRecord(store, record);
+
+    expect(outcome).toMatchObject({ outcome: 'rejected', reason: 'the object is empty' });
+    expect((await store.samples.list('street')).items).toEqual([]);
+  });
+
+  it('ignores an event whose key is not URL-encoded, naming why (no retry can help)', async () => {
+    const { store, bucket } = await aws.newStore();
+    const record = s3Record('ObjectCreated:Put', bucket, 'datasets/street/a.png');
+    record.s3.object.key = 'datasets/street/100%.png';
+
+    expect(await ingestRecord(store, record)).toEqual({
+      outcome: 'ignored',
+      key: 'datasets/street/100%.png',
+      reason: 'the key is not URL-encoded',
+    });
+  });
+
   it('rejects a video uploaded into an image dataset', async () => {
     const { store, bucket } = await aws.newStore();
     await store.datasets.create('street', { mediaType: 'image', sampleFields: {} });
