@@ -18,7 +18,7 @@ interface S3rverRecord {
 /**
  * Turns s3rver's event records into the shape S3 sends (LOCAL-STACK §0.3): keys
  * URL-encoded, multipart completion named `CompleteMultipartUpload`, a well-formed bucket
- * ARN, a zero-padded sequencer.
+ * ARN, a zero-padded sequencer that grows with every event.
  */
 export function normalizeS3rverRecord(record: S3rverRecord): S3rverRecord {
   const { bucket, object } = record.s3;
@@ -34,10 +34,26 @@ export function normalizeS3rverRecord(record: S3rverRecord): S3rverRecord {
       object: {
         ...object,
         key: encodeS3Key(object.key),
-        sequencer: String(object.sequencer ?? '').padStart(16, '0'),
+        sequencer: sequencerOf(object.sequencer),
       },
     },
   };
+}
+
+// The last sequencer handed out, so two events of one millisecond still compare in order.
+let lastSequencer = 0;
+
+/**
+ * s3rver's sequencer is the event's `Date.now()`: two events for one key in one millisecond
+ * got equal sequencers, and ingest took the second for a redelivery of the first and dropped
+ * it. S3's grow per key; these grow per process, finer than the millisecond, in the order
+ * s3rver emits (the order its writes completed). Anything else is only padded.
+ */
+function sequencerOf(given: unknown): string {
+  const ms = typeof given === 'number' ? given : Number(given);
+  if (!Number.isSafeInteger(ms) || ms <= 0) return String(given ?? '').padStart(16, '0');
+  lastSequencer = Math.max(lastSequencer + 1, ms * 1024);
+  return lastSequencer.toString(16).toUpperCase().padStart(16, '0');
 }
 
 function matches(pattern: string, eventName: string): boolean {

@@ -66,6 +66,28 @@ describe('Function: normalizeS3rverRecord', () => {
   });
 });
 
+describe('Function: normalizeS3rverRecord (sequencers)', () => {
+  it('orders two events of the same millisecond (s3rver stamps Date.now()) as they came', () => {
+    const at = (sequencer: number) => ({
+      ...s3rverRecord('ObjectCreated:Put', 'datasets/a.jpg'),
+      s3: {
+        bucket: { name: 'media' },
+        object: { key: 'datasets/a.jpg', sequencer },
+      },
+    });
+    const sequencerOf = (record: ReturnType<typeof at>) =>
+      String(normalizeS3rverRecord(record).s3.object.sequencer);
+
+    const first = sequencerOf(at(1_764_115_200_000));
+    const second = sequencerOf(at(1_764_115_200_000));
+    const later = sequencerOf(at(1_764_115_200_001));
+
+    expect(compareSequencers(first, second)).toBeLessThan(0);
+    expect(compareSequencers(second, later)).toBeLessThan(0);
+    expect(first).toMatch(/^[0-9A-F]{16}$/);
+  });
+});
+
 describe('Function: routeS3rverEvent', () => {
   it('delivers only to targets whose bucket, event and prefix match', async () => {
     const delivered: string[] = [];
