@@ -13,6 +13,11 @@ export const runRefSchema = z.object({
   annoKey: z.string().min(1),
   /** The built label schema (`buildLabelSchema`), as stored on the run. */
   labelSchema: labelSchemaSchema,
+  /**
+   * When the run was created: tells this run's leftovers in the tool or under the run's
+   * object prefix from those of a former run under the same key (deleted, or renamed away).
+   */
+  createdAt: z.string().min(1).optional(),
 });
 export type RunRef = z.infer<typeof runRefSchema>;
 

@@ -14,7 +14,14 @@ export function labelSchemaOf(run: RunRecord): LabelSchema {
 
 /** What a backend is told about the run on every call. */
 export function backendContext(run: RunRecord): BackendContext {
-  return { run: { dataset: run.dataset, annoKey: run.annoKey, labelSchema: labelSchemaOf(run) } };
+  return {
+    run: {
+      dataset: run.dataset,
+      annoKey: run.annoKey,
+      labelSchema: labelSchemaOf(run),
+      createdAt: run.createdAt,
+    },
+  };
 }
 
 export function backendTask(task: TaskRecord): BackendTask {

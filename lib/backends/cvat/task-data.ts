@@ -14,6 +14,8 @@ import { maskOriginalSchema } from './masks.js';
 export const taskDataSchema = z.object({
   version: z.literal(1),
   cvatTaskId: z.number().int(),
+  /** The creating run's `createdAt`: only that run's retries may delete the task by name. */
+  runCreatedAt: z.string().optional(),
   serverIds: z.record(z.string(), z.string()),
   /** What was uploaded (tags and shapes), for the last-resort geometry match. */
   uploaded: z

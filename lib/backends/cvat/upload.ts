@@ -27,7 +27,7 @@ import type { PageMedia } from './media.js';
 import type { CvatParams } from './params.js';
 import type { CvatProject } from './projects.js';
 import { serverIdsOf, uploadedOf } from './saved-items.js';
-import { taskDataKey, writeTaskData } from './task-data.js';
+import { readTaskData, taskDataKey, writeTaskData } from './task-data.js';
 import { toCvatAnnotations } from './to-cvat.js';
 
 /** What uploading needs of the backend: its client, params, bucket and a user-id cache. */
@@ -88,7 +88,12 @@ export async function uploadTask(
     throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT created no task', { name });
   try {
     // Marks the task as this run's at once, so a retry deletes only its own tasks by name.
-    await writeTaskData(objects, run, { version: 1, cvatTaskId: created.id, serverIds: {} });
+    await writeTaskData(objects, run, {
+      version: 1,
+      cvatTaskId: created.id,
+      ...runCreatedAt(run),
+      serverIds: {},
+    });
     const video = samples[0]?.media_type === 'video';
     const range: FrameRange = video ? rangeOf(params) : FULL_RANGE;
     await client.request('POST', `/api/tasks/${created.id}/data`, {
@@ -134,6 +139,7 @@ export async function uploadTask(
     await writeTaskData(objects, run, {
       version: 1,
       cvatTaskId: created.id,
+      ...runCreatedAt(run),
       serverIds: serverIdsOf(saved, labels),
       uploaded: uploadedOf(saved, labels),
       maskOriginals: Object.fromEntries(maskOriginals),
@@ -179,10 +185,15 @@ export function taskName(
   return `${params.task_name}_${suffix}`;
 }
 
+const runCreatedAt = (run: RunRef) =>
+  run.createdAt === undefined ? {} : { runCreatedAt: run.createdAt };
+
 /**
  * A retried upload rewrites: the same-named task of an earlier attempt goes first. Only a
- * task this run marked (its data object exists) is deleted: a `task_name` may be shared by
- * other runs' tasks in the project.
+ * task this very run marked is deleted: its data object exists under the run's key and names
+ * the run's creation. A `task_name` may be shared by other runs' tasks in the project, and a
+ * former run under this key (deleted, or renamed, whose objects stay under the key) left
+ * data objects too: a renamed run's tasks are still open, with its annotators' work.
  */
 async function deleteEarlierAttempts(
   env: CvatUploadEnv,
@@ -196,7 +207,8 @@ async function deleteEarlierAttempts(
     name,
   })) {
     if (earlier.name !== name) continue;
-    if (!(await objects.read(taskDataKey(run, earlier.id)))) continue;
+    const data = await readTaskData(objects, run, earlier.id);
+    if (data === undefined || data.runCreatedAt !== run.createdAt) continue;
     await client.request('DELETE', `/api/tasks/${earlier.id}`, { accept: [404] });
     await objects.delete(taskDataKey(run, earlier.id));
   }

@@ -176,6 +176,25 @@ describe('CVAT task options: task_name and issue_tracker', () => {
   });
 });
 
+describe('CVAT: a new run under the key of a renamed run', () => {
+  it("leaves the renamed run's same-named tasks in CVAT, with their annotators' work", async () => {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const rig = cvatRig(local, cvat, { task_name: 'Street review' });
+    await annotateRun(rig.deps, REQUEST);
+    const renamedTasks = (await tasksOf(local, DATASET)).map((task) => Number(task.backendTaskId));
+    await local.store.runs.rename(DATASET, ANNO_KEY, 'kept');
+
+    // The rig's clock is fixed; the new run is created a day later.
+    await annotateRun({ ...rig.deps, clock: () => new Date('2026-01-03T00:00:00.000Z') }, REQUEST);
+
+    expect(renamedTasks.filter((id) => !cvat.state.tasks.has(id))).toEqual([]);
+    const kept = await local.store.tasks.listByRun(DATASET, 'kept');
+    expect(kept.items.map((task) => Number(task.backendTaskId))).toEqual(renamedTasks);
+    expect(await tasksOf(local, DATASET)).toHaveLength(renamedTasks.length);
+  });
+});
+
 describe('CVAT task options: media from a CVAT cloud storage', () => {
   /** A cloud storage on the media bucket seen from `datasets/`; `reads` logs what CVAT read. */
   async function withStorage(params: (storageId: number) => Record<string, unknown>) {
