@@ -17,6 +17,13 @@ const MEDIA_KEY = /^datasets\/([^/]+)\/(.+)$/;
 /** Tag on a sample whose media object was deleted; its labels are kept. */
 export const MEDIA_MISSING_TAG = 'media:missing';
 
+/**
+ * Tag on a sample whose media object was replaced by one ingest rejects (not an image or
+ * video, empty, the other media type): its filepath now names an object no tool can show.
+ * Its labels and last good metadata are kept; a valid upload clears the tag.
+ */
+export const MEDIA_INVALID_TAG = 'media:invalid';
+
 export type IngestOutcome =
   | { outcome: 'ingested'; dataset: string; key: string; sampleId: string; created: boolean }
   | { outcome: 'rejected'; dataset?: string; key: string; reason: string }
@@ -97,7 +104,7 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
     return { outcome: 'ignored', key, reason: 'the object was deleted before it could be read' };
   const { object, inspection } = read;
   const reject = async (reason: string): Promise<IngestOutcome> => {
-    await store.mediaObjects.put({
+    const recorded = await store.mediaObjects.put({
       dataset,
       key,
       status: 'rejected',
@@ -109,6 +116,12 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
       updatedAt: at,
       ...etagOf(object.etag),
     });
+    // Over a sample's good media (not a newer event's): the sample must say so.
+    if (recorded && known?.sampleId !== undefined) {
+      await updateSample(store, dataset, known.sampleId, (sample) => ({
+        tags: [...new Set([...(sample.tags ?? []), MEDIA_INVALID_TAG])],
+      }));
+    }
     return { outcome: 'rejected', dataset, key, reason };
   };
   if (inspection.kind === 'rejected') return reject(inspection.reason);
@@ -123,7 +136,7 @@ export async function ingestRecord(store: Store, record: S3EventRecord): Promise
   const created = !(await updateSample(store, dataset, sampleId, (sample) => ({
     metadata: inspection.metadata,
     media_type: mediaType,
-    tags: withoutMissing(sample.tags),
+    tags: withoutMediaTags(sample.tags),
   })));
   if (created) {
     const sample: Sample = {
@@ -199,8 +212,8 @@ async function datasetOf(store: Store, dataset: string, mediaType: string) {
   }
 }
 
-function withoutMissing(tags: readonly string[] | undefined): string[] {
-  return (tags ?? []).filter((tag) => tag !== MEDIA_MISSING_TAG);
+function withoutMediaTags(tags: readonly string[] | undefined): string[] {
+  return (tags ?? []).filter((tag) => tag !== MEDIA_MISSING_TAG && tag !== MEDIA_INVALID_TAG);
 }
 
 /** Tags the sample `media:missing` or clears the tag (labels stay); an absent sample stays so. */
@@ -213,7 +226,7 @@ async function markMissing(
   await updateSample(store, dataset, sampleId, (sample) => ({
     tags: missing
       ? [...new Set([...(sample.tags ?? []), MEDIA_MISSING_TAG])]
-      : withoutMissing(sample.tags),
+      : withoutMediaTags(sample.tags),
   }));
 }
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../../lib/local/png.js';
 import { createStore, sampleKey } from '../../../lib/store/index.js';
-import { ingestRecord, MEDIA_MISSING_TAG, sampleIdFor } from '../../../lib/workflows/ingest.js';
+import {
+  ingestRecord,
+  MEDIA_INVALID_TAG,
+  MEDIA_MISSING_TAG,
+  sampleIdFor,
+} from '../../../lib/workflows/ingest.js';
 import { useLocalAws } from '../../support/local-aws.js';
 import { jpegWithMetadata, mp4 } from '../../support/media.js';
 import { s3Record } from '../../support/s3-records.js';
@@ -139,6 +144,27 @@ describe('Function: ingestRecord', () => {
       key: 'datasets/street/100%.png',
       reason: 'the key is not URL-encoded',
     });
+  });
+
+  it('tags a sample media:invalid when its image is replaced by a non-image, until a good one comes', async () => {
+    const { store, bucket } = await aws.newStore();
+    const key = 'datasets/street/a.png';
+    await store.media.put(key, png, 'image/png');
+    await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+    const sampleId = sampleIdFor(bucket, key);
+    const good = (await store.samples.get('street', sampleId)).sample;
+
+    await store.media.put(key, 'not an image', 'image/png');
+    const outcome = await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+
+    expect(outcome).toMatchObject({ outcome: 'rejected' });
+    expect((await store.samples.get('street', sampleId)).sample).toEqual({
+      ...good,
+      tags: [MEDIA_INVALID_TAG],
+    });
+    await store.media.put(key, png, 'image/png');
+    await ingestRecord(store, s3Record('ObjectCreated:Put', bucket, key));
+    expect((await store.samples.get('street', sampleId)).sample.tags).toEqual([]);
   });
 
   it('rejects a video uploaded into an image dataset', async () => {
