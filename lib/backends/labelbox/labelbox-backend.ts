@@ -35,7 +35,7 @@ import {
   maskUrls,
 } from './export-labels.js';
 import { ontologyOf } from './ontology.js';
-import { graphqlEndpoint, labelboxParamsSchema } from './params.js';
+import { labelboxEndpoints, labelboxParamsSchema } from './params.js';
 import { decodeMaskPng } from './png.js';
 import { refreshDataRows } from './refresh-media.js';
 import {
@@ -98,7 +98,7 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
     );
   }
   const client = new LabelboxClient({
-    endpoint: graphqlEndpoint(params.url),
+    endpoints: labelboxEndpoints(params.url),
     apiKey: params.api_key,
   });
   const api = labelboxApi(client);
