@@ -19,12 +19,13 @@ const projectSchema = z.looseObject({
   name: z.string(),
   description: z.string().nullish(),
   ontology: z.looseObject({ id: z.string() }).nullish(),
-  batches: z.array(z.looseObject({ id: z.string(), name: z.string() })),
   webhooks: z.array(z.looseObject({ id: z.string(), url: z.string(), status: z.string() })),
 });
 export type Project = z.infer<typeof projectSchema>;
-const PROJECT_FIELDS =
-  'id name description ontology { id } batches { id name } webhooks { id url status }';
+const PROJECT_FIELDS = 'id name description ontology { id } webhooks { id url status }';
+
+/** Items per page of a paged collection: the SDK's `pagination.py` `_PAGE_SIZE`. */
+export const PAGE = 100;
 
 export type MediaType = 'IMAGE' | 'VIDEO';
 
@@ -32,6 +33,23 @@ export type MediaType = 'IMAGE' | 'VIDEO';
 export const DATA_ROW_PAGE = 100;
 
 export function labelboxApi(client: LabelboxClient) {
+  /** Every item of a cursor-paged collection; a cursor seen twice ends it, so a server
+   * repeating itself cannot loop the listing forever. */
+  async function cursorPages<T>(
+    page: (from: string | null) => Promise<{ items: T[]; next: string | null | undefined }>,
+  ): Promise<T[]> {
+    const all: T[] = [];
+    const seen = new Set<string>();
+    let from: string | null = null;
+    for (;;) {
+      const { items, next } = await page(from);
+      all.push(...items);
+      if (!next || items.length === 0 || seen.has(next)) return all;
+      seen.add(next);
+      from = next;
+    }
+  }
+
   return {
     datasetsNamed: (name: string) =>
       client.request(
@@ -145,20 +163,54 @@ export function labelboxApi(client: LabelboxClient) {
         named,
       ),
 
+    /** A project's batches; `null` when the project does not exist. */
+    projectBatches: async (projectId: string) => {
+      let missing = false;
+      const batches = await cursorPages(async (from) => {
+        const project = await client.request(
+          'project',
+          'query GetProjectBatchesPyApi($from: String, $first: PageSize, $projectId: ID!) { project(where: {id: $projectId}) { batches(after: $from, first: $first) { nodes { id name } pageInfo { endCursor } } } }',
+          { projectId, from, first: PAGE },
+          z
+            .looseObject({
+              batches: z.looseObject({
+                nodes: z.array(z.looseObject({ id: z.string(), name: z.string() })),
+                pageInfo: z.looseObject({ endCursor: z.string().nullish() }),
+              }),
+            })
+            .nullable(),
+          { experimental: true },
+        );
+        if (project === null) missing = true;
+        return {
+          items: project?.batches.nodes ?? [],
+          next: project?.batches.pageInfo.endCursor,
+        };
+      });
+      return missing ? null : batches;
+    },
+
     connectOntology: (projectId: string, ontologyId: string) =>
       client.request(
-        'connectOntology',
-        'mutation ConnectOntology($projectId: ID!, $ontologyId: ID!) { connectOntology(projectId: $projectId, ontologyId: $ontologyId) { id } }',
+        ['project', 'connectOntology'],
+        'mutation ConnectOntologyPyApi($projectId: ID!, $ontologyId: ID!) { project(where: {id: $projectId}) { connectOntology(ontologyId: $ontologyId) { id } } }',
         { projectId, ontologyId },
         z.looseObject({ id: z.string() }),
       ),
 
     createBatch: (projectId: string, name: string, dataRowIds: string[]) =>
       client.request(
-        'createBatchV2',
-        'mutation CreateBatch($input: CreateBatchInput!) { createBatchV2(input: $input) { batchId failedDataRowIds } }',
-        { input: { projectId, name, dataRowIds, priority: 5 } },
-        z.looseObject({ batchId: z.string(), failedDataRowIds: z.array(z.string()) }),
+        ['project', 'createBatchV2'],
+        'mutation createBatchV2PyApi($projectId: ID!, $batchInput: CreateBatchInput!) { project(where: {id: $projectId}) { createBatchV2(input: $batchInput) { batch { id name } failedDataRowIds } } }',
+        { projectId, batchInput: { name, dataRowIds, priority: 5 } },
+        z.looseObject({
+          batch: z.looseObject({ id: z.string() }),
+          failedDataRowIds: z
+            .array(z.string())
+            .nullish()
+            .transform((ids) => ids ?? []),
+        }),
+        { experimental: true },
       ),
 
     deleteProject: (id: string) =>

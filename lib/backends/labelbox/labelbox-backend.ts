@@ -149,7 +149,8 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
           (await api.createOntology(names.title, ontologyOf(run.labelSchema), mediaType)).id;
         await api.connectOntology(project.id, ontologyId);
       }
-      let batchId = project.batches.find((batch) => batch.name === names.batch)?.id;
+      const batches = (await api.projectBatches(project.id)) ?? missingProject(project.id);
+      let batchId = batches.find((batch) => batch.name === names.batch)?.id;
       if (!batchId) {
         const batch = await api.createBatch(project.id, names.batch, rowIds);
         if (batch.failedDataRowIds.length > 0) {
@@ -159,7 +160,7 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
             { projectId: project.id, failedDataRowIds: batch.failedDataRowIds.slice(0, 10) },
           );
         }
-        batchId = batch.batchId;
+        batchId = batch.batch.id;
       }
       if (params.webhook_url && secrets) {
         project = (await api.project(project.id)) ?? missingProject(project.id);
@@ -216,10 +217,8 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
      */
     async status(_ctx: BackendContext, task: BackendTask): Promise<TaskStatus> {
       const data = taskData(task);
-      const project = await api.project(task.backendTaskId);
-      if (!project?.batches.some((batch) => batch.id === data.batchId)) {
-        return { state: 'missing' };
-      }
+      const batches = await api.projectBatches(task.backendTaskId);
+      if (!batches?.some((batch) => batch.id === data.batchId)) return { state: 'missing' };
       const lines = await exportLines(task, data);
       let updatedAt = '';
       let done = lines.length > 0;

@@ -19,6 +19,13 @@ import { z } from 'zod';
 /** `POST <api host>/graphql` [V request_client.py: `https://api.labelbox.com/graphql`]. */
 export const GRAPHQL_PATH = '/graphql';
 
+/**
+ * Where the SDK sends the operations it marks experimental [V lbox/request_client.py
+ * `RequestClient.execute`: `self.endpoint.replace("/graphql", "/_gql")` when
+ * `experimental=True`]. Each operation below says which of the two it goes to.
+ */
+export const EXPERIMENTAL_GRAPHQL_PATH = '/_gql';
+
 /** `Authorization: Bearer <API key>` [V request_client.py]. */
 export const authorizationSchema = z.string().regex(/^Bearer \S+$/, 'must be "Bearer <API key>"');
 
@@ -33,10 +40,14 @@ export const graphqlRequestSchema = z.object({
 });
 
 /**
- * The root field a document asks for, read from its text: the first field of the first
+ * The kind and root field of a document, read from its text: the first field of the first
  * selection set [I: our client sends one root field per document, as the SDK does].
  */
-export const ROOT_FIELD = /^\s*(?:query|mutation)\b[^{]*\{\s*([A-Za-z_]\w*)/;
+export const ROOT_FIELD = /^\s*(query|mutation)\b[^{]*\{\s*([A-Za-z_]\w*)/;
+
+/** The first field under the root field (after its arguments), for nested operations. */
+export const NESTED_FIELD =
+  /^\s*(?:query|mutation)\b[^{]*\{\s*[A-Za-z_]\w*\s*(?:\([^)]*\))?\s*\{\s*([A-Za-z_]\w*)/;
 
 /**
  * Errors come back as HTTP 200 with `{"errors": [{"message", "extensions": {"code"}}]}`
@@ -103,134 +114,257 @@ const id = z.string().min(1);
 const where = z.object({ id });
 const mediaType = z.enum(['IMAGE', 'VIDEO']); // [V SDK MediaType values]
 
-export const operationSchemas = {
+/**
+ * What the emulator assumes of one operation: whether it is a query or a mutation, whether
+ * the SDK sends it to the experimental endpoint, the shape its document must have (for the
+ * arguments the SDK writes into the document rather than passing as variables; named groups
+ * are read as variables), and its variables.
+ */
+export interface OperationAssumption {
+  readonly kind: 'query' | 'mutation';
+  readonly experimental?: true;
+  readonly document?: RegExp;
+  readonly variables: z.ZodType;
+}
+
+/**
+ * `project(where: {id: $projectId}) {` opening a document's selection: how the SDK reaches a
+ * project's own fields and mutations (project.py throughout).
+ */
+const PROJECT_BY_ID = String.raw`^\s*(?:query|mutation)\b[^{]*\{\s*project\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$projectId\s*\}\s*\)\s*\{\s*`;
+
+/**
+ * The operations the emulator answers, keyed by root field, or by `root.field` for what
+ * Labelbox nests under a root (a project's mutations). A document naming anything else,
+ * such as a root mutation the SDK sends nested, is refused as an unknown root field.
+ */
+export const operations = {
   /** [I: SDK `Client.get_datasets(where=Dataset.name == n)`]. */
-  datasets: z.object({ where: z.object({ name: z.string().min(1) }) }),
+  datasets: {
+    kind: 'query',
+    variables: z.object({ where: z.object({ name: z.string().min(1) }) }),
+  },
   /** [V SDK `Client.create_dataset`: `createDataset(data: {name, description})`]. */
-  createDataset: z.object({
-    data: z.object({ name: z.string().min(1), description: z.string().optional() }),
-  }),
+  createDataset: {
+    kind: 'mutation',
+    variables: z.object({
+      data: z.object({ name: z.string().min(1), description: z.string().optional() }),
+    }),
+  },
   /**
    * A dataset and a page of its data rows, `first`/`skip` as the SDK's paginated collections
    * page them [I: SDK `PaginatedCollection`]; at most {@link MAX_PAGE} rows a page [I].
    */
-  dataset: z.object({
-    where,
-    first: z.number().int().min(1).max(100),
-    skip: z.number().int().min(0),
-  }),
+  dataset: {
+    kind: 'query',
+    variables: z.object({
+      where,
+      first: z.number().int().min(1).max(MAX_PAGE),
+      skip: z.number().int().min(0),
+    }),
+  },
   /** [I] Soft delete, as the SDK's `Dataset.delete` [I: `updateDataset(... deleted: true)`]. */
-  updateDataset: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+  updateDataset: {
+    kind: 'mutation',
+    variables: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+  },
   /**
    * Data rows with `rowData` (a URL Labelbox fetches the media from) and `globalKey`.
    * [I] simplified: the SDK uploads a JSON file and appends it with an async task; this
    * synchronous bulk mutation stands in for both. Global keys are unique in an organization
    * [D: Labelbox docs "Global keys"], so a key held by a live data row is refused.
    */
-  createDataRows: z.object({
-    data: z.object({
-      datasetId: id,
-      dataRows: z
-        .array(
-          z.object({
-            rowData: z.url({ protocol: /^https?$/ }),
-            globalKey: z.string().min(1),
-            mediaType: mediaType.optional(),
-          }),
-        )
-        .min(1),
+  createDataRows: {
+    kind: 'mutation',
+    variables: z.object({
+      data: z.object({
+        datasetId: id,
+        dataRows: z
+          .array(
+            z.object({
+              rowData: z.url({ protocol: /^https?$/ }),
+              globalKey: z.string().min(1),
+              mediaType: mediaType.optional(),
+            }),
+          )
+          .min(1),
+      }),
     }),
-  }),
+  },
   /**
    * A data row's media URL replaced in place: its id, global key, batch and labels stay.
    * [I: SDK `DataRow.update(row_data=…)` through the generic `update<Type>(where: {id}, data)`
    * of `Updateable`; public client code sends `updateDataRow(where: {id}, data: {rowData})`].
    * No bulk form is known short of the SDK's file-based upsert, so it is one call per row.
    */
-  updateDataRow: z.object({
-    where,
-    data: z.object({ rowData: z.url({ protocol: /^https?$/ }) }),
-  }),
+  updateDataRow: {
+    kind: 'mutation',
+    variables: z.object({ where, data: z.object({ rowData: z.url({ protocol: /^https?$/ }) }) }),
+  },
   /** [I: SDK `DataRow.bulk_delete` → `deleteDataRows(where: {dataRowIds})`]. */
-  deleteDataRows: z.object({ where: z.object({ dataRowIds: z.array(id).min(1) }) }),
+  deleteDataRows: {
+    kind: 'mutation',
+    variables: z.object({ where: z.object({ dataRowIds: z.array(id).min(1) }) }),
+  },
   /** [I: SDK `Client.get_ontologies(name)`]. */
-  ontologies: z.object({ where: z.object({ name: z.string().min(1) }) }),
+  ontologies: {
+    kind: 'query',
+    variables: z.object({ where: z.object({ name: z.string().min(1) }) }),
+  },
   /** [I: SDK `Client.create_ontology` → `upsertOntology(data: {name, normalized, mediaType})`]. */
-  upsertOntology: z.object({
-    data: z.object({
-      name: z.string().min(1),
-      normalized: z.string().min(1),
-      mediaType: mediaType.optional(),
+  upsertOntology: {
+    kind: 'mutation',
+    variables: z.object({
+      data: z.object({
+        name: z.string().min(1),
+        normalized: z.string().min(1),
+        mediaType: mediaType.optional(),
+      }),
     }),
-  }),
+  },
   /** [I: SDK `Client.delete_unused_ontology`]; refused while a live project uses it [I]. */
-  deleteOntology: z.object({ id }),
+  deleteOntology: { kind: 'mutation', variables: z.object({ id }) },
   /** [I: SDK `Client.get_projects(where=Project.name == n)`]. */
-  projects: z.object({ where: z.object({ name: z.string().min(1) }) }),
+  projects: {
+    kind: 'query',
+    variables: z.object({ where: z.object({ name: z.string().min(1) }) }),
+  },
   /** [V SDK `Client.create_project(name, description, media_type)`]. */
-  createProject: z.object({
-    data: z.object({
-      name: z.string().min(1),
-      description: z.string().optional(),
-      mediaType,
+  createProject: {
+    kind: 'mutation',
+    variables: z.object({
+      data: z.object({
+        name: z.string().min(1),
+        description: z.string().optional(),
+        mediaType,
+      }),
     }),
-  }),
-  /** A project with its ontology, batches and webhooks [I]; null when it does not exist [I]. */
-  project: z.object({ where }),
-  /** [I: SDK 5 `Project.connect_ontology`]. */
-  connectOntology: z.object({ projectId: id, ontologyId: id }),
-  /** [I: SDK `Project.create_batch` → `createBatchV2`]; a row is in at most one batch [D]. */
-  createBatchV2: z.object({
-    input: z.object({
-      projectId: id,
-      name: z.string().min(1),
-      dataRowIds: z.array(id).min(1),
-      priority: z.number().int().min(1).max(5).optional(),
-    }),
-  }),
-  /** [I: SDK `Batch.delete`]. */
-  deleteProjectBatch: z.object({ projectId: id, batchId: id }),
+  },
+  /** A project with its ontology and webhooks [I]; null when it does not exist [I]. */
+  project: { kind: 'query', variables: z.object({ where }) },
+  /**
+   * A project's batches, a connection paged by cursor, read from the experimental endpoint
+   * [V project.py `Project.batches`: `project(where: {id: $projectId}) { batches(after: $from,
+   * first: $first) { nodes {…} pageInfo { endCursor } } }`, `experimental=True`].
+   */
+  'project.batches': {
+    kind: 'query',
+    experimental: true,
+    document: new RegExp(
+      `${PROJECT_BY_ID}batches\\s*\\(\\s*after\\s*:\\s*\\$from\\s*,\\s*first\\s*:\\s*\\$first\\s*\\)\\s*\\{\\s*nodes\\b`,
+    ),
+    variables: z
+      .object({
+        projectId: id,
+        from: z.string().nullable().optional(),
+        first: z.number().int().min(1).max(MAX_PAGE),
+      })
+      .strict(),
+  },
+  /**
+   * Connects an ontology to a project: a mutation of the project, not a root mutation
+   * [V project.py `Project.connect_ontology`: `project(where: {id: $projectId})
+   * {connectOntology(ontologyId: $ontologyId) {id}}`].
+   */
+  'project.connectOntology': {
+    kind: 'mutation',
+    document: new RegExp(
+      `${PROJECT_BY_ID}connectOntology\\s*\\(\\s*ontologyId\\s*:\\s*\\$ontologyId\\s*\\)`,
+    ),
+    variables: z.object({ projectId: id, ontologyId: id }).strict(),
+  },
+  /**
+   * A batch of data rows in a project, sent to the experimental endpoint; it answers
+   * `{batch {…} failedDataRowIds}` [V project.py `Project._create_batch_sync`:
+   * `project(where: {id: $projectId}) {createBatchV2(input: $batchInput) {batch {…}
+   * failedDataRowIds}}`, `batchInput: {name, dataRowIds, globalKeys, priority,
+   * consensusSettings}`, `experimental=True`]; a row is in at most one batch [D].
+   */
+  'project.createBatchV2': {
+    kind: 'mutation',
+    experimental: true,
+    document: new RegExp(
+      `${PROJECT_BY_ID}createBatchV2\\s*\\(\\s*input\\s*:\\s*\\$batchInput\\s*\\)\\s*\\{[^}]*\\bbatch\\s*\\{`,
+    ),
+    variables: z
+      .object({
+        projectId: id,
+        batchInput: z
+          .object({
+            name: z.string().min(1),
+            dataRowIds: z.array(id).min(1),
+            globalKeys: z.array(z.string()).nullable().optional(),
+            priority: z.number().int().min(1).max(5).optional(),
+            consensusSettings: z.record(z.string(), z.unknown()).nullable().optional(),
+          })
+          .strict(),
+      })
+      .strict(),
+  },
+  /**
+   * Deletes a batch (not used by annoflow: a project is deleted whole) [V batch.py
+   * `Batch.delete`: `project(where: {id: $projectId}) {deleteBatch(batchId: $batchId)
+   * {deletedBatchId}}`, `experimental=True`].
+   */
+  'project.deleteBatch': {
+    kind: 'mutation',
+    experimental: true,
+    document: new RegExp(`${PROJECT_BY_ID}deleteBatch\\s*\\(\\s*batchId\\s*:\\s*\\$batchId\\s*\\)`),
+    variables: z.object({ projectId: id, batchId: id }).strict(),
+  },
   /** [I] Project deletion, as the SDK's `Project.delete` does it. */
-  updateProject: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+  updateProject: {
+    kind: 'mutation',
+    variables: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+  },
   /**
    * [V webhook.py `Webhook.create`: `createWebhook(data: {project: {id}, topics: {set},
    * url, secret})`; the secret must be non-empty; no project = organization-wide].
    */
-  createWebhook: z.object({
-    data: z.object({
-      project: z.object({ id }).optional(),
-      topics: z.object({ set: z.array(z.enum(WEBHOOK_TOPICS)).min(1) }),
-      url: z.url({ protocol: /^https?$/ }),
-      secret: z.string().min(1),
+  createWebhook: {
+    kind: 'mutation',
+    variables: z.object({
+      data: z.object({
+        project: z.object({ id }).optional(),
+        topics: z.object({ set: z.array(z.enum(WEBHOOK_TOPICS)).min(1) }),
+        url: z.url({ protocol: /^https?$/ }),
+        secret: z.string().min(1),
+      }),
     }),
-  }),
+  },
   /** [V webhook.py `Webhook.update`: deleting a webhook is `status: INACTIVE`]. */
-  updateWebhook: z.object({
-    where,
-    data: z.object({ status: z.enum(['ACTIVE', 'INACTIVE', 'REVOKED']) }),
-  }),
+  updateWebhook: {
+    kind: 'mutation',
+    variables: z.object({
+      where,
+      data: z.object({ status: z.enum(['ACTIVE', 'INACTIVE', 'REVOKED']) }),
+    }),
+  },
   /**
    * Export v2 of a project's data rows, filtered by batch [I: SDK `Project.export_v2` →
    * `exportDataRowsInProjectPyApi`; the filter and params names follow the SDK's keys].
    */
-  exportDataRowsInProject: z.object({
-    input: z.object({
-      projectId: id,
-      filters: z.object({ batchIds: z.array(id).optional() }).optional(),
-      params: z
-        .object({
-          dataRowDetails: z.boolean().optional(),
-          mediaAttributes: z.boolean().optional(),
-          projectDetails: z.boolean().optional(),
-          labelDetails: z.boolean().optional(),
-        })
-        .optional(),
+  exportDataRowsInProject: {
+    kind: 'mutation',
+    variables: z.object({
+      input: z.object({
+        projectId: id,
+        filters: z.object({ batchIds: z.array(id).optional() }).optional(),
+        params: z
+          .object({
+            dataRowDetails: z.boolean().optional(),
+            mediaAttributes: z.boolean().optional(),
+            projectDetails: z.boolean().optional(),
+            labelDetails: z.boolean().optional(),
+          })
+          .optional(),
+      }),
     }),
-  }),
+  },
   /** An async task: `IN_PROGRESS` → `COMPLETE` (with `result.url`) or `FAILED` [I]. */
-  task: z.object({ where }),
-} as const;
-export type RootField = keyof typeof operationSchemas;
+  task: { kind: 'query', variables: z.object({ where }) },
+} as const satisfies Record<string, OperationAssumption>;
+export type Operation = keyof typeof operations;
 
 /** Export task states [I]. */
 export const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETE', 'FAILED'] as const;

@@ -6,6 +6,7 @@ import { encodePng } from '../../../lib/local/png.js';
 import {
   authorizationSchema,
   contentTypeSchema,
+  EXPERIMENTAL_GRAPHQL_PATH,
   type ExportClassification,
   type ExportObject,
   type ExportVideoAnnotations,
@@ -15,10 +16,12 @@ import {
   GRAPHQL_PATH,
   graphqlRequestSchema,
   KIND_OF_TOOL,
+  NESTED_FIELD,
   type Ontology,
-  operationSchemas,
+  type Operation,
+  type OperationAssumption,
+  operations,
   ROOT_FIELD,
-  type RootField,
   VIDEO_KIND,
   WEBHOOK_HEADERS,
   type WebhookBody,
@@ -85,7 +88,10 @@ export interface Delivery {
 export class LabelboxEmulator {
   readonly state = new LabelboxState();
   readonly deliveries: Delivery[] = [];
-  /** The root field of every GraphQL request received, in order: what a call costs. */
+  /**
+   * The operation of every GraphQL request received, in order (its root field, or
+   * `root.field` for a nested one): what a call costs.
+   */
   readonly calls: string[] = [];
   readonly #violations: string[] = [];
   readonly #apiKey: string;
@@ -387,7 +393,8 @@ export class LabelboxEmulator {
       res.end(png);
       return;
     }
-    if (req.method !== 'POST' || path !== GRAPHQL_PATH) {
+    const experimental = path === EXPERIMENTAL_GRAPHQL_PATH;
+    if (req.method !== 'POST' || (path !== GRAPHQL_PATH && !experimental)) {
       this.#violations.push(`${req.method} ${path}: no such endpoint`);
       return send(res, 404, { message: 'Not found' });
     }
@@ -399,29 +406,48 @@ export class LabelboxEmulator {
     try {
       json = JSON.parse(raw);
     } catch {
-      this.#violations.push('POST /graphql: body is not JSON');
+      this.#violations.push(`POST ${path}: body is not JSON`);
       return send(res, 400, { message: 'Bad request' });
     }
     const request = graphqlRequestSchema.safeParse(json);
     if (!request.success) {
-      this.#violations.push(`POST /graphql: ${request.error.message}`);
+      this.#violations.push(`POST ${path}: ${request.error.message}`);
       return send(res, 400, { message: 'Bad request' });
     }
-    send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}));
+    send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}, experimental));
   }
 
-  #execute(query: string, variables: Record<string, unknown>): unknown {
-    const field = ROOT_FIELD.exec(query)?.[1];
-    if (!field || !Object.hasOwn(operationSchemas, field)) {
-      this.#violations.push(`GraphQL: unknown root field ${field ?? '(none)'}`);
-      return graphqlError('GRAPHQL_VALIDATION_FAILED', `Cannot query field ${field}`);
+  #execute(query: string, variables: Record<string, unknown>, experimental: boolean): unknown {
+    const [, kind, root] = ROOT_FIELD.exec(query) ?? [];
+    const nested = `${root}.${NESTED_FIELD.exec(query)?.[1]}`;
+    const name = Object.hasOwn(operations, nested) ? nested : root;
+    if (!root || !name || !Object.hasOwn(operations, name)) {
+      this.#violations.push(`GraphQL: unknown root field ${root ?? '(none)'}`);
+      return graphqlError('GRAPHQL_VALIDATION_FAILED', `Cannot query field ${root}`);
     }
-    const root = field as RootField;
-    this.calls.push(root);
-    const vars = operationSchemas[root].safeParse(variables);
+    const op = name as Operation;
+    const assumed: OperationAssumption = operations[op];
+    this.calls.push(op);
+    const refused = (why: string) => {
+      this.#violations.push(`GraphQL ${op}: ${why}`);
+      return graphqlError('GRAPHQL_VALIDATION_FAILED', `${op}: ${why}`);
+    };
+    if (kind !== assumed.kind) return refused(`sent as a ${kind}, not a ${assumed.kind}`);
+    if (experimental !== (assumed.experimental === true)) {
+      return refused(
+        `sent to ${experimental ? EXPERIMENTAL_GRAPHQL_PATH : GRAPHQL_PATH}, not where the SDK sends it`,
+      );
+    }
+    let literals: Record<string, string> = {};
+    if (assumed.document) {
+      const match = assumed.document.exec(query);
+      if (!match) return refused("the document does not have the SDK's shape");
+      literals = { ...match.groups };
+    }
+    const vars = assumed.variables.safeParse({ ...variables, ...literals });
     if (!vars.success) {
-      this.#violations.push(`GraphQL ${root}: variables ${vars.error.message}`);
-      return graphqlError('INVALID_ARGUMENT', `Invalid variables for ${root}`);
+      this.#violations.push(`GraphQL ${op}: variables ${vars.error.message}`);
+      return graphqlError('INVALID_ARGUMENT', `Invalid variables for ${op}`);
     }
     const ctx: ResolverContext = {
       state: this.state,
@@ -431,7 +457,9 @@ export class LabelboxEmulator {
       violation: (message) => this.#violations.push(message),
     };
     try {
-      const resolve = resolvers[root] as (vars: unknown, ctx: ResolverContext) => unknown;
+      const resolve = resolvers[op] as (vars: unknown, ctx: ResolverContext) => unknown;
+      // A nested operation's resolver answers for its root (`{connectOntology: …}`), so a
+      // missing project can be `null` as Labelbox answers it.
       return { data: { [root]: resolve(vars.data, ctx) } };
     } catch (error) {
       if (error instanceof GraphqlError) return graphqlError(error.code, error.message);

@@ -3,9 +3,10 @@ import {
   ERROR_CODES,
   type ExportLine,
   exportLineSchema,
+  MAX_PAGE,
+  type Operation,
   ontologySchema,
-  type operationSchemas,
-  type RootField,
+  type operations,
 } from './assumptions.js';
 import type { LabelboxState, ProjectRecord } from './state.js';
 
@@ -30,8 +31,8 @@ export interface ResolverContext {
   readonly violation: (message: string) => void;
 }
 
-type Vars<K extends RootField> = z.infer<(typeof operationSchemas)[K]>;
-type Resolvers = { [K in RootField]: (vars: Vars<K>, ctx: ResolverContext) => unknown };
+type Vars<K extends Operation> = z.infer<(typeof operations)[K]['variables']>;
+type Resolvers = { [K in Operation]: (vars: Vars<K>, ctx: ResolverContext) => unknown };
 
 const notFound = (what: string, id: string) =>
   new GraphqlError(ERROR_CODES.notFound, `${what} with id ${id} does not exist`);
@@ -48,7 +49,6 @@ function projectView(ctx: ResolverContext, project: ProjectRecord) {
     name: project.name,
     description: project.description,
     ontology: project.ontologyId ? { id: project.ontologyId } : null,
-    batches: [...project.batches.values()].map(({ id, name }) => ({ id, name })),
     webhooks: [...ctx.state.webhooks.values()]
       .filter((hook) => hook.projectId === project.id)
       .map(({ id, url, status, topics }) => ({ id, url, status, topics })),
@@ -184,38 +184,64 @@ export const resolvers: Resolvers = {
     return project ? projectView(ctx, project) : null;
   },
 
-  connectOntology: ({ projectId, ontologyId }, ctx) => {
+  'project.batches': ({ projectId, from, first }, ctx) => {
+    const project = ctx.state.projects.get(projectId);
+    if (!project) return null;
+    // The cursor is the id of the last batch of the page before, as opaque as Labelbox's.
+    const all = [...project.batches.values()];
+    const start = from ? all.findIndex((batch) => batch.id === from) + 1 : 0;
+    const nodes = all.slice(start, start + Math.min(first, MAX_PAGE));
+    const last = nodes.at(-1);
+    const more = start + nodes.length < all.length;
+    return {
+      batches: {
+        nodes: nodes.map(({ id, name }) => ({ id, name })),
+        pageInfo: { endCursor: more && last ? last.id : null },
+      },
+    };
+  },
+
+  'project.connectOntology': ({ projectId, ontologyId }, ctx) => {
     const project = liveProject(ctx, projectId);
     if (!ctx.state.ontologies.has(ontologyId)) throw notFound('Ontology', ontologyId);
     project.ontologyId = ontologyId;
-    return { id: project.id };
+    return { connectOntology: { id: ontologyId } };
   },
 
-  createBatchV2: ({ input }, ctx) => {
-    const project = liveProject(ctx, input.projectId);
+  'project.createBatchV2': ({ projectId, batchInput }, ctx) => {
+    const project = liveProject(ctx, projectId);
     if (!project.ontologyId) {
       throw new GraphqlError(ERROR_CODES.invalid, 'Connect an ontology before adding batches');
     }
+    if ([...project.batches.values()].some((batch) => batch.name === batchInput.name)) {
+      // The SDK: "a name for the batch, must be unique within a project" [V project.py].
+      throw new GraphqlError(ERROR_CODES.conflict, `Batch ${batchInput.name} already exists`);
+    }
     const failedDataRowIds: string[] = [];
     const accepted: string[] = [];
-    for (const id of input.dataRowIds) {
+    for (const id of batchInput.dataRowIds) {
       const row = ctx.state.dataRows.get(id);
       if (!row || ctx.state.batchOfRow(project, id)) failedDataRowIds.push(id);
       else accepted.push(id);
     }
-    const batch = { id: ctx.state.newId('ba'), name: input.name, dataRowIds: accepted };
+    const batch = { id: ctx.state.newId('ba'), name: batchInput.name, dataRowIds: accepted };
     project.batches.set(batch.id, batch);
     for (const id of accepted) project.rows.set(id, { status: 'TO_LABEL' });
-    return { batchId: batch.id, failedDataRowIds };
+    return {
+      createBatchV2: {
+        batch: { id: batch.id, name: batch.name, size: accepted.length },
+        failedDataRowIds,
+      },
+    };
   },
 
-  deleteProjectBatch: ({ projectId, batchId }, ctx) => {
+  'project.deleteBatch': ({ projectId, batchId }, ctx) => {
     const project = liveProject(ctx, projectId);
     const batch = project.batches.get(batchId);
     if (!batch) throw notFound('Batch', batchId);
     for (const id of batch.dataRowIds) project.rows.delete(id);
     project.batches.delete(batchId);
-    return { id: batchId };
+    return { deleteBatch: { deletedBatchId: batchId } };
   },
 
   updateProject: ({ where }, ctx) => {

@@ -71,7 +71,7 @@ describe('Labelbox backend: broken tool responses', () => {
     await expect(backendAt(url).status(ctx, task)).rejects.toMatchObject({
       code: 'BACKEND_RESPONSE_INVALID',
       message: expect.stringContaining(
-        "Labelbox's answer to project is not what annoflow expects at 'name'",
+        "Labelbox's answer to project is not what annoflow expects at 'batches'",
       ),
     });
   });

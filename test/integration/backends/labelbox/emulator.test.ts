@@ -9,8 +9,8 @@ afterEach(async () => {
   await emulator.stop();
 });
 
-async function graphql(body: unknown, key = emulator.apiKey) {
-  const response = await fetch(`${emulator.url}/graphql`, {
+async function graphql(body: unknown, key = emulator.apiKey, path = '/graphql') {
+  const response = await fetch(`${emulator.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify(body),
@@ -30,6 +30,42 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
       expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
     ]);
     expect(emulator.violations()).toEqual(['GraphQL: unknown root field everything']);
+  });
+
+  it('refuses connectOntology and createBatchV2 as root mutations: the SDK nests them under project', async () => {
+    const variables = { projectId: 'p', ontologyId: 'o' };
+    await graphql({
+      query:
+        'mutation M($projectId: ID!, $ontologyId: ID!) { connectOntology(projectId: $projectId, ontologyId: $ontologyId) { id } }',
+      variables,
+    });
+    await graphql(
+      {
+        query:
+          'mutation M($input: CreateBatchInput!) { createBatchV2(input: $input) { batchId failedDataRowIds } }',
+        variables: { input: { projectId: 'p', name: 'b', dataRowIds: ['r'] } },
+      },
+      emulator.apiKey,
+      '/_gql',
+    );
+    expect(emulator.violations()).toEqual([
+      'GraphQL: unknown root field connectOntology',
+      'GraphQL: unknown root field createBatchV2',
+    ]);
+  });
+
+  it('refuses createBatchV2 sent to /graphql: the SDK sends it to the experimental /_gql', async () => {
+    const { body } = await graphql({
+      query:
+        'mutation M($projectId: ID!, $batchInput: CreateBatchInput!) { project(where: {id: $projectId}) { createBatchV2(input: $batchInput) { batch { id } failedDataRowIds } } }',
+      variables: { projectId: 'p', batchInput: { name: 'b', dataRowIds: ['r'] } },
+    });
+    expect(body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    ]);
+    expect(emulator.violations()).toEqual([
+      'GraphQL project.createBatchV2: sent to /graphql, not where the SDK sends it',
+    ]);
   });
 
   it('records variables that break the assumed argument shapes', async () => {
