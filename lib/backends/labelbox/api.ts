@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BackendError } from '../../errors/index.js';
 import type { LabelboxClient } from './client.js';
 
 /**
@@ -31,6 +32,16 @@ export type MediaType = 'IMAGE' | 'VIDEO';
 
 /** Data rows read per request: Labelbox pages its collections (SDK pages of 100). */
 export const DATA_ROW_PAGE = 100;
+
+/** The export stream annoflow reads: the data rows, not the errors (SDK `StreamType`). */
+const RESULT_STREAM = 'RESULT';
+
+const exportFileSchema = z.looseObject({
+  offsets: z.looseObject({ start: z.coerce.number().int(), end: z.coerce.number().int() }),
+  lines: z.looseObject({ start: z.coerce.number().int(), end: z.coerce.number().int() }),
+  file: z.string().min(1),
+});
+export type ExportFile = z.infer<typeof exportFileSchema>;
 
 export function labelboxApi(client: LabelboxClient) {
   /** Every item of a cursor-paged collection; a cursor seen twice ends it, so a server
@@ -238,38 +249,81 @@ export function labelboxApi(client: LabelboxClient) {
         z.looseObject({ id: z.string() }),
       ),
 
+    /**
+     * Starts an export v2 of one batch of a project, with the input `Project._export` builds
+     * for `export_v2`: the project and a batch search in `filters`, `include…` flags in
+     * `params`. Labelbox answers whether the result is to be read as a stream.
+     */
     exportBatch: (projectId: string, batchId: string) =>
       client.request(
         'exportDataRowsInProject',
-        'mutation ExportBatch($input: ExportDataRowsInProjectInput!) { exportDataRowsInProject(input: $input) { taskId } }',
+        'mutation exportDataRowsInProjectPyApi($input: ExportDataRowsInProjectInput!) { exportDataRowsInProject(input: $input) { taskId isStreamable } }',
         {
           input: {
-            projectId,
-            filters: { batchIds: [batchId] },
-            params: {
-              dataRowDetails: true,
-              mediaAttributes: true,
-              projectDetails: true,
-              labelDetails: true,
+            isStreamableReady: true,
+            filters: {
+              projectId,
+              searchQuery: {
+                scope: null,
+                query: [{ ids: [batchId], operator: 'is', type: 'batch' }],
+              },
             },
+            params: {
+              includeDataRowDetails: true,
+              includeProjectDetails: true,
+              includeLabelDetails: true,
+              includeInterpolatedFrames: true,
+            },
+            streamable: false,
           },
         },
-        z.looseObject({ taskId: z.string() }),
+        z.looseObject({ taskId: z.string(), isStreamable: z.boolean().nullish() }),
       ),
 
+    /** An async task's state; `result` is the URL of its result once it is `COMPLETE`. */
     task: (id: string) =>
       client.request(
         'task',
-        'query GetTask($where: WhereUniqueIdInput!) { task(where: $where) { id status result { url } } }',
+        'query GetTaskPyApi($where: WhereUniqueIdInput) { task(where: $where) { id status result } }',
         { where: { id } },
         z
-          .looseObject({
-            id: z.string(),
-            status: z.string(),
-            result: z.looseObject({ url: z.string() }).nullish(),
-          })
+          .looseObject({ id: z.string(), status: z.string(), result: z.string().nullish() })
           .nullable(),
       ),
+
+    /** Size of a streamable export's result; `null` when it has none. */
+    exportSize: async (taskId: string) => {
+      const task = await client.request(
+        'task',
+        'query GetExportMetadataHeaderPyApi($where: WhereUniqueIdInput, $streamType: TaskStreamType!) { task(where: $where) { exportMetadataHeader(streamType: $streamType) { totalSize totalLines } } }',
+        { where: { id: taskId }, streamType: RESULT_STREAM },
+        z.looseObject({
+          exportMetadataHeader: z
+            .looseObject({
+              totalSize: z.coerce.number().int().nullish(),
+              totalLines: z.coerce.number().int().nullish(),
+            })
+            .nullish(),
+        }),
+      );
+      return task.exportMetadataHeader?.totalSize ?? null;
+    },
+
+    /** The file of a streamable export's result that holds byte `offset`. */
+    exportFileAt: async (taskId: string, offset: number): Promise<ExportFile> => {
+      const task = await client.request(
+        'task',
+        'query GetExportFileFromOffsetPyApi($where: WhereUniqueIdInput, $streamType: TaskStreamType!, $offset: UInt64!) { task(where: $where) { exportFileFromOffset(streamType: $streamType, offset: $offset) { offsets { start end } lines { start end } file } } }',
+        { where: { id: taskId }, streamType: RESULT_STREAM, offset: String(offset) },
+        z.looseObject({ exportFileFromOffset: exportFileSchema.nullish() }),
+      );
+      if (task.exportFileFromOffset) return task.exportFileFromOffset;
+      throw new BackendError(
+        'BACKEND_RESPONSE_INVALID',
+        `Labelbox export ${taskId} has no result file at byte ${offset}`,
+        { exportTaskId: taskId, offset },
+      );
+    },
   };
 }
 export type LabelboxApi = ReturnType<typeof labelboxApi>;

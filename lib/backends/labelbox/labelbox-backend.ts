@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   BackendError,
@@ -28,12 +27,8 @@ import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
 import { labelboxApi, type MediaType } from './api.js';
 import { LabelboxClient } from './client.js';
-import {
-  type ExportLine,
-  exportLineSchema,
-  exportToAnnotations,
-  maskUrls,
-} from './export-labels.js';
+import { type ExportLine, exportToAnnotations, maskUrls } from './export-labels.js';
+import { exportBatchLines } from './export-task.js';
 import { ontologyOf } from './ontology.js';
 import { labelboxEndpoints, labelboxParamsSchema } from './params.js';
 import { decodeMaskPng } from './png.js';
@@ -287,34 +282,13 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
       }),
   };
 
-  async function exportLines(task: BackendTask, data: TaskData): Promise<ExportLine[]> {
-    const { taskId } = await api.exportBatch(task.backendTaskId, data.batchId);
-    const deadline = Date.now() + params.export_timeout_ms;
-    for (;;) {
-      const state = await api.task(taskId);
-      if (state?.status === 'COMPLETE' && state.result?.url) {
-        const body = new TextDecoder().decode(await client.download(state.result.url, 'an export'));
-        return body
-          .split('\n')
-          .filter((line) => line.trim() !== '')
-          .map((line, i) => parseExportLine(line, i, task));
-      }
-      if (!state || state.status === 'FAILED') {
-        throw new BackendError(
-          'BACKEND_REQUEST_FAILED',
-          `Labelbox export ${taskId} of task '${task.taskId}' ${state ? 'failed' : 'disappeared'}`,
-          { taskId: task.taskId, exportTaskId: taskId },
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new BackendError(
-          'BACKEND_UNAVAILABLE',
-          `Labelbox export ${taskId} of task '${task.taskId}' did not finish in ${params.export_timeout_ms} ms`,
-          { taskId: task.taskId, exportTaskId: taskId },
-        );
-      }
-      await sleep(params.export_poll_interval_ms);
-    }
+  function exportLines(task: BackendTask, data: TaskData): Promise<ExportLine[]> {
+    return exportBatchLines(task, data.batchId, {
+      api,
+      client,
+      pollIntervalMs: params.export_poll_interval_ms,
+      timeoutMs: params.export_timeout_ms,
+    });
   }
 }
 
@@ -324,22 +298,6 @@ function frameSize(metadata: UploadSample['metadata']): { width?: number; height
   const width = number(metadata?.width) ?? number(metadata?.frame_width);
   const height = number(metadata?.height) ?? number(metadata?.frame_height);
   return { ...(width ? { width } : {}), ...(height ? { height } : {}) };
-}
-
-function parseExportLine(line: string, index: number, task: BackendTask): ExportLine {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    json = undefined;
-  }
-  const parsed = exportLineSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  throw new BackendError(
-    'BACKEND_RESPONSE_INVALID',
-    `Line ${index + 1} of the Labelbox export of task '${task.taskId}' is not an export v2 data row`,
-    { taskId: task.taskId, line: index + 1 },
-  );
 }
 
 function taskData(task: BackendTask): TaskData {

@@ -110,6 +110,9 @@ export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 /** The most items one page of a paginated collection holds [I: SDK page size 100]. */
 export const MAX_PAGE = 100;
 
+/** The streams of a streamable export [V export_task.py `StreamType`]. */
+export const EXPORT_STREAMS = ['RESULT', 'ERRORS'] as const;
+
 const id = z.string().min(1);
 const where = z.object({ id });
 const mediaType = z.enum(['IMAGE', 'VIDEO']); // [V SDK MediaType values]
@@ -341,28 +344,100 @@ export const operations = {
     }),
   },
   /**
-   * Export v2 of a project's data rows, filtered by batch [I: SDK `Project.export_v2` →
-   * `exportDataRowsInProjectPyApi`; the filter and params names follow the SDK's keys].
+   * Export v2 of a project's data rows, filtered by batch, with the input the SDK builds
+   * [V project.py `Project._export` (used by `export_v2` and `export`):
+   * `exportDataRowsInProject(input: $input) {taskId isStreamable}`, `input: {taskName,
+   * isStreamableReady: True, filters: {projectId, searchQuery: {scope: None, query}},
+   * params: {mediaTypeOverride, includeAttachments, includeEmbeddings, includeMetadata,
+   * includeDataRowDetails, includeProjectDetails, includePerformanceDetails,
+   * includeLabelDetails, includeInterpolatedFrames}, streamable}`; a batch filter is
+   * `{ids, operator: "is", type: "batch"}`, at most 2000 ids (export_filters.py
+   * `build_filters`, `SEARCH_LIMIT_PER_EXPORT_V2`)]. The old `projectId`, `filters.batchIds`
+   * and unprefixed `params` keys are refused.
    */
   exportDataRowsInProject: {
     kind: 'mutation',
     variables: z.object({
-      input: z.object({
-        projectId: id,
-        filters: z.object({ batchIds: z.array(id).optional() }).optional(),
-        params: z
-          .object({
-            dataRowDetails: z.boolean().optional(),
-            mediaAttributes: z.boolean().optional(),
-            projectDetails: z.boolean().optional(),
-            labelDetails: z.boolean().optional(),
-          })
-          .optional(),
-      }),
+      input: z
+        .object({
+          taskName: z.string().nullable().optional(),
+          isStreamableReady: z.boolean().optional(),
+          filters: z
+            .object({
+              projectId: id,
+              searchQuery: z
+                .object({
+                  scope: z.null(),
+                  query: z.array(
+                    z
+                      .object({
+                        ids: z.array(id).min(1).max(2000),
+                        operator: z.literal('is'),
+                        type: z.literal('batch'),
+                      })
+                      .strict(),
+                  ),
+                })
+                .strict(),
+            })
+            .strict(),
+          params: z
+            .object({
+              mediaTypeOverride: z.string().nullable().optional(),
+              includeAttachments: z.boolean().optional(),
+              includeEmbeddings: z.boolean().optional(),
+              includeMetadata: z.boolean().optional(),
+              includeDataRowDetails: z.boolean().optional(),
+              includeProjectDetails: z.boolean().optional(),
+              includePerformanceDetails: z.boolean().optional(),
+              includeLabelDetails: z.boolean().optional(),
+              includeInterpolatedFrames: z.boolean().optional(),
+            })
+            .strict(),
+          streamable: z.boolean().optional(),
+        })
+        .strict(),
     }),
   },
-  /** An async task: `IN_PROGRESS` → `COMPLETE` (with `result.url`) or `FAILED` [I]. */
-  task: { kind: 'query', variables: z.object({ where }) },
+  /**
+   * An async task: `IN_PROGRESS` → `COMPLETE` or `FAILED`; `result` is a string, the URL of
+   * the result [V task.py `Task`: `status`, `result_url = Field.String("result_url",
+   * "result")`; `Task._fetch_remote_json` reads it with a bare `requests.get(url)`, no API
+   * key]. The root `task(where: $where)` with `$where: WhereUniqueIdInput` [V export_task.py
+   * `ExportTask._get_metadata_header`]; the SDK itself polls through `user { createdTasks }`
+   * (`Task.get_task`), so reading `status`/`result` off the root `task` is [I]. The old
+   * `result { url }` selection is refused.
+   */
+  task: {
+    kind: 'query',
+    document: /\btask\s*\(\s*where\s*:\s*\$where\s*\)\s*\{[^{}]*\bresult\b[^{}]*\}/,
+    variables: z.object({ where }).strict(),
+  },
+  /**
+   * A streamable export's size [V export_task.py `ExportTask._get_metadata_header`:
+   * `task(where: $where) {exportMetadataHeader(streamType: $streamType) {totalSize
+   * totalLines}}`, `$streamType: TaskStreamType!` `RESULT` or `ERRORS`].
+   */
+  'task.exportMetadataHeader': {
+    kind: 'query',
+    document: /exportMetadataHeader\s*\(\s*streamType\s*:\s*\$streamType\s*\)/,
+    variables: z.object({ where, streamType: z.enum(EXPORT_STREAMS) }).strict(),
+  },
+  /**
+   * The file of a streamable export that holds byte `offset` [V export_task.py
+   * `_BufferedFileRetrieverByOffset.get_next_chunk`: `task(where: $where)
+   * {exportFileFromOffset(streamType: $streamType, offset: $offset) {offsets {start end}
+   * lines {start end} file}}`, `offset` sent as a string (`UInt64!`); the file is read with a
+   * bare `requests.get`, no API key, and must hold `end - start + 1` bytes].
+   */
+  'task.exportFileFromOffset': {
+    kind: 'query',
+    document:
+      /exportFileFromOffset\s*\(\s*streamType\s*:\s*\$streamType\s*,\s*offset\s*:\s*\$offset\s*\)/,
+    variables: z
+      .object({ where, streamType: z.enum(EXPORT_STREAMS), offset: z.string().regex(/^\d+$/) })
+      .strict(),
+  },
 } as const satisfies Record<string, OperationAssumption>;
 export type Operation = keyof typeof operations;
 

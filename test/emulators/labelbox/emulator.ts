@@ -42,6 +42,13 @@ export interface LabelboxEmulatorOptions {
   readonly exportPolls?: number;
   /** Whether deliveries carry `X-Hub-Signature-256` besides `X-Hub-Signature` (default yes). */
   readonly sha256Header?: boolean;
+  /**
+   * Whether an export asked for with `isStreamableReady` is streamable, its result read as
+   * files through `exportFileFromOffset` (default yes); otherwise through the task's `result`.
+   */
+  readonly streamableExports?: boolean;
+  /** Lines per file of a streamed export (default 2, so results span several files). */
+  readonly exportLinesPerFile?: number;
 }
 
 /** An object as an annotator draws it: export shape, without the ids Labelbox assigns. */
@@ -97,6 +104,8 @@ export class LabelboxEmulator {
   readonly #apiKey: string;
   readonly #exportPolls: number;
   readonly #sha256Header: boolean;
+  readonly #streamableExports: boolean;
+  readonly #exportLinesPerFile: number;
   #server: Server | undefined;
   #baseUrl = '';
   #tick = 0;
@@ -107,6 +116,8 @@ export class LabelboxEmulator {
     this.#apiKey = options.apiKey ?? 'lb-test-key';
     this.#exportPolls = options.exportPolls ?? 1;
     this.#sha256Header = options.sha256Header ?? true;
+    this.#streamableExports = options.streamableExports ?? true;
+    this.#exportLinesPerFile = options.exportLinesPerFile ?? 2;
   }
 
   get apiKey(): string {
@@ -372,18 +383,13 @@ export class LabelboxEmulator {
   // --- HTTP ---------------------------------------------------------------------------
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const path = url.pathname;
+    if (req.method === 'GET' && path.startsWith('/exports/'))
+      return this.#serveExport(req, res, url);
     const auth = authorizationSchema.safeParse(req.headers.authorization);
     if (!auth.success || auth.data !== `Bearer ${this.#apiKey}`) {
       send(res, 401, { message: 'Unauthorized' });
-      return;
-    }
-    if (req.method === 'GET' && path.startsWith('/exports/')) {
-      const id = path.slice('/exports/'.length).replace(/\.ndjson$/, '');
-      const task = this.state.exportTasks.get(id);
-      if (!task || task.pollsLeft > 0) return send(res, 404, { message: 'Not found' });
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.end(task.ndjson);
       return;
     }
     if (req.method === 'GET' && path.startsWith('/masks/')) {
@@ -415,6 +421,30 @@ export class LabelboxEmulator {
       return send(res, 400, { message: 'Bad request' });
     }
     send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}, experimental));
+  }
+
+  /**
+   * An export's result (`/exports/<task>.ndjson`) or one file of a streamed one
+   * (`/exports/<task>/<n>.ndjson`): signed links, read without the API key as the SDK reads
+   * them [V task.py, export_task.py: bare `requests.get`]. A request carrying the key is a
+   * violation: the key would travel to wherever the link points.
+   */
+  #serveExport(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.headers.authorization !== undefined) {
+      this.#violations.push(`GET ${url.pathname}: an export link fetched with the API key`);
+    }
+    const [, id, index] = /^\/exports\/([^/.]+)(?:\/(\d+))?\.ndjson$/.exec(url.pathname) ?? [];
+    const task = id ? this.state.exportTasks.get(id) : undefined;
+    const file = index === undefined ? undefined : task?.files[Number(index)];
+    if (!task || task.pollsLeft > 0 || task.streamable !== (file !== undefined)) {
+      send(res, 404, { message: 'Not found' });
+    } else if (url.searchParams.get('signature') !== task.signature) {
+      send(res, 403, { message: 'Signature does not match' });
+    } else {
+      const bytes = Buffer.from(task.ndjson);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(file ? bytes.subarray(file.start, file.end + 1) : bytes);
+    }
   }
 
   #execute(query: string, variables: Record<string, unknown>, experimental: boolean): unknown {
@@ -454,6 +484,8 @@ export class LabelboxEmulator {
       baseUrl: this.#baseUrl,
       now: () => this.#now(),
       exportPolls: this.#exportPolls,
+      streamableExports: this.#streamableExports,
+      exportLinesPerFile: this.#exportLinesPerFile,
       violation: (message) => this.#violations.push(message),
     };
     try {

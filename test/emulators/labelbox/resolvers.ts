@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import {
   ERROR_CODES,
@@ -8,7 +9,7 @@ import {
   ontologySchema,
   type operations,
 } from './assumptions.js';
-import type { LabelboxState, ProjectRecord } from './state.js';
+import type { ExportTaskRecord, LabelboxState, ProjectRecord } from './state.js';
 
 /** A GraphQL error as Labelbox reports it: HTTP 200, `errors[0].extensions.code` [I]. */
 export class GraphqlError extends Error {
@@ -27,6 +28,10 @@ export interface ResolverContext {
   readonly now: () => string;
   /** How many polls an export task stays `IN_PROGRESS`. */
   readonly exportPolls: number;
+  /** Whether an export asked for as streamable (`isStreamableReady`) is made streamable. */
+  readonly streamableExports: boolean;
+  /** Lines per file of a streamed export, so results span several files. */
+  readonly exportLinesPerFile: number;
   /** Records a departure from the assumed contract (a self-check failing, a bad request). */
   readonly violation: (message: string) => void;
 }
@@ -276,23 +281,39 @@ export const resolvers: Resolvers = {
   },
 
   exportDataRowsInProject: ({ input }, ctx) => {
-    const project = liveProject(ctx, input.projectId);
-    const batchIds = input.filters?.batchIds;
+    const project = liveProject(ctx, input.filters.projectId);
+    const batchIds = input.filters.searchQuery.query.flatMap((filter) => filter.ids);
     const lines: string[] = [];
     for (const batch of project.batches.values()) {
-      if (batchIds && !batchIds.includes(batch.id)) continue;
+      if (batchIds.length > 0 && !batchIds.includes(batch.id)) continue;
       for (const rowId of batch.dataRowIds) {
-        const line = exportLine(ctx, project, batch.id, rowId);
-        if (line) lines.push(JSON.stringify(line));
+        const line = exportLine(ctx, project, batch.id, rowId, input.params);
+        if (line) lines.push(`${JSON.stringify(line)}\n`);
       }
     }
-    const task = {
+    const files: ExportTaskRecord['files'] = [];
+    let start = 0;
+    for (let first = 0; first < lines.length; first += ctx.exportLinesPerFile) {
+      const chunk = lines.slice(first, first + ctx.exportLinesPerFile);
+      const size = Buffer.byteLength(chunk.join(''));
+      files.push({
+        start,
+        end: start + size - 1,
+        firstLine: first,
+        lastLine: first + chunk.length - 1,
+      });
+      start += size;
+    }
+    const task: ExportTaskRecord = {
       id: ctx.state.newId('tk'),
       pollsLeft: ctx.exportPolls,
-      ndjson: lines.map((line) => `${line}\n`).join(''),
+      ndjson: lines.join(''),
+      streamable: input.isStreamableReady === true && ctx.streamableExports,
+      signature: randomUUID(),
+      files,
     };
     ctx.state.exportTasks.set(task.id, task);
-    return { taskId: task.id };
+    return { taskId: task.id, isStreamable: task.streamable };
   },
 
   task: ({ where }, ctx) => {
@@ -302,25 +323,56 @@ export const resolvers: Resolvers = {
       task.pollsLeft -= 1;
       return { id: task.id, status: 'IN_PROGRESS', result: null };
     }
+    // A streamed result is read through its files, not through one link [I].
+    const result = task.streamable
+      ? null
+      : `${ctx.baseUrl}/exports/${task.id}.ndjson?signature=${task.signature}`;
+    return { id: task.id, status: 'COMPLETE', result };
+  },
+
+  'task.exportMetadataHeader': ({ where, streamType }, ctx) => {
+    const task = ctx.state.exportTasks.get(where.id);
+    if (!task) return null;
+    if (task.pollsLeft > 0 || !task.streamable || streamType === 'ERRORS') {
+      return { exportMetadataHeader: null };
+    }
+    const totalSize = Buffer.byteLength(task.ndjson);
+    const totalLines = task.files.at(-1)?.lastLine ?? -1;
+    return { exportMetadataHeader: { totalSize, totalLines: totalLines + 1 } };
+  },
+
+  'task.exportFileFromOffset': ({ where, streamType, offset }, ctx) => {
+    const task = ctx.state.exportTasks.get(where.id);
+    if (!task) return null;
+    const at = Number(offset);
+    const index = task.files.findIndex((file) => file.start <= at && at <= file.end);
+    const file = task.files[index];
+    if (!task.streamable || streamType === 'ERRORS' || !file) return { exportFileFromOffset: null };
     return {
-      id: task.id,
-      status: 'COMPLETE',
-      result: { url: `${ctx.baseUrl}/exports/${task.id}.ndjson` },
+      exportFileFromOffset: {
+        offsets: { start: file.start, end: file.end },
+        lines: { start: file.firstLine, end: file.lastLine },
+        file: `${ctx.baseUrl}/exports/${task.id}/${index}.ndjson?signature=${task.signature}`,
+      },
     };
   },
 };
+
+/** The `include…` flags of an export: a part left out of them is left out of its lines. */
+type ExportParams = Vars<'exportDataRowsInProject'>['input']['params'];
 
 function exportLine(
   ctx: ResolverContext,
   project: ProjectRecord,
   batchId: string,
   rowId: string,
+  params: ExportParams,
 ): ExportLine | undefined {
   const row = ctx.state.dataRows.get(rowId);
   const inProject = project.rows.get(rowId);
   if (!row || !inProject) return undefined;
   const label = inProject.label;
-  const line: ExportLine = {
+  const line = {
     data_row: { id: row.id, global_key: row.globalKey, external_id: null, row_data: row.rowData },
     ...(row.mediaAttributes ? { media_attributes: { ...row.mediaAttributes } } : {}),
     projects: {
@@ -330,7 +382,11 @@ function exportLine(
           ? [
               {
                 id: label.id,
-                label_details: { created_at: label.createdAt, updated_at: label.updatedAt },
+                ...(params.includeLabelDetails
+                  ? {
+                      label_details: { created_at: label.createdAt, updated_at: label.updatedAt },
+                    }
+                  : {}),
                 annotations: label.video ?? {
                   objects: label.objects,
                   classifications: label.classifications,
@@ -339,12 +395,18 @@ function exportLine(
               },
             ]
           : [],
-        project_details: { workflow_status: inProject.status, batch_id: batchId },
+        ...(params.includeProjectDetails
+          ? { project_details: { workflow_status: inProject.status, batch_id: batchId } }
+          : {}),
       },
     },
   };
-  // The emulator checks its own output against the assumed export shape.
+  // The emulator checks its own output against the assumed export shape: a line lacking
+  // what annoflow reads is a request that left out an `include…` flag it needs.
   const checked = exportLineSchema.safeParse(line);
-  if (!checked.success) ctx.violation(`export line of ${row.id}: ${checked.error.message}`);
-  return line;
+  if (!checked.success) {
+    ctx.violation(`export line of ${row.id}: ${checked.error.message}`);
+    return undefined;
+  }
+  return checked.data;
 }

@@ -97,10 +97,10 @@ describe('Labelbox backend: broken tool responses', () => {
     let base = '';
     base = await brokenLabelbox((root, req, res) => {
       if (root === 'exportDataRowsInProject')
-        return json(res, 200, { data: { [root]: { taskId: 't1' } } });
+        return json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } });
       if (root === 'task') {
         return json(res, 200, {
-          data: { task: { id: 't1', status: 'COMPLETE', result: { url: `${base}/result` } } },
+          data: { task: { id: 't1', status: 'COMPLETE', result: `${base}/result` } },
         });
       }
       if (req.url === '/result')
@@ -113,10 +113,71 @@ describe('Labelbox backend: broken tool responses', () => {
     });
   });
 
+  it('fetches the export result link without the API key, as the SDK does', async () => {
+    let base = '';
+    const keys: Array<string | undefined> = [];
+    base = await brokenLabelbox((root, req, res) => {
+      if (root === 'exportDataRowsInProject')
+        return json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } });
+      if (root === 'task') {
+        return json(res, 200, {
+          data: { task: { id: 't1', status: 'COMPLETE', result: `${base}/result?sig=1` } },
+        });
+      }
+      keys.push(req.headers.authorization);
+      return res.writeHead(200).end('');
+    });
+    await expect(backendAt(base).download(ctx, task)).resolves.toEqual({});
+    expect(keys).toEqual([undefined]);
+  });
+
+  it('refuses a complete export that names no result', async () => {
+    const url = await brokenLabelbox((root, _req, res) =>
+      root === 'exportDataRowsInProject'
+        ? json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } })
+        : json(res, 200, { data: { task: { id: 't1', status: 'COMPLETE', result: null } } }),
+    );
+    await expect(backendAt(url).download(ctx, task)).rejects.toMatchObject({
+      code: 'BACKEND_RESPONSE_INVALID',
+      message: "Labelbox export t1 of task 'k-00000' is complete but names no result",
+    });
+  });
+
+  it('refuses a streamed export file that does not hold the byte asked for', async () => {
+    let base = '';
+    base = await brokenLabelbox((root, _req, res) => {
+      if (root === 'exportDataRowsInProject')
+        return json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: true } } });
+      if (root === 'task') {
+        return json(res, 200, {
+          data: {
+            task: {
+              id: 't1',
+              status: 'COMPLETE',
+              result: null,
+              exportMetadataHeader: { totalSize: 10, totalLines: 1 },
+              // Always the same file, which never reaches byte 10: no endless reading.
+              exportFileFromOffset: {
+                offsets: { start: 0, end: 4 },
+                lines: { start: 0, end: 0 },
+                file: `${base}/file`,
+              },
+            },
+          },
+        });
+      }
+      return res.writeHead(200).end('{"a":');
+    });
+    await expect(backendAt(base).download(ctx, task)).rejects.toMatchObject({
+      code: 'BACKEND_RESPONSE_INVALID',
+      message: 'Labelbox export t1 answered byte 5 with a file of bytes 0-4',
+    });
+  });
+
   it('reports a failed export task', async () => {
     const url = await brokenLabelbox((root, _req, res) =>
       root === 'exportDataRowsInProject'
-        ? json(res, 200, { data: { [root]: { taskId: 't1' } } })
+        ? json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } })
         : json(res, 200, { data: { task: { id: 't1', status: 'FAILED', result: null } } }),
     );
     await expect(backendAt(url).download(ctx, task)).rejects.toMatchObject({

@@ -68,6 +68,34 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     ]);
   });
 
+  it('refuses the old export input: projectId, filters.batchIds and unprefixed params', async () => {
+    await graphql({
+      query:
+        'mutation M($input: ExportDataRowsInProjectInput!) { exportDataRowsInProject(input: $input) { taskId } }',
+      variables: {
+        input: {
+          projectId: 'p',
+          filters: { batchIds: ['b'] },
+          params: { dataRowDetails: true, projectDetails: true, labelDetails: true },
+        },
+      },
+    });
+    expect(emulator.violations()).toEqual([
+      expect.stringContaining('GraphQL exportDataRowsInProject: variables'),
+    ]);
+  });
+
+  it('refuses a task read as result { url }: the result is the URL itself', async () => {
+    await graphql({
+      query:
+        'query Q($where: WhereUniqueIdInput) { task(where: $where) { id status result { url } } }',
+      variables: { where: { id: 't' } },
+    });
+    expect(emulator.violations()).toEqual([
+      "GraphQL task: the document does not have the SDK's shape",
+    ]);
+  });
+
   it('records variables that break the assumed argument shapes', async () => {
     await graphql({
       query: 'mutation M($data: WebhookCreateInput!) { createWebhook(data: $data) { id } }',
