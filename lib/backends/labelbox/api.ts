@@ -142,13 +142,9 @@ export function labelboxApi(client: LabelboxClient) {
         named,
       ),
 
+    /** An ontology no project uses any more: REST, as the SDK does it (no GraphQL mutation). */
     deleteOntology: (id: string) =>
-      client.request(
-        'deleteOntology',
-        'mutation DeleteOntology($id: String!) { deleteOntology(id: $id) { id } }',
-        { id },
-        z.looseObject({ id: z.string() }),
-      ),
+      client.deleteRest(`/ontologies/${encodeURIComponent(id)}`, `ontology ${id}`),
 
     projectsNamed: (name: string) =>
       client.request(

@@ -247,12 +247,14 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
           await tolerant(() => api.deleteProject(project.id));
         }
         await secrets?.delete(webhookSecretName(task.backendTaskId));
-        const ontologyId = known.ontologyId ?? project?.ontology?.id;
-        if (ontologyId) await tolerant(() => api.deleteOntology(ontologyId));
+        // The dataset goes before the ontology: Labelbox deletes only an unused ontology,
+        // and should it refuse, the rows and their labels are gone all the same.
         if (known.datasetId) {
           const datasetId = known.datasetId;
           await tolerant(() => api.deleteDataset(datasetId));
         }
+        const ontologyId = known.ontologyId ?? project?.ontology?.id;
+        if (ontologyId) await tolerant(() => api.deleteOntology(ontologyId));
       }
     },
 

@@ -26,6 +26,22 @@ export const GRAPHQL_PATH = '/graphql';
  */
 export const EXPERIMENTAL_GRAPHQL_PATH = '/_gql';
 
+/**
+ * The REST API's base on the API host [V client.py `Client.__init__`:
+ * `rest_endpoint="https://api.labelbox.com/api/v1"`], with the SDK's session headers
+ * (`Authorization: Bearer <API key>`, JSON content type).
+ */
+export const REST_PATH = '/api/v1';
+
+/**
+ * Deleting an ontology is REST, not GraphQL: `DELETE <rest>/ontologies/<id>`, done when the
+ * answer is 204, refused otherwise with `{"message"}` [V client.py
+ * `Client.delete_unused_ontology`]. There is no `deleteOntology` mutation: one is refused as
+ * an unknown root field. A missing ontology answers 404 [I]; one a live project still uses is
+ * refused with 409 [I: the SDK says "if it is not used by any annotations"].
+ */
+export const DELETE_ONTOLOGY = /^\/api\/v1\/ontologies\/([^/]+)$/;
+
 /** `Authorization: Bearer <API key>` [V request_client.py]. */
 export const authorizationSchema = z.string().regex(/^Bearer \S+$/, 'must be "Bearer <API key>"');
 
@@ -225,8 +241,6 @@ export const operations = {
       }),
     }),
   },
-  /** [I: SDK `Client.delete_unused_ontology`]; refused while a live project uses it [I]. */
-  deleteOntology: { kind: 'mutation', variables: z.object({ id }) },
   /** [I: SDK `Client.get_projects(where=Project.name == n)`]. */
   projects: {
     kind: 'query',

@@ -6,6 +6,7 @@ import { encodePng } from '../../../lib/local/png.js';
 import {
   authorizationSchema,
   contentTypeSchema,
+  DELETE_ONTOLOGY,
   EXPERIMENTAL_GRAPHQL_PATH,
   type ExportClassification,
   type ExportObject,
@@ -21,6 +22,7 @@ import {
   type Operation,
   type OperationAssumption,
   operations,
+  REST_PATH,
   ROOT_FIELD,
   VIDEO_KIND,
   WEBHOOK_HEADERS,
@@ -399,6 +401,10 @@ export class LabelboxEmulator {
       res.end(png);
       return;
     }
+    if (path.startsWith(`${REST_PATH}/`)) {
+      this.#rest(req, res, path);
+      return;
+    }
     const experimental = path === EXPERIMENTAL_GRAPHQL_PATH;
     if (req.method !== 'POST' || (path !== GRAPHQL_PATH && !experimental)) {
       this.#violations.push(`${req.method} ${path}: no such endpoint`);
@@ -421,6 +427,26 @@ export class LabelboxEmulator {
       return send(res, 400, { message: 'Bad request' });
     }
     send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}, experimental));
+  }
+
+  /** The REST API: only the ontology deletion annoflow needs. */
+  #rest(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const id = DELETE_ONTOLOGY.exec(path)?.[1];
+    if (req.method !== 'DELETE' || id === undefined) {
+      this.#violations.push(`${req.method} ${path}: no such endpoint`);
+      send(res, 404, { message: 'Not found' });
+      return;
+    }
+    this.calls.push('DELETE /ontologies');
+    const ontologyId = decodeURIComponent(id);
+    if (!this.state.ontologies.has(ontologyId)) {
+      send(res, 404, { message: `Ontology ${ontologyId} not found` });
+    } else if ([...this.state.projects.values()].some((p) => p.ontologyId === ontologyId)) {
+      send(res, 409, { message: `Ontology ${ontologyId} is used by a project` });
+    } else {
+      this.state.ontologies.delete(ontologyId);
+      res.writeHead(204).end();
+    }
   }
 
   /**

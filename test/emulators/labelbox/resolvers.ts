@@ -155,17 +155,6 @@ export const resolvers: Resolvers = {
     return { id: ontology.id, name: ontology.name };
   },
 
-  deleteOntology: ({ id }, { state }) => {
-    if (!state.ontologies.has(id)) throw notFound('Ontology', id);
-    for (const project of state.projects.values()) {
-      if (project.ontologyId === id) {
-        throw new GraphqlError(ERROR_CODES.conflict, `Ontology ${id} is used by a project`);
-      }
-    }
-    state.ontologies.delete(id);
-    return { id };
-  },
-
   projects: ({ where }, ctx) =>
     [...ctx.state.projects.values()]
       .filter((project) => project.name === where.name)

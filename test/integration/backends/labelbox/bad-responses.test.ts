@@ -174,6 +174,37 @@ describe('Labelbox backend: broken tool responses', () => {
     });
   });
 
+  it('deletes the dataset, then reports an ontology Labelbox will not delete, with its reason', async () => {
+    const seen: string[] = [];
+    const url = await brokenLabelbox((root, req, res) => {
+      seen.push(`${req.method} ${root}`);
+      if (root === 'project') return json(res, 200, { data: { project: null } });
+      if (root === 'updateDataset') return json(res, 200, { data: { [root]: { id: 'ds' } } });
+      return json(res, 422, { message: 'Ontology on has annotations' });
+    });
+    const error = await backendAt(url)
+      .cleanup(ctx, [task])
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+      message:
+        'Labelbox answered the deletion of ontology on with HTTP 422: Ontology on has annotations',
+    });
+    expect(JSON.stringify(error)).not.toContain('sk-secret');
+    expect(seen).toEqual(['POST project', 'POST updateDataset', 'DELETE /api/v1/ontologies/on']);
+  });
+
+  it('takes an ontology Labelbox no longer has (404) as deleted', async () => {
+    const url = await brokenLabelbox((root, _req, res) =>
+      root === 'project'
+        ? json(res, 200, { data: { project: null } })
+        : root === 'updateDataset'
+          ? json(res, 200, { data: { [root]: { id: 'ds' } } })
+          : json(res, 404, { message: 'not found' }),
+    );
+    await expect(backendAt(url).cleanup(ctx, [task])).resolves.toBeUndefined();
+  });
+
   it('reports a failed export task', async () => {
     const url = await brokenLabelbox((root, _req, res) =>
       root === 'exportDataRowsInProject'

@@ -96,6 +96,30 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     ]);
   });
 
+  it('deletes an ontology over REST only: DELETE /api/v1/ontologies/<id>, 204; no deleteOntology mutation', async () => {
+    emulator.state.ontologies.set('on1', {
+      id: 'on1',
+      name: 'o',
+      normalized: { tools: [], classifications: [] },
+    });
+    const remove = (key: string) =>
+      fetch(`${emulator.url}/api/v1/ontologies/on1`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${key}` },
+      });
+    expect((await remove('wrong')).status).toBe(401);
+    await graphql({
+      query: 'mutation M($id: String!) { deleteOntology(id: $id) { id } }',
+      variables: { id: 'on1' },
+    });
+    expect(emulator.state.ontologies.has('on1')).toBe(true);
+    expect((await remove(emulator.apiKey)).status).toBe(204);
+    const again = await remove(emulator.apiKey);
+    expect(again.status).toBe(404);
+    expect(await again.json()).toEqual({ message: 'Ontology on1 not found' });
+    expect(emulator.violations()).toEqual(['GraphQL: unknown root field deleteOntology']);
+  });
+
   it('records variables that break the assumed argument shapes', async () => {
     await graphql({
       query: 'mutation M($data: WebhookCreateInput!) { createWebhook(data: $data) { id } }',
