@@ -31,7 +31,7 @@ export const PAGE = 100;
 export type MediaType = 'IMAGE' | 'VIDEO';
 
 /** Data rows read per request: Labelbox pages its collections (SDK pages of 100). */
-export const DATA_ROW_PAGE = 100;
+export const DATA_ROW_PAGE = PAGE;
 
 /** The export stream annoflow reads: the data rows, not the errors (SDK `StreamType`). */
 const RESULT_STREAM = 'RESULT';
@@ -44,8 +44,24 @@ const exportFileSchema = z.looseObject({
 export type ExportFile = z.infer<typeof exportFileSchema>;
 
 export function labelboxApi(client: LabelboxClient) {
-  /** Every item of a cursor-paged collection; a cursor seen twice ends it, so a server
-   * repeating itself cannot loop the listing forever. */
+  /**
+   * Every item of an offset-paged collection (`skip`/`first` written into the document, as
+   * the SDK's `_OffsetPagination` does). A page that brings nothing new ends the listing,
+   * so a server ignoring `skip` cannot loop it forever.
+   */
+  async function offsetPages<T extends { id: string }>(
+    page: (skip: number) => Promise<T[]>,
+  ): Promise<T[]> {
+    const all = new Map<string, T>();
+    for (let skip = 0; ; skip += PAGE) {
+      const items = await page(skip);
+      const before = all.size;
+      for (const item of items) all.set(item.id, item);
+      if (items.length < PAGE || all.size === before) return [...all.values()];
+    }
+  }
+
+  /** Every item of a cursor-paged collection; a cursor seen twice ends it (see above). */
   async function cursorPages<T>(
     page: (from: string | null) => Promise<{ items: T[]; next: string | null | undefined }>,
   ): Promise<T[]> {
@@ -62,12 +78,15 @@ export function labelboxApi(client: LabelboxClient) {
   }
 
   return {
+    /** Live datasets of that name (`Client.get_datasets(where=Dataset.name == name)`). */
     datasetsNamed: (name: string) =>
-      client.request(
-        'datasets',
-        'query FindDatasets($where: DatasetWhere!) { datasets(where: $where) { id name description } }',
-        { where: { name } },
-        z.array(named),
+      offsetPages((skip) =>
+        client.request(
+          'datasets',
+          `query GetDatasetsPyApi($name: String!, $deleted: Boolean!) { datasets(where: {AND: [{name: $name}, {deleted: $deleted}]} skip: ${skip} first: ${PAGE}) { id name description } }`,
+          { name, deleted: false },
+          z.array(named),
+        ),
       ),
 
     createDataset: (name: string, description: string) =>
@@ -126,13 +145,20 @@ export function labelboxApi(client: LabelboxClient) {
         z.looseObject({ id: z.string() }),
       ),
 
+    /**
+     * Ontologies whose name contains `name` (Labelbox searches; it does not match exactly),
+     * every status, as `Client.get_ontologies` asks.
+     */
     ontologiesNamed: (name: string) =>
-      client.request(
-        'ontologies',
-        'query FindOntologies($where: OntologyWhere!) { ontologies(where: $where) { id name } }',
-        { where: { name } },
-        z.array(named),
-      ),
+      cursorPages(async (from) => {
+        const page = await client.request(
+          'ontologies',
+          'query getOntologiesPyApi($search: String, $filter: OntologyFilter, $from: String, $first: PageSize) { ontologies(where: {filter: $filter, search: $search}, after: $from, first: $first) { nodes { id name } nextCursor } }',
+          { search: name, filter: { status: 'ALL' }, from, first: PAGE },
+          z.looseObject({ nodes: z.array(named), nextCursor: z.string().nullish() }),
+        );
+        return { items: page.nodes, next: page.nextCursor };
+      }),
 
     createOntology: (name: string, normalized: unknown, mediaType: MediaType) =>
       client.request(
@@ -146,12 +172,15 @@ export function labelboxApi(client: LabelboxClient) {
     deleteOntology: (id: string) =>
       client.deleteRest(`/ontologies/${encodeURIComponent(id)}`, `ontology ${id}`),
 
+    /** Live projects of that name (`Client.get_projects(where=Project.name == name)`). */
     projectsNamed: (name: string) =>
-      client.request(
-        'projects',
-        `query FindProjects($where: ProjectWhere!) { projects(where: $where) { ${PROJECT_FIELDS} } }`,
-        { where: { name } },
-        z.array(projectSchema),
+      offsetPages((skip) =>
+        client.request(
+          'projects',
+          `query GetProjectsPyApi($name: String!, $deleted: Boolean!) { projects(where: {AND: [{name: $name}, {deleted: $deleted}]} skip: ${skip} first: ${PAGE}) { id name description } }`,
+          { name, deleted: false },
+          z.array(named),
+        ),
       ),
 
     project: (id: string) =>

@@ -126,14 +126,12 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
         async (sample) =>
           mediaLinkOf(sample, objects, params.media_url_expires_in, LABELBOX_CANNOT_FETCH),
       );
-      let project = await findOrCreate(
+      const found = await findOrCreate(
         () => api.projectsNamed(names.title),
         names.marker,
-        async () => {
-          const created = await api.createProject(names.title, names.marker, mediaType);
-          return (await api.project(created.id)) ?? missingProject(created.id);
-        },
+        () => api.createProject(names.title, names.marker, mediaType),
       );
+      let project = (await api.project(found.id)) ?? missingProject(found.id);
       let ontologyId = project.ontology?.id;
       if (!ontologyId) {
         // An attempt that made the ontology but failed to connect it left one of this title:

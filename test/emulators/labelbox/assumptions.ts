@@ -153,15 +153,41 @@ export interface OperationAssumption {
 const PROJECT_BY_ID = String.raw`^\s*(?:query|mutation)\b[^{]*\{\s*project\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$projectId\s*\}\s*\)\s*\{\s*`;
 
 /**
+ * `<collection>(where: {AND: [{name: $name}, {deleted: $deleted}]} skip: N first: M)`, the
+ * SDK's `_get_all` shape; `skip` and `first` are read from the document as variables.
+ */
+function namedLiveAndPaged(collection: string): RegExp {
+  return new RegExp(
+    String.raw`\b${collection}\s*\(\s*where\s*:\s*\{\s*AND\s*:\s*\[\s*\{\s*name\s*:\s*\$name\s*\}\s*,\s*\{\s*deleted\s*:\s*\$deleted\s*\}\s*\]\s*\}\s*,?\s*skip\s*:\s*(?<skip>\d+)\s*,?\s*first\s*:\s*(?<first>\d+)\s*\)`,
+  );
+}
+
+const liveNamePage = z
+  .object({
+    name: z.string().min(1),
+    deleted: z.literal(false),
+    skip: z.coerce.number().int().min(0),
+    first: z.coerce.number().int().min(1).max(MAX_PAGE),
+  })
+  .strict();
+
+/**
  * The operations the emulator answers, keyed by root field, or by `root.field` for what
  * Labelbox nests under a root (a project's mutations). A document naming anything else,
  * such as a root mutation the SDK sends nested, is refused as an unknown root field.
  */
 export const operations = {
-  /** [I: SDK `Client.get_datasets(where=Dataset.name == n)`]. */
+  /**
+   * Live datasets of a name, a page at a time [V client.py `Client._get_all` (behind
+   * `get_datasets(where=Dataset.name == n)`) and orm/query.py `get_all`: `datasets(where:
+   * {AND: [{name: $param_0}, {deleted: $param_1}]} skip: %d first: %d)`, `deleted` false,
+   * `skip`/`first` written into the document by pagination.py `_OffsetPagination`, pages of
+   * {@link MAX_PAGE}]. The old `where: $where` without `deleted` is refused.
+   */
   datasets: {
     kind: 'query',
-    variables: z.object({ where: z.object({ name: z.string().min(1) }) }),
+    document: namedLiveAndPaged('datasets'),
+    variables: liveNamePage,
   },
   /** [V SDK `Client.create_dataset`: `createDataset(data: {name, description})`]. */
   createDataset: {
@@ -225,10 +251,24 @@ export const operations = {
     kind: 'mutation',
     variables: z.object({ where: z.object({ dataRowIds: z.array(id).min(1) }) }),
   },
-  /** [I: SDK `Client.get_ontologies(name)`]. */
+  /**
+   * Ontologies whose name contains `search`, of every status, paged by cursor [V client.py
+   * `Client.get_ontologies`: `ontologies(where: {filter: $filter, search: $search}, after:
+   * $from, first: $first) {nodes {…} nextCursor}`, `filter: {status: "ALL"}`]. Labelbox
+   * searches, so the caller picks exact names out; the search is case-insensitive [I].
+   */
   ontologies: {
     kind: 'query',
-    variables: z.object({ where: z.object({ name: z.string().min(1) }) }),
+    document:
+      /\bontologies\s*\(\s*where\s*:\s*\{\s*filter\s*:\s*\$filter\s*,\s*search\s*:\s*\$search\s*\}\s*,\s*after\s*:\s*\$from\s*,\s*first\s*:\s*\$first\s*\)\s*\{\s*nodes\b/,
+    variables: z
+      .object({
+        search: z.string().min(1),
+        filter: z.object({ status: z.literal('ALL') }).strict(),
+        from: z.string().nullable().optional(),
+        first: z.number().int().min(1).max(MAX_PAGE),
+      })
+      .strict(),
   },
   /** [I: SDK `Client.create_ontology` → `upsertOntology(data: {name, normalized, mediaType})`]. */
   upsertOntology: {
@@ -241,10 +281,14 @@ export const operations = {
       }),
     }),
   },
-  /** [I: SDK `Client.get_projects(where=Project.name == n)`]. */
+  /**
+   * Live projects of a name, a page at a time [V as `datasets`: `Client.get_projects`
+   * through `_get_all`]. The old `where: $where` without `deleted` is refused.
+   */
   projects: {
     kind: 'query',
-    variables: z.object({ where: z.object({ name: z.string().min(1) }) }),
+    document: namedLiveAndPaged('projects'),
+    variables: liveNamePage,
   },
   /** [V SDK `Client.create_project(name, description, media_type)`]. */
   createProject: {

@@ -61,8 +61,10 @@ function projectView(ctx: ResolverContext, project: ProjectRecord) {
 }
 
 export const resolvers: Resolvers = {
-  datasets: ({ where }, { state }) =>
-    [...state.datasets.values()].filter((dataset) => dataset.name === where.name),
+  datasets: ({ name, skip, first }, { state }) =>
+    [...state.datasets.values()]
+      .filter((dataset) => dataset.name === name)
+      .slice(skip, skip + first),
 
   createDataset: ({ data }, { state }) => {
     const dataset = { id: state.newId('ds'), name: data.name, description: data.description ?? '' };
@@ -125,10 +127,19 @@ export const resolvers: Resolvers = {
     return { count };
   },
 
-  ontologies: ({ where }, { state }) =>
-    [...state.ontologies.values()]
-      .filter((ontology) => ontology.name === where.name)
-      .map(({ id, name }) => ({ id, name })),
+  ontologies: ({ search, from, first }, { state }) => {
+    const found = [...state.ontologies.values()].filter((ontology) =>
+      ontology.name.toLowerCase().includes(search.toLowerCase()),
+    );
+    // The cursor is the id of the last ontology of the page before, opaque to the client.
+    const start = from ? found.findIndex((ontology) => ontology.id === from) + 1 : 0;
+    const nodes = found.slice(start, start + first);
+    const more = start + nodes.length < found.length;
+    return {
+      nodes: nodes.map(({ id, name }) => ({ id, name })),
+      nextCursor: more ? (nodes.at(-1)?.id ?? null) : null,
+    };
+  },
 
   upsertOntology: ({ data }, ctx) => {
     let normalized: unknown;
@@ -155,9 +166,10 @@ export const resolvers: Resolvers = {
     return { id: ontology.id, name: ontology.name };
   },
 
-  projects: ({ where }, ctx) =>
+  projects: ({ name, skip, first }, ctx) =>
     [...ctx.state.projects.values()]
-      .filter((project) => project.name === where.name)
+      .filter((project) => project.name === name)
+      .slice(skip, skip + first)
       .map((project) => projectView(ctx, project)),
 
   createProject: ({ data }, { state }) => {

@@ -120,6 +120,22 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     expect(emulator.violations()).toEqual(['GraphQL: unknown root field deleteOntology']);
   });
 
+  it('refuses a name lookup without the SDK’s deleted: false and paging', async () => {
+    await graphql({
+      query: 'query Q($where: ProjectWhere!) { projects(where: $where) { id } }',
+      variables: { where: { name: 'p' } },
+    });
+    const { body } = await graphql({
+      query:
+        'query Q($name: String!, $deleted: Boolean!) { projects(where: {AND: [{name: $name}, {deleted: $deleted}]} skip: 0 first: 100) { id } }',
+      variables: { name: 'p', deleted: false },
+    });
+    expect(body).toEqual({ data: { projects: [] } });
+    expect(emulator.violations()).toEqual([
+      "GraphQL projects: the document does not have the SDK's shape",
+    ]);
+  });
+
   it('records variables that break the assumed argument shapes', async () => {
     await graphql({
       query: 'mutation M($data: WebhookCreateInput!) { createWebhook(data: $data) { id } }',
