@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { BackendError } from '../../errors/index.js';
 import type { LabelboxClient } from './client.js';
+import type { WebhookTopic } from './webhook.js';
 
 /**
- * The Labelbox GraphQL operations annoflow uses, one function each. The documents follow the
- * root fields and argument names of the Labelbox SDK; what is inferred rather than verified
- * is listed in `test/emulators/labelbox/assumptions.ts`, the one place to correct it.
+ * The Labelbox operations annoflow uses, one function each. Each document has the shape the
+ * Labelbox Python SDK sends (file and function in `test/emulators/labelbox/assumptions.ts`,
+ * the one place to correct them): where the SDK writes an argument object into the document
+ * and passes only scalars as variables, so does this, so no input type name is guessed.
  */
 
 const named = z.looseObject({
@@ -15,6 +17,8 @@ const named = z.looseObject({
 });
 export type Named = z.infer<typeof named>;
 
+const idOnly = z.looseObject({ id: z.string() });
+
 const projectSchema = z.looseObject({
   id: z.string(),
   name: z.string(),
@@ -23,8 +27,6 @@ const projectSchema = z.looseObject({
   webhooks: z.array(z.looseObject({ id: z.string(), url: z.string(), status: z.string() })),
 });
 export type Project = z.infer<typeof projectSchema>;
-const PROJECT_FIELDS = 'id name description ontology { id } webhooks { id url status }';
-
 /** Items per page of a paged collection: the SDK's `pagination.py` `_PAGE_SIZE`. */
 export const PAGE = 100;
 
@@ -92,8 +94,8 @@ export function labelboxApi(client: LabelboxClient) {
     createDataset: (name: string, description: string) =>
       client.request(
         'createDataset',
-        'mutation CreateDataset($data: DatasetCreateInput!) { createDataset(data: $data) { id name description } }',
-        { data: { name, description } },
+        'mutation CreateDatasetPyApi($name: String!, $description: String!) { createDataset(data: {name: $name description: $description}) { id name description } }',
+        { name, description },
         named,
       ),
 
@@ -132,17 +134,17 @@ export function labelboxApi(client: LabelboxClient) {
     updateDataRow: (id: string, rowData: string) =>
       client.request(
         'updateDataRow',
-        'mutation UpdateDataRow($where: WhereUniqueIdInput!, $data: DataRowUpdateInput!) { updateDataRow(where: $where, data: $data) { id } }',
-        { where: { id }, data: { rowData } },
-        z.looseObject({ id: z.string() }),
+        'mutation updateDataRowPyApi($dataRowId: ID!, $rowData: String!) { updateDataRow(where: {id: $dataRowId} data: {rowData: $rowData}) { id } }',
+        { dataRowId: id, rowData },
+        idOnly,
       ),
 
     deleteDataset: (id: string) =>
       client.request(
         'updateDataset',
-        'mutation DeleteDataset($where: WhereUniqueIdInput!, $data: DatasetUpdateInput!) { updateDataset(where: $where, data: $data) { id } }',
-        { where: { id }, data: { deleted: true } },
-        z.looseObject({ id: z.string() }),
+        'mutation deleteDatasetPyApi($datasetId: ID!) { updateDataset(where: {id: $datasetId} data: {deleted: true}) { id } }',
+        { datasetId: id },
+        idOnly,
       ),
 
     /**
@@ -183,19 +185,20 @@ export function labelboxApi(client: LabelboxClient) {
         ),
       ),
 
+    /** A project with its ontology and webhooks; `null` when it does not exist. */
     project: (id: string) =>
       client.request(
         'project',
-        `query GetProject($where: WhereUniqueIdInput!) { project(where: $where) { ${PROJECT_FIELDS} } }`,
-        { where: { id } },
+        `query GetProjectPyApi($projectId: ID!) { project(where: {id: $projectId}) { id name description ontology { id } webhooks(skip: 0 first: ${PAGE}) { id url status } } }`,
+        { projectId: id },
         projectSchema.nullable(),
       ),
 
     createProject: (name: string, description: string, mediaType: MediaType) =>
       client.request(
         'createProject',
-        'mutation CreateProject($data: ProjectCreateInput!) { createProject(data: $data) { id name description } }',
-        { data: { name, description, mediaType } },
+        'mutation CreateProjectPyApi($name: String!, $description: String!, $allowedMediaType: MediaType!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType}) { id name description } }',
+        { name, description, allowedMediaType: mediaType },
         named,
       ),
 
@@ -252,26 +255,32 @@ export function labelboxApi(client: LabelboxClient) {
     deleteProject: (id: string) =>
       client.request(
         'updateProject',
-        'mutation DeleteProject($where: WhereUniqueIdInput!, $data: ProjectUpdateInput!) { updateProject(where: $where, data: $data) { id } }',
-        { where: { id }, data: { deleted: true } },
-        z.looseObject({ id: z.string() }),
+        'mutation deleteProjectPyApi($projectId: ID!) { updateProject(where: {id: $projectId} data: {deleted: true}) { id } }',
+        { projectId: id },
+        idOnly,
       ),
 
-    createWebhook: (projectId: string, url: string, secret: string, topics: string[]) =>
+    /** Topics are enum values written into the document, as `Webhook.create` writes them. */
+    createWebhook: (
+      projectId: string,
+      url: string,
+      secret: string,
+      topics: readonly WebhookTopic[],
+    ) =>
       client.request(
         'createWebhook',
-        'mutation CreateWebhook($data: WebhookCreateInput!) { createWebhook(data: $data) { id url status } }',
-        { data: { project: { id: projectId }, topics: { set: topics }, url, secret } },
-        z.looseObject({ id: z.string() }),
+        `mutation CreateWebhookPyApi($projectId: ID!, $url: String!, $secret: String!) { createWebhook(data: {project: {id: $projectId}, topics: {set: [${topics.join(' ')}]}, url: $url, secret: $secret}) { id url status } }`,
+        { projectId, url, secret },
+        idOnly,
       ),
 
     /** Labelbox has no webhook deletion: an inactive webhook sends nothing [V webhook.py]. */
     deactivateWebhook: (id: string) =>
       client.request(
         'updateWebhook',
-        'mutation UpdateWebhook($where: WhereUniqueIdInput!, $data: WebhookUpdateInput!) { updateWebhook(where: $where, data: $data) { id status } }',
-        { where: { id }, data: { status: 'INACTIVE' } },
-        z.looseObject({ id: z.string() }),
+        'mutation UpdateWebhookPyApi($webhookId: ID!) { updateWebhook(where: {id: $webhookId} data: {status: INACTIVE}) { id status } }',
+        { webhookId: id },
+        idOnly,
       ),
 
     /**

@@ -162,6 +162,24 @@ function namedLiveAndPaged(collection: string): RegExp {
   );
 }
 
+/**
+ * `<mutation>(data: {a: $a b: $b …})`, how orm/query.py `create` writes a new object's
+ * fields, each a scalar variable of its own name.
+ */
+function fieldsOf(mutation: string, fields: readonly string[]): RegExp {
+  const data = fields
+    .map((field) => String.raw`${field}\s*:\s*\$${field}`)
+    .join(String.raw`\s*,?\s*`);
+  return new RegExp(String.raw`\b${mutation}\s*\(\s*data\s*:\s*\{\s*${data}\s*\}\s*\)`);
+}
+
+/** `<mutation>(where: {id: $<variable>} data: {deleted: true})`, orm/query.py `delete`. */
+function softDelete(mutation: string, variable: string): RegExp {
+  return new RegExp(
+    String.raw`\b${mutation}\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$${variable}\s*\}\s*,?\s*data\s*:\s*\{\s*deleted\s*:\s*true\s*\}\s*\)`,
+  );
+}
+
 const liveNamePage = z
   .object({
     name: z.string().min(1),
@@ -189,12 +207,15 @@ export const operations = {
     document: namedLiveAndPaged('datasets'),
     variables: liveNamePage,
   },
-  /** [V SDK `Client.create_dataset`: `createDataset(data: {name, description})`]. */
+  /**
+   * [V client.py `Client.create_dataset` → `Client._create` → orm/query.py `create`:
+   * `createDataset(data: {name: $name description: $description})`, one scalar variable per
+   * field, typed from the field (`String!`)].
+   */
   createDataset: {
     kind: 'mutation',
-    variables: z.object({
-      data: z.object({ name: z.string().min(1), description: z.string().optional() }),
-    }),
+    document: fieldsOf('createDataset', ['name', 'description']),
+    variables: z.object({ name: z.string().min(1), description: z.string() }).strict(),
   },
   /**
    * A dataset and a page of its data rows, `first`/`skip` as the SDK's paginated collections
@@ -208,10 +229,14 @@ export const operations = {
       skip: z.number().int().min(0),
     }),
   },
-  /** [I] Soft delete, as the SDK's `Dataset.delete` [I: `updateDataset(... deleted: true)`]. */
+  /**
+   * A soft delete [V db_object.py `Deletable.delete` → orm/query.py `delete`:
+   * `updateDataset(where: {id: $DatasetId} data: {deleted: true})`].
+   */
   updateDataset: {
     kind: 'mutation',
-    variables: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+    document: softDelete('updateDataset', 'datasetId'),
+    variables: z.object({ datasetId: id }).strict(),
   },
   /**
    * Data rows with `rowData` (a URL Labelbox fetches the media from) and `globalKey`.
@@ -237,19 +262,35 @@ export const operations = {
     }),
   },
   /**
-   * A data row's media URL replaced in place: its id, global key, batch and labels stay.
-   * [I: SDK `DataRow.update(row_data=…)` through the generic `update<Type>(where: {id}, data)`
-   * of `Updateable`; public client code sends `updateDataRow(where: {id}, data: {rowData})`].
-   * No bulk form is known short of the SDK's file-based upsert, so it is one call per row.
+   * A data row's media URL replaced in place: its id, global key, batch and labels stay
+   * [V data_row.py `DataRow.update(row_data=…)` → db_object.py `Updateable.update` →
+   * orm/query.py `update_fields`: `updateDataRow(where: {id: $DataRowId} data: {rowData:
+   * $rowData})`]; that they stay is [I]. No bulk form is known short of the SDK's file-based
+   * upsert, so it is one call per row.
    */
   updateDataRow: {
     kind: 'mutation',
-    variables: z.object({ where, data: z.object({ rowData: z.url({ protocol: /^https?$/ }) }) }),
+    document:
+      /\bupdateDataRow\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$dataRowId\s*\}\s*,?\s*data\s*:\s*\{\s*rowData\s*:\s*\$rowData\s*\}\s*\)/,
+    variables: z.object({ dataRowId: id, rowData: z.url({ protocol: /^https?$/ }) }).strict(),
   },
-  /** [I: SDK `DataRow.bulk_delete` → `deleteDataRows(where: {dataRowIds})`]. */
+  /**
+   * Not used by annoflow (a dataset is deleted whole) [V data_row.py `DataRow.bulk_delete` →
+   * orm/query.py `bulk_delete`: `deleteDataRows(where: {dataRowIds: ["…", …]})`, the ids
+   * written into the document].
+   */
   deleteDataRows: {
     kind: 'mutation',
-    variables: z.object({ where: z.object({ dataRowIds: z.array(id).min(1) }) }),
+    document:
+      /\bdeleteDataRows\s*\(\s*where\s*:\s*\{\s*dataRowIds\s*:\s*\[(?<dataRowIds>[^\]]*)\]\s*\}\s*\)/,
+    variables: z
+      .object({
+        dataRowIds: z
+          .string()
+          .transform((ids) => [...ids.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? ''))
+          .pipe(z.array(id).min(1)),
+      })
+      .strict(),
   },
   /**
    * Ontologies whose name contains `search`, of every status, paged by cursor [V client.py
@@ -290,19 +331,33 @@ export const operations = {
     document: namedLiveAndPaged('projects'),
     variables: liveNamePage,
   },
-  /** [V SDK `Client.create_project(name, description, media_type)`]. */
+  /**
+   * [V client.py `Client.create_project` → `_create_project` → `_create` → orm/query.py
+   * `create`: `createProject(data: {name: $name description: $description allowedMediaType:
+   * $allowedMediaType …})`; the media type's GraphQL name is `allowedMediaType` and its type
+   * `MediaType!` (project.py `media_type = Field.Enum(MediaType, "media_type",
+   * "allowedMediaType")`)]. The SDK also sends its quality defaults (`autoAuditNumberOfLabels`,
+   * `autoAuditPercentage`, `isBenchmarkEnabled`, `isConsensusEnabled`); that Labelbox needs
+   * none of them is [I]. The old `mediaType` is refused.
+   */
   createProject: {
     kind: 'mutation',
-    variables: z.object({
-      data: z.object({
-        name: z.string().min(1),
-        description: z.string().optional(),
-        mediaType,
-      }),
-    }),
+    document: fieldsOf('createProject', ['name', 'description', 'allowedMediaType']),
+    variables: z
+      .object({ name: z.string().min(1), description: z.string(), allowedMediaType: mediaType })
+      .strict(),
   },
-  /** A project with its ontology and webhooks [I]; null when it does not exist [I]. */
-  project: { kind: 'query', variables: z.object({ where }) },
+  /**
+   * A project with its ontology and webhooks; null when it does not exist [V batch.py
+   * `Batch.project`: `project(where: {id: $projectId})`; client.py `_get_single` takes a
+   * null project as not found; project.py `ontology` (to-one) and `webhooks` (to-many, paged
+   * `skip`/`first` by orm/query.py `relationship`)].
+   */
+  project: {
+    kind: 'query',
+    document: new RegExp(PROJECT_BY_ID),
+    variables: z.object({ projectId: id }).strict(),
+  },
   /**
    * A project's batches, a connection paged by cursor, read from the experimental endpoint
    * [V project.py `Project.batches`: `project(where: {id: $projectId}) { batches(after: $from,
@@ -373,33 +428,49 @@ export const operations = {
     document: new RegExp(`${PROJECT_BY_ID}deleteBatch\\s*\\(\\s*batchId\\s*:\\s*\\$batchId\\s*\\)`),
     variables: z.object({ projectId: id, batchId: id }).strict(),
   },
-  /** [I] Project deletion, as the SDK's `Project.delete` does it. */
+  /**
+   * A soft delete [V as `updateDataset`: `Project` is `Deletable` and does not override it].
+   */
   updateProject: {
     kind: 'mutation',
-    variables: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+    document: softDelete('updateProject', 'projectId'),
+    variables: z.object({ projectId: id }).strict(),
   },
   /**
-   * [V webhook.py `Webhook.create`: `createWebhook(data: {project: {id}, topics: {set},
-   * url, secret})`; the secret must be non-empty; no project = organization-wide].
+   * A project's webhook [V webhook.py `Webhook.create`: `createWebhook(data: {project: {id},
+   * topics: {set: [LABEL_CREATED …]}, url, secret})`, the topics written as enum values; the
+   * secret must be non-empty]. The SDK writes url and secret into the document too; as
+   * variables they are the same arguments, and a secret is never pasted into a document. An
+   * organization-wide webhook (no project) is not used by annoflow.
    */
   createWebhook: {
     kind: 'mutation',
-    variables: z.object({
-      data: z.object({
-        project: z.object({ id }).optional(),
-        topics: z.object({ set: z.array(z.enum(WEBHOOK_TOPICS)).min(1) }),
+    document:
+      /\bcreateWebhook\s*\(\s*data\s*:\s*\{\s*project\s*:\s*\{\s*id\s*:\s*\$projectId\s*\}\s*,?\s*topics\s*:\s*\{\s*set\s*:\s*\[(?<topics>[A-Z_,\s]*)\]\s*\}\s*,?\s*url\s*:\s*\$url\s*,?\s*secret\s*:\s*\$secret\s*\}\s*\)/,
+    variables: z
+      .object({
+        projectId: id,
+        topics: z
+          .string()
+          .transform((set) => set.split(/[\s,]+/).filter(Boolean))
+          .pipe(z.array(z.enum(WEBHOOK_TOPICS)).min(1)),
         url: z.url({ protocol: /^https?$/ }),
         secret: z.string().min(1),
-      }),
-    }),
+      })
+      .strict(),
   },
-  /** [V webhook.py `Webhook.update`: deleting a webhook is `status: INACTIVE`]. */
+  /**
+   * [V webhook.py `Webhook.update`/`Webhook.delete`: `updateWebhook(where: {id: "…"}
+   * data: {status: INACTIVE})`, the status an enum value; deleting a webhook is making it
+   * `INACTIVE`].
+   */
   updateWebhook: {
     kind: 'mutation',
-    variables: z.object({
-      where,
-      data: z.object({ status: z.enum(['ACTIVE', 'INACTIVE', 'REVOKED']) }),
-    }),
+    document:
+      /\bupdateWebhook\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$webhookId\s*\}\s*,?\s*data\s*:\s*\{\s*status\s*:\s*(?<status>[A-Z]+)\s*\}\s*\)/,
+    variables: z
+      .object({ webhookId: id, status: z.enum(['ACTIVE', 'INACTIVE', 'REVOKED']) })
+      .strict(),
   },
   /**
    * Export v2 of a project's data rows, filtered by batch, with the input the SDK builds

@@ -66,8 +66,8 @@ export const resolvers: Resolvers = {
       .filter((dataset) => dataset.name === name)
       .slice(skip, skip + first),
 
-  createDataset: ({ data }, { state }) => {
-    const dataset = { id: state.newId('ds'), name: data.name, description: data.description ?? '' };
+  createDataset: ({ name, description }, { state }) => {
+    const dataset = { id: state.newId('ds'), name, description };
     state.datasets.set(dataset.id, dataset);
     return dataset;
   },
@@ -82,12 +82,12 @@ export const resolvers: Resolvers = {
     return { ...dataset, dataRows };
   },
 
-  updateDataset: ({ where }, { state }) => {
-    if (!state.datasets.delete(where.id)) throw notFound('Dataset', where.id);
+  updateDataset: ({ datasetId }, { state }) => {
+    if (!state.datasets.delete(datasetId)) throw notFound('Dataset', datasetId);
     for (const row of [...state.dataRows.values()]) {
-      if (row.datasetId === where.id) state.dataRows.delete(row.id);
+      if (row.datasetId === datasetId) state.dataRows.delete(row.id);
     }
-    return { id: where.id };
+    return { id: datasetId };
   },
 
   createDataRows: ({ data }, { state }) => {
@@ -114,18 +114,15 @@ export const resolvers: Resolvers = {
     return { ids };
   },
 
-  updateDataRow: ({ where, data }, { state }) => {
-    const row = state.dataRows.get(where.id);
-    if (!row) throw notFound('DataRow', where.id);
-    row.rowData = data.rowData;
+  updateDataRow: ({ dataRowId, rowData }, { state }) => {
+    const row = state.dataRows.get(dataRowId);
+    if (!row) throw notFound('DataRow', dataRowId);
+    row.rowData = rowData;
     return { id: row.id, rowData: row.rowData };
   },
 
-  deleteDataRows: ({ where }, { state }) => {
-    let count = 0;
-    for (const id of where.dataRowIds) if (state.dataRows.delete(id)) count += 1;
-    return { count };
-  },
+  deleteDataRows: ({ dataRowIds }, { state }) =>
+    dataRowIds.filter((id) => state.dataRows.delete(id)).map((id) => ({ id })),
 
   ontologies: ({ search, from, first }, { state }) => {
     const found = [...state.ontologies.values()].filter((ontology) =>
@@ -172,12 +169,12 @@ export const resolvers: Resolvers = {
       .slice(skip, skip + first)
       .map((project) => projectView(ctx, project)),
 
-  createProject: ({ data }, { state }) => {
+  createProject: ({ name, description, allowedMediaType }, { state }) => {
     const project: ProjectRecord = {
       id: state.newId('pr'),
-      name: data.name,
-      description: data.description ?? '',
-      mediaType: data.mediaType,
+      name,
+      description,
+      mediaType: allowedMediaType,
       batches: new Map(),
       rows: new Map(),
     };
@@ -185,8 +182,8 @@ export const resolvers: Resolvers = {
     return { id: project.id, name: project.name, description: project.description };
   },
 
-  project: ({ where }, ctx) => {
-    const project = ctx.state.projects.get(where.id);
+  project: ({ projectId }, ctx) => {
+    const project = ctx.state.projects.get(projectId);
     return project ? projectView(ctx, project) : null;
   },
 
@@ -250,34 +247,34 @@ export const resolvers: Resolvers = {
     return { deleteBatch: { deletedBatchId: batchId } };
   },
 
-  updateProject: ({ where }, ctx) => {
-    liveProject(ctx, where.id);
-    ctx.state.projects.delete(where.id);
+  updateProject: ({ projectId }, ctx) => {
+    liveProject(ctx, projectId);
+    ctx.state.projects.delete(projectId);
     // A deleted project's webhooks go with it [I].
     for (const hook of [...ctx.state.webhooks.values()]) {
-      if (hook.projectId === where.id) ctx.state.webhooks.delete(hook.id);
+      if (hook.projectId === projectId) ctx.state.webhooks.delete(hook.id);
     }
-    return { id: where.id };
+    return { id: projectId };
   },
 
-  createWebhook: ({ data }, ctx) => {
-    if (data.project) liveProject(ctx, data.project.id);
+  createWebhook: ({ projectId, topics, url, secret }, ctx) => {
+    liveProject(ctx, projectId);
     const hook = {
       id: ctx.state.newId('wh'),
-      ...(data.project ? { projectId: data.project.id } : {}),
-      url: data.url,
-      secret: data.secret,
-      topics: data.topics.set,
+      projectId,
+      url,
+      secret,
+      topics,
       status: 'ACTIVE' as const,
     };
     ctx.state.webhooks.set(hook.id, hook);
     return { id: hook.id, url: hook.url, status: hook.status, topics: hook.topics };
   },
 
-  updateWebhook: ({ where, data }, { state }) => {
-    const hook = state.webhooks.get(where.id);
-    if (!hook) throw notFound('Webhook', where.id);
-    hook.status = data.status;
+  updateWebhook: ({ webhookId, status }, { state }) => {
+    const hook = state.webhooks.get(webhookId);
+    if (!hook) throw notFound('Webhook', webhookId);
+    hook.status = status;
     return { id: hook.id, status: hook.status };
   },
 

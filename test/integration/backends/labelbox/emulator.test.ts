@@ -136,10 +136,23 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     ]);
   });
 
+  it('refuses a project made with mediaType: the SDK names the field allowedMediaType', async () => {
+    await graphql({
+      query:
+        'mutation M($name: String!, $description: String!, $mediaType: MediaType!) { createProject(data: {name: $name description: $description mediaType: $mediaType}) { id } }',
+      variables: { name: 'p', description: '', mediaType: 'IMAGE' },
+    });
+    expect(emulator.counts().projects).toBe(0);
+    expect(emulator.violations()).toEqual([
+      "GraphQL createProject: the document does not have the SDK's shape",
+    ]);
+  });
+
   it('records variables that break the assumed argument shapes', async () => {
     await graphql({
-      query: 'mutation M($data: WebhookCreateInput!) { createWebhook(data: $data) { id } }',
-      variables: { data: { url: 'https://x', secret: '', topics: { set: ['LABEL_CREATED'] } } },
+      query:
+        'mutation M($projectId: ID!, $url: String!, $secret: String!) { createWebhook(data: {project: {id: $projectId}, topics: {set: [LABEL_CREATED]}, url: $url, secret: $secret}) { id } }',
+      variables: { projectId: 'p', url: 'https://x', secret: '' },
     });
     expect(emulator.violations()).toEqual([
       expect.stringContaining('GraphQL createWebhook: variables'),
@@ -159,12 +172,12 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
   it('reports a missing resource as RESOURCE_NOT_FOUND, and a missing project as null', async () => {
     const deleted = await graphql({
       query:
-        'mutation M($where: WhereUniqueIdInput!, $data: ProjectUpdateInput!) { updateProject(where: $where, data: $data) { id } }',
-      variables: { where: { id: 'nope' }, data: { deleted: true } },
+        'mutation M($projectId: ID!) { updateProject(where: {id: $projectId} data: {deleted: true}) { id } }',
+      variables: { projectId: 'nope' },
     });
     const read = await graphql({
-      query: 'query Q($where: WhereUniqueIdInput!) { project(where: $where) { id } }',
-      variables: { where: { id: 'nope' } },
+      query: 'query Q($projectId: ID!) { project(where: {id: $projectId}) { id } }',
+      variables: { projectId: 'nope' },
     });
     expect(deleted.body.errors).toEqual([
       expect.objectContaining({ extensions: { code: 'RESOURCE_NOT_FOUND' } }),
