@@ -32,8 +32,8 @@ export const PAGE = 100;
 
 export type MediaType = 'IMAGE' | 'VIDEO';
 
-/** Data rows read per request: Labelbox pages its collections (SDK pages of 100). */
-export const DATA_ROW_PAGE = PAGE;
+/** Data rows read per request: the SDK's page of a dataset's rows (`Dataset.data_rows`). */
+export const DATA_ROW_PAGE = 500;
 
 /** The export stream annoflow reads: the data rows, not the errors (SDK `StreamType`). */
 const RESULT_STREAM = 'RESULT';
@@ -99,25 +99,44 @@ export function labelboxApi(client: LabelboxClient) {
         named,
       ),
 
-    /** A page of a dataset's data rows; `null` when the dataset does not exist. */
-    dataRowsOf: (datasetId: string, skip: number) =>
-      client.request(
+    /**
+     * Every data row of a dataset (id, global key, media URL), read as `Dataset.data_rows`
+     * reads them: `datasetDataRows` pages of {@link DATA_ROW_PAGE} by cursor; `null` when the
+     * dataset does not exist (asked first, as `Client.get_dataset` asks).
+     */
+    dataRowsOf: async (datasetId: string) => {
+      const dataset = await client.request(
         'dataset',
-        'query DatasetRows($where: WhereUniqueIdInput!, $first: Int!, $skip: Int!) { dataset(where: $where) { id dataRows(first: $first, skip: $skip) { id globalKey rowData } } }',
-        { where: { id: datasetId }, first: DATA_ROW_PAGE, skip },
-        z
-          .looseObject({
-            id: z.string(),
-            dataRows: z.array(
+        'query GetDatasetPyApi($datasetId: ID!) { dataset(where: {id: $datasetId}) { id } }',
+        { datasetId },
+        idOnly.nullable(),
+      );
+      if (dataset === null) return null;
+      return cursorPages(async (from) => {
+        const page = await client.request(
+          'datasetDataRows',
+          'query DatasetDataRowsPyApi($id: ID!, $from: ID, $first: Int, $where: DatasetDataRowWhereInput) { datasetDataRows(id: $id, from: $from, first: $first, where: $where) { nodes { id globalKey rowData } pageInfo { hasNextPage startCursor } } }',
+          { id: datasetId, from, first: DATA_ROW_PAGE, where: null },
+          z.looseObject({
+            nodes: z.array(
               z.looseObject({
                 id: z.string(),
                 globalKey: z.string().nullable(),
                 rowData: z.string(),
               }),
             ),
-          })
-          .nullable(),
-      ),
+            pageInfo: z.looseObject({
+              hasNextPage: z.boolean().nullish(),
+              startCursor: z.string().nullish(),
+            }),
+          }),
+        );
+        // The SDK follows `startCursor` until it is empty; a page saying there is no next
+        // one ends the listing too.
+        const more = page.pageInfo.hasNextPage !== false;
+        return { items: page.nodes, next: more ? page.pageInfo.startCursor : null };
+      });
+    },
 
     createDataRows: (
       datasetId: string,

@@ -123,8 +123,11 @@ export const WEBHOOK_TOPICS = [
 ] as const;
 export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 
-/** The most items one page of a paginated collection holds [I: SDK page size 100]. */
+/** The most items one page of a paginated collection holds [V pagination.py `_PAGE_SIZE`]. */
 export const MAX_PAGE = 100;
+
+/** The most data rows one page of a dataset holds [V dataset.py `Dataset.data_rows`]. */
+export const DATA_ROW_PAGE = 500;
 
 /** The streams of a streamable export [V export_task.py `StreamType`]. */
 export const EXPORT_STREAMS = ['RESULT', 'ERRORS'] as const;
@@ -218,16 +221,34 @@ export const operations = {
     variables: z.object({ name: z.string().min(1), description: z.string() }).strict(),
   },
   /**
-   * A dataset and a page of its data rows, `first`/`skip` as the SDK's paginated collections
-   * page them [I: SDK `PaginatedCollection`]; at most {@link MAX_PAGE} rows a page [I].
+   * A dataset by id, null when it does not exist [V orm/query.py `get_single` (behind
+   * `Client.get_dataset`): `dataset(where: {id: $param_0})`; client.py `_get_single` takes a
+   * null answer as not found].
    */
   dataset: {
     kind: 'query',
-    variables: z.object({
-      where,
-      first: z.number().int().min(1).max(MAX_PAGE),
-      skip: z.number().int().min(0),
-    }),
+    document: /\bdataset\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$datasetId\s*\}\s*\)/,
+    variables: z.object({ datasetId: id }).strict(),
+  },
+  /**
+   * A page of a dataset's data rows by cursor [V dataset.py `Dataset.data_rows`:
+   * `datasetDataRows(id: $id, from: $from, first: $first, where: $where) {nodes {…}
+   * pageInfo {hasNextPage startCursor}}`, pages of {@link DATA_ROW_PAGE}, the next page
+   * `from` the `startCursor` (its `cursor_path`), until that is empty]. A missing dataset is
+   * refused as not found [I]. The old `dataset { dataRows(first, skip) }` is refused.
+   */
+  datasetDataRows: {
+    kind: 'query',
+    document:
+      /\bdatasetDataRows\s*\(\s*id\s*:\s*\$id\s*,\s*from\s*:\s*\$from\s*,\s*first\s*:\s*\$first\s*,\s*where\s*:\s*\$where\s*\)\s*\{\s*nodes\b/,
+    variables: z
+      .object({
+        id,
+        from: z.string().nullable().optional(),
+        first: z.number().int().min(1).max(DATA_ROW_PAGE),
+        where: z.null().optional(),
+      })
+      .strict(),
   },
   /**
    * A soft delete [V db_object.py `Deletable.delete` → orm/query.py `delete`:

@@ -72,14 +72,24 @@ export const resolvers: Resolvers = {
     return dataset;
   },
 
-  dataset: ({ where, first, skip }, { state }) => {
-    const dataset = state.datasets.get(where.id);
-    if (!dataset) return null;
-    const dataRows = [...state.dataRows.values()]
-      .filter((row) => row.datasetId === dataset.id)
-      .slice(skip, skip + first)
-      .map(({ id, globalKey, rowData }) => ({ id, globalKey, rowData }));
-    return { ...dataset, dataRows };
+  dataset: ({ datasetId }, { state }) => {
+    const dataset = state.datasets.get(datasetId);
+    return dataset
+      ? { id: dataset.id, name: dataset.name, description: dataset.description }
+      : null;
+  },
+
+  datasetDataRows: ({ id, from, first }, { state }) => {
+    if (!state.datasets.has(id)) throw notFound('Dataset', id);
+    const rows = [...state.dataRows.values()].filter((row) => row.datasetId === id);
+    // The cursor is the id of the last row of the page before, as opaque as Labelbox's.
+    const start = from ? rows.findIndex((row) => row.id === from) + 1 : 0;
+    const nodes = rows.slice(start, start + first);
+    const more = start + nodes.length < rows.length;
+    return {
+      nodes: nodes.map(({ id: rowId, globalKey, rowData }) => ({ id: rowId, globalKey, rowData })),
+      pageInfo: { hasNextPage: more, startCursor: more ? (nodes.at(-1)?.id ?? null) : null },
+    };
   },
 
   updateDataset: ({ datasetId }, { state }) => {
