@@ -3,7 +3,13 @@
  *
  * No machine-readable contract is published (`../shared/reference/README.md` §3), so each
  * schema below says where it comes from, with the reference's tags:
- * - [V] verified in source (labelbox-python @5140584, FiftyOne labelbox.py @00081f70),
+ * - [V] verified in source: Labelbox's Python SDK (github.com/Labelbox/labelbox-python, files
+ *   under `libs/labelbox/src/labelbox/` unless `lbox/…`, which is `libs/lbox-clients/src/lbox/`;
+ *   read at schema/project.py @7ff495b, client.py @785ce04, lbox/request_client.py @04700d7,
+ *   schema/export_task.py @20a094f, schema/task.py @7ff495b, schema/dataset.py @b5e247a,
+ *   schema/batch.py @222b392, schema/data_row.py @705275b, schema/webhook.py @4250004,
+ *   schema/export_filters.py @11e16a4, orm/query.py @2beab37, pagination.py @1ed93fd), and
+ *   FiftyOne labelbox.py @00081f70,
  * - [D] stated by Labelbox docs or official examples,
  * - [I] inferred: our best guess, to be corrected when a real server disagrees.
  *
@@ -66,8 +72,10 @@ export const NESTED_FIELD =
   /^\s*(?:query|mutation)\b[^{]*\{\s*[A-Za-z_]\w*\s*(?:\([^)]*\))?\s*\{\s*([A-Za-z_]\w*)/;
 
 /**
- * Errors come back as HTTP 200 with `{"errors": [{"message", "extensions": {"code"}}]}`
- * [I: GraphQL convention; the SDK maps codes such as `RESOURCE_NOT_FOUND` to exceptions].
+ * Errors come back as `{"errors": [{"message", "extensions": {"code"}}]}` [V
+ * lbox/request_client.py `RequestClient.execute`: reads `errors[].extensions.code`, takes
+ * `RESOURCE_NOT_FOUND` as "no such object" and `RESOURCE_CONFLICT` as a conflict]; with
+ * HTTP 200 [I: GraphQL convention]; `INVALID_ARGUMENT` for bad variables [I].
  */
 export const ERROR_CODES = {
   notFound: 'RESOURCE_NOT_FOUND',
@@ -78,14 +86,22 @@ export const ERROR_CODES = {
 // ---------------------------------------------------------------------------------------
 // Ontology (the `normalized` JSON of `upsertOntology`)
 
-/** An answer of a radio/checklist/dropdown classification [I: SDK `Option.asdict`]. */
+/**
+ * An answer of a radio/checklist/dropdown classification [V schema/ontology.py @7ff495b
+ * `Option.asdict`: `label`, `value`, nested `options`, plus ids Labelbox assigns].
+ */
 export const optionSchema = z.object({
   label: z.string().min(1),
   value: z.string().min(1),
   options: z.array(z.unknown()).optional(),
 });
 
-/** A classification [I: SDK `Classification.asdict`; `dropdown` is deprecated but accepted]. */
+/**
+ * A classification [V ontology.py `Classification.asdict`: `type`, `instructions`, `name`,
+ * `required`, `options`, and `scope` (`global`/`index`) at the top level only]. `dropdown`
+ * is [I]: this SDK's `Classification.Type` has only `text`, `checklist` and `radio`, so
+ * Labelbox may refuse the dropdowns annoflow makes of `select` attributes (unresolved).
+ */
 export const classificationSchema = z.object({
   type: z.enum(['radio', 'checklist', 'text', 'dropdown']),
   name: z.string().min(1),
@@ -95,7 +111,10 @@ export const classificationSchema = z.object({
   scope: z.enum(['global', 'index']).optional(),
 });
 
-/** A tool [I: SDK `Tool.Type` values; `superpixel` and `named-entity` are not used by us]. */
+/**
+ * A tool [V ontology.py `Tool.Type` values and `Tool.asdict`: `tool`, `name`, `required`,
+ * `color`, `classifications`; `superpixel`, `named-entity` and others are not used by us].
+ */
 export const toolSchema = z.object({
   tool: z.enum(['rectangle', 'polygon', 'line', 'point', 'raster-segmentation']),
   name: z.string().min(1),
@@ -104,7 +123,10 @@ export const toolSchema = z.object({
   classifications: z.array(classificationSchema),
 });
 
-/** [I: SDK `OntologyBuilder.asdict`]. Feature names are unique within an ontology [I]. */
+/**
+ * [V client.py `Client.create_ontology`: `normalized = {"tools": […], "classifications":
+ * […]}`]. Feature names are unique within an ontology [I].
+ */
 export const ontologySchema = z.object({
   tools: z.array(toolSchema),
   classifications: z.array(classificationSchema),
@@ -112,9 +134,9 @@ export const ontologySchema = z.object({
 export type Ontology = z.infer<typeof ontologySchema>;
 
 // ---------------------------------------------------------------------------------------
-// GraphQL operations: variables per root field. Labelbox ids are opaque strings (cuids) [V].
+// GraphQL operations. Labelbox ids are opaque strings (cuids) [V].
 
-/** [V webhook.py Webhook.Topic]. */
+/** [V webhook.py `Webhook.Topic`]. */
 export const WEBHOOK_TOPICS = [
   'LABEL_CREATED',
   'LABEL_UPDATED',
@@ -261,9 +283,12 @@ export const operations = {
   },
   /**
    * Data rows with `rowData` (a URL Labelbox fetches the media from) and `globalKey`.
-   * [I] simplified: the SDK uploads a JSON file and appends it with an async task; this
-   * synchronous bulk mutation stands in for both. Global keys are unique in an organization
-   * [D: Labelbox docs "Global keys"], so a key held by a live data row is refused.
+   * [I] NOT the SDK's way, and not corrected yet: dataset.py `Dataset.create_data_rows` →
+   * `_exec_upsert_data_rows` uploads the rows as JSON files and a manifest (client.py
+   * `upload_data`, a multipart `uploadFile` mutation), then runs `upsertDataRows(data:
+   * {manifestUri})`, an async task whose results are read with `successesfulDataRowImports`.
+   * This synchronous bulk mutation stands in for all of that. Global keys are unique in an
+   * organization [D: Labelbox docs "Global keys"], so a key held by a live data row is refused.
    */
   createDataRows: {
     kind: 'mutation',
@@ -332,7 +357,10 @@ export const operations = {
       })
       .strict(),
   },
-  /** [I: SDK `Client.create_ontology` → `upsertOntology(data: {name, normalized, mediaType})`]. */
+  /**
+   * [V client.py `Client.create_ontology`: `upsertOntology(data: $data)`, `$data:
+   * UpsertOntologyInput!`, `{name, normalized: json.dumps(normalized), mediaType}`].
+   */
   upsertOntology: {
     kind: 'mutation',
     variables: z.object({
@@ -591,7 +619,10 @@ export const operations = {
 } as const satisfies Record<string, OperationAssumption>;
 export type Operation = keyof typeof operations;
 
-/** Export task states [I]. */
+/**
+ * Task states [V task.py `Task.wait_till_done` waits while `IN_PROGRESS`, `Task.result` fails
+ * on `FAILED`; export_task.py reads a result only when `COMPLETE`].
+ */
 export const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETE', 'FAILED'] as const;
 
 // ---------------------------------------------------------------------------------------
@@ -769,10 +800,13 @@ export type ExportLine = z.infer<typeof exportLineSchema>;
 // Webhook deliveries
 
 /**
- * Headers of a delivery [D official webhook notebook + docs]: `X-Hub-Signature` =
- * `sha1=<hex HMAC-SHA1(secret, raw body)>`, `X-Labelbox-Id` (delivery id), `X-Labelbox-Event`
- * (topic). `X-Hub-Signature-256` = `sha256=<hex HMAC-SHA256>` [D, unconfirmed: a docs Lambda
- * example]; the emulator sends it unless told not to.
+ * Headers of a delivery [D: the SDK repository's official example,
+ * examples/project_configuration/webhooks.ipynb @ebdb097, checks `X-Hub-Signature` ==
+ * `"sha1=" + hmac.new(secret, msg=payload, digestmod=hashlib.sha1).hexdigest()` over the raw
+ * body, and reads `X-Labelbox-Id` (delivery id) and `X-Labelbox-Event` (topic); the SDK itself
+ * receives no webhooks, so nothing is [V]]. `X-Hub-Signature-256` = `sha256=<hex
+ * HMAC-SHA256>` [D, unconfirmed: a docs Lambda example]; the emulator sends it unless told not
+ * to.
  */
 export const WEBHOOK_HEADERS = {
   signature: 'X-Hub-Signature',
