@@ -18,39 +18,57 @@ const graphqlResponseSchema = z.object({
 export const NOT_FOUND = 'RESOURCE_NOT_FOUND';
 
 export interface LabelboxClientOptions {
-  readonly endpoint: string;
+  /** From `labelboxEndpoints`: where GraphQL, experimental GraphQL and REST requests go. */
+  readonly endpoints: {
+    readonly graphql: string;
+    readonly experimental: string;
+    readonly rest: string;
+  };
   readonly apiKey: string;
   /** A request's time limit; Labelbox answers GraphQL in seconds. */
   readonly timeoutMs?: number;
 }
 
+/** Options of one GraphQL request. */
+export interface RequestOptions {
+  /** Sent to the experimental endpoint, as the SDK sends this operation (`experimental=True`). */
+  readonly experimental?: boolean;
+}
+
 /**
- * Labelbox's GraphQL API over `fetch`: one document, one root field, the answer parsed with
- * the caller's schema. Failures are `BackendError`s naming the operation, never the key.
+ * Labelbox's API over `fetch`: GraphQL (one document, one operation, the answer parsed with
+ * the caller's schema) and the few REST calls the SDK makes. Failures are `BackendError`s
+ * naming the operation, never the key.
  */
 export class LabelboxClient {
-  readonly #endpoint: string;
+  readonly #endpoints: LabelboxClientOptions['endpoints'];
   readonly #apiKey: string;
   readonly #timeoutMs: number;
 
   constructor(options: LabelboxClientOptions) {
-    this.#endpoint = options.endpoint;
+    this.#endpoints = options.endpoints;
     this.#apiKey = options.apiKey;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
   /**
-   * Runs `document` and returns its root field `field`, parsed with `schema`.
+   * Runs `document` and returns the answer at `path` (its root field, or the root field and
+   * the field under it, for what Labelbox nests, e.g. `['project', 'connectOntology']`),
+   * parsed with `schema`.
    * @throws BackendError `BACKEND_REQUEST_FAILED` (HTTP or GraphQL error; `details.code` is
    *   Labelbox's error code), `BACKEND_RESPONSE_INVALID` (an answer of the wrong shape).
    */
   async request<S extends z.ZodType>(
-    field: string,
+    path: string | readonly string[],
     document: string,
     variables: Record<string, unknown>,
     schema: S,
+    options: RequestOptions = {},
   ): Promise<z.output<S>> {
-    const response = await this.#fetch(this.#endpoint, {
+    const keys = typeof path === 'string' ? [path] : path;
+    const field = keys.join('.');
+    const endpoint = options.experimental ? this.#endpoints.experimental : this.#endpoints.graphql;
+    const response = await this.#fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ query: document, variables }),
@@ -74,14 +92,49 @@ export class LabelboxClient {
         { operation: field, code },
       );
     }
-    const value = schema.safeParse(parsed.data.data?.[field]);
-    if (!value.success) throw invalid(field, value.error);
-    return value.data;
+    let value: unknown = parsed.data.data;
+    for (const key of keys) value = isRecord(value) ? value[key] : undefined;
+    const checked = schema.safeParse(value);
+    if (!checked.success) throw invalid(field, checked.error);
+    return checked.data;
   }
 
-  /** A file Labelbox serves to API users (export results, masks), read whole. */
+  /**
+   * `DELETE <REST base><path>`, as the SDK deletes what GraphQL cannot (an unused ontology):
+   * 204 is done, anything else is Labelbox saying no; 404 carries {@link NOT_FOUND} so a
+   * cleanup can take it as already gone.
+   */
+  async deleteRest(path: string, what: string): Promise<void> {
+    const response = await this.#fetch(`${this.#endpoints.rest}${path}`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+    });
+    if (response.status === 204) return;
+    const reason = restMessage(await response.text());
+    const status = response.status;
+    throw new BackendError(
+      response.ok ? 'BACKEND_RESPONSE_INVALID' : requestFailureCode(status),
+      `Labelbox answered the deletion of ${what} with HTTP ${status}${reason ? `: ${reason}` : ''}`,
+      { operation: what, status, ...(status === 404 ? { code: NOT_FOUND } : {}) },
+    );
+  }
+
+  /** A file Labelbox serves to API users with their key (masks), read whole. */
   async download(url: string, what: string): Promise<Uint8Array> {
-    const response = await this.#fetch(url, { method: 'GET' });
+    return this.#download(url, what, true);
+  }
+
+  /**
+   * A file behind a signed link (an export's result or one of its files), read whole and
+   * without the API key, as the SDK reads it: the link is its own credential, and the key
+   * has no business travelling to a storage bucket.
+   */
+  async downloadSigned(url: string, what: string): Promise<Uint8Array> {
+    return this.#download(url, what, false);
+  }
+
+  async #download(url: string, what: string, withKey: boolean): Promise<Uint8Array> {
+    const response = await this.#fetch(url, { method: 'GET' }, withKey);
     if (!response.ok) {
       throw new BackendError(
         requestFailureCode(response.status),
@@ -92,13 +145,13 @@ export class LabelboxClient {
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  async #fetch(url: string, init: RequestInit): Promise<Response> {
+  async #fetch(url: string, init: RequestInit, withKey = true): Promise<Response> {
     try {
       return await fetch(url, {
         ...init,
         headers: {
           ...(init.headers as Record<string, string>),
-          authorization: `Bearer ${this.#apiKey}`,
+          ...(withKey ? { authorization: `Bearer ${this.#apiKey}` } : {}),
         },
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
@@ -127,6 +180,16 @@ function invalid(field: string, error: z.ZodError): BackendError {
     `Labelbox's answer to ${field} is not what annoflow expects${where}: ${first?.message ?? 'unknown problem'}`,
     { operation: field, issues: error.issues.slice(0, 10) },
   );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The `message` of a REST error body (the SDK reports `response.json()['message']`). */
+function restMessage(text: string): string {
+  const parsed = z.looseObject({ message: z.string() }).safeParse(safeJson(text));
+  return parsed.success ? parsed.data.message.slice(0, 200) : '';
 }
 
 function safeJson(text: string): unknown {

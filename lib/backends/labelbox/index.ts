@@ -7,7 +7,12 @@ export {
   ontologyOf,
   ontologySchema,
 } from './ontology.js';
-export { graphqlEndpoint, type LabelboxParams, labelboxParamsSchema } from './params.js';
+export {
+  graphqlEndpoint,
+  type LabelboxParams,
+  labelboxEndpoints,
+  labelboxParamsSchema,
+} from './params.js';
 export { decodeMaskPng } from './png.js';
 export {
   parseLabelboxWebhook,

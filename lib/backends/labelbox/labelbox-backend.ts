@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   BackendError,
@@ -28,14 +27,10 @@ import type { BackendObjectStore } from '../object-store.js';
 import type { BackendSecretStore } from '../secrets.js';
 import { labelboxApi, type MediaType } from './api.js';
 import { LabelboxClient } from './client.js';
-import {
-  type ExportLine,
-  exportLineSchema,
-  exportToAnnotations,
-  maskUrls,
-} from './export-labels.js';
+import { type ExportLine, exportToAnnotations, maskUrls } from './export-labels.js';
+import { exportBatchLines } from './export-task.js';
 import { ontologyOf } from './ontology.js';
-import { graphqlEndpoint, labelboxParamsSchema } from './params.js';
+import { labelboxEndpoints, labelboxParamsSchema } from './params.js';
 import { decodeMaskPng } from './png.js';
 import { refreshDataRows } from './refresh-media.js';
 import {
@@ -98,7 +93,7 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
     );
   }
   const client = new LabelboxClient({
-    endpoint: graphqlEndpoint(params.url),
+    endpoints: labelboxEndpoints(params.url),
     apiKey: params.api_key,
   });
   const api = labelboxApi(client);
@@ -131,14 +126,12 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
         async (sample) =>
           mediaLinkOf(sample, objects, params.media_url_expires_in, LABELBOX_CANNOT_FETCH),
       );
-      let project = await findOrCreate(
+      const found = await findOrCreate(
         () => api.projectsNamed(names.title),
         names.marker,
-        async () => {
-          const created = await api.createProject(names.title, names.marker, mediaType);
-          return (await api.project(created.id)) ?? missingProject(created.id);
-        },
+        () => api.createProject(names.title, names.marker, mediaType),
       );
+      let project = (await api.project(found.id)) ?? missingProject(found.id);
       let ontologyId = project.ontology?.id;
       if (!ontologyId) {
         // An attempt that made the ontology but failed to connect it left one of this title:
@@ -149,7 +142,8 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
           (await api.createOntology(names.title, ontologyOf(run.labelSchema), mediaType)).id;
         await api.connectOntology(project.id, ontologyId);
       }
-      let batchId = project.batches.find((batch) => batch.name === names.batch)?.id;
+      const batches = (await api.projectBatches(project.id)) ?? missingProject(project.id);
+      let batchId = batches.find((batch) => batch.name === names.batch)?.id;
       if (!batchId) {
         const batch = await api.createBatch(project.id, names.batch, rowIds);
         if (batch.failedDataRowIds.length > 0) {
@@ -159,7 +153,7 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
             { projectId: project.id, failedDataRowIds: batch.failedDataRowIds.slice(0, 10) },
           );
         }
-        batchId = batch.batchId;
+        batchId = batch.batch.id;
       }
       if (params.webhook_url && secrets) {
         project = (await api.project(project.id)) ?? missingProject(project.id);
@@ -216,10 +210,8 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
      */
     async status(_ctx: BackendContext, task: BackendTask): Promise<TaskStatus> {
       const data = taskData(task);
-      const project = await api.project(task.backendTaskId);
-      if (!project?.batches.some((batch) => batch.id === data.batchId)) {
-        return { state: 'missing' };
-      }
+      const batches = await api.projectBatches(task.backendTaskId);
+      if (!batches?.some((batch) => batch.id === data.batchId)) return { state: 'missing' };
       const lines = await exportLines(task, data);
       let updatedAt = '';
       let done = lines.length > 0;
@@ -253,12 +245,14 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
           await tolerant(() => api.deleteProject(project.id));
         }
         await secrets?.delete(webhookSecretName(task.backendTaskId));
-        const ontologyId = known.ontologyId ?? project?.ontology?.id;
-        if (ontologyId) await tolerant(() => api.deleteOntology(ontologyId));
+        // The dataset goes before the ontology: Labelbox deletes only an unused ontology,
+        // and should it refuse, the rows and their labels are gone all the same.
         if (known.datasetId) {
           const datasetId = known.datasetId;
           await tolerant(() => api.deleteDataset(datasetId));
         }
+        const ontologyId = known.ontologyId ?? project?.ontology?.id;
+        if (ontologyId) await tolerant(() => api.deleteOntology(ontologyId));
       }
     },
 
@@ -288,34 +282,13 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
       }),
   };
 
-  async function exportLines(task: BackendTask, data: TaskData): Promise<ExportLine[]> {
-    const { taskId } = await api.exportBatch(task.backendTaskId, data.batchId);
-    const deadline = Date.now() + params.export_timeout_ms;
-    for (;;) {
-      const state = await api.task(taskId);
-      if (state?.status === 'COMPLETE' && state.result?.url) {
-        const body = new TextDecoder().decode(await client.download(state.result.url, 'an export'));
-        return body
-          .split('\n')
-          .filter((line) => line.trim() !== '')
-          .map((line, i) => parseExportLine(line, i, task));
-      }
-      if (!state || state.status === 'FAILED') {
-        throw new BackendError(
-          'BACKEND_REQUEST_FAILED',
-          `Labelbox export ${taskId} of task '${task.taskId}' ${state ? 'failed' : 'disappeared'}`,
-          { taskId: task.taskId, exportTaskId: taskId },
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new BackendError(
-          'BACKEND_UNAVAILABLE',
-          `Labelbox export ${taskId} of task '${task.taskId}' did not finish in ${params.export_timeout_ms} ms`,
-          { taskId: task.taskId, exportTaskId: taskId },
-        );
-      }
-      await sleep(params.export_poll_interval_ms);
-    }
+  function exportLines(task: BackendTask, data: TaskData): Promise<ExportLine[]> {
+    return exportBatchLines(task, data.batchId, {
+      api,
+      client,
+      pollIntervalMs: params.export_poll_interval_ms,
+      timeoutMs: params.export_timeout_ms,
+    });
   }
 }
 
@@ -325,22 +298,6 @@ function frameSize(metadata: UploadSample['metadata']): { width?: number; height
   const width = number(metadata?.width) ?? number(metadata?.frame_width);
   const height = number(metadata?.height) ?? number(metadata?.frame_height);
   return { ...(width ? { width } : {}), ...(height ? { height } : {}) };
-}
-
-function parseExportLine(line: string, index: number, task: BackendTask): ExportLine {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    json = undefined;
-  }
-  const parsed = exportLineSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  throw new BackendError(
-    'BACKEND_RESPONSE_INVALID',
-    `Line ${index + 1} of the Labelbox export of task '${task.taskId}' is not an export v2 data row`,
-    { taskId: task.taskId, line: index + 1 },
-  );
 }
 
 function taskData(task: BackendTask): TaskData {

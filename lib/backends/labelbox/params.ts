@@ -47,9 +47,30 @@ export type LabelboxParams = z.output<typeof labelboxParamsSchema>;
  * or IP host (an emulator, a proxy), is used as given.
  */
 export function graphqlEndpoint(url: string): string {
+  return `${apiOrigin(url)}/graphql`;
+}
+
+/**
+ * Where the Labelbox SDK sends each kind of request, on the API host of `url`
+ * (labelbox-python `lbox/request_client.py` `RequestClient.__init__`/`execute`):
+ * - `graphql`: `https://api.labelbox.com/graphql`, every GraphQL request by default;
+ * - `experimental`: the same with `/graphql` replaced by `/_gql`, for the requests the SDK
+ *   sends with `experimental=True` (a project's batches);
+ * - `rest`: `https://api.labelbox.com/api/v1`, the REST API (deleting an ontology).
+ */
+export function labelboxEndpoints(url: string): {
+  graphql: string;
+  experimental: string;
+  rest: string;
+} {
+  const origin = apiOrigin(url);
+  return { graphql: `${origin}/graphql`, experimental: `${origin}/_gql`, rest: `${origin}/api/v1` };
+}
+
+function apiOrigin(url: string): string {
   const parsed = new URL(url);
   const host = parsed.hostname;
   const literal = host === 'localhost' || /^[\d.]+$/.test(host) || host.startsWith('[');
   if (!literal && !host.startsWith('api.')) parsed.hostname = `api.${host}`;
-  return `${parsed.origin}/graphql`;
+  return parsed.origin;
 }

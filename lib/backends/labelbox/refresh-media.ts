@@ -24,7 +24,8 @@ export interface RefreshOptions {
 /**
  * Points each data row of the task's dataset at a freshly signed link (`updateDataRow`, its
  * `rowData`): the row keeps its id, global key, batch and labels, so the project and its
- * annotations are untouched. Requests: one listing per 100 rows, then one update per row
+ * annotations are untouched. Requests: one dataset lookup and one listing per
+ * {@link DATA_ROW_PAGE} rows, then one update per row
  * whose link expires (Labelbox has no bulk update short of the SDK's file-based upsert);
  * never one per label. Rows at plain http(s) URLs, and rows of samples the context does not
  * name, are left as they are.
@@ -41,22 +42,19 @@ export async function refreshDataRows(
   const { api, objects } = options;
   const filepaths = new Map(media.map((each) => [each.sampleId, each.filepath]));
   const updates: Array<{ rowId: string; sample: { id: string; filepath: string } }> = [];
-  for (let skip = 0; ; skip += DATA_ROW_PAGE) {
-    const dataset = await api.dataRowsOf(datasetId, skip);
-    if (dataset === null) {
-      throw new BackendError(
-        'BACKEND_RESULT_MISSING',
-        `Labelbox dataset ${datasetId} of task '${task.taskId}' no longer exists`,
-        { taskId: task.taskId, datasetId },
-      );
-    }
-    for (const row of dataset.dataRows) {
-      const filepath = row.globalKey === null ? undefined : filepaths.get(row.globalKey);
-      if (row.globalKey === null || filepath === undefined) continue;
-      const sample = { id: row.globalKey, filepath };
-      if (isPresigned(sample, objects)) updates.push({ rowId: row.id, sample });
-    }
-    if (dataset.dataRows.length < DATA_ROW_PAGE) break;
+  const rows = await api.dataRowsOf(datasetId);
+  if (rows === null) {
+    throw new BackendError(
+      'BACKEND_RESULT_MISSING',
+      `Labelbox dataset ${datasetId} of task '${task.taskId}' no longer exists`,
+      { taskId: task.taskId, datasetId },
+    );
+  }
+  for (const row of rows) {
+    const filepath = row.globalKey === null ? undefined : filepaths.get(row.globalKey);
+    if (row.globalKey === null || filepath === undefined) continue;
+    const sample = { id: row.globalKey, filepath };
+    if (isPresigned(sample, objects)) updates.push({ rowId: row.id, sample });
   }
   for (let start = 0; start < updates.length; start += CONCURRENCY) {
     await Promise.all(

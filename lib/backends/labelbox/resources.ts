@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BackendError } from '../../errors/index.js';
 import type { UploadSample } from '../../schema/upload-sample.js';
 import type { BackendSecretStore } from '../secrets.js';
-import {
-  DATA_ROW_PAGE,
-  type LabelboxApi,
-  type MediaType,
-  type Named,
-  type Project,
-} from './api.js';
+import type { LabelboxApi, MediaType, Named, Project } from './api.js';
 import { isNotFound } from './client.js';
 import type { LabelboxParams } from './params.js';
 import { WEBHOOK_TOPICS, webhookSecretName } from './webhook.js';
@@ -47,11 +41,7 @@ export async function ensureDataRows(
   urlOf: (sample: UploadSample) => Promise<string>,
 ): Promise<string[]> {
   const byKey = new Map<string | null, string>();
-  for (let skip = 0; ; skip += DATA_ROW_PAGE) {
-    const rows = (await api.dataRowsOf(datasetId, skip))?.dataRows ?? [];
-    for (const row of rows) byKey.set(row.globalKey, row.id);
-    if (rows.length < DATA_ROW_PAGE) break;
-  }
+  for (const row of (await api.dataRowsOf(datasetId)) ?? []) byKey.set(row.globalKey, row.id);
   const missing = samples.filter((sample) => !byKey.has(sample.id));
   if (missing.length > 0) {
     const rows = await Promise.all(

@@ -7,13 +7,18 @@ import { headerValue, timingSafeEqualText } from '../webhook.js';
 export const SIGNATURE_HEADER = 'X-Hub-Signature';
 export const SIGNATURE_256_HEADER = 'X-Hub-Signature-256';
 
-/** The topics annoflow subscribes to: any change to a label may finish a task. */
+/**
+ * The topics annoflow subscribes to: any change to a label may finish a task. Every topic
+ * Labelbox has (labelbox-python webhook.py `Webhook.Topic`); they are written into the
+ * `createWebhook` document as enum values, so only these may be.
+ */
 export const WEBHOOK_TOPICS = [
   'LABEL_CREATED',
   'LABEL_UPDATED',
   'LABEL_DELETED',
   'WORKFLOW_ACTION',
-];
+] as const;
+export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 
 /** Where a project's webhook secret is kept in the secret store. */
 export function webhookSecretName(projectId: string): string {

@@ -3,7 +3,13 @@
  *
  * No machine-readable contract is published (`../shared/reference/README.md` §3), so each
  * schema below says where it comes from, with the reference's tags:
- * - [V] verified in source (labelbox-python @5140584, FiftyOne labelbox.py @00081f70),
+ * - [V] verified in source: Labelbox's Python SDK (github.com/Labelbox/labelbox-python, files
+ *   under `libs/labelbox/src/labelbox/` unless `lbox/…`, which is `libs/lbox-clients/src/lbox/`;
+ *   read at schema/project.py @7ff495b, client.py @785ce04, lbox/request_client.py @04700d7,
+ *   schema/export_task.py @20a094f, schema/task.py @7ff495b, schema/dataset.py @b5e247a,
+ *   schema/batch.py @222b392, schema/data_row.py @705275b, schema/webhook.py @4250004,
+ *   schema/export_filters.py @11e16a4, orm/query.py @2beab37, pagination.py @1ed93fd), and
+ *   FiftyOne labelbox.py @00081f70,
  * - [D] stated by Labelbox docs or official examples,
  * - [I] inferred: our best guess, to be corrected when a real server disagrees.
  *
@@ -19,6 +25,29 @@ import { z } from 'zod';
 /** `POST <api host>/graphql` [V request_client.py: `https://api.labelbox.com/graphql`]. */
 export const GRAPHQL_PATH = '/graphql';
 
+/**
+ * Where the SDK sends the operations it marks experimental [V lbox/request_client.py
+ * `RequestClient.execute`: `self.endpoint.replace("/graphql", "/_gql")` when
+ * `experimental=True`]. Each operation below says which of the two it goes to.
+ */
+export const EXPERIMENTAL_GRAPHQL_PATH = '/_gql';
+
+/**
+ * The REST API's base on the API host [V client.py `Client.__init__`:
+ * `rest_endpoint="https://api.labelbox.com/api/v1"`], with the SDK's session headers
+ * (`Authorization: Bearer <API key>`, JSON content type).
+ */
+export const REST_PATH = '/api/v1';
+
+/**
+ * Deleting an ontology is REST, not GraphQL: `DELETE <rest>/ontologies/<id>`, done when the
+ * answer is 204, refused otherwise with `{"message"}` [V client.py
+ * `Client.delete_unused_ontology`]. There is no `deleteOntology` mutation: one is refused as
+ * an unknown root field. A missing ontology answers 404 [I]; one a live project still uses is
+ * refused with 409 [I: the SDK says "if it is not used by any annotations"].
+ */
+export const DELETE_ONTOLOGY = /^\/api\/v1\/ontologies\/([^/]+)$/;
+
 /** `Authorization: Bearer <API key>` [V request_client.py]. */
 export const authorizationSchema = z.string().regex(/^Bearer \S+$/, 'must be "Bearer <API key>"');
 
@@ -33,14 +62,20 @@ export const graphqlRequestSchema = z.object({
 });
 
 /**
- * The root field a document asks for, read from its text: the first field of the first
+ * The kind and root field of a document, read from its text: the first field of the first
  * selection set [I: our client sends one root field per document, as the SDK does].
  */
-export const ROOT_FIELD = /^\s*(?:query|mutation)\b[^{]*\{\s*([A-Za-z_]\w*)/;
+export const ROOT_FIELD = /^\s*(query|mutation)\b[^{]*\{\s*([A-Za-z_]\w*)/;
+
+/** The first field under the root field (after its arguments), for nested operations. */
+export const NESTED_FIELD =
+  /^\s*(?:query|mutation)\b[^{]*\{\s*[A-Za-z_]\w*\s*(?:\([^)]*\))?\s*\{\s*([A-Za-z_]\w*)/;
 
 /**
- * Errors come back as HTTP 200 with `{"errors": [{"message", "extensions": {"code"}}]}`
- * [I: GraphQL convention; the SDK maps codes such as `RESOURCE_NOT_FOUND` to exceptions].
+ * Errors come back as `{"errors": [{"message", "extensions": {"code"}}]}` [V
+ * lbox/request_client.py `RequestClient.execute`: reads `errors[].extensions.code`, takes
+ * `RESOURCE_NOT_FOUND` as "no such object" and `RESOURCE_CONFLICT` as a conflict]; with
+ * HTTP 200 [I: GraphQL convention]; `INVALID_ARGUMENT` for bad variables [I].
  */
 export const ERROR_CODES = {
   notFound: 'RESOURCE_NOT_FOUND',
@@ -51,14 +86,22 @@ export const ERROR_CODES = {
 // ---------------------------------------------------------------------------------------
 // Ontology (the `normalized` JSON of `upsertOntology`)
 
-/** An answer of a radio/checklist/dropdown classification [I: SDK `Option.asdict`]. */
+/**
+ * An answer of a radio/checklist/dropdown classification [V schema/ontology.py @7ff495b
+ * `Option.asdict`: `label`, `value`, nested `options`, plus ids Labelbox assigns].
+ */
 export const optionSchema = z.object({
   label: z.string().min(1),
   value: z.string().min(1),
   options: z.array(z.unknown()).optional(),
 });
 
-/** A classification [I: SDK `Classification.asdict`; `dropdown` is deprecated but accepted]. */
+/**
+ * A classification [V ontology.py `Classification.asdict`: `type`, `instructions`, `name`,
+ * `required`, `options`, and `scope` (`global`/`index`) at the top level only]. `dropdown`
+ * is [I]: this SDK's `Classification.Type` has only `text`, `checklist` and `radio`, so
+ * Labelbox may refuse the dropdowns annoflow makes of `select` attributes (unresolved).
+ */
 export const classificationSchema = z.object({
   type: z.enum(['radio', 'checklist', 'text', 'dropdown']),
   name: z.string().min(1),
@@ -68,7 +111,10 @@ export const classificationSchema = z.object({
   scope: z.enum(['global', 'index']).optional(),
 });
 
-/** A tool [I: SDK `Tool.Type` values; `superpixel` and `named-entity` are not used by us]. */
+/**
+ * A tool [V ontology.py `Tool.Type` values and `Tool.asdict`: `tool`, `name`, `required`,
+ * `color`, `classifications`; `superpixel`, `named-entity` and others are not used by us].
+ */
 export const toolSchema = z.object({
   tool: z.enum(['rectangle', 'polygon', 'line', 'point', 'raster-segmentation']),
   name: z.string().min(1),
@@ -77,7 +123,10 @@ export const toolSchema = z.object({
   classifications: z.array(classificationSchema),
 });
 
-/** [I: SDK `OntologyBuilder.asdict`]. Feature names are unique within an ontology [I]. */
+/**
+ * [V client.py `Client.create_ontology`: `normalized = {"tools": […], "classifications":
+ * […]}`]. Feature names are unique within an ontology [I].
+ */
 export const ontologySchema = z.object({
   tools: z.array(toolSchema),
   classifications: z.array(classificationSchema),
@@ -85,9 +134,9 @@ export const ontologySchema = z.object({
 export type Ontology = z.infer<typeof ontologySchema>;
 
 // ---------------------------------------------------------------------------------------
-// GraphQL operations: variables per root field. Labelbox ids are opaque strings (cuids) [V].
+// GraphQL operations. Labelbox ids are opaque strings (cuids) [V].
 
-/** [V webhook.py Webhook.Topic]. */
+/** [V webhook.py `Webhook.Topic`]. */
 export const WEBHOOK_TOPICS = [
   'LABEL_CREATED',
   'LABEL_UPDATED',
@@ -96,143 +145,484 @@ export const WEBHOOK_TOPICS = [
 ] as const;
 export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 
-/** The most items one page of a paginated collection holds [I: SDK page size 100]. */
+/** The most items one page of a paginated collection holds [V pagination.py `_PAGE_SIZE`]. */
 export const MAX_PAGE = 100;
+
+/** The most data rows one page of a dataset holds [V dataset.py `Dataset.data_rows`]. */
+export const DATA_ROW_PAGE = 500;
+
+/** The streams of a streamable export [V export_task.py `StreamType`]. */
+export const EXPORT_STREAMS = ['RESULT', 'ERRORS'] as const;
 
 const id = z.string().min(1);
 const where = z.object({ id });
 const mediaType = z.enum(['IMAGE', 'VIDEO']); // [V SDK MediaType values]
 
-export const operationSchemas = {
-  /** [I: SDK `Client.get_datasets(where=Dataset.name == n)`]. */
-  datasets: z.object({ where: z.object({ name: z.string().min(1) }) }),
-  /** [V SDK `Client.create_dataset`: `createDataset(data: {name, description})`]. */
-  createDataset: z.object({
-    data: z.object({ name: z.string().min(1), description: z.string().optional() }),
-  }),
+/**
+ * What the emulator assumes of one operation: whether it is a query or a mutation, whether
+ * the SDK sends it to the experimental endpoint, the shape its document must have (for the
+ * arguments the SDK writes into the document rather than passing as variables; named groups
+ * are read as variables), and its variables.
+ */
+export interface OperationAssumption {
+  readonly kind: 'query' | 'mutation';
+  readonly experimental?: true;
+  readonly document?: RegExp;
+  readonly variables: z.ZodType;
+}
+
+/**
+ * `project(where: {id: $projectId}) {` opening a document's selection: how the SDK reaches a
+ * project's own fields and mutations (project.py throughout).
+ */
+const PROJECT_BY_ID = String.raw`^\s*(?:query|mutation)\b[^{]*\{\s*project\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$projectId\s*\}\s*\)\s*\{\s*`;
+
+/**
+ * `<collection>(where: {AND: [{name: $name}, {deleted: $deleted}]} skip: N first: M)`, the
+ * SDK's `_get_all` shape; `skip` and `first` are read from the document as variables.
+ */
+function namedLiveAndPaged(collection: string): RegExp {
+  return new RegExp(
+    String.raw`\b${collection}\s*\(\s*where\s*:\s*\{\s*AND\s*:\s*\[\s*\{\s*name\s*:\s*\$name\s*\}\s*,\s*\{\s*deleted\s*:\s*\$deleted\s*\}\s*\]\s*\}\s*,?\s*skip\s*:\s*(?<skip>\d+)\s*,?\s*first\s*:\s*(?<first>\d+)\s*\)`,
+  );
+}
+
+/**
+ * `<mutation>(data: {a: $a b: $b …})`, how orm/query.py `create` writes a new object's
+ * fields, each a scalar variable of its own name.
+ */
+function fieldsOf(mutation: string, fields: readonly string[]): RegExp {
+  const data = fields
+    .map((field) => String.raw`${field}\s*:\s*\$${field}`)
+    .join(String.raw`\s*,?\s*`);
+  return new RegExp(String.raw`\b${mutation}\s*\(\s*data\s*:\s*\{\s*${data}\s*\}\s*\)`);
+}
+
+/** `<mutation>(where: {id: $<variable>} data: {deleted: true})`, orm/query.py `delete`. */
+function softDelete(mutation: string, variable: string): RegExp {
+  return new RegExp(
+    String.raw`\b${mutation}\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$${variable}\s*\}\s*,?\s*data\s*:\s*\{\s*deleted\s*:\s*true\s*\}\s*\)`,
+  );
+}
+
+const liveNamePage = z
+  .object({
+    name: z.string().min(1),
+    deleted: z.literal(false),
+    skip: z.coerce.number().int().min(0),
+    first: z.coerce.number().int().min(1).max(MAX_PAGE),
+  })
+  .strict();
+
+/**
+ * The operations the emulator answers, keyed by root field, or by `root.field` for what
+ * Labelbox nests under a root (a project's mutations). A document naming anything else,
+ * such as a root mutation the SDK sends nested, is refused as an unknown root field.
+ */
+export const operations = {
   /**
-   * A dataset and a page of its data rows, `first`/`skip` as the SDK's paginated collections
-   * page them [I: SDK `PaginatedCollection`]; at most {@link MAX_PAGE} rows a page [I].
+   * Live datasets of a name, a page at a time [V client.py `Client._get_all` (behind
+   * `get_datasets(where=Dataset.name == n)`) and orm/query.py `get_all`: `datasets(where:
+   * {AND: [{name: $param_0}, {deleted: $param_1}]} skip: %d first: %d)`, `deleted` false,
+   * `skip`/`first` written into the document by pagination.py `_OffsetPagination`, pages of
+   * {@link MAX_PAGE}]. The old `where: $where` without `deleted` is refused.
    */
-  dataset: z.object({
-    where,
-    first: z.number().int().min(1).max(100),
-    skip: z.number().int().min(0),
-  }),
-  /** [I] Soft delete, as the SDK's `Dataset.delete` [I: `updateDataset(... deleted: true)`]. */
-  updateDataset: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+  datasets: {
+    kind: 'query',
+    document: namedLiveAndPaged('datasets'),
+    variables: liveNamePage,
+  },
+  /**
+   * [V client.py `Client.create_dataset` → `Client._create` → orm/query.py `create`:
+   * `createDataset(data: {name: $name description: $description})`, one scalar variable per
+   * field, typed from the field (`String!`)].
+   */
+  createDataset: {
+    kind: 'mutation',
+    document: fieldsOf('createDataset', ['name', 'description']),
+    variables: z.object({ name: z.string().min(1), description: z.string() }).strict(),
+  },
+  /**
+   * A dataset by id, null when it does not exist [V orm/query.py `get_single` (behind
+   * `Client.get_dataset`): `dataset(where: {id: $param_0})`; client.py `_get_single` takes a
+   * null answer as not found].
+   */
+  dataset: {
+    kind: 'query',
+    document: /\bdataset\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$datasetId\s*\}\s*\)/,
+    variables: z.object({ datasetId: id }).strict(),
+  },
+  /**
+   * A page of a dataset's data rows by cursor [V dataset.py `Dataset.data_rows`:
+   * `datasetDataRows(id: $id, from: $from, first: $first, where: $where) {nodes {…}
+   * pageInfo {hasNextPage startCursor}}`, pages of {@link DATA_ROW_PAGE}, the next page
+   * `from` the `startCursor` (its `cursor_path`), until that is empty]. A missing dataset is
+   * refused as not found [I]. The old `dataset { dataRows(first, skip) }` is refused.
+   */
+  datasetDataRows: {
+    kind: 'query',
+    document:
+      /\bdatasetDataRows\s*\(\s*id\s*:\s*\$id\s*,\s*from\s*:\s*\$from\s*,\s*first\s*:\s*\$first\s*,\s*where\s*:\s*\$where\s*\)\s*\{\s*nodes\b/,
+    variables: z
+      .object({
+        id,
+        from: z.string().nullable().optional(),
+        first: z.number().int().min(1).max(DATA_ROW_PAGE),
+        where: z.null().optional(),
+      })
+      .strict(),
+  },
+  /**
+   * A soft delete [V db_object.py `Deletable.delete` → orm/query.py `delete`:
+   * `updateDataset(where: {id: $DatasetId} data: {deleted: true})`].
+   */
+  updateDataset: {
+    kind: 'mutation',
+    document: softDelete('updateDataset', 'datasetId'),
+    variables: z.object({ datasetId: id }).strict(),
+  },
   /**
    * Data rows with `rowData` (a URL Labelbox fetches the media from) and `globalKey`.
-   * [I] simplified: the SDK uploads a JSON file and appends it with an async task; this
-   * synchronous bulk mutation stands in for both. Global keys are unique in an organization
-   * [D: Labelbox docs "Global keys"], so a key held by a live data row is refused.
+   * [I] NOT the SDK's way, and not corrected yet: dataset.py `Dataset.create_data_rows` →
+   * `_exec_upsert_data_rows` uploads the rows as JSON files and a manifest (client.py
+   * `upload_data`, a multipart `uploadFile` mutation), then runs `upsertDataRows(data:
+   * {manifestUri})`, an async task whose results are read with `successesfulDataRowImports`.
+   * This synchronous bulk mutation stands in for all of that. Global keys are unique in an
+   * organization [D: Labelbox docs "Global keys"], so a key held by a live data row is refused.
    */
-  createDataRows: z.object({
-    data: z.object({
-      datasetId: id,
-      dataRows: z
-        .array(
-          z.object({
-            rowData: z.url({ protocol: /^https?$/ }),
-            globalKey: z.string().min(1),
-            mediaType: mediaType.optional(),
-          }),
-        )
-        .min(1),
+  createDataRows: {
+    kind: 'mutation',
+    variables: z.object({
+      data: z.object({
+        datasetId: id,
+        dataRows: z
+          .array(
+            z.object({
+              rowData: z.url({ protocol: /^https?$/ }),
+              globalKey: z.string().min(1),
+              mediaType: mediaType.optional(),
+            }),
+          )
+          .min(1),
+      }),
     }),
-  }),
+  },
   /**
-   * A data row's media URL replaced in place: its id, global key, batch and labels stay.
-   * [I: SDK `DataRow.update(row_data=…)` through the generic `update<Type>(where: {id}, data)`
-   * of `Updateable`; public client code sends `updateDataRow(where: {id}, data: {rowData})`].
-   * No bulk form is known short of the SDK's file-based upsert, so it is one call per row.
+   * A data row's media URL replaced in place: its id, global key, batch and labels stay
+   * [V data_row.py `DataRow.update(row_data=…)` → db_object.py `Updateable.update` →
+   * orm/query.py `update_fields`: `updateDataRow(where: {id: $DataRowId} data: {rowData:
+   * $rowData})`]; that they stay is [I]. No bulk form is known short of the SDK's file-based
+   * upsert, so it is one call per row.
    */
-  updateDataRow: z.object({
-    where,
-    data: z.object({ rowData: z.url({ protocol: /^https?$/ }) }),
-  }),
-  /** [I: SDK `DataRow.bulk_delete` → `deleteDataRows(where: {dataRowIds})`]. */
-  deleteDataRows: z.object({ where: z.object({ dataRowIds: z.array(id).min(1) }) }),
-  /** [I: SDK `Client.get_ontologies(name)`]. */
-  ontologies: z.object({ where: z.object({ name: z.string().min(1) }) }),
-  /** [I: SDK `Client.create_ontology` → `upsertOntology(data: {name, normalized, mediaType})`]. */
-  upsertOntology: z.object({
-    data: z.object({
-      name: z.string().min(1),
-      normalized: z.string().min(1),
-      mediaType: mediaType.optional(),
-    }),
-  }),
-  /** [I: SDK `Client.delete_unused_ontology`]; refused while a live project uses it [I]. */
-  deleteOntology: z.object({ id }),
-  /** [I: SDK `Client.get_projects(where=Project.name == n)`]. */
-  projects: z.object({ where: z.object({ name: z.string().min(1) }) }),
-  /** [V SDK `Client.create_project(name, description, media_type)`]. */
-  createProject: z.object({
-    data: z.object({
-      name: z.string().min(1),
-      description: z.string().optional(),
-      mediaType,
-    }),
-  }),
-  /** A project with its ontology, batches and webhooks [I]; null when it does not exist [I]. */
-  project: z.object({ where }),
-  /** [I: SDK 5 `Project.connect_ontology`]. */
-  connectOntology: z.object({ projectId: id, ontologyId: id }),
-  /** [I: SDK `Project.create_batch` → `createBatchV2`]; a row is in at most one batch [D]. */
-  createBatchV2: z.object({
-    input: z.object({
-      projectId: id,
-      name: z.string().min(1),
-      dataRowIds: z.array(id).min(1),
-      priority: z.number().int().min(1).max(5).optional(),
-    }),
-  }),
-  /** [I: SDK `Batch.delete`]. */
-  deleteProjectBatch: z.object({ projectId: id, batchId: id }),
-  /** [I] Project deletion, as the SDK's `Project.delete` does it. */
-  updateProject: z.object({ where, data: z.object({ deleted: z.literal(true) }) }),
+  updateDataRow: {
+    kind: 'mutation',
+    document:
+      /\bupdateDataRow\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$dataRowId\s*\}\s*,?\s*data\s*:\s*\{\s*rowData\s*:\s*\$rowData\s*\}\s*\)/,
+    variables: z.object({ dataRowId: id, rowData: z.url({ protocol: /^https?$/ }) }).strict(),
+  },
   /**
-   * [V webhook.py `Webhook.create`: `createWebhook(data: {project: {id}, topics: {set},
-   * url, secret})`; the secret must be non-empty; no project = organization-wide].
+   * Not used by annoflow (a dataset is deleted whole) [V data_row.py `DataRow.bulk_delete` →
+   * orm/query.py `bulk_delete`: `deleteDataRows(where: {dataRowIds: ["…", …]})`, the ids
+   * written into the document].
    */
-  createWebhook: z.object({
-    data: z.object({
-      project: z.object({ id }).optional(),
-      topics: z.object({ set: z.array(z.enum(WEBHOOK_TOPICS)).min(1) }),
-      url: z.url({ protocol: /^https?$/ }),
-      secret: z.string().min(1),
-    }),
-  }),
-  /** [V webhook.py `Webhook.update`: deleting a webhook is `status: INACTIVE`]. */
-  updateWebhook: z.object({
-    where,
-    data: z.object({ status: z.enum(['ACTIVE', 'INACTIVE', 'REVOKED']) }),
-  }),
+  deleteDataRows: {
+    kind: 'mutation',
+    document:
+      /\bdeleteDataRows\s*\(\s*where\s*:\s*\{\s*dataRowIds\s*:\s*\[(?<dataRowIds>[^\]]*)\]\s*\}\s*\)/,
+    variables: z
+      .object({
+        dataRowIds: z
+          .string()
+          .transform((ids) => [...ids.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? ''))
+          .pipe(z.array(id).min(1)),
+      })
+      .strict(),
+  },
   /**
-   * Export v2 of a project's data rows, filtered by batch [I: SDK `Project.export_v2` →
-   * `exportDataRowsInProjectPyApi`; the filter and params names follow the SDK's keys].
+   * Ontologies whose name contains `search`, of every status, paged by cursor [V client.py
+   * `Client.get_ontologies`: `ontologies(where: {filter: $filter, search: $search}, after:
+   * $from, first: $first) {nodes {…} nextCursor}`, `filter: {status: "ALL"}`]. Labelbox
+   * searches, so the caller picks exact names out; the search is case-insensitive [I].
    */
-  exportDataRowsInProject: z.object({
-    input: z.object({
-      projectId: id,
-      filters: z.object({ batchIds: z.array(id).optional() }).optional(),
-      params: z
+  ontologies: {
+    kind: 'query',
+    document:
+      /\bontologies\s*\(\s*where\s*:\s*\{\s*filter\s*:\s*\$filter\s*,\s*search\s*:\s*\$search\s*\}\s*,\s*after\s*:\s*\$from\s*,\s*first\s*:\s*\$first\s*\)\s*\{\s*nodes\b/,
+    variables: z
+      .object({
+        search: z.string().min(1),
+        filter: z.object({ status: z.literal('ALL') }).strict(),
+        from: z.string().nullable().optional(),
+        first: z.number().int().min(1).max(MAX_PAGE),
+      })
+      .strict(),
+  },
+  /**
+   * [V client.py `Client.create_ontology`: `upsertOntology(data: $data)`, `$data:
+   * UpsertOntologyInput!`, `{name, normalized: json.dumps(normalized), mediaType}`].
+   */
+  upsertOntology: {
+    kind: 'mutation',
+    variables: z.object({
+      data: z.object({
+        name: z.string().min(1),
+        normalized: z.string().min(1),
+        mediaType: mediaType.optional(),
+      }),
+    }),
+  },
+  /**
+   * Live projects of a name, a page at a time [V as `datasets`: `Client.get_projects`
+   * through `_get_all`]. The old `where: $where` without `deleted` is refused.
+   */
+  projects: {
+    kind: 'query',
+    document: namedLiveAndPaged('projects'),
+    variables: liveNamePage,
+  },
+  /**
+   * [V client.py `Client.create_project` → `_create_project` → `_create` → orm/query.py
+   * `create`: `createProject(data: {name: $name description: $description allowedMediaType:
+   * $allowedMediaType …})`; the media type's GraphQL name is `allowedMediaType` and its type
+   * `MediaType!` (project.py `media_type = Field.Enum(MediaType, "media_type",
+   * "allowedMediaType")`)]. The SDK also sends its quality defaults (`autoAuditNumberOfLabels`,
+   * `autoAuditPercentage`, `isBenchmarkEnabled`, `isConsensusEnabled`); that Labelbox needs
+   * none of them is [I]. The old `mediaType` is refused.
+   */
+  createProject: {
+    kind: 'mutation',
+    document: fieldsOf('createProject', ['name', 'description', 'allowedMediaType']),
+    variables: z
+      .object({ name: z.string().min(1), description: z.string(), allowedMediaType: mediaType })
+      .strict(),
+  },
+  /**
+   * A project with its ontology and webhooks; null when it does not exist [V batch.py
+   * `Batch.project`: `project(where: {id: $projectId})`; client.py `_get_single` takes a
+   * null project as not found; project.py `ontology` (to-one) and `webhooks` (to-many, paged
+   * `skip`/`first` by orm/query.py `relationship`)].
+   */
+  project: {
+    kind: 'query',
+    document: new RegExp(PROJECT_BY_ID),
+    variables: z.object({ projectId: id }).strict(),
+  },
+  /**
+   * A project's batches, a connection paged by cursor, read from the experimental endpoint
+   * [V project.py `Project.batches`: `project(where: {id: $projectId}) { batches(after: $from,
+   * first: $first) { nodes {…} pageInfo { endCursor } } }`, `experimental=True`].
+   */
+  'project.batches': {
+    kind: 'query',
+    experimental: true,
+    document: new RegExp(
+      `${PROJECT_BY_ID}batches\\s*\\(\\s*after\\s*:\\s*\\$from\\s*,\\s*first\\s*:\\s*\\$first\\s*\\)\\s*\\{\\s*nodes\\b`,
+    ),
+    variables: z
+      .object({
+        projectId: id,
+        from: z.string().nullable().optional(),
+        first: z.number().int().min(1).max(MAX_PAGE),
+      })
+      .strict(),
+  },
+  /**
+   * Connects an ontology to a project: a mutation of the project, not a root mutation
+   * [V project.py `Project.connect_ontology`: `project(where: {id: $projectId})
+   * {connectOntology(ontologyId: $ontologyId) {id}}`].
+   */
+  'project.connectOntology': {
+    kind: 'mutation',
+    document: new RegExp(
+      `${PROJECT_BY_ID}connectOntology\\s*\\(\\s*ontologyId\\s*:\\s*\\$ontologyId\\s*\\)`,
+    ),
+    variables: z.object({ projectId: id, ontologyId: id }).strict(),
+  },
+  /**
+   * A batch of data rows in a project, sent to the experimental endpoint; it answers
+   * `{batch {…} failedDataRowIds}` [V project.py `Project._create_batch_sync`:
+   * `project(where: {id: $projectId}) {createBatchV2(input: $batchInput) {batch {…}
+   * failedDataRowIds}}`, `batchInput: {name, dataRowIds, globalKeys, priority,
+   * consensusSettings}`, `experimental=True`]; a row is in at most one batch [D].
+   */
+  'project.createBatchV2': {
+    kind: 'mutation',
+    experimental: true,
+    document: new RegExp(
+      `${PROJECT_BY_ID}createBatchV2\\s*\\(\\s*input\\s*:\\s*\\$batchInput\\s*\\)\\s*\\{[^}]*\\bbatch\\s*\\{`,
+    ),
+    variables: z
+      .object({
+        projectId: id,
+        batchInput: z
+          .object({
+            name: z.string().min(1),
+            dataRowIds: z.array(id).min(1),
+            globalKeys: z.array(z.string()).nullable().optional(),
+            priority: z.number().int().min(1).max(5).optional(),
+            consensusSettings: z.record(z.string(), z.unknown()).nullable().optional(),
+          })
+          .strict(),
+      })
+      .strict(),
+  },
+  /**
+   * Deletes a batch (not used by annoflow: a project is deleted whole) [V batch.py
+   * `Batch.delete`: `project(where: {id: $projectId}) {deleteBatch(batchId: $batchId)
+   * {deletedBatchId}}`, `experimental=True`].
+   */
+  'project.deleteBatch': {
+    kind: 'mutation',
+    experimental: true,
+    document: new RegExp(`${PROJECT_BY_ID}deleteBatch\\s*\\(\\s*batchId\\s*:\\s*\\$batchId\\s*\\)`),
+    variables: z.object({ projectId: id, batchId: id }).strict(),
+  },
+  /**
+   * A soft delete [V as `updateDataset`: `Project` is `Deletable` and does not override it].
+   */
+  updateProject: {
+    kind: 'mutation',
+    document: softDelete('updateProject', 'projectId'),
+    variables: z.object({ projectId: id }).strict(),
+  },
+  /**
+   * A project's webhook [V webhook.py `Webhook.create`: `createWebhook(data: {project: {id},
+   * topics: {set: [LABEL_CREATED …]}, url, secret})`, the topics written as enum values; the
+   * secret must be non-empty]. The SDK writes url and secret into the document too; as
+   * variables they are the same arguments, and a secret is never pasted into a document. An
+   * organization-wide webhook (no project) is not used by annoflow.
+   */
+  createWebhook: {
+    kind: 'mutation',
+    document:
+      /\bcreateWebhook\s*\(\s*data\s*:\s*\{\s*project\s*:\s*\{\s*id\s*:\s*\$projectId\s*\}\s*,?\s*topics\s*:\s*\{\s*set\s*:\s*\[(?<topics>[A-Z_,\s]*)\]\s*\}\s*,?\s*url\s*:\s*\$url\s*,?\s*secret\s*:\s*\$secret\s*\}\s*\)/,
+    variables: z
+      .object({
+        projectId: id,
+        topics: z
+          .string()
+          .transform((set) => set.split(/[\s,]+/).filter(Boolean))
+          .pipe(z.array(z.enum(WEBHOOK_TOPICS)).min(1)),
+        url: z.url({ protocol: /^https?$/ }),
+        secret: z.string().min(1),
+      })
+      .strict(),
+  },
+  /**
+   * [V webhook.py `Webhook.update`/`Webhook.delete`: `updateWebhook(where: {id: "…"}
+   * data: {status: INACTIVE})`, the status an enum value; deleting a webhook is making it
+   * `INACTIVE`].
+   */
+  updateWebhook: {
+    kind: 'mutation',
+    document:
+      /\bupdateWebhook\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$webhookId\s*\}\s*,?\s*data\s*:\s*\{\s*status\s*:\s*(?<status>[A-Z]+)\s*\}\s*\)/,
+    variables: z
+      .object({ webhookId: id, status: z.enum(['ACTIVE', 'INACTIVE', 'REVOKED']) })
+      .strict(),
+  },
+  /**
+   * Export v2 of a project's data rows, filtered by batch, with the input the SDK builds
+   * [V project.py `Project._export` (used by `export_v2` and `export`):
+   * `exportDataRowsInProject(input: $input) {taskId isStreamable}`, `input: {taskName,
+   * isStreamableReady: True, filters: {projectId, searchQuery: {scope: None, query}},
+   * params: {mediaTypeOverride, includeAttachments, includeEmbeddings, includeMetadata,
+   * includeDataRowDetails, includeProjectDetails, includePerformanceDetails,
+   * includeLabelDetails, includeInterpolatedFrames}, streamable}`; a batch filter is
+   * `{ids, operator: "is", type: "batch"}`, at most 2000 ids (export_filters.py
+   * `build_filters`, `SEARCH_LIMIT_PER_EXPORT_V2`)]. The old `projectId`, `filters.batchIds`
+   * and unprefixed `params` keys are refused.
+   */
+  exportDataRowsInProject: {
+    kind: 'mutation',
+    variables: z.object({
+      input: z
         .object({
-          dataRowDetails: z.boolean().optional(),
-          mediaAttributes: z.boolean().optional(),
-          projectDetails: z.boolean().optional(),
-          labelDetails: z.boolean().optional(),
+          taskName: z.string().nullable().optional(),
+          isStreamableReady: z.boolean().optional(),
+          filters: z
+            .object({
+              projectId: id,
+              searchQuery: z
+                .object({
+                  scope: z.null(),
+                  query: z.array(
+                    z
+                      .object({
+                        ids: z.array(id).min(1).max(2000),
+                        operator: z.literal('is'),
+                        type: z.literal('batch'),
+                      })
+                      .strict(),
+                  ),
+                })
+                .strict(),
+            })
+            .strict(),
+          params: z
+            .object({
+              mediaTypeOverride: z.string().nullable().optional(),
+              includeAttachments: z.boolean().optional(),
+              includeEmbeddings: z.boolean().optional(),
+              includeMetadata: z.boolean().optional(),
+              includeDataRowDetails: z.boolean().optional(),
+              includeProjectDetails: z.boolean().optional(),
+              includePerformanceDetails: z.boolean().optional(),
+              includeLabelDetails: z.boolean().optional(),
+              includeInterpolatedFrames: z.boolean().optional(),
+            })
+            .strict(),
+          streamable: z.boolean().optional(),
         })
-        .optional(),
+        .strict(),
     }),
-  }),
-  /** An async task: `IN_PROGRESS` → `COMPLETE` (with `result.url`) or `FAILED` [I]. */
-  task: z.object({ where }),
-} as const;
-export type RootField = keyof typeof operationSchemas;
+  },
+  /**
+   * An async task: `IN_PROGRESS` → `COMPLETE` or `FAILED`; `result` is a string, the URL of
+   * the result [V task.py `Task`: `status`, `result_url = Field.String("result_url",
+   * "result")`; `Task._fetch_remote_json` reads it with a bare `requests.get(url)`, no API
+   * key]. The root `task(where: $where)` with `$where: WhereUniqueIdInput` [V export_task.py
+   * `ExportTask._get_metadata_header`]; the SDK itself polls through `user { createdTasks }`
+   * (`Task.get_task`), so reading `status`/`result` off the root `task` is [I]. The old
+   * `result { url }` selection is refused.
+   */
+  task: {
+    kind: 'query',
+    document: /\btask\s*\(\s*where\s*:\s*\$where\s*\)\s*\{[^{}]*\bresult\b[^{}]*\}/,
+    variables: z.object({ where }).strict(),
+  },
+  /**
+   * A streamable export's size [V export_task.py `ExportTask._get_metadata_header`:
+   * `task(where: $where) {exportMetadataHeader(streamType: $streamType) {totalSize
+   * totalLines}}`, `$streamType: TaskStreamType!` `RESULT` or `ERRORS`].
+   */
+  'task.exportMetadataHeader': {
+    kind: 'query',
+    document: /exportMetadataHeader\s*\(\s*streamType\s*:\s*\$streamType\s*\)/,
+    variables: z.object({ where, streamType: z.enum(EXPORT_STREAMS) }).strict(),
+  },
+  /**
+   * The file of a streamable export that holds byte `offset` [V export_task.py
+   * `_BufferedFileRetrieverByOffset.get_next_chunk`: `task(where: $where)
+   * {exportFileFromOffset(streamType: $streamType, offset: $offset) {offsets {start end}
+   * lines {start end} file}}`, `offset` sent as a string (`UInt64!`); the file is read with a
+   * bare `requests.get`, no API key, and must hold `end - start + 1` bytes].
+   */
+  'task.exportFileFromOffset': {
+    kind: 'query',
+    document:
+      /exportFileFromOffset\s*\(\s*streamType\s*:\s*\$streamType\s*,\s*offset\s*:\s*\$offset\s*\)/,
+    variables: z
+      .object({ where, streamType: z.enum(EXPORT_STREAMS), offset: z.string().regex(/^\d+$/) })
+      .strict(),
+  },
+} as const satisfies Record<string, OperationAssumption>;
+export type Operation = keyof typeof operations;
 
-/** Export task states [I]. */
+/**
+ * Task states [V task.py `Task.wait_till_done` waits while `IN_PROGRESS`, `Task.result` fails
+ * on `FAILED`; export_task.py reads a result only when `COMPLETE`].
+ */
 export const TASK_STATUSES = ['IN_PROGRESS', 'COMPLETE', 'FAILED'] as const;
 
 // ---------------------------------------------------------------------------------------
@@ -410,10 +800,13 @@ export type ExportLine = z.infer<typeof exportLineSchema>;
 // Webhook deliveries
 
 /**
- * Headers of a delivery [D official webhook notebook + docs]: `X-Hub-Signature` =
- * `sha1=<hex HMAC-SHA1(secret, raw body)>`, `X-Labelbox-Id` (delivery id), `X-Labelbox-Event`
- * (topic). `X-Hub-Signature-256` = `sha256=<hex HMAC-SHA256>` [D, unconfirmed: a docs Lambda
- * example]; the emulator sends it unless told not to.
+ * Headers of a delivery [D: the SDK repository's official example,
+ * examples/project_configuration/webhooks.ipynb @ebdb097, checks `X-Hub-Signature` ==
+ * `"sha1=" + hmac.new(secret, msg=payload, digestmod=hashlib.sha1).hexdigest()` over the raw
+ * body, and reads `X-Labelbox-Id` (delivery id) and `X-Labelbox-Event` (topic); the SDK itself
+ * receives no webhooks, so nothing is [V]]. `X-Hub-Signature-256` = `sha256=<hex
+ * HMAC-SHA256>` [D, unconfirmed: a docs Lambda example]; the emulator sends it unless told not
+ * to.
  */
 export const WEBHOOK_HEADERS = {
   signature: 'X-Hub-Signature',

@@ -6,6 +6,8 @@ import { encodePng } from '../../../lib/local/png.js';
 import {
   authorizationSchema,
   contentTypeSchema,
+  DELETE_ONTOLOGY,
+  EXPERIMENTAL_GRAPHQL_PATH,
   type ExportClassification,
   type ExportObject,
   type ExportVideoAnnotations,
@@ -15,10 +17,13 @@ import {
   GRAPHQL_PATH,
   graphqlRequestSchema,
   KIND_OF_TOOL,
+  NESTED_FIELD,
   type Ontology,
-  operationSchemas,
+  type Operation,
+  type OperationAssumption,
+  operations,
+  REST_PATH,
   ROOT_FIELD,
-  type RootField,
   VIDEO_KIND,
   WEBHOOK_HEADERS,
   type WebhookBody,
@@ -39,6 +44,13 @@ export interface LabelboxEmulatorOptions {
   readonly exportPolls?: number;
   /** Whether deliveries carry `X-Hub-Signature-256` besides `X-Hub-Signature` (default yes). */
   readonly sha256Header?: boolean;
+  /**
+   * Whether an export asked for with `isStreamableReady` is streamable, its result read as
+   * files through `exportFileFromOffset` (default yes); otherwise through the task's `result`.
+   */
+  readonly streamableExports?: boolean;
+  /** Lines per file of a streamed export (default 2, so results span several files). */
+  readonly exportLinesPerFile?: number;
 }
 
 /** An object as an annotator draws it: export shape, without the ids Labelbox assigns. */
@@ -85,12 +97,17 @@ export interface Delivery {
 export class LabelboxEmulator {
   readonly state = new LabelboxState();
   readonly deliveries: Delivery[] = [];
-  /** The root field of every GraphQL request received, in order: what a call costs. */
+  /**
+   * The operation of every GraphQL request received, in order (its root field, or
+   * `root.field` for a nested one): what a call costs.
+   */
   readonly calls: string[] = [];
   readonly #violations: string[] = [];
   readonly #apiKey: string;
   readonly #exportPolls: number;
   readonly #sha256Header: boolean;
+  readonly #streamableExports: boolean;
+  readonly #exportLinesPerFile: number;
   #server: Server | undefined;
   #baseUrl = '';
   #tick = 0;
@@ -101,6 +118,8 @@ export class LabelboxEmulator {
     this.#apiKey = options.apiKey ?? 'lb-test-key';
     this.#exportPolls = options.exportPolls ?? 1;
     this.#sha256Header = options.sha256Header ?? true;
+    this.#streamableExports = options.streamableExports ?? true;
+    this.#exportLinesPerFile = options.exportLinesPerFile ?? 2;
   }
 
   get apiKey(): string {
@@ -366,18 +385,13 @@ export class LabelboxEmulator {
   // --- HTTP ---------------------------------------------------------------------------
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const path = url.pathname;
+    if (req.method === 'GET' && path.startsWith('/exports/'))
+      return this.#serveExport(req, res, url);
     const auth = authorizationSchema.safeParse(req.headers.authorization);
     if (!auth.success || auth.data !== `Bearer ${this.#apiKey}`) {
       send(res, 401, { message: 'Unauthorized' });
-      return;
-    }
-    if (req.method === 'GET' && path.startsWith('/exports/')) {
-      const id = path.slice('/exports/'.length).replace(/\.ndjson$/, '');
-      const task = this.state.exportTasks.get(id);
-      if (!task || task.pollsLeft > 0) return send(res, 404, { message: 'Not found' });
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.end(task.ndjson);
       return;
     }
     if (req.method === 'GET' && path.startsWith('/masks/')) {
@@ -387,7 +401,12 @@ export class LabelboxEmulator {
       res.end(png);
       return;
     }
-    if (req.method !== 'POST' || path !== GRAPHQL_PATH) {
+    if (path.startsWith(`${REST_PATH}/`)) {
+      this.#rest(req, res, path);
+      return;
+    }
+    const experimental = path === EXPERIMENTAL_GRAPHQL_PATH;
+    if (req.method !== 'POST' || (path !== GRAPHQL_PATH && !experimental)) {
       this.#violations.push(`${req.method} ${path}: no such endpoint`);
       return send(res, 404, { message: 'Not found' });
     }
@@ -399,39 +418,106 @@ export class LabelboxEmulator {
     try {
       json = JSON.parse(raw);
     } catch {
-      this.#violations.push('POST /graphql: body is not JSON');
+      this.#violations.push(`POST ${path}: body is not JSON`);
       return send(res, 400, { message: 'Bad request' });
     }
     const request = graphqlRequestSchema.safeParse(json);
     if (!request.success) {
-      this.#violations.push(`POST /graphql: ${request.error.message}`);
+      this.#violations.push(`POST ${path}: ${request.error.message}`);
       return send(res, 400, { message: 'Bad request' });
     }
-    send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}));
+    send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}, experimental));
   }
 
-  #execute(query: string, variables: Record<string, unknown>): unknown {
-    const field = ROOT_FIELD.exec(query)?.[1];
-    if (!field || !Object.hasOwn(operationSchemas, field)) {
-      this.#violations.push(`GraphQL: unknown root field ${field ?? '(none)'}`);
-      return graphqlError('GRAPHQL_VALIDATION_FAILED', `Cannot query field ${field}`);
+  /** The REST API: only the ontology deletion annoflow needs. */
+  #rest(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const id = DELETE_ONTOLOGY.exec(path)?.[1];
+    if (req.method !== 'DELETE' || id === undefined) {
+      this.#violations.push(`${req.method} ${path}: no such endpoint`);
+      send(res, 404, { message: 'Not found' });
+      return;
     }
-    const root = field as RootField;
-    this.calls.push(root);
-    const vars = operationSchemas[root].safeParse(variables);
+    this.calls.push('DELETE /ontologies');
+    const ontologyId = decodeURIComponent(id);
+    if (!this.state.ontologies.has(ontologyId)) {
+      send(res, 404, { message: `Ontology ${ontologyId} not found` });
+    } else if ([...this.state.projects.values()].some((p) => p.ontologyId === ontologyId)) {
+      send(res, 409, { message: `Ontology ${ontologyId} is used by a project` });
+    } else {
+      this.state.ontologies.delete(ontologyId);
+      res.writeHead(204).end();
+    }
+  }
+
+  /**
+   * An export's result (`/exports/<task>.ndjson`) or one file of a streamed one
+   * (`/exports/<task>/<n>.ndjson`): signed links, read without the API key as the SDK reads
+   * them [V task.py, export_task.py: bare `requests.get`]. A request carrying the key is a
+   * violation: the key would travel to wherever the link points.
+   */
+  #serveExport(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.headers.authorization !== undefined) {
+      this.#violations.push(`GET ${url.pathname}: an export link fetched with the API key`);
+    }
+    const [, id, index] = /^\/exports\/([^/.]+)(?:\/(\d+))?\.ndjson$/.exec(url.pathname) ?? [];
+    const task = id ? this.state.exportTasks.get(id) : undefined;
+    const file = index === undefined ? undefined : task?.files[Number(index)];
+    if (!task || task.pollsLeft > 0 || task.streamable !== (file !== undefined)) {
+      send(res, 404, { message: 'Not found' });
+    } else if (url.searchParams.get('signature') !== task.signature) {
+      send(res, 403, { message: 'Signature does not match' });
+    } else {
+      const bytes = Buffer.from(task.ndjson);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(file ? bytes.subarray(file.start, file.end + 1) : bytes);
+    }
+  }
+
+  #execute(query: string, variables: Record<string, unknown>, experimental: boolean): unknown {
+    const [, kind, root] = ROOT_FIELD.exec(query) ?? [];
+    const nested = `${root}.${NESTED_FIELD.exec(query)?.[1]}`;
+    const name = Object.hasOwn(operations, nested) ? nested : root;
+    if (!root || !name || !Object.hasOwn(operations, name)) {
+      this.#violations.push(`GraphQL: unknown root field ${root ?? '(none)'}`);
+      return graphqlError('GRAPHQL_VALIDATION_FAILED', `Cannot query field ${root}`);
+    }
+    const op = name as Operation;
+    const assumed: OperationAssumption = operations[op];
+    this.calls.push(op);
+    const refused = (why: string) => {
+      this.#violations.push(`GraphQL ${op}: ${why}`);
+      return graphqlError('GRAPHQL_VALIDATION_FAILED', `${op}: ${why}`);
+    };
+    if (kind !== assumed.kind) return refused(`sent as a ${kind}, not a ${assumed.kind}`);
+    if (experimental !== (assumed.experimental === true)) {
+      return refused(
+        `sent to ${experimental ? EXPERIMENTAL_GRAPHQL_PATH : GRAPHQL_PATH}, not where the SDK sends it`,
+      );
+    }
+    let literals: Record<string, string> = {};
+    if (assumed.document) {
+      const match = assumed.document.exec(query);
+      if (!match) return refused("the document does not have the SDK's shape");
+      literals = { ...match.groups };
+    }
+    const vars = assumed.variables.safeParse({ ...variables, ...literals });
     if (!vars.success) {
-      this.#violations.push(`GraphQL ${root}: variables ${vars.error.message}`);
-      return graphqlError('INVALID_ARGUMENT', `Invalid variables for ${root}`);
+      this.#violations.push(`GraphQL ${op}: variables ${vars.error.message}`);
+      return graphqlError('INVALID_ARGUMENT', `Invalid variables for ${op}`);
     }
     const ctx: ResolverContext = {
       state: this.state,
       baseUrl: this.#baseUrl,
       now: () => this.#now(),
       exportPolls: this.#exportPolls,
+      streamableExports: this.#streamableExports,
+      exportLinesPerFile: this.#exportLinesPerFile,
       violation: (message) => this.#violations.push(message),
     };
     try {
-      const resolve = resolvers[root] as (vars: unknown, ctx: ResolverContext) => unknown;
+      const resolve = resolvers[op] as (vars: unknown, ctx: ResolverContext) => unknown;
+      // A nested operation's resolver answers for its root (`{connectOntology: …}`), so a
+      // missing project can be `null` as Labelbox answers it.
       return { data: { [root]: resolve(vars.data, ctx) } };
     } catch (error) {
       if (error instanceof GraphqlError) return graphqlError(error.code, error.message);

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import {
   ERROR_CODES,
   type ExportLine,
   exportLineSchema,
+  MAX_PAGE,
+  type Operation,
   ontologySchema,
-  type operationSchemas,
-  type RootField,
+  type operations,
 } from './assumptions.js';
-import type { LabelboxState, ProjectRecord } from './state.js';
+import type { ExportTaskRecord, LabelboxState, ProjectRecord } from './state.js';
 
 /** A GraphQL error as Labelbox reports it: HTTP 200, `errors[0].extensions.code` [I]. */
 export class GraphqlError extends Error {
@@ -26,12 +28,16 @@ export interface ResolverContext {
   readonly now: () => string;
   /** How many polls an export task stays `IN_PROGRESS`. */
   readonly exportPolls: number;
+  /** Whether an export asked for as streamable (`isStreamableReady`) is made streamable. */
+  readonly streamableExports: boolean;
+  /** Lines per file of a streamed export, so results span several files. */
+  readonly exportLinesPerFile: number;
   /** Records a departure from the assumed contract (a self-check failing, a bad request). */
   readonly violation: (message: string) => void;
 }
 
-type Vars<K extends RootField> = z.infer<(typeof operationSchemas)[K]>;
-type Resolvers = { [K in RootField]: (vars: Vars<K>, ctx: ResolverContext) => unknown };
+type Vars<K extends Operation> = z.infer<(typeof operations)[K]['variables']>;
+type Resolvers = { [K in Operation]: (vars: Vars<K>, ctx: ResolverContext) => unknown };
 
 const notFound = (what: string, id: string) =>
   new GraphqlError(ERROR_CODES.notFound, `${what} with id ${id} does not exist`);
@@ -48,7 +54,6 @@ function projectView(ctx: ResolverContext, project: ProjectRecord) {
     name: project.name,
     description: project.description,
     ontology: project.ontologyId ? { id: project.ontologyId } : null,
-    batches: [...project.batches.values()].map(({ id, name }) => ({ id, name })),
     webhooks: [...ctx.state.webhooks.values()]
       .filter((hook) => hook.projectId === project.id)
       .map(({ id, url, status, topics }) => ({ id, url, status, topics })),
@@ -56,31 +61,43 @@ function projectView(ctx: ResolverContext, project: ProjectRecord) {
 }
 
 export const resolvers: Resolvers = {
-  datasets: ({ where }, { state }) =>
-    [...state.datasets.values()].filter((dataset) => dataset.name === where.name),
+  datasets: ({ name, skip, first }, { state }) =>
+    [...state.datasets.values()]
+      .filter((dataset) => dataset.name === name)
+      .slice(skip, skip + first),
 
-  createDataset: ({ data }, { state }) => {
-    const dataset = { id: state.newId('ds'), name: data.name, description: data.description ?? '' };
+  createDataset: ({ name, description }, { state }) => {
+    const dataset = { id: state.newId('ds'), name, description };
     state.datasets.set(dataset.id, dataset);
     return dataset;
   },
 
-  dataset: ({ where, first, skip }, { state }) => {
-    const dataset = state.datasets.get(where.id);
-    if (!dataset) return null;
-    const dataRows = [...state.dataRows.values()]
-      .filter((row) => row.datasetId === dataset.id)
-      .slice(skip, skip + first)
-      .map(({ id, globalKey, rowData }) => ({ id, globalKey, rowData }));
-    return { ...dataset, dataRows };
+  dataset: ({ datasetId }, { state }) => {
+    const dataset = state.datasets.get(datasetId);
+    return dataset
+      ? { id: dataset.id, name: dataset.name, description: dataset.description }
+      : null;
   },
 
-  updateDataset: ({ where }, { state }) => {
-    if (!state.datasets.delete(where.id)) throw notFound('Dataset', where.id);
+  datasetDataRows: ({ id, from, first }, { state }) => {
+    if (!state.datasets.has(id)) throw notFound('Dataset', id);
+    const rows = [...state.dataRows.values()].filter((row) => row.datasetId === id);
+    // The cursor is the id of the last row of the page before, as opaque as Labelbox's.
+    const start = from ? rows.findIndex((row) => row.id === from) + 1 : 0;
+    const nodes = rows.slice(start, start + first);
+    const more = start + nodes.length < rows.length;
+    return {
+      nodes: nodes.map(({ id: rowId, globalKey, rowData }) => ({ id: rowId, globalKey, rowData })),
+      pageInfo: { hasNextPage: more, startCursor: more ? (nodes.at(-1)?.id ?? null) : null },
+    };
+  },
+
+  updateDataset: ({ datasetId }, { state }) => {
+    if (!state.datasets.delete(datasetId)) throw notFound('Dataset', datasetId);
     for (const row of [...state.dataRows.values()]) {
-      if (row.datasetId === where.id) state.dataRows.delete(row.id);
+      if (row.datasetId === datasetId) state.dataRows.delete(row.id);
     }
-    return { id: where.id };
+    return { id: datasetId };
   },
 
   createDataRows: ({ data }, { state }) => {
@@ -107,23 +124,29 @@ export const resolvers: Resolvers = {
     return { ids };
   },
 
-  updateDataRow: ({ where, data }, { state }) => {
-    const row = state.dataRows.get(where.id);
-    if (!row) throw notFound('DataRow', where.id);
-    row.rowData = data.rowData;
+  updateDataRow: ({ dataRowId, rowData }, { state }) => {
+    const row = state.dataRows.get(dataRowId);
+    if (!row) throw notFound('DataRow', dataRowId);
+    row.rowData = rowData;
     return { id: row.id, rowData: row.rowData };
   },
 
-  deleteDataRows: ({ where }, { state }) => {
-    let count = 0;
-    for (const id of where.dataRowIds) if (state.dataRows.delete(id)) count += 1;
-    return { count };
-  },
+  deleteDataRows: ({ dataRowIds }, { state }) =>
+    dataRowIds.filter((id) => state.dataRows.delete(id)).map((id) => ({ id })),
 
-  ontologies: ({ where }, { state }) =>
-    [...state.ontologies.values()]
-      .filter((ontology) => ontology.name === where.name)
-      .map(({ id, name }) => ({ id, name })),
+  ontologies: ({ search, from, first }, { state }) => {
+    const found = [...state.ontologies.values()].filter((ontology) =>
+      ontology.name.toLowerCase().includes(search.toLowerCase()),
+    );
+    // The cursor is the id of the last ontology of the page before, opaque to the client.
+    const start = from ? found.findIndex((ontology) => ontology.id === from) + 1 : 0;
+    const nodes = found.slice(start, start + first);
+    const more = start + nodes.length < found.length;
+    return {
+      nodes: nodes.map(({ id, name }) => ({ id, name })),
+      nextCursor: more ? (nodes.at(-1)?.id ?? null) : null,
+    };
+  },
 
   upsertOntology: ({ data }, ctx) => {
     let normalized: unknown;
@@ -150,28 +173,18 @@ export const resolvers: Resolvers = {
     return { id: ontology.id, name: ontology.name };
   },
 
-  deleteOntology: ({ id }, { state }) => {
-    if (!state.ontologies.has(id)) throw notFound('Ontology', id);
-    for (const project of state.projects.values()) {
-      if (project.ontologyId === id) {
-        throw new GraphqlError(ERROR_CODES.conflict, `Ontology ${id} is used by a project`);
-      }
-    }
-    state.ontologies.delete(id);
-    return { id };
-  },
-
-  projects: ({ where }, ctx) =>
+  projects: ({ name, skip, first }, ctx) =>
     [...ctx.state.projects.values()]
-      .filter((project) => project.name === where.name)
+      .filter((project) => project.name === name)
+      .slice(skip, skip + first)
       .map((project) => projectView(ctx, project)),
 
-  createProject: ({ data }, { state }) => {
+  createProject: ({ name, description, allowedMediaType }, { state }) => {
     const project: ProjectRecord = {
       id: state.newId('pr'),
-      name: data.name,
-      description: data.description ?? '',
-      mediaType: data.mediaType,
+      name,
+      description,
+      mediaType: allowedMediaType,
       batches: new Map(),
       rows: new Map(),
     };
@@ -179,94 +192,136 @@ export const resolvers: Resolvers = {
     return { id: project.id, name: project.name, description: project.description };
   },
 
-  project: ({ where }, ctx) => {
-    const project = ctx.state.projects.get(where.id);
+  project: ({ projectId }, ctx) => {
+    const project = ctx.state.projects.get(projectId);
     return project ? projectView(ctx, project) : null;
   },
 
-  connectOntology: ({ projectId, ontologyId }, ctx) => {
+  'project.batches': ({ projectId, from, first }, ctx) => {
+    const project = ctx.state.projects.get(projectId);
+    if (!project) return null;
+    // The cursor is the id of the last batch of the page before, as opaque as Labelbox's.
+    const all = [...project.batches.values()];
+    const start = from ? all.findIndex((batch) => batch.id === from) + 1 : 0;
+    const nodes = all.slice(start, start + Math.min(first, MAX_PAGE));
+    const last = nodes.at(-1);
+    const more = start + nodes.length < all.length;
+    return {
+      batches: {
+        nodes: nodes.map(({ id, name }) => ({ id, name })),
+        pageInfo: { endCursor: more && last ? last.id : null },
+      },
+    };
+  },
+
+  'project.connectOntology': ({ projectId, ontologyId }, ctx) => {
     const project = liveProject(ctx, projectId);
     if (!ctx.state.ontologies.has(ontologyId)) throw notFound('Ontology', ontologyId);
     project.ontologyId = ontologyId;
-    return { id: project.id };
+    return { connectOntology: { id: ontologyId } };
   },
 
-  createBatchV2: ({ input }, ctx) => {
-    const project = liveProject(ctx, input.projectId);
+  'project.createBatchV2': ({ projectId, batchInput }, ctx) => {
+    const project = liveProject(ctx, projectId);
     if (!project.ontologyId) {
       throw new GraphqlError(ERROR_CODES.invalid, 'Connect an ontology before adding batches');
     }
+    if ([...project.batches.values()].some((batch) => batch.name === batchInput.name)) {
+      // The SDK: "a name for the batch, must be unique within a project" [V project.py].
+      throw new GraphqlError(ERROR_CODES.conflict, `Batch ${batchInput.name} already exists`);
+    }
     const failedDataRowIds: string[] = [];
     const accepted: string[] = [];
-    for (const id of input.dataRowIds) {
+    for (const id of batchInput.dataRowIds) {
       const row = ctx.state.dataRows.get(id);
       if (!row || ctx.state.batchOfRow(project, id)) failedDataRowIds.push(id);
       else accepted.push(id);
     }
-    const batch = { id: ctx.state.newId('ba'), name: input.name, dataRowIds: accepted };
+    const batch = { id: ctx.state.newId('ba'), name: batchInput.name, dataRowIds: accepted };
     project.batches.set(batch.id, batch);
     for (const id of accepted) project.rows.set(id, { status: 'TO_LABEL' });
-    return { batchId: batch.id, failedDataRowIds };
+    return {
+      createBatchV2: {
+        batch: { id: batch.id, name: batch.name, size: accepted.length },
+        failedDataRowIds,
+      },
+    };
   },
 
-  deleteProjectBatch: ({ projectId, batchId }, ctx) => {
+  'project.deleteBatch': ({ projectId, batchId }, ctx) => {
     const project = liveProject(ctx, projectId);
     const batch = project.batches.get(batchId);
     if (!batch) throw notFound('Batch', batchId);
     for (const id of batch.dataRowIds) project.rows.delete(id);
     project.batches.delete(batchId);
-    return { id: batchId };
+    return { deleteBatch: { deletedBatchId: batchId } };
   },
 
-  updateProject: ({ where }, ctx) => {
-    liveProject(ctx, where.id);
-    ctx.state.projects.delete(where.id);
+  updateProject: ({ projectId }, ctx) => {
+    liveProject(ctx, projectId);
+    ctx.state.projects.delete(projectId);
     // A deleted project's webhooks go with it [I].
     for (const hook of [...ctx.state.webhooks.values()]) {
-      if (hook.projectId === where.id) ctx.state.webhooks.delete(hook.id);
+      if (hook.projectId === projectId) ctx.state.webhooks.delete(hook.id);
     }
-    return { id: where.id };
+    return { id: projectId };
   },
 
-  createWebhook: ({ data }, ctx) => {
-    if (data.project) liveProject(ctx, data.project.id);
+  createWebhook: ({ projectId, topics, url, secret }, ctx) => {
+    liveProject(ctx, projectId);
     const hook = {
       id: ctx.state.newId('wh'),
-      ...(data.project ? { projectId: data.project.id } : {}),
-      url: data.url,
-      secret: data.secret,
-      topics: data.topics.set,
+      projectId,
+      url,
+      secret,
+      topics,
       status: 'ACTIVE' as const,
     };
     ctx.state.webhooks.set(hook.id, hook);
     return { id: hook.id, url: hook.url, status: hook.status, topics: hook.topics };
   },
 
-  updateWebhook: ({ where, data }, { state }) => {
-    const hook = state.webhooks.get(where.id);
-    if (!hook) throw notFound('Webhook', where.id);
-    hook.status = data.status;
+  updateWebhook: ({ webhookId, status }, { state }) => {
+    const hook = state.webhooks.get(webhookId);
+    if (!hook) throw notFound('Webhook', webhookId);
+    hook.status = status;
     return { id: hook.id, status: hook.status };
   },
 
   exportDataRowsInProject: ({ input }, ctx) => {
-    const project = liveProject(ctx, input.projectId);
-    const batchIds = input.filters?.batchIds;
+    const project = liveProject(ctx, input.filters.projectId);
+    const batchIds = input.filters.searchQuery.query.flatMap((filter) => filter.ids);
     const lines: string[] = [];
     for (const batch of project.batches.values()) {
-      if (batchIds && !batchIds.includes(batch.id)) continue;
+      if (batchIds.length > 0 && !batchIds.includes(batch.id)) continue;
       for (const rowId of batch.dataRowIds) {
-        const line = exportLine(ctx, project, batch.id, rowId);
-        if (line) lines.push(JSON.stringify(line));
+        const line = exportLine(ctx, project, batch.id, rowId, input.params);
+        if (line) lines.push(`${JSON.stringify(line)}\n`);
       }
     }
-    const task = {
+    const files: ExportTaskRecord['files'] = [];
+    let start = 0;
+    for (let first = 0; first < lines.length; first += ctx.exportLinesPerFile) {
+      const chunk = lines.slice(first, first + ctx.exportLinesPerFile);
+      const size = Buffer.byteLength(chunk.join(''));
+      files.push({
+        start,
+        end: start + size - 1,
+        firstLine: first,
+        lastLine: first + chunk.length - 1,
+      });
+      start += size;
+    }
+    const task: ExportTaskRecord = {
       id: ctx.state.newId('tk'),
       pollsLeft: ctx.exportPolls,
-      ndjson: lines.map((line) => `${line}\n`).join(''),
+      ndjson: lines.join(''),
+      streamable: input.isStreamableReady === true && ctx.streamableExports,
+      signature: randomUUID(),
+      files,
     };
     ctx.state.exportTasks.set(task.id, task);
-    return { taskId: task.id };
+    return { taskId: task.id, isStreamable: task.streamable };
   },
 
   task: ({ where }, ctx) => {
@@ -276,25 +331,56 @@ export const resolvers: Resolvers = {
       task.pollsLeft -= 1;
       return { id: task.id, status: 'IN_PROGRESS', result: null };
     }
+    // A streamed result is read through its files, not through one link [I].
+    const result = task.streamable
+      ? null
+      : `${ctx.baseUrl}/exports/${task.id}.ndjson?signature=${task.signature}`;
+    return { id: task.id, status: 'COMPLETE', result };
+  },
+
+  'task.exportMetadataHeader': ({ where, streamType }, ctx) => {
+    const task = ctx.state.exportTasks.get(where.id);
+    if (!task) return null;
+    if (task.pollsLeft > 0 || !task.streamable || streamType === 'ERRORS') {
+      return { exportMetadataHeader: null };
+    }
+    const totalSize = Buffer.byteLength(task.ndjson);
+    const totalLines = task.files.at(-1)?.lastLine ?? -1;
+    return { exportMetadataHeader: { totalSize, totalLines: totalLines + 1 } };
+  },
+
+  'task.exportFileFromOffset': ({ where, streamType, offset }, ctx) => {
+    const task = ctx.state.exportTasks.get(where.id);
+    if (!task) return null;
+    const at = Number(offset);
+    const index = task.files.findIndex((file) => file.start <= at && at <= file.end);
+    const file = task.files[index];
+    if (!task.streamable || streamType === 'ERRORS' || !file) return { exportFileFromOffset: null };
     return {
-      id: task.id,
-      status: 'COMPLETE',
-      result: { url: `${ctx.baseUrl}/exports/${task.id}.ndjson` },
+      exportFileFromOffset: {
+        offsets: { start: file.start, end: file.end },
+        lines: { start: file.firstLine, end: file.lastLine },
+        file: `${ctx.baseUrl}/exports/${task.id}/${index}.ndjson?signature=${task.signature}`,
+      },
     };
   },
 };
+
+/** The `include…` flags of an export: a part left out of them is left out of its lines. */
+type ExportParams = Vars<'exportDataRowsInProject'>['input']['params'];
 
 function exportLine(
   ctx: ResolverContext,
   project: ProjectRecord,
   batchId: string,
   rowId: string,
+  params: ExportParams,
 ): ExportLine | undefined {
   const row = ctx.state.dataRows.get(rowId);
   const inProject = project.rows.get(rowId);
   if (!row || !inProject) return undefined;
   const label = inProject.label;
-  const line: ExportLine = {
+  const line = {
     data_row: { id: row.id, global_key: row.globalKey, external_id: null, row_data: row.rowData },
     ...(row.mediaAttributes ? { media_attributes: { ...row.mediaAttributes } } : {}),
     projects: {
@@ -304,7 +390,11 @@ function exportLine(
           ? [
               {
                 id: label.id,
-                label_details: { created_at: label.createdAt, updated_at: label.updatedAt },
+                ...(params.includeLabelDetails
+                  ? {
+                      label_details: { created_at: label.createdAt, updated_at: label.updatedAt },
+                    }
+                  : {}),
                 annotations: label.video ?? {
                   objects: label.objects,
                   classifications: label.classifications,
@@ -313,12 +403,18 @@ function exportLine(
               },
             ]
           : [],
-        project_details: { workflow_status: inProject.status, batch_id: batchId },
+        ...(params.includeProjectDetails
+          ? { project_details: { workflow_status: inProject.status, batch_id: batchId } }
+          : {}),
       },
     },
   };
-  // The emulator checks its own output against the assumed export shape.
+  // The emulator checks its own output against the assumed export shape: a line lacking
+  // what annoflow reads is a request that left out an `include…` flag it needs.
   const checked = exportLineSchema.safeParse(line);
-  if (!checked.success) ctx.violation(`export line of ${row.id}: ${checked.error.message}`);
-  return line;
+  if (!checked.success) {
+    ctx.violation(`export line of ${row.id}: ${checked.error.message}`);
+    return undefined;
+  }
+  return checked.data;
 }

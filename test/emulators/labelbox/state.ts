@@ -69,6 +69,12 @@ export interface ExportTaskRecord {
   /** Polls left before the task reports `COMPLETE`. */
   pollsLeft: number;
   ndjson: string;
+  /** Read as a stream of files (`exportFileFromOffset`) rather than through `result`. */
+  streamable: boolean;
+  /** What the result's links carry instead of the API key, as a signed URL does. */
+  signature: string;
+  /** The files a streamed result is cut into: byte and line ranges, ends included. */
+  files: Array<{ start: number; end: number; firstLine: number; lastLine: number }>;
 }
 
 /** Everything the emulated organization holds; deleted things are removed, not flagged. */

@@ -71,7 +71,7 @@ describe('Labelbox backend: broken tool responses', () => {
     await expect(backendAt(url).status(ctx, task)).rejects.toMatchObject({
       code: 'BACKEND_RESPONSE_INVALID',
       message: expect.stringContaining(
-        "Labelbox's answer to project is not what annoflow expects at 'name'",
+        "Labelbox's answer to project is not what annoflow expects at 'batches'",
       ),
     });
   });
@@ -97,10 +97,10 @@ describe('Labelbox backend: broken tool responses', () => {
     let base = '';
     base = await brokenLabelbox((root, req, res) => {
       if (root === 'exportDataRowsInProject')
-        return json(res, 200, { data: { [root]: { taskId: 't1' } } });
+        return json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } });
       if (root === 'task') {
         return json(res, 200, {
-          data: { task: { id: 't1', status: 'COMPLETE', result: { url: `${base}/result` } } },
+          data: { task: { id: 't1', status: 'COMPLETE', result: `${base}/result` } },
         });
       }
       if (req.url === '/result')
@@ -113,10 +113,102 @@ describe('Labelbox backend: broken tool responses', () => {
     });
   });
 
+  it('fetches the export result link without the API key, as the SDK does', async () => {
+    let base = '';
+    const keys: Array<string | undefined> = [];
+    base = await brokenLabelbox((root, req, res) => {
+      if (root === 'exportDataRowsInProject')
+        return json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } });
+      if (root === 'task') {
+        return json(res, 200, {
+          data: { task: { id: 't1', status: 'COMPLETE', result: `${base}/result?sig=1` } },
+        });
+      }
+      keys.push(req.headers.authorization);
+      return res.writeHead(200).end('');
+    });
+    await expect(backendAt(base).download(ctx, task)).resolves.toEqual({});
+    expect(keys).toEqual([undefined]);
+  });
+
+  it('refuses a complete export that names no result', async () => {
+    const url = await brokenLabelbox((root, _req, res) =>
+      root === 'exportDataRowsInProject'
+        ? json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } })
+        : json(res, 200, { data: { task: { id: 't1', status: 'COMPLETE', result: null } } }),
+    );
+    await expect(backendAt(url).download(ctx, task)).rejects.toMatchObject({
+      code: 'BACKEND_RESPONSE_INVALID',
+      message: "Labelbox export t1 of task 'k-00000' is complete but names no result",
+    });
+  });
+
+  it('refuses a streamed export file that does not hold the byte asked for', async () => {
+    let base = '';
+    base = await brokenLabelbox((root, _req, res) => {
+      if (root === 'exportDataRowsInProject')
+        return json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: true } } });
+      if (root === 'task') {
+        return json(res, 200, {
+          data: {
+            task: {
+              id: 't1',
+              status: 'COMPLETE',
+              result: null,
+              exportMetadataHeader: { totalSize: 10, totalLines: 1 },
+              // Always the same file, which never reaches byte 10: no endless reading.
+              exportFileFromOffset: {
+                offsets: { start: 0, end: 4 },
+                lines: { start: 0, end: 0 },
+                file: `${base}/file`,
+              },
+            },
+          },
+        });
+      }
+      return res.writeHead(200).end('{"a":');
+    });
+    await expect(backendAt(base).download(ctx, task)).rejects.toMatchObject({
+      code: 'BACKEND_RESPONSE_INVALID',
+      message: 'Labelbox export t1 answered byte 5 with a file of bytes 0-4',
+    });
+  });
+
+  it('deletes the dataset, then reports an ontology Labelbox will not delete, with its reason', async () => {
+    const seen: string[] = [];
+    const url = await brokenLabelbox((root, req, res) => {
+      seen.push(`${req.method} ${root}`);
+      if (root === 'project') return json(res, 200, { data: { project: null } });
+      if (root === 'updateDataset') return json(res, 200, { data: { [root]: { id: 'ds' } } });
+      return json(res, 422, { message: 'Ontology on has annotations' });
+    });
+    const error = await backendAt(url)
+      .cleanup(ctx, [task])
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+      message:
+        'Labelbox answered the deletion of ontology on with HTTP 422: Ontology on has annotations',
+    });
+    expect(JSON.stringify(error)).not.toContain('sk-secret');
+    expect(seen).toEqual(['POST project', 'POST updateDataset', 'DELETE /api/v1/ontologies/on']);
+  });
+
+  it('takes an ontology Labelbox no longer has (404) as deleted', async () => {
+    const url = await brokenLabelbox((root, _req, res) =>
+      root === 'project'
+        ? json(res, 200, { data: { project: null } })
+        : root === 'updateDataset'
+          ? json(res, 200, { data: { [root]: { id: 'ds' } } })
+          : json(res, 404, { message: 'not found' }),
+    );
+    await expect(backendAt(url).cleanup(ctx, [task])).resolves.toBeUndefined();
+  });
+
   it('reports a failed export task', async () => {
     const url = await brokenLabelbox((root, _req, res) =>
       root === 'exportDataRowsInProject'
-        ? json(res, 200, { data: { [root]: { taskId: 't1' } } })
+        ? json(res, 200, { data: { [root]: { taskId: 't1', isStreamable: false } } })
         : json(res, 200, { data: { task: { id: 't1', status: 'FAILED', result: null } } }),
     );
     await expect(backendAt(url).download(ctx, task)).rejects.toMatchObject({

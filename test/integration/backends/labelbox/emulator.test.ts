@@ -9,8 +9,8 @@ afterEach(async () => {
   await emulator.stop();
 });
 
-async function graphql(body: unknown, key = emulator.apiKey) {
-  const response = await fetch(`${emulator.url}/graphql`, {
+async function graphql(body: unknown, key = emulator.apiKey, path = '/graphql') {
+  const response = await fetch(`${emulator.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify(body),
@@ -32,10 +32,127 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     expect(emulator.violations()).toEqual(['GraphQL: unknown root field everything']);
   });
 
+  it('refuses connectOntology and createBatchV2 as root mutations: the SDK nests them under project', async () => {
+    const variables = { projectId: 'p', ontologyId: 'o' };
+    await graphql({
+      query:
+        'mutation M($projectId: ID!, $ontologyId: ID!) { connectOntology(projectId: $projectId, ontologyId: $ontologyId) { id } }',
+      variables,
+    });
+    await graphql(
+      {
+        query:
+          'mutation M($input: CreateBatchInput!) { createBatchV2(input: $input) { batchId failedDataRowIds } }',
+        variables: { input: { projectId: 'p', name: 'b', dataRowIds: ['r'] } },
+      },
+      emulator.apiKey,
+      '/_gql',
+    );
+    expect(emulator.violations()).toEqual([
+      'GraphQL: unknown root field connectOntology',
+      'GraphQL: unknown root field createBatchV2',
+    ]);
+  });
+
+  it('refuses createBatchV2 sent to /graphql: the SDK sends it to the experimental /_gql', async () => {
+    const { body } = await graphql({
+      query:
+        'mutation M($projectId: ID!, $batchInput: CreateBatchInput!) { project(where: {id: $projectId}) { createBatchV2(input: $batchInput) { batch { id } failedDataRowIds } } }',
+      variables: { projectId: 'p', batchInput: { name: 'b', dataRowIds: ['r'] } },
+    });
+    expect(body.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    ]);
+    expect(emulator.violations()).toEqual([
+      'GraphQL project.createBatchV2: sent to /graphql, not where the SDK sends it',
+    ]);
+  });
+
+  it('refuses the old export input: projectId, filters.batchIds and unprefixed params', async () => {
+    await graphql({
+      query:
+        'mutation M($input: ExportDataRowsInProjectInput!) { exportDataRowsInProject(input: $input) { taskId } }',
+      variables: {
+        input: {
+          projectId: 'p',
+          filters: { batchIds: ['b'] },
+          params: { dataRowDetails: true, projectDetails: true, labelDetails: true },
+        },
+      },
+    });
+    expect(emulator.violations()).toEqual([
+      expect.stringContaining('GraphQL exportDataRowsInProject: variables'),
+    ]);
+  });
+
+  it('refuses a task read as result { url }: the result is the URL itself', async () => {
+    await graphql({
+      query:
+        'query Q($where: WhereUniqueIdInput) { task(where: $where) { id status result { url } } }',
+      variables: { where: { id: 't' } },
+    });
+    expect(emulator.violations()).toEqual([
+      "GraphQL task: the document does not have the SDK's shape",
+    ]);
+  });
+
+  it('deletes an ontology over REST only: DELETE /api/v1/ontologies/<id>, 204; no deleteOntology mutation', async () => {
+    emulator.state.ontologies.set('on1', {
+      id: 'on1',
+      name: 'o',
+      normalized: { tools: [], classifications: [] },
+    });
+    const remove = (key: string) =>
+      fetch(`${emulator.url}/api/v1/ontologies/on1`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${key}` },
+      });
+    expect((await remove('wrong')).status).toBe(401);
+    await graphql({
+      query: 'mutation M($id: String!) { deleteOntology(id: $id) { id } }',
+      variables: { id: 'on1' },
+    });
+    expect(emulator.state.ontologies.has('on1')).toBe(true);
+    expect((await remove(emulator.apiKey)).status).toBe(204);
+    const again = await remove(emulator.apiKey);
+    expect(again.status).toBe(404);
+    expect(await again.json()).toEqual({ message: 'Ontology on1 not found' });
+    expect(emulator.violations()).toEqual(['GraphQL: unknown root field deleteOntology']);
+  });
+
+  it('refuses a name lookup without the SDK’s deleted: false and paging', async () => {
+    await graphql({
+      query: 'query Q($where: ProjectWhere!) { projects(where: $where) { id } }',
+      variables: { where: { name: 'p' } },
+    });
+    const { body } = await graphql({
+      query:
+        'query Q($name: String!, $deleted: Boolean!) { projects(where: {AND: [{name: $name}, {deleted: $deleted}]} skip: 0 first: 100) { id } }',
+      variables: { name: 'p', deleted: false },
+    });
+    expect(body).toEqual({ data: { projects: [] } });
+    expect(emulator.violations()).toEqual([
+      "GraphQL projects: the document does not have the SDK's shape",
+    ]);
+  });
+
+  it('refuses a project made with mediaType: the SDK names the field allowedMediaType', async () => {
+    await graphql({
+      query:
+        'mutation M($name: String!, $description: String!, $mediaType: MediaType!) { createProject(data: {name: $name description: $description mediaType: $mediaType}) { id } }',
+      variables: { name: 'p', description: '', mediaType: 'IMAGE' },
+    });
+    expect(emulator.counts().projects).toBe(0);
+    expect(emulator.violations()).toEqual([
+      "GraphQL createProject: the document does not have the SDK's shape",
+    ]);
+  });
+
   it('records variables that break the assumed argument shapes', async () => {
     await graphql({
-      query: 'mutation M($data: WebhookCreateInput!) { createWebhook(data: $data) { id } }',
-      variables: { data: { url: 'https://x', secret: '', topics: { set: ['LABEL_CREATED'] } } },
+      query:
+        'mutation M($projectId: ID!, $url: String!, $secret: String!) { createWebhook(data: {project: {id: $projectId}, topics: {set: [LABEL_CREATED]}, url: $url, secret: $secret}) { id } }',
+      variables: { projectId: 'p', url: 'https://x', secret: '' },
     });
     expect(emulator.violations()).toEqual([
       expect.stringContaining('GraphQL createWebhook: variables'),
@@ -55,12 +172,12 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
   it('reports a missing resource as RESOURCE_NOT_FOUND, and a missing project as null', async () => {
     const deleted = await graphql({
       query:
-        'mutation M($where: WhereUniqueIdInput!, $data: ProjectUpdateInput!) { updateProject(where: $where, data: $data) { id } }',
-      variables: { where: { id: 'nope' }, data: { deleted: true } },
+        'mutation M($projectId: ID!) { updateProject(where: {id: $projectId} data: {deleted: true}) { id } }',
+      variables: { projectId: 'nope' },
     });
     const read = await graphql({
-      query: 'query Q($where: WhereUniqueIdInput!) { project(where: $where) { id } }',
-      variables: { where: { id: 'nope' } },
+      query: 'query Q($projectId: ID!) { project(where: {id: $projectId}) { id } }',
+      variables: { projectId: 'nope' },
     });
     expect(deleted.body.errors).toEqual([
       expect.objectContaining({ extensions: { code: 'RESOURCE_NOT_FOUND' } }),

@@ -82,13 +82,18 @@ describe('Labelbox: refreshing media links (emulated Labelbox)', () => {
     expect(await backend.download(ctx, task)).toEqual(before);
   });
 
-  it('costs one listing per 100 rows and one update per row, none per label', async () => {
+  it('costs a dataset lookup, one listing per 500 rows and one update per row, none per label', async () => {
     const { backend, task, media } = await annotated();
     const start = emulator.calls.length;
 
     await backend.refreshMedia?.(media(task.sampleIds), task);
 
-    expect(emulator.calls.slice(start)).toEqual(['dataset', 'updateDataRow', 'updateDataRow']);
+    expect(emulator.calls.slice(start)).toEqual([
+      'dataset',
+      'datasetDataRows',
+      'updateDataRow',
+      'updateDataRow',
+    ]);
   });
 
   it('leaves the rows of samples the context does not name as they are', async () => {

@@ -39,12 +39,13 @@ const backend = () =>
 
 describe('Labelbox backend: upload', () => {
   it('adopts every data row of a page larger than one API page when retried', async () => {
-    const first = await backend().upload(page('big', 250));
-    const again = await backend().upload(page('big', 250));
+    const first = await backend().upload(page('big', 600));
+    const again = await backend().upload(page('big', 600));
 
     expect(again).toEqual(first);
-    expect(emulator.counts()).toMatchObject({ datasets: 1, dataRows: 250, projects: 1 });
-    expect(first.tasks[0]?.backendData).toMatchObject({ sizes: { sample0249: [640, 480] } });
+    expect(emulator.counts()).toMatchObject({ datasets: 1, dataRows: 600, projects: 1 });
+    expect(emulator.calls.filter((call) => call === 'datasetDataRows')).toHaveLength(3);
+    expect(first.tasks[0]?.backendData).toMatchObject({ sizes: { sample0599: [640, 480] } });
   });
 
   it('refuses a sample already in another open Labelbox run: global keys are organization-wide', async () => {

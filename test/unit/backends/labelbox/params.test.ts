@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { graphqlEndpoint, labelboxBackend } from '../../../../lib/backends/labelbox/index.js';
+import {
+  graphqlEndpoint,
+  labelboxBackend,
+  labelboxEndpoints,
+} from '../../../../lib/backends/labelbox/index.js';
 import { memorySecretStore } from '../../../../lib/backends/secrets.js';
 
 const objects = { bucket: 'media' } as never;
@@ -15,6 +19,17 @@ describe('Function: graphqlEndpoint', () => {
     ['http://localhost:4000', 'http://localhost:4000/graphql'],
   ])('builds %s into %s, as FiftyOne does', (url, endpoint) => {
     expect(graphqlEndpoint(url)).toBe(endpoint);
+  });
+});
+
+describe('Function: labelboxEndpoints', () => {
+  it('puts GraphQL, experimental GraphQL and REST where the SDK does, on the API host', () => {
+    expect(labelboxEndpoints('https://labelbox.com')).toEqual({
+      graphql: 'https://api.labelbox.com/graphql',
+      experimental: 'https://api.labelbox.com/_gql',
+      rest: 'https://api.labelbox.com/api/v1',
+    });
+    expect(labelboxEndpoints('http://127.0.0.1:4000').rest).toBe('http://127.0.0.1:4000/api/v1');
   });
 });
 
