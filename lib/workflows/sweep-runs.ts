@@ -1,4 +1,6 @@
+import type { AnnotationBackend } from '../backends/backend.js';
 import type { RunRecord } from '../runs/record.js';
+import type { TaskRecord } from '../store/tasks.js';
 import { backendForRun, type WorkflowDeps } from './deps.js';
 import { handleBackendEvent, type WebhookEventOutcome } from './receive-webhook.js';
 import { type MediaRefreshStop, needsRefresh, refreshTaskMedia } from './refresh-task-media.js';
@@ -23,6 +25,13 @@ export const MEDIA_REFRESH_MARGIN_MS = 24 * 3600 * 1000;
  */
 export const MAX_MEDIA_REFRESHES_PER_SWEEP = 500;
 
+/**
+ * Tasks of one run that may fail in a row before the rest of the run is left for the next
+ * sweep: one task the tool answers badly for is passed over, but a tool that is down (or
+ * rate-limiting) would otherwise be asked, and time out, once per remaining task.
+ */
+export const MAX_TASK_FAILURES_IN_A_ROW = 3;
+
 export interface SweepOptions {
   /** Defaults to {@link MEDIA_REFRESH_MARGIN_MS}. */
   readonly mediaRefreshMarginMs?: number;
@@ -35,8 +44,22 @@ export interface SweepResult {
   readonly tasksChecked: number;
   /** What the sweep found finished, handled exactly as a webhook's events are. */
   readonly events: WebhookEventOutcome[];
-  /** Runs whose backend could not be asked (a tool down): swept again next time. */
+  /**
+   * Runs not (fully) swept, tried again next sweep: their backend could not be made or their
+   * tasks listed, or {@link MAX_TASK_FAILURES_IN_A_ROW} of their tasks failed in a row (the
+   * tool is likely down), which leaves the run's remaining tasks for the next sweep.
+   */
   readonly failed: Array<{ dataset: string; annoKey: string; error: string }>;
+  /**
+   * Tasks that could not be checked (the status call, or handling the finished task, threw):
+   * the sweep went on with the run's next task, and tries this one again next sweep.
+   */
+  readonly taskFailed: Array<{
+    dataset: string;
+    annoKey: string;
+    taskId: string;
+    error: string;
+  }>;
   /** Open tasks whose media links were renewed. */
   readonly mediaRefreshed: number;
   /** Tasks whose links could not be renewed: tried again next sweep, the others unaffected. */
@@ -67,7 +90,18 @@ export interface SweepResult {
  * interval instead of stalling the run; with webhooks off entirely, every task still merges.
  *
  * The revision is the tool's update time of the task, so repeated sweeps of an unchanged task
- * start one load. Tasks a webhook already marked `completed` are not asked again.
+ * start one load.
+ *
+ * Only `open` tasks are asked about. A task once marked `completed` (or `merged`, `deleted`)
+ * is left to webhooks: if starting its load failed after it was marked (Step Functions
+ * throttling, say), or the tool reopened it for rework and it finished again, only a
+ * redelivered or new webhook starts its load; no sweep does.
+ *
+ * Each task is checked on its own: one whose status call (or handling, once finished) throws
+ * is logged and reported in `taskFailed`, and the sweep goes on with the run's next task.
+ * After {@link MAX_TASK_FAILURES_IN_A_ROW} failures in a row the tool is likely down: the rest
+ * of the run is skipped until the next sweep, reported once in `failed`, as is a run whose
+ * backend cannot be made or whose tasks cannot be listed. Other runs are swept either way.
  *
  * It also keeps media links alive: a task still open whose links (`backendData.mediaExpiresAt`,
  * absent on tasks recorded before it existed, which count as expiring now) expire within the
@@ -84,98 +118,161 @@ export async function sweepRuns(
   deps: WorkflowDeps,
   options: SweepOptions = {},
 ): Promise<SweepResult> {
-  const { store } = deps;
-  const margin = options.mediaRefreshMarginMs ?? MEDIA_REFRESH_MARGIN_MS;
-  let refreshesLeft = options.maxMediaRefreshes ?? MAX_MEDIA_REFRESHES_PER_SWEEP;
-  let runs = 0;
-  let tasksChecked = 0;
-  let mediaRefreshed = 0;
-  const events: WebhookEventOutcome[] = [];
-  const failed: SweepResult['failed'] = [];
-  const refreshFailed: SweepResult['refreshFailed'] = [];
-  const refreshStopped: SweepResult['refreshStopped'] = [];
+  const tally: Tally = {
+    margin: options.mediaRefreshMarginMs ?? MEDIA_REFRESH_MARGIN_MS,
+    refreshesLeft: options.maxMediaRefreshes ?? MAX_MEDIA_REFRESHES_PER_SWEEP,
+    runs: 0,
+    tasksChecked: 0,
+    mediaRefreshed: 0,
+    events: [],
+    failed: [],
+    taskFailed: [],
+    refreshFailed: [],
+    refreshStopped: [],
+  };
   let cursor: string | undefined;
   do {
-    const page = await store.datasets.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+    const page = await deps.store.datasets.list({ limit: 100, ...(cursor ? { cursor } : {}) });
     for (const dataset of page.items) {
-      for (const run of await store.runs.list(dataset.name)) {
+      for (const run of await deps.store.runs.list(dataset.name)) {
         if (!SWEPT.has(run.status)) continue;
-        runs += 1;
-        try {
-          const backend = await backendForRun(deps, run);
-          for await (const tasks of runTasks(store, run.dataset, run.annoKey)) {
-            for (const task of tasks) {
-              if (task.status !== 'open') continue;
-              tasksChecked += 1;
-              const status = await backend.status(backendContext(run), backendTask(task));
-              if (
-                status.state === 'open' &&
-                refreshesLeft > 0 &&
-                backend.refreshMedia !== undefined &&
-                needsRefresh(deps, task, margin)
-              ) {
-                refreshesLeft -= 1;
-                const where = { dataset: run.dataset, annoKey: run.annoKey, taskId: task.taskId };
-                try {
-                  const outcome = await refreshTaskMedia(deps, backend, run, task);
-                  if (outcome.refreshed) {
-                    mediaRefreshed += 1;
-                    deps.log?.({
-                      level: 'info',
-                      message: 'sweep refreshed a task media links',
-                      ...where,
-                      expiresAt: outcome.expiresAt,
-                    });
-                  } else {
-                    const { reason } = outcome.stopped;
-                    deps.log?.({
-                      level: 'warn',
-                      message: 'sweep stopped refreshing a task media links',
-                      ...where,
-                      reason,
-                    });
-                    refreshStopped.push({ ...where, reason });
-                  }
-                } catch (error) {
-                  const message = error instanceof Error ? error.message : String(error);
-                  deps.log?.({
-                    level: 'warn',
-                    message: 'sweep could not refresh a task media links',
-                    ...where,
-                    error: message,
-                  });
-                  refreshFailed.push({ ...where, error: message });
-                }
-              }
-              if (status.state !== 'completed') continue;
-              const outcome = await handleBackendEvent(
-                deps,
-                run.backend,
-                {
-                  type: 'task.completed',
-                  backendTaskId: task.backendTaskId,
-                  revision: `sweep-${status.updatedAt ?? 'unknown'}`,
-                },
-                { statusChecked: true },
-              );
-              deps.log?.({ level: 'info', message: 'sweep found a finished task', ...outcome });
-              events.push(outcome);
-            }
-          }
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          deps.log?.({
-            level: 'warn',
-            message: 'sweep could not check a run',
-            dataset: run.dataset,
-            annoKey: run.annoKey,
-            error: message,
-          });
-          failed.push({ dataset: run.dataset, annoKey: run.annoKey, error: message });
-        }
+        await sweepRun(deps, tally, run);
       }
     }
     cursor = page.cursor;
   } while (cursor !== undefined);
-  return { runs, tasksChecked, events, failed, mediaRefreshed, refreshFailed, refreshStopped };
+  const { margin: _margin, refreshesLeft: _left, ...result } = tally;
+  return result;
+}
+
+/** The sweep's findings so far, and what it may still spend on refreshes. */
+interface Tally extends Mutable<SweepResult> {
+  readonly margin: number;
+  refreshesLeft: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+async function sweepRun(deps: WorkflowDeps, tally: Tally, run: RunRecord): Promise<void> {
+  const where = { dataset: run.dataset, annoKey: run.annoKey };
+  tally.runs += 1;
+  // Failures in a row: a single bad task is passed over, a tool that fails them all is not
+  // asked about every remaining task (each maybe a timeout) of the run.
+  let failures = 0;
+  try {
+    const backend = await backendForRun(deps, run);
+    for await (const tasks of runTasks(deps.store, run.dataset, run.annoKey)) {
+      for (const task of tasks) {
+        if (task.status !== 'open') continue;
+        tally.tasksChecked += 1;
+        try {
+          await sweepTask(deps, tally, backend, run, task);
+          failures = 0;
+        } catch (error) {
+          const message = messageOf(error);
+          failures += 1;
+          deps.log?.({
+            level: 'warn',
+            message: 'sweep could not check a task',
+            ...where,
+            taskId: task.taskId,
+            error: message,
+          });
+          tally.taskFailed.push({ ...where, taskId: task.taskId, error: message });
+          if (failures < MAX_TASK_FAILURES_IN_A_ROW) continue;
+          const skipped =
+            `${failures} tasks in a row could not be checked (last: ${message}); ` +
+            'the rest of the run waits for the next sweep';
+          deps.log?.({ level: 'warn', message: 'sweep skipped the rest of a run', ...where });
+          tally.failed.push({ ...where, error: skipped });
+          return;
+        }
+      }
+    }
+  } catch (error) {
+    const message = messageOf(error);
+    deps.log?.({ level: 'warn', message: 'sweep could not check a run', ...where, error: message });
+    tally.failed.push({ ...where, error: message });
+  }
+}
+
+/**
+ * Asks the backend about one open task: renews its media links when they near expiry (a
+ * failure there is reported, not thrown) and handles it as a webhook when it is finished.
+ *
+ * @throws whatever the status call or the handling throws, for the caller to report.
+ */
+async function sweepTask(
+  deps: WorkflowDeps,
+  tally: Tally,
+  backend: AnnotationBackend,
+  run: RunRecord,
+  task: TaskRecord,
+): Promise<void> {
+  const status = await backend.status(backendContext(run), backendTask(task));
+  if (
+    status.state === 'open' &&
+    tally.refreshesLeft > 0 &&
+    backend.refreshMedia !== undefined &&
+    needsRefresh(deps, task, tally.margin)
+  ) {
+    tally.refreshesLeft -= 1;
+    await refreshMedia(deps, tally, backend, run, task);
+  }
+  if (status.state !== 'completed') return;
+  const outcome = await handleBackendEvent(
+    deps,
+    run.backend,
+    {
+      type: 'task.completed',
+      backendTaskId: task.backendTaskId,
+      revision: `sweep-${status.updatedAt ?? 'unknown'}`,
+    },
+    { statusChecked: true },
+  );
+  deps.log?.({ level: 'info', message: 'sweep found a finished task', ...outcome });
+  tally.events.push(outcome);
+}
+
+async function refreshMedia(
+  deps: WorkflowDeps,
+  tally: Tally,
+  backend: AnnotationBackend,
+  run: RunRecord,
+  task: TaskRecord,
+): Promise<void> {
+  const where = { dataset: run.dataset, annoKey: run.annoKey, taskId: task.taskId };
+  try {
+    const outcome = await refreshTaskMedia(deps, backend, run, task);
+    if (outcome.refreshed) {
+      tally.mediaRefreshed += 1;
+      deps.log?.({
+        level: 'info',
+        message: 'sweep refreshed a task media links',
+        ...where,
+        expiresAt: outcome.expiresAt,
+      });
+    } else {
+      const { reason } = outcome.stopped;
+      deps.log?.({
+        level: 'warn',
+        message: 'sweep stopped refreshing a task media links',
+        ...where,
+        reason,
+      });
+      tally.refreshStopped.push({ ...where, reason });
+    }
+  } catch (error) {
+    const message = messageOf(error);
+    deps.log?.({
+      level: 'warn',
+      message: 'sweep could not refresh a task media links',
+      ...where,
+      error: message,
+    });
+    tally.refreshFailed.push({ ...where, error: message });
+  }
 }

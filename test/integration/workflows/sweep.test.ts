@@ -85,19 +85,147 @@ describe('Sweeper: finished tasks nobody announced', () => {
     expect(result.events.map((event) => event.outcome)).toEqual(['recorded']);
   });
 
-  it('reports a run whose tool cannot be asked and sweeps the others', async () => {
+  it('reports each task a tool cannot be asked about, and leaves them open', async () => {
     const down = await openRun({ autoLoad: true, backend: 'down' });
     const result = await sweepRuns(down.deps);
-    expect(result.failed).toEqual([
-      { dataset: DATASET, annoKey: 'gt_review', error: 'tool unreachable' },
+    expect(result.taskFailed).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00000',
+        error: 'tool unreachable',
+      },
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00001',
+        error: 'tool unreachable',
+      },
     ]);
+    expect(result.failed).toEqual([]);
     expect(await statuses(down.deps)).toEqual(['open', 'open']);
+  });
+
+  it('reports a run whose backend cannot be made, and sweeps the others', async () => {
+    const { local, deps } = await openRun({ autoLoad: true });
+    await deps.store.runs.create({
+      ...(await deps.store.runs.get(DATASET, 'gt_review')),
+      annoKey: 'gone_tool',
+      backend: 'uninstalled',
+    });
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+
+    const result = await sweepRuns(deps);
+
+    expect(result.failed).toEqual([
+      { dataset: DATASET, annoKey: 'gone_tool', error: expect.stringContaining('uninstalled') },
+    ]);
+    expect(result.events.map((event) => event.backendTaskId)).toEqual([
+      'street/gt_review/gt_review-00000',
+    ]);
   });
 
   it('refreshes no media for a backend without expiring links', async () => {
     const { deps } = await openRun({ autoLoad: true });
     const result = await sweepRuns(deps);
     expect(result).toMatchObject({ mediaRefreshed: 0, refreshFailed: [] });
+  });
+});
+
+/**
+ * A run of four one-sample tasks on the files backend, whose status calls are recorded (as
+ * `annoKey/taskId`) and fail for the tasks named in `failing`: a tool that answers badly for
+ * some tasks, or is down.
+ */
+async function probedRun(failing: string[]) {
+  const local = await aws.newStore();
+  await seedDataset(local);
+  const asked: string[] = [];
+  const backends = new BackendRegistry().register('probed', ({ objects }) => {
+    const files = createFilesBackend({ objects });
+    return {
+      ...files,
+      status: async (ctx, task) => {
+        asked.push(`${ctx.run.annoKey}/${task.taskId}`);
+        if (failing.includes(task.taskId)) throw new Error(`no answer for ${task.taskId}`);
+        return files.status(ctx, task);
+      },
+    };
+  });
+  const deps: WorkflowDeps = {
+    store: local.store,
+    backends,
+    config: { ...CONFIG, backends: { probed: {} } },
+    clock,
+    engine: workflows.engine,
+  };
+  await annotateRun(deps, { ...REQUEST, backend: 'probed', pageSize: 1 });
+  return { local, deps, asked };
+}
+
+const taskIds = (entries: Array<{ taskId: string }>) => entries.map((entry) => entry.taskId);
+
+describe('Sweeper: a task the tool cannot answer for', () => {
+  it("does not keep the run's later tasks from being found finished", async () => {
+    const run = await probedRun(['gt_review-00000']);
+    await deliver(run.local, 'gt_review-00001');
+    await deliver(run.local, 'gt_review-00003');
+
+    const result = await sweepRuns(run.deps);
+
+    expect(result.taskFailed).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00000',
+        error: 'no answer for gt_review-00000',
+      },
+    ]);
+    expect(result.failed).toEqual([]);
+    expect(result.events.map((event) => [event.backendTaskId, event.outcome])).toEqual([
+      ['street/gt_review/gt_review-00001', 'recorded'],
+      ['street/gt_review/gt_review-00003', 'recorded'],
+    ]);
+    expect(await statuses(run.deps)).toEqual(['open', 'completed', 'open', 'completed']);
+  });
+
+  it('passes over failures an answer breaks up, however many', async () => {
+    const run = await probedRun(['gt_review-00000', 'gt_review-00001', 'gt_review-00003']);
+
+    const result = await sweepRuns(run.deps);
+
+    expect(run.asked).toHaveLength(4);
+    expect(taskIds(result.taskFailed)).toEqual([
+      'gt_review-00000',
+      'gt_review-00001',
+      'gt_review-00003',
+    ]);
+    expect(result.failed).toEqual([]);
+  });
+
+  it('leaves the rest of the run to the next sweep after 3 failures in a row, reported once', async () => {
+    const run = await probedRun(['gt_review-00000', 'gt_review-00001', 'gt_review-00002']);
+    await deliver(run.local, 'gt_review-00003');
+
+    const result = await sweepRuns(run.deps);
+
+    expect(run.asked).toEqual([
+      'gt_review/gt_review-00000',
+      'gt_review/gt_review-00001',
+      'gt_review/gt_review-00002',
+    ]);
+    expect(taskIds(result.taskFailed)).toHaveLength(3);
+    expect(result.failed).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        error:
+          '3 tasks in a row could not be checked (last: no answer for gt_review-00002); ' +
+          'the rest of the run waits for the next sweep',
+      },
+    ]);
+    expect(result.events).toEqual([]);
+    expect(await statuses(run.deps)).toEqual(['open', 'open', 'open', 'open']);
   });
 });
 
