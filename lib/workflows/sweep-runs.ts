@@ -112,7 +112,7 @@ export interface SweepResult {
  * Only `open` tasks are asked about. A task once marked `completed` (or `merged`, `deleted`)
  * is left to webhooks: if starting its load failed after it was marked (Step Functions
  * throttling, say), or the tool reopened it for rework and it finished again, only a
- * redelivered or new webhook starts its load; no sweep does.
+ * webhook (redelivered, or a new one) or a load on request loads it; no sweep does.
  *
  * Each task is checked on its own: one whose status call (or handling, once finished) throws
  * is logged and reported in `taskFailed`, and the sweep goes on with the run's next task.
