@@ -1,4 +1,4 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createFilesBackend } from '../../../lib/backends/files/index.js';
 import {
@@ -8,7 +8,7 @@ import {
 } from '../../../lib/backends/index.js';
 import type { Sample } from '../../../lib/labels/index.js';
 import { createStore } from '../../../lib/store/index.js';
-import { sampleKey, taskKey } from '../../../lib/store/keys.js';
+import { sampleKey, sweepResumeKey, taskKey } from '../../../lib/store/keys.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { sweepRuns } from '../../../lib/workflows/index.js';
 import { detections } from '../../support/builders.js';
@@ -374,6 +374,25 @@ describe('Sweeper: a sweep that runs out of time', () => {
     expect(await world.deps.store.sweeps.getResumePoint()).toBeUndefined();
     expect(third.startedAt).toBeUndefined();
     expect(world.take().slice(0, 2)).toEqual(tasksOf('alley', 'first'));
+  });
+
+  it('begins at the beginning when its resume point cannot be read, and replaces it', async () => {
+    const world = await fourRuns();
+    await world.local.clients.doc.send(
+      new PutCommand({
+        TableName: world.local.tableName,
+        Item: { ...sweepResumeKey(), dataset: 'street' },
+      }),
+    );
+
+    const result = await sweepRuns(world.deps, { remainingMs: world.budget(2) });
+
+    expect(result.startedAt).toBeUndefined();
+    expect(world.take()).toEqual(tasksOf('alley', 'first'));
+    expect(await world.deps.store.sweeps.getResumePoint()).toMatchObject({
+      dataset: 'alley',
+      annoKey: 'second',
+    });
   });
 
   it('saves no resume point when the time lasts', async () => {
