@@ -300,9 +300,13 @@ export class AnnotationService extends Construct {
     //   item      pk                          sk             gsi1pk                          gsi1sk
     //   dataset   DS#<dataset>                META           DATASETS                        DS#<dataset>
     //   sample    DS#<dataset>                S#<sampleId>
+    //   object    DS#<dataset>                OBJ#<mediaKey>
     //   run       DS#<dataset>                RUN#<annoKey>
     //   task      RUN#<dataset>#<annoKey>     T#<taskId>     TASK#<backend>#<backendTaskId>  T#<taskId>
+    //   execution RUN#<dataset>#<annoKey>     X#<startDate>#<executionName>
+    //   intent    RUN#<dataset>#<annoKey>     XI#<executionName>
     //   delivery  HOOK#<backend>#<deliveryId> HOOK                                                  (TTL)
+    //   sweep     SWEEP                       RESUME         (where the next sweep begins)
     //
     // gsi1 (projection ALL) answers "which task is this backend task id" for webhooks and
     // lists datasets without a scan. `expiresAt` (epoch seconds) lets DynamoDB expire

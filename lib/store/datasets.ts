@@ -17,6 +17,7 @@ import {
   DATASETS_PARTITION,
   datasetBlobPrefix,
   datasetIndexKey,
+  datasetIndexRange,
   datasetKey,
   datasetNameSchema,
   datasetPk,
@@ -28,6 +29,12 @@ import { mergeDatasetSchema } from './merge-dataset-schema.js';
 import { type Page, type PageRequest, queryAll, queryPage } from './paging.js';
 import { deletePartition } from './partition.js';
 import { TABLE } from './table.js';
+
+/** Dataset names bounding a listing, both included; an absent end is open. */
+export interface DatasetNameRange {
+  readonly from?: string;
+  readonly to?: string;
+}
 
 /**
  * A dataset's META item: its field schema and a version for optimistic concurrency (0 when
@@ -124,20 +131,28 @@ export class DatasetRepository {
   }
 
   /**
-   * One page of datasets, by name.
+   * One page of datasets, by name; with `names`, only those named `from` through `to` (both
+   * included), so a caller can start or stop part-way without reading the names before.
    *
-   * @throws InvalidInputError `INVALID_INPUT` for a bad limit or cursor.
+   * @throws InvalidInputError `INVALID_INPUT` for a bad limit, cursor or name.
    */
-  async list(page: PageRequest = {}): Promise<Page<DatasetRecord>> {
+  async list(page: PageRequest = {}, names: DatasetNameRange = {}): Promise<Page<DatasetRecord>> {
     const { gsi1 } = TABLE;
+    const bounds = datasetIndexRange(names.from, names.to);
+    // DynamoDB refuses a BETWEEN whose bounds are reversed; such a range holds nothing.
+    if (bounds.from > bounds.to) return { items: [] };
     const result = await queryPage(
       this.#doc,
       {
         TableName: this.#table,
         IndexName: gsi1.indexName,
-        KeyConditionExpression: '#gpk = :gpk AND begins_with(#gsk, :prefix)',
+        KeyConditionExpression: '#gpk = :gpk AND #gsk BETWEEN :from AND :to',
         ExpressionAttributeNames: { '#gpk': gsi1.partitionKey, '#gsk': gsi1.sortKey },
-        ExpressionAttributeValues: { ':gpk': DATASETS_PARTITION, ':prefix': SK_PREFIX.dataset },
+        ExpressionAttributeValues: {
+          ':gpk': DATASETS_PARTITION,
+          ':from': bounds.from,
+          ':to': bounds.to,
+        },
       },
       {
         attributes: [TABLE.partitionKey, TABLE.sortKey, gsi1.partitionKey, gsi1.sortKey],

@@ -21,5 +21,6 @@ export * from './paging.js';
 export * from './runs.js';
 export * from './samples.js';
 export * from './store.js';
+export * from './sweeps.js';
 export * from './table.js';
 export * from './tasks.js';

@@ -19,6 +19,7 @@ import { utf8Length } from './item-size.js';
  * execution RUN#<dataset>#<annoKey>       X#<startDate>#<executionName>
  * intent    RUN#<dataset>#<annoKey>       XI#<executionName>   (a start not yet recorded)
  * delivery  HOOK#<backend>#<deliveryId>   HOOK
+ * sweep     SWEEP                         RESUME          (where the next sweep begins)
  * ```
  *
  * `gsi1` serves two lookups: a webhook's backend task id → its task (and so its run), and
@@ -59,6 +60,8 @@ export const keyComponentSchema = z
 export const DATASETS_PARTITION = 'DATASETS';
 export const DATASET_META_SK = 'META';
 export const DELIVERY_SK = 'HOOK';
+export const SWEEP_PARTITION = 'SWEEP';
+export const SWEEP_RESUME_SK = 'RESUME';
 /** Sort key prefixes, for `begins_with` queries within a partition. */
 export const SK_PREFIX = {
   sample: 'S#',
@@ -111,6 +114,17 @@ export function datasetPk(dataset: string): string {
 
 export function datasetKey(dataset: string): TableKey {
   return { pk: datasetPk(dataset), sk: DATASET_META_SK };
+}
+
+/**
+ * The `gsi1` sort keys bounding the datasets named `from` through `to` (both included; an
+ * absent end is open). `$` follows `#`, so every `DS#…` key sorts below `DS$`.
+ */
+export function datasetIndexRange(from?: string, to?: string): { from: string; to: string } {
+  return {
+    from: `${SK_PREFIX.dataset}${from === undefined ? '' : validateDatasetName(from)}`,
+    to: to === undefined ? 'DS$' : `${SK_PREFIX.dataset}${validateDatasetName(to)}`,
+  };
 }
 
 /** Puts a dataset's META item on `gsi1` so datasets can be listed by name. */
@@ -213,6 +227,29 @@ export function deliveryKey(backend: string, deliveryId: string): TableKey {
     pk: `HOOK#${component(backend, 'backend name')}#${component(deliveryId, 'delivery id')}`,
     sk: DELIVERY_SK,
   };
+}
+
+/** The one item saying where the next sweep of open runs begins (lib/store/sweeps.ts). */
+export function sweepResumeKey(): TableKey {
+  return { pk: SWEEP_PARTITION, sk: SWEEP_RESUME_SK };
+}
+
+/**
+ * DynamoDB's order of string keys: by UTF-8 bytes. JavaScript's `<` compares UTF-16 code
+ * units, which disagrees above U+FFFF, so code that must agree with a listing's order uses this.
+ */
+export function compareKeyStrings(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** The order a dataset's runs are listed in (by `RUN#<annoKey>`; run keys are not escaped). */
+export function compareRunKeys(a: string, b: string): number {
+  return compareKeyStrings(a, b);
+}
+
+/** The order a run's tasks are listed in: by their escaped ids, as their sort keys hold them. */
+export function compareTaskIds(a: string, b: string): number {
+  return compareKeyStrings(component(a, 'task id'), component(b, 'task id'));
 }
 
 /** Prefix of every blob of one dataset, for deleting them with it. */

@@ -9,6 +9,7 @@ import { MediaObjectRepository } from './media-objects.js';
 import { MediaStore } from './media-store.js';
 import { RunRepository } from './runs.js';
 import { SampleRepository } from './samples.js';
+import { SweepRepository } from './sweeps.js';
 import { TaskRepository } from './tasks.js';
 
 export interface StoreOptions {
@@ -34,6 +35,8 @@ export interface Store {
   /** What ingest decided about each media object. */
   readonly mediaObjects: MediaObjectRepository;
   readonly blobs: BlobStore;
+  /** Where the next sweep of open runs begins. */
+  readonly sweeps: SweepRepository;
 }
 
 /**
@@ -64,5 +67,6 @@ export function createStore(clients: StoreClients, options: StoreOptions): Store
     }),
     mediaObjects: new MediaObjectRepository({ doc, tableName }),
     blobs,
+    sweeps: new SweepRepository({ doc, tableName, clock }),
   };
 }

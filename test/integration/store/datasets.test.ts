@@ -69,6 +69,25 @@ describe('DatasetRepository', () => {
     expect(third.items.map((d) => d.name)).toEqual(['e']);
   });
 
+  it('lists only the datasets named within a range, ends included, page by page', async () => {
+    const { store } = await aws.newStore();
+    for (const name of ['c', 'a', 'd', 'b', 'e']) await store.datasets.create(name, schema);
+    const names = async (range: { from?: string; to?: string }) =>
+      (await store.datasets.list({}, range)).items.map((d) => d.name);
+
+    const first = await store.datasets.list({ limit: 1 }, { from: 'b', to: 'c' });
+    const second = await store.datasets.list(
+      { limit: 1, cursor: first.cursor },
+      { from: 'b', to: 'c' },
+    );
+
+    expect(await names({ from: 'c' })).toEqual(['c', 'd', 'e']);
+    expect(await names({ to: 'c' })).toEqual(['a', 'b', 'c']);
+    expect(await names({ from: 'bb', to: 'd' })).toEqual(['c', 'd']);
+    expect(await names({ from: 'd', to: 'b' })).toEqual([]);
+    expect([...first.items, ...second.items].map((d) => d.name)).toEqual(['b', 'c']);
+  });
+
   it('rejects a cursor that is not base64url JSON of this listing', async () => {
     const { store } = await aws.newStore();
 

@@ -1,4 +1,4 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createFilesBackend } from '../../../lib/backends/files/index.js';
 import {
@@ -6,12 +6,15 @@ import {
   guardBackend,
   type RefreshMediaContext,
 } from '../../../lib/backends/index.js';
+import type { Sample } from '../../../lib/labels/index.js';
 import { createStore } from '../../../lib/store/index.js';
-import { sampleKey, taskKey } from '../../../lib/store/keys.js';
+import { sampleKey, sweepResumeKey, taskKey } from '../../../lib/store/keys.js';
 import type { WorkflowDeps } from '../../../lib/workflows/deps.js';
 import { sweepRuns } from '../../../lib/workflows/index.js';
+import { detections } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { useLocalWorkflows } from '../../support/local-workflows.js';
+import { jpeg } from '../../support/media.js';
 import {
   annotateFirstTask,
   annotateRun,
@@ -85,19 +88,320 @@ describe('Sweeper: finished tasks nobody announced', () => {
     expect(result.events.map((event) => event.outcome)).toEqual(['recorded']);
   });
 
-  it('reports a run whose tool cannot be asked and sweeps the others', async () => {
+  it('reports each task a tool cannot be asked about, and leaves them open', async () => {
     const down = await openRun({ autoLoad: true, backend: 'down' });
     const result = await sweepRuns(down.deps);
-    expect(result.failed).toEqual([
-      { dataset: DATASET, annoKey: 'gt_review', error: 'tool unreachable' },
+    expect(result.taskFailed).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00000',
+        error: 'tool unreachable',
+      },
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00001',
+        error: 'tool unreachable',
+      },
     ]);
+    expect(result.failed).toEqual([]);
     expect(await statuses(down.deps)).toEqual(['open', 'open']);
+  });
+
+  it('reports a run whose backend cannot be made, and sweeps the others', async () => {
+    const { local, deps } = await openRun({ autoLoad: true });
+    await deps.store.runs.create({
+      ...(await deps.store.runs.get(DATASET, 'gt_review')),
+      annoKey: 'gone_tool',
+      backend: 'uninstalled',
+    });
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+
+    const result = await sweepRuns(deps);
+
+    expect(result.failed).toEqual([
+      { dataset: DATASET, annoKey: 'gone_tool', error: expect.stringContaining('uninstalled') },
+    ]);
+    expect(result.events.map((event) => event.backendTaskId)).toEqual([
+      'street/gt_review/gt_review-00000',
+    ]);
   });
 
   it('refreshes no media for a backend without expiring links', async () => {
     const { deps } = await openRun({ autoLoad: true });
     const result = await sweepRuns(deps);
     expect(result).toMatchObject({ mediaRefreshed: 0, refreshFailed: [] });
+  });
+});
+
+/**
+ * A run of four one-sample tasks on the files backend, whose status calls are recorded (as
+ * `annoKey/taskId`) and fail for the tasks named in `failing`: a tool that answers badly for
+ * some tasks, or is down.
+ */
+async function probedRun(failing: string[]) {
+  const local = await aws.newStore();
+  await seedDataset(local);
+  const asked: string[] = [];
+  const backends = new BackendRegistry().register('probed', ({ objects }) => {
+    const files = createFilesBackend({ objects });
+    return {
+      ...files,
+      status: async (ctx, task) => {
+        asked.push(`${ctx.run.annoKey}/${task.taskId}`);
+        if (failing.includes(task.taskId)) throw new Error(`no answer for ${task.taskId}`);
+        return files.status(ctx, task);
+      },
+    };
+  });
+  const deps: WorkflowDeps = {
+    store: local.store,
+    backends,
+    config: { ...CONFIG, backends: { probed: {} } },
+    clock,
+    engine: workflows.engine,
+  };
+  await annotateRun(deps, { ...REQUEST, backend: 'probed', pageSize: 1 });
+  return { local, deps, asked };
+}
+
+const taskIds = (entries: Array<{ taskId: string }>) => entries.map((entry) => entry.taskId);
+
+describe('Sweeper: a task the tool cannot answer for', () => {
+  it("does not keep the run's later tasks from being found finished", async () => {
+    const run = await probedRun(['gt_review-00000']);
+    await deliver(run.local, 'gt_review-00001');
+    await deliver(run.local, 'gt_review-00003');
+
+    const result = await sweepRuns(run.deps);
+
+    expect(result.taskFailed).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        taskId: 'gt_review-00000',
+        error: 'no answer for gt_review-00000',
+      },
+    ]);
+    expect(result.failed).toEqual([]);
+    expect(result.events.map((event) => [event.backendTaskId, event.outcome])).toEqual([
+      ['street/gt_review/gt_review-00001', 'recorded'],
+      ['street/gt_review/gt_review-00003', 'recorded'],
+    ]);
+    expect(await statuses(run.deps)).toEqual(['open', 'completed', 'open', 'completed']);
+  });
+
+  it('passes over failures an answer breaks up, however many', async () => {
+    const run = await probedRun(['gt_review-00000', 'gt_review-00001', 'gt_review-00003']);
+
+    const result = await sweepRuns(run.deps);
+
+    expect(run.asked).toHaveLength(4);
+    expect(taskIds(result.taskFailed)).toEqual([
+      'gt_review-00000',
+      'gt_review-00001',
+      'gt_review-00003',
+    ]);
+    expect(result.failed).toEqual([]);
+  });
+
+  it('leaves the rest of the run to the next sweep after 3 failures in a row, reported once', async () => {
+    const run = await probedRun(['gt_review-00000', 'gt_review-00001', 'gt_review-00002']);
+    await deliver(run.local, 'gt_review-00003');
+
+    const result = await sweepRuns(run.deps);
+
+    expect(run.asked).toEqual([
+      'gt_review/gt_review-00000',
+      'gt_review/gt_review-00001',
+      'gt_review/gt_review-00002',
+    ]);
+    expect(taskIds(result.taskFailed)).toHaveLength(3);
+    expect(result.failed).toEqual([
+      {
+        dataset: DATASET,
+        annoKey: 'gt_review',
+        error:
+          '3 tasks in a row could not be checked (last: no answer for gt_review-00002); ' +
+          'the rest of the run waits for the next sweep',
+      },
+    ]);
+    expect(result.events).toEqual([]);
+    expect(await statuses(run.deps)).toEqual(['open', 'open', 'open', 'open']);
+  });
+});
+
+/** A dataset of four unlabelled images, s1-s4. */
+async function seedImages(local: LocalStore, dataset: string): Promise<void> {
+  await local.store.datasets.create(dataset, {
+    mediaType: 'image',
+    sampleFields: { ground_truth: 'Detections' },
+  });
+  const samples: Sample[] = [];
+  for (const id of ['s1', 's2', 's3', 's4']) {
+    await local.store.media.put(`datasets/${dataset}/${id}.jpg`, jpeg(64, 48), 'image/jpeg');
+    samples.push({
+      id,
+      filepath: `s3://${local.bucket}/datasets/${dataset}/${id}.jpg`,
+      media_type: 'image',
+      metadata: { width: 64, height: 48 },
+      tags: [],
+      ground_truth: detections(),
+    });
+  }
+  await local.store.samples.batchPut(dataset, samples);
+}
+
+/**
+ * Four runs of two tasks each, in the sweep's order alley/first, alley/second, street/first,
+ * street/second, on a files backend that records each status call as `dataset/taskId` (task
+ * ids start with their run's key).
+ */
+async function fourRuns() {
+  const local = await aws.newStore();
+  const asked: string[] = [];
+  const backends = new BackendRegistry().register('probed', ({ objects }) => {
+    const files = createFilesBackend({ objects });
+    return {
+      ...files,
+      status: async (ctx, task) => {
+        asked.push(`${ctx.run.dataset}/${task.taskId}`);
+        return files.status(ctx, task);
+      },
+    };
+  });
+  const deps: WorkflowDeps = {
+    store: local.store,
+    backends,
+    config: { ...CONFIG, backends: { probed: {} } },
+    clock,
+    engine: workflows.engine,
+  };
+  for (const dataset of ['street', 'alley']) {
+    await seedImages(local, dataset);
+    for (const annoKey of ['second', 'first']) {
+      await annotateRun(deps, { ...REQUEST, dataset, annoKey, backend: 'probed' });
+    }
+  }
+  /** Status calls since the last `take`. */
+  const take = () => asked.splice(0);
+  /** Time that runs out once `calls` status calls have been made since the last `take`. */
+  const budget = (calls: number) => () => (asked.length < calls ? 60_000 : 0);
+  return { local, deps, take, budget };
+}
+
+const tasksOf = (dataset: string, annoKey: string) => [
+  `${dataset}/${annoKey}-00000`,
+  `${dataset}/${annoKey}-00001`,
+];
+
+describe('Sweeper: a sweep that runs out of time', () => {
+  it('stops between runs, and the next sweep begins there and wraps round to the rest', async () => {
+    const world = await fourRuns();
+
+    const first = await sweepRuns(world.deps, { remainingMs: world.budget(4) });
+    const firstAsked = world.take();
+    const saved = await world.deps.store.sweeps.getResumePoint();
+    const second = await sweepRuns(world.deps);
+    const secondAsked = world.take();
+
+    expect(firstAsked).toEqual([...tasksOf('alley', 'first'), ...tasksOf('alley', 'second')]);
+    expect(first).toMatchObject({
+      runs: 2,
+      complete: false,
+      stoppedAt: { dataset: 'street', annoKey: 'first' },
+    });
+    expect(first.startedAt).toBeUndefined();
+    expect(saved).toMatchObject({ dataset: 'street', annoKey: 'first' });
+    expect(secondAsked).toEqual([
+      ...tasksOf('street', 'first'),
+      ...tasksOf('street', 'second'),
+      ...tasksOf('alley', 'first'),
+      ...tasksOf('alley', 'second'),
+    ]);
+    expect(second).toMatchObject({
+      runs: 4,
+      tasksChecked: 8,
+      complete: true,
+      startedAt: { dataset: 'street', annoKey: 'first' },
+    });
+    expect(second.stoppedAt).toBeUndefined();
+  });
+
+  it('stops part-way through a run, and the next sweep begins at the task it stopped before', async () => {
+    const world = await fourRuns();
+
+    const first = await sweepRuns(world.deps, { remainingMs: world.budget(3) });
+    world.take();
+    const second = await sweepRuns(world.deps, { remainingMs: world.budget(100) });
+
+    expect(first).toMatchObject({
+      complete: false,
+      stoppedAt: { dataset: 'alley', annoKey: 'second', taskId: 'second-00001' },
+    });
+    expect(world.take()).toEqual([
+      'alley/second-00001',
+      ...tasksOf('street', 'first'),
+      ...tasksOf('street', 'second'),
+      ...tasksOf('alley', 'first'),
+      'alley/second-00000',
+    ]);
+    expect(second).toMatchObject({ runs: 4, tasksChecked: 8, complete: true });
+  });
+
+  it('keeps moving when every sweep runs out of time, reaching every task', async () => {
+    const world = await fourRuns();
+    const asked = new Set<string>();
+
+    for (let sweep = 0; sweep < 3; sweep += 1) {
+      const result = await sweepRuns(world.deps, { remainingMs: world.budget(3) });
+      expect(result.complete).toBe(false);
+      for (const call of world.take()) asked.add(call);
+    }
+
+    expect(asked.size).toBe(8);
+  });
+
+  it('clears the resume point once a sweep gets all the way round, so the next begins at the beginning', async () => {
+    const world = await fourRuns();
+    await sweepRuns(world.deps, { remainingMs: world.budget(4) });
+    await sweepRuns(world.deps);
+    world.take();
+
+    const third = await sweepRuns(world.deps);
+
+    expect(await world.deps.store.sweeps.getResumePoint()).toBeUndefined();
+    expect(third.startedAt).toBeUndefined();
+    expect(world.take().slice(0, 2)).toEqual(tasksOf('alley', 'first'));
+  });
+
+  it('begins at the beginning when its resume point cannot be read, and replaces it', async () => {
+    const world = await fourRuns();
+    await world.local.clients.doc.send(
+      new PutCommand({
+        TableName: world.local.tableName,
+        Item: { ...sweepResumeKey(), dataset: 'street' },
+      }),
+    );
+
+    const result = await sweepRuns(world.deps, { remainingMs: world.budget(2) });
+
+    expect(result.startedAt).toBeUndefined();
+    expect(world.take()).toEqual(tasksOf('alley', 'first'));
+    expect(await world.deps.store.sweeps.getResumePoint()).toMatchObject({
+      dataset: 'alley',
+      annoKey: 'second',
+    });
+  });
+
+  it('saves no resume point when the time lasts', async () => {
+    const world = await fourRuns();
+
+    const result = await sweepRuns(world.deps, { remainingMs: world.budget(100) });
+
+    expect(result).toMatchObject({ runs: 4, complete: true });
+    expect(await world.deps.store.sweeps.getResumePoint()).toBeUndefined();
   });
 });
 
