@@ -4,7 +4,7 @@ import { CorruptStoreDataError } from '../store/corrupt-data-error.js';
 import { compareRunKeys, compareTaskIds } from '../store/keys.js';
 import type { SweepPosition, SweepResumePoint } from '../store/sweeps.js';
 import type { TaskRecord } from '../store/tasks.js';
-import { backendForRun, type WorkflowDeps } from './deps.js';
+import { backendForRun, now, type WorkflowDeps } from './deps.js';
 import { handleBackendEvent, type WebhookEventOutcome } from './receive-webhook.js';
 import { type MediaRefreshStop, needsRefresh, refreshTaskMedia } from './refresh-task-media.js';
 import { backendContext, backendTask, runTasks } from './run-context.js';
@@ -34,6 +34,23 @@ export const MAX_MEDIA_REFRESHES_PER_SWEEP = 500;
  * rate-limiting) would otherwise be asked, and time out, once per remaining task.
  */
 export const MAX_TASK_FAILURES_IN_A_ROW = 3;
+
+/**
+ * A task of a run that loads automatically, marked `completed` this long ago and still not
+ * merged, lost its load: the start failed after the mark (Step Functions throttled, say) or
+ * the load failed. A load of a page of tasks takes minutes; an hour leaves no doubt.
+ */
+export const STALLED_COMPLETION_MS = 3600 * 1000;
+
+/** Open tasks, and completed ones whose automatic load never merged them (see above). */
+function needsAsking(deps: WorkflowDeps, run: RunRecord, task: TaskRecord): boolean {
+  if (task.status === 'open') return true;
+  return (
+    task.status === 'completed' &&
+    run.config.autoLoad === true &&
+    now(deps).getTime() - Date.parse(task.updatedAt) > STALLED_COMPLETION_MS
+  );
+}
 
 export interface SweepOptions {
   /** Defaults to {@link MEDIA_REFRESH_MARGIN_MS}. */
@@ -109,10 +126,12 @@ export interface SweepResult {
  * The revision is the tool's update time of the task, so repeated sweeps of an unchanged task
  * start one load.
  *
- * Only `open` tasks are asked about. A task once marked `completed` (or `merged`, `deleted`)
- * is left to webhooks: if starting its load failed after it was marked (Step Functions
- * throttling, say), or the tool reopened it for rework and it finished again, only a
- * webhook (redelivered, or a new one) or a load on request loads it; no sweep does.
+ * Open tasks are asked about, and, in runs that load automatically, tasks marked `completed`
+ * over an hour ago and never merged ({@link STALLED_COMPLETION_MS}): their load did not start
+ * after the mark (Step Functions throttled, say) or failed, and the sweep starts one (its
+ * revision is the sweep's, so once per tool update). Merged and deleted tasks are left to
+ * webhooks: a task the tool reopened for rework and finished again is loaded by a webhook
+ * (redelivered, or a new one) or a load on request; no sweep does.
  *
  * Each task is checked on its own: one whose status call (or handling, once finished) throws
  * is logged and reported in `taskFailed`, and the sweep goes on with the run's next task.
@@ -298,7 +317,7 @@ async function sweepRun(
         if (beforeTaskId !== undefined && compareTaskIds(task.taskId, beforeTaskId) >= 0) {
           return undefined;
         }
-        if (task.status !== 'open') continue;
+        if (!needsAsking(deps, run, task)) continue;
         if (tally.timeUp()) return { ...where, taskId: task.taskId };
         tally.tasksChecked += 1;
         try {
@@ -334,7 +353,7 @@ async function sweepRun(
 }
 
 /**
- * Asks the backend about one open task: renews its media links when they near expiry (a
+ * Asks the backend about one task: renews its media links when they near expiry (a
  * failure there is reported, not thrown) and handles it as a webhook when it is finished.
  *
  * @throws whatever the status call or the handling throws, for the caller to report.

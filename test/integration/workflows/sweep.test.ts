@@ -81,6 +81,22 @@ describe('Sweeper: finished tasks nobody announced', () => {
     expect(second).toMatchObject({ tasksChecked: 1, events: [] });
   });
 
+  it.each([
+    { marked: '2026-01-02T01:00:00.000Z', loads: 1, case: 'over an hour ago: its load is started' },
+    { marked: '2026-01-02T02:55:00.000Z', loads: 0, case: 'minutes ago: its load may be running' },
+  ])('asks again about a task marked completed $case', async ({ marked, loads }) => {
+    const { local, deps } = await openRun({ autoLoad: true });
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    // A webhook recorded the task finished, and then failed to start its load.
+    const task = await deps.store.tasks.get(DATASET, 'gt_review', 'gt_review-00000');
+    await deps.store.tasks.markCompleted(task, marked);
+
+    const result = await sweepRuns(deps);
+
+    expect(result.events.filter((event) => event.outcome === 'load-started')).toHaveLength(loads);
+    expect(result.tasksChecked).toBe(1 + loads);
+  });
+
   it('only records the task when the run loads on request', async () => {
     const { local, deps } = await openRun({ autoLoad: false });
     await deliver(local, 'gt_review-00001');
