@@ -31,7 +31,7 @@ import { putJson, readJson, readText } from './objects.js';
 import { assignIdMap, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
 import { chunks } from './selection.js';
 
-/** `runs/<dataset>/<annoKey>/merges/<taskId>/<sha>/report.json`: one delivery's merge. */
+/** `runs/<dataset>/<objectKey>/merges/<taskId>/<sha>/report.json`: one delivery's merge. */
 export const taskReportSchema = z.object({
   taskId: z.string().min(1),
   /** SHA-256 of the staged delivery. */
