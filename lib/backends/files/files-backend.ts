@@ -99,10 +99,10 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
         taskId: filesTaskId(run.annoKey, page.index),
       };
       const key = manifestKey(location);
-      // Only a run that is not open yet uploads, so no annotator of it has delivered: a result
-      // here was left by another run (one whose objects were put here by hand, or one from
-      // before object keys), and this task would be taken as finished with it. Refused, never
-      // deleted: it may be all that is left of that delivery.
+      // Only a run that is not open yet uploads, so no annotator of it has delivered; and its
+      // object key was chosen with nothing under it. A result here was put by hand since, and
+      // this task would be taken as finished with it. Refused, never deleted: it may be all
+      // that is left of someone's delivery.
       const stale = resultKey(location);
       if ((await objects.stat(stale)) !== undefined) {
         throw new BackendError(
