@@ -135,7 +135,8 @@ function annotateSample(sample: ManifestSample): ManifestSample {
 /** The annotator: every task's manifest comes back as its result, every sample edited. */
 export async function deliverResults(store: Store, taskIds: readonly string[]): Promise<void> {
   for (const taskId of taskIds) {
-    const location = { dataset: DATASET, annoKey: ANNO_KEY, taskId };
+    // A key never used before is its run's object key.
+    const location = { dataset: DATASET, objectKey: ANNO_KEY, taskId };
     const object = await store.media.read(manifestKey(location));
     if (object === undefined) throw new Error(`bench: no manifest for task ${taskId}`);
     const manifest = JSON.parse(Buffer.from(object.body).toString('utf8')) as TaskManifest;

@@ -540,7 +540,9 @@ export class AnnotationService extends Construct {
         .bindBucket(this.mediaBucket, 'read', SERVICE_ENV.MEDIA_BUCKET, { prefix: BLOB_PREFIX })
         .bindBucket(this.mediaBucket, 'readWriteDelete', SERVICE_ENV.MEDIA_BUCKET, {
           prefix: RUNS_PREFIX,
-        }),
+        })
+        // Registration lists one key under runs/ to choose a run's object key.
+        .allowListing(this.mediaBucket, RUNS_PREFIX),
       'readWrite',
     );
     // Uploads hand tools presigned links to the media.

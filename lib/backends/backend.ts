@@ -11,6 +11,12 @@ import { uploadSampleSchema } from '../schema/upload-sample.js';
 export const runRefSchema = z.object({
   dataset: z.string().min(1),
   annoKey: z.string().min(1),
+  /**
+   * The run's object key: a backend keeps its objects under `runs/<dataset>/<objectKey>/`
+   * (see `objectKeyOf`), never under the run key, which a rename changes and a later run
+   * may reuse. Absent: the run key (a caller from before object keys).
+   */
+  objectKey: z.string().min(1).optional(),
   /** The built label schema (`buildLabelSchema`), as stored on the run. */
   labelSchema: labelSchemaSchema,
   /**

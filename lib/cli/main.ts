@@ -16,9 +16,10 @@ import { AnnoflowError, InvalidInputError, parseInput } from '../errors/index.js
 import { cocoToSamples } from '../ingest/coco.js';
 import { parseFiftyOneSamples } from '../labels/fiftyone-json.js';
 import { mediaTypeSchema } from '../labels/schemas.js';
+import { objectKeyOf } from '../runs/keys.js';
 import { RUN_STATUSES, type RunStatus, runStatusSchema } from '../runs/status.js';
 import type { StoreClients } from '../store/clients.js';
-import { datasetNameSchema } from '../store/keys.js';
+import { datasetNameSchema, runObjectPrefix } from '../store/keys.js';
 import type { MediaFile } from './media.js';
 import { type ProgressStream, progressBar } from './progress.js';
 import { RUN_COMMANDS, RUN_OPTIONS, RUN_USAGE } from './run-commands.js';
@@ -451,6 +452,8 @@ const COMMANDS: Record<string, Command> = {
           ...(run.failure ? [`failure:  ${run.failure.code}: ${run.failure.message}`] : []),
           `created:  ${run.createdAt}`,
           `updated:  ${run.updatedAt}`,
+          // Where annotators and scripts find its files: not always under its key.
+          `objects:  ${runObjectPrefix(run.dataset, objectKeyOf(run))}`,
           `tasks:    ${counters.tasksCompleted}/${counters.tasks} completed`,
           `labels:   ${counters.labelsAdded} added, ${counters.labelsEdited} edited, ` +
             `${counters.labelsDeleted} deleted, ${counters.labelsRefused} refused, ` +

@@ -97,3 +97,15 @@ export function requireRun(
   }
   throw runNotFound(key);
 }
+
+/**
+ * The key a run's objects live under (`runs/<dataset>/<objectKey>/`). It is fixed when the
+ * run is registered and kept by renames, so a renamed run still finds its objects and a new
+ * run under a reused key never shares them. Records from before it existed use their key.
+ */
+export function objectKeyOf(run: {
+  readonly annoKey: string;
+  readonly objectKey?: string;
+}): string {
+  return run.objectKey ?? run.annoKey;
+}

@@ -65,6 +65,12 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 export const runRecordSchema = z
   .object({
     annoKey: z.string().refine(isValidAnnoKey, 'must be a valid variable name'),
+    /**
+     * Where the run's objects live, `runs/<dataset>/<objectKey>/` (read it with
+     * `objectKeyOf`): chosen free at registration and kept by renames, so objects never move
+     * and no later run under a reused key shares them. Absent on older runs: their key.
+     */
+    objectKey: z.string().refine(isValidAnnoKey, 'must be a valid variable name').optional(),
     dataset: z.string().min(1),
     backend: z.string().min(1),
     status: runStatusSchema,
@@ -95,6 +101,8 @@ export type RunRecord = z.infer<typeof runRecordSchema>;
 
 export interface NewRunRecord {
   annoKey: string;
+  /** Where its objects will live; the key itself when omitted. */
+  objectKey?: string;
   dataset: string;
   backend: string;
   /** Backend params may carry credentials here: they are redacted before storing. */
@@ -128,6 +136,7 @@ export function createRunRecord(input: NewRunRecord): RunRecord {
     runRecordSchema,
     {
       annoKey: input.annoKey,
+      ...(input.objectKey !== undefined ? { objectKey: input.objectKey } : {}),
       dataset: input.dataset,
       backend: input.backend,
       status: 'registered',

@@ -34,7 +34,7 @@ import { utf8Length } from './item-size.js';
  *
  * S3 keys for large label fields are built here too: `blobs/<dataset>/<sampleId>/<field>/
  * <sha256>.json`, with sample id and field URI-encoded so a `/` cannot forge a path; and the
- * prefix of a run's objects, `runs/<dataset>/<annoKey>/`, under which backends and workflows
+ * prefix of a run's objects, `runs/<dataset>/<objectKey>/`, under which backends and workflows
  * keep task files, results and reports.
  */
 
@@ -270,12 +270,13 @@ export function sampleBlobKey(
 }
 
 /**
- * The prefix of one run's objects, `runs/<dataset>/<annoKey>/`. Both components are
- * validated (a dataset name has no `/`, a run key is an identifier), so no run can reach
- * into another's prefix.
+ * The prefix of one run's objects, `runs/<dataset>/<objectKey>/`: the run's object key
+ * (`objectKeyOf`), which is its run key unless that was taken when it was registered, and
+ * which a rename keeps. Both components are validated (a dataset name has no `/`, an object
+ * key is a run key, an identifier), so no run can reach into another's prefix.
  *
  * @throws InvalidInputError `INVALID_INPUT`; AnnotationRunError `INVALID_ANNO_KEY`
  */
-export function runObjectPrefix(dataset: string, annoKey: string): string {
-  return `${RUN_OBJECT_PREFIX}${validateDatasetName(dataset)}/${validateRunKey(annoKey)}/`;
+export function runObjectPrefix(dataset: string, objectKey: string): string {
+  return `${RUN_OBJECT_PREFIX}${validateDatasetName(dataset)}/${validateRunKey(objectKey)}/`;
 }

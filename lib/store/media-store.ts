@@ -128,6 +128,19 @@ export class MediaStore {
     }
   }
 
+  /**
+   * Whether any object's key starts with `prefix`: one list call for at most one key, so the
+   * answer costs the same however many objects are there. ListObjects v1, as `deletePrefix`.
+   */
+  async hasObjectsUnder(prefix: string): Promise<boolean> {
+    const Prefix = parseInput(mediaKeySchema, prefix, 'media key prefix');
+    const { client, sdk } = await this.#s3.load();
+    const page = await client.send(
+      new sdk.ListObjectsCommand({ Bucket: this.bucket, Prefix, MaxKeys: 1 }),
+    );
+    return (page.Contents ?? []).length > 0;
+  }
+
   /** Deletes an object; deleting one that is already gone succeeds, as S3's DELETE does. */
   async delete(key: string): Promise<void> {
     const Key = parseInput(mediaKeySchema, key, 'media key');

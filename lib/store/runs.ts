@@ -6,6 +6,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AnnotationRunError, parseInput, VersionConflictError } from '../errors/index.js';
+import { objectKeyOf } from '../runs/keys.js';
 import {
   type RunCounters,
   type RunFailure,
@@ -273,6 +274,9 @@ export class RunRepository {
    * 3. delete the old run item, only if it is still at the version read
    * ```
    *
+   * The run's S3 objects do not move: the renamed run keeps its object key (the old key,
+   * for a run registered before object keys), so it reads and writes where it always did.
+   *
    * A failure at any step leaves the old run in place, and renaming again finishes the job;
    * renaming again after success returns the renamed run.
    *
@@ -295,6 +299,8 @@ export class RunRepository {
     const moved: RunRecord = {
       ...old,
       annoKey: newKey,
+      // Objects stay where they are: the run keeps reading and writing them there.
+      objectKey: objectKeyOf(old),
       version: old.version + 1,
       updatedAt: this.#clock().toISOString(),
     };

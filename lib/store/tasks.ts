@@ -46,8 +46,9 @@ export const taskRecordSchema = z.object({
   idMap: idMapSchema,
   mergedRevision: z.string().min(1).optional(),
   /**
-   * Where that revision's merge report is. Reports stay under the key the run had when it
-   * merged (`runs/<dataset>/<annoKey>/merges/…`), and a rename moves the task, not them.
+   * Where that revision's merge report is (`runs/<dataset>/<objectKey>/merges/…`). A run's
+   * object key survives renames, but one renamed before object keys existed builds another
+   * prefix than the one it merged under: this key still finds the report.
    */
   mergedReportKey: z.string().min(1).optional(),
   /** Tool-specific ids (jobs, projects, label ids) the backend needs later. */

@@ -1,3 +1,4 @@
+import { objectKeyOf } from '../runs/keys.js';
 import { sha256Hex } from '../store/blob-store.js';
 import { backendForRun, type WorkflowDeps } from './deps.js';
 import { parseStepInput, type TaskInput, taskInputSchema } from './inputs.js';
@@ -6,7 +7,7 @@ import { backendContext, backendTask, requireStatus } from './run-context.js';
 
 export interface StagedTask {
   readonly taskId: string;
-  /** `runs/<dataset>/<annoKey>/staged/<taskId>.json`: the task's `Annotations` as JSON. */
+  /** `runs/<dataset>/<objectKey>/staged/<taskId>.json`: the task's `Annotations` as JSON. */
   readonly stagedKey: string;
   /** SHA-256 of the staged JSON: the delivery's identity for the merge. */
   readonly sha256: string;
@@ -30,7 +31,7 @@ export async function downloadTask(deps: WorkflowDeps, input: TaskInput): Promis
   const backend = await backendForRun(deps, run);
   const annotations = await backend.download(backendContext(run), backendTask(task));
   const json = JSON.stringify(annotations);
-  const key = stagedKey(dataset, annoKey, taskId);
+  const key = stagedKey(dataset, objectKeyOf(run), taskId);
   await store.media.put(key, json, 'application/json');
   return { taskId, stagedKey: key, sha256: sha256Hex(json) };
 }

@@ -5,7 +5,8 @@ import {
   type MergeReport,
   mergeReportSchema,
 } from '../merge/report.js';
-import { type RunCounters, ZERO_COUNTERS } from '../runs/record.js';
+import { objectKeyOf } from '../runs/keys.js';
+import { type RunCounters, type RunRecord, ZERO_COUNTERS } from '../runs/record.js';
 import type { RunStatus } from '../runs/status.js';
 import type { TaskRecord } from '../store/tasks.js';
 import { cleanupTasks } from './cleanup-run.js';
@@ -26,7 +27,7 @@ const countsSchema = z.object({
 });
 
 /**
- * `runs/<dataset>/<annoKey>/reports/<loadId>.json`: what one load did, per field and per
+ * `runs/<dataset>/<objectKey>/reports/<loadId>.json`: what one load did, per field and per
  * task. The label-by-label lists (changes, refusals with reasons, unexpected labels) stay in
  * each task's report, which `tasks[].reportKey` points to, so this report stays small
  * whatever the run's size.
@@ -74,11 +75,11 @@ function isMerged(task: TaskRecord): boolean {
   );
 }
 
-async function taskReport(deps: WorkflowDeps, task: TaskRecord) {
+async function taskReport(deps: WorkflowDeps, run: RunRecord, task: TaskRecord) {
   if (task.mergedRevision === undefined) return undefined;
   const key =
     task.mergedReportKey ??
-    taskReportKey(mergePrefix(task.dataset, task.annoKey, task.taskId, task.mergedRevision));
+    taskReportKey(mergePrefix(task.dataset, objectKeyOf(run), task.taskId, task.mergedRevision));
   const report = await readJson(deps.store, key, taskReportSchema, 'task merge report');
   return { key, report };
 }
@@ -108,7 +109,7 @@ export async function finalizeLoad(
   const tasks: LoadReport['tasks'] = [];
   for (const taskId of taskIds) {
     const task = await store.tasks.get(dataset, annoKey, taskId);
-    const found = await taskReport(deps, task);
+    const found = await taskReport(deps, run, task);
     if (found === undefined || !isMerged(task)) {
       tasks.push({ taskId, merged: false });
       continue;
@@ -123,7 +124,7 @@ export async function finalizeLoad(
     });
   }
   const totals = countsOf(combined);
-  const reportKey = loadReportKey(dataset, annoKey, loadId);
+  const reportKey = loadReportKey(dataset, objectKeyOf(run), loadId);
   const report: LoadReport = {
     loadId,
     dataset,
@@ -134,7 +135,7 @@ export async function finalizeLoad(
     tasks,
   };
   await putJson(store, reportKey, report);
-  await putJson(store, latestLoadKey(dataset, annoKey), {
+  await putJson(store, latestLoadKey(dataset, objectKeyOf(run)), {
     loadId,
     reportKey,
     finishedAt: report.finishedAt,
@@ -152,7 +153,7 @@ export async function finalizeLoad(
         if (task.status !== 'deleted') unmerged += 1;
         continue;
       }
-      const found = await taskReport(deps, task);
+      const found = await taskReport(deps, run, task);
       if (found === undefined) continue;
       const counts = countsOf(found.report.report);
       counters.labelsAdded += counts.added;

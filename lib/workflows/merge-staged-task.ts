@@ -11,6 +11,7 @@ import {
   type MergeReport,
   mergeReportSchema,
 } from '../merge/report.js';
+import { objectKeyOf } from '../runs/keys.js';
 import type { RunRecord } from '../runs/record.js';
 import type { LabelSchema } from '../schema/types.js';
 import { sha256Hex } from '../store/blob-store.js';
@@ -30,7 +31,7 @@ import { putJson, readJson, readText } from './objects.js';
 import { assignIdMap, labelSchemaOf, requireStatus, sliceIdMap } from './run-context.js';
 import { chunks } from './selection.js';
 
-/** `runs/<dataset>/<annoKey>/merges/<taskId>/<sha>/report.json`: one delivery's merge. */
+/** `runs/<dataset>/<objectKey>/merges/<taskId>/<sha>/report.json`: one delivery's merge. */
 export const taskReportSchema = z.object({
   taskId: z.string().min(1),
   /** SHA-256 of the staged delivery. */
@@ -99,13 +100,13 @@ export async function mergeStagedTask(
   const parsed = parseStepInput(mergeStagedTaskInputSchema, input, 'merge staged task');
   const { dataset, annoKey, taskId, stagedKey } = parsed;
   const { store } = deps;
-  if (stagedKey !== stagedKeyOf(dataset, annoKey, taskId)) {
+  const run = await store.runs.get(dataset, annoKey);
+  if (stagedKey !== stagedKeyOf(dataset, objectKeyOf(run), taskId)) {
     throw new InvalidInputError(
       `Invalid merge staged task at 'stagedKey': '${stagedKey}' is not the staged delivery of task '${taskId}'`,
       { stagedKey, taskId },
     );
   }
-  const run = await store.runs.get(dataset, annoKey);
   requireStatus(run, ['loading', 'annotating', 'loaded'], 'merge a task of');
   const text = await readText(store, stagedKey);
   if (text === undefined) {
@@ -120,11 +121,12 @@ export async function mergeStagedTask(
   const revision = sha256Hex(text);
   const annotations = parseInput(annotationsSchema, JSON.parse(text), 'staged annotations');
   const task = await store.tasks.get(dataset, annoKey, taskId);
-  const prefix = mergePrefix(dataset, annoKey, taskId, revision);
+  const prefix = mergePrefix(dataset, objectKeyOf(run), taskId, revision);
   const reportKey = taskReportKey(prefix);
 
   if (task.mergedRevision === revision) {
-    // Merged before a rename, its report is under the old key.
+    // The report is where the merge wrote it: a run renamed before object keys existed
+    // now builds another prefix.
     const mergedKey = task.mergedReportKey ?? reportKey;
     const done = await readJson(store, mergedKey, taskReportSchema, 'task merge report');
     return summary(done, mergedKey);

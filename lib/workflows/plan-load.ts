@@ -7,7 +7,7 @@ import { fingerprint } from './keys.js';
 import { backendContext, backendTask, requireStatus, runTasks } from './run-context.js';
 
 export interface LoadPlan {
-  /** Names this load's report (`runs/<dataset>/<annoKey>/reports/<loadId>.json`). */
+  /** Names this load's report (`runs/<dataset>/<objectKey>/reports/<loadId>.json`). */
   readonly loadId: string;
   /** Our ids of the tasks to download and merge: the download Map iterates them. */
   readonly taskIds: string[];

@@ -5,9 +5,11 @@ import {
   isAnnoflowError,
   VersionConflictError,
 } from '../errors/index.js';
+import { objectKeyOf } from '../runs/keys.js';
 import { createRunRecord, type RunRecord } from '../runs/record.js';
 import { buildLabelSchema } from '../schema/build-label-schema.js';
 import type { AnnotateOptions } from '../schema/types.js';
+import { runObjectPrefix } from '../store/keys.js';
 import { createStepBackend, now, resolveStepBackend, type WorkflowDeps } from './deps.js';
 import {
   type AnnotateRequest,
@@ -15,12 +17,12 @@ import {
   type ParsedAnnotateRequest,
   parseStepInput,
 } from './inputs.js';
-import { fingerprint, pageKey } from './keys.js';
+import { fingerprint, pageKey, suffixedObjectKey } from './keys.js';
 import { putJson } from './objects.js';
 import { SchemaSampleDigest } from './schema-sample-digest.js';
 import { regroup, selectedSamples } from './selection.js';
 
-/** `runs/<dataset>/<annoKey>/pages/<n>.json`: one page of the run's selection. */
+/** `runs/<dataset>/<objectKey>/pages/<n>.json`: one page of the run's selection. */
 export const pageManifestSchema = z.object({
   index: z.number().int().nonnegative(),
   sampleIds: z.array(z.string().min(1)).min(1),
@@ -28,7 +30,7 @@ export const pageManifestSchema = z.object({
 export type PageManifest = z.infer<typeof pageManifestSchema>;
 
 export interface PreparedAnnotate {
-  /** The pages' indices, in order (manifests at `pageKey(dataset, annoKey, n)`): what the upload Map iterates. */
+  /** The pages' indices, in order (manifests at `pageKey(dataset, objectKey, n)`): what the upload Map iterates. */
   readonly pages: number[];
   /** `buildLabelSchema`'s warnings, for the caller to surface. */
   readonly warnings: string[];
@@ -94,8 +96,10 @@ export async function prepareAnnotate(
   });
 
   const requestFingerprint = fingerprint({ ...request, backend: resolved.name });
+  const createdAt = now(deps);
   const record = createRunRecord({
     annoKey: request.annoKey,
+    objectKey: await freeObjectKey(deps, request.dataset, request.annoKey, createdAt),
     dataset: request.dataset,
     backend: resolved.name,
     config: {
@@ -108,7 +112,7 @@ export async function prepareAnnotate(
       pageSize: request.pageSize,
       requestFingerprint,
     },
-    now: now(deps),
+    now: createdAt,
   });
   const run = await register(deps, record, requestFingerprint);
 
@@ -117,7 +121,7 @@ export async function prepareAnnotate(
     const groups = regroup(selectedSamples(store, request.dataset, selection), request.pageSize);
     for await (const group of groups) {
       const index = pages.length;
-      const key = pageKey(request.dataset, request.annoKey, index);
+      const key = pageKey(request.dataset, objectKeyOf(run), index);
       const manifest: PageManifest = { index, sampleIds: group.map((sample) => sample.id) };
       await putJson(store, key, manifest);
       pages.push(index);
@@ -132,6 +136,40 @@ export async function prepareAnnotate(
     }
     throw error;
   }
+}
+
+/** How many suffixed object keys are tried before giving up (each one costs a list call). */
+const OBJECT_KEY_ATTEMPTS = 8;
+
+/**
+ * Where the new run's objects will live: its own key unless another run (live, or deleted or
+ * renamed away, whose objects stay) has objects there or holds it as its object key, else a
+ * suffixed key no one uses. So a run never reads another's manifests, results, task data or
+ * reports, and never overwrites them. A retry of a registered request may pick another key
+ * here (its own pages are there now); `register` then keeps the one first stored.
+ *
+ * @throws AnnotationRunError `RUN_KEY_EXISTS` when every candidate is taken (only by hand).
+ */
+async function freeObjectKey(
+  deps: WorkflowDeps,
+  dataset: string,
+  annoKey: string,
+  createdAt: Date,
+): Promise<string> {
+  const held = new Set((await deps.store.runs.list(dataset)).map(objectKeyOf));
+  for (let attempt = -1; attempt < OBJECT_KEY_ATTEMPTS; attempt += 1) {
+    const candidate = attempt < 0 ? annoKey : suffixedObjectKey(annoKey, createdAt, attempt);
+    if (held.has(candidate)) continue;
+    if (!(await deps.store.media.hasObjectsUnder(runObjectPrefix(dataset, candidate)))) {
+      return candidate;
+    }
+  }
+  throw new AnnotationRunError(
+    'RUN_KEY_EXISTS',
+    `Annotation run key '${annoKey}' has no free object key: earlier runs' objects are ` +
+      `under '${runObjectPrefix(dataset, annoKey)}' and every suffixed key tried`,
+    { key: annoKey },
+  );
 }
 
 /** Creates the run, or finds the one an earlier attempt of this same request created. */

@@ -1,6 +1,7 @@
 import type { BackendContext, BackendTask } from '../backends/backend.js';
 import { AnnotationRunError, parseInput } from '../errors/index.js';
 import type { IdMap } from '../merge/contract.js';
+import { objectKeyOf } from '../runs/keys.js';
 import type { RunRecord } from '../runs/record.js';
 import type { RunStatus } from '../runs/status.js';
 import { type LabelSchema, labelSchemaSchema } from '../schema/types.js';
@@ -18,6 +19,7 @@ export function backendContext(run: RunRecord): BackendContext {
     run: {
       dataset: run.dataset,
       annoKey: run.annoKey,
+      objectKey: objectKeyOf(run),
       labelSchema: labelSchemaOf(run),
       createdAt: run.createdAt,
     },

@@ -1,5 +1,6 @@
 import { isAnnoflowError } from '../errors/index.js';
 import type { Sample } from '../labels/schemas.js';
+import { objectKeyOf } from '../runs/keys.js';
 import { prepareUpload } from '../schema/prepare-upload.js';
 import { backendForRun, now, type WorkflowDeps } from './deps.js';
 import { parseStepInput, type UploadPageInput, uploadPageInputSchema } from './inputs.js';
@@ -48,7 +49,7 @@ export async function uploadPage(
   requireStatus(run, ['uploading'], 'upload a page of');
   const page = await readJson(
     store,
-    pageKey(dataset, annoKey, index),
+    pageKey(dataset, objectKeyOf(run), index),
     pageManifestSchema,
     'page manifest',
   );

@@ -316,6 +316,19 @@ describe('Construct: AnnotationService (defaults)', () => {
       });
     });
 
+    it('annotate: lists keys under runs/ only, to choose a run object key nothing uses', () => {
+      const granted = grants(template, '/Annotate/Role/Resource');
+      const listings = Object.entries(granted).filter(([, actions]) =>
+        actions.includes('s3:ListBucket'),
+      );
+      expect(listings).toEqual([
+        [
+          `${JSON.stringify(getAtt(ids.media))} if ${JSON.stringify({ StringLike: { 's3:prefix': [`${RUNS_PREFIX}*`] } })}`,
+          ['s3:ListBucket'],
+        ],
+      ]);
+    });
+
     it.each(['Webhook', 'Results', 'Sweeper'])(
       '%s: describes load executions (a redelivery finds its load started) and only reads webhook secrets',
       (name) => {

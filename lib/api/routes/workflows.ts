@@ -9,7 +9,7 @@ import {
 } from '../../errors/index.js';
 import { annotationsSchema } from '../../merge/contract.js';
 import { mergeReportSchema } from '../../merge/report.js';
-import { validateAnnoKey } from '../../runs/keys.js';
+import { objectKeyOf, validateAnnoKey } from '../../runs/keys.js';
 import type { RunRecord } from '../../runs/record.js';
 import { runStatusSchema } from '../../runs/status.js';
 import { datasetNameSchema } from '../../store/keys.js';
@@ -199,7 +199,7 @@ async function latestReport(deps: ApiDeps, dataset: string, annoKey: string) {
         annoKey,
       },
     );
-  const key = latestLoadKey(dataset, annoKey);
+  const key = latestLoadKey(dataset, objectKeyOf(run));
   if ((await deps.store.media.stat(key)) === undefined) throw neverLoaded();
   const latest = await readJson(deps.store, key, latestLoadSchema, 'latest load pointer');
   // Deleting a run leaves its objects (as FiftyOne's leaves the tool's data): a load that

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { objectKeyOf } from '../../runs/keys.js';
 import { runObjectPrefix } from '../../store/keys.js';
 import type { RunRef } from '../backend.js';
 import type { BackendObjectStore } from '../object-store.js';
@@ -259,7 +260,7 @@ function iou([ax1, ay1, ax2, ay2]: Box, [bx1, by1, bx2, by2]: Box): number {
 
 /** Where a task's identity report is kept: next to its cached job annotations. */
 export const identityReportKey = (run: RunRef, cvatTaskId: number) =>
-  `${runObjectPrefix(run.dataset, run.annoKey)}cvat/tasks/${cvatTaskId}/identity.json`;
+  `${runObjectPrefix(run.dataset, objectKeyOf(run))}cvat/tasks/${cvatTaskId}/identity.json`;
 
 export async function writeIdentityReport(
   objects: BackendObjectStore,

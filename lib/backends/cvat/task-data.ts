@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { objectKeyOf } from '../../runs/keys.js';
 import { runObjectPrefix } from '../../store/keys.js';
 import type { RunRef } from '../backend.js';
 import type { BackendObjectStore } from '../object-store.js';
@@ -37,7 +38,7 @@ export type TaskData = z.input<typeof taskDataSchema>;
 const jobCacheSchema = z.object({ updatedDate: z.string(), data: labeledDataSchema });
 
 const base = (run: RunRef, cvatTaskId: number) =>
-  `${runObjectPrefix(run.dataset, run.annoKey)}cvat/tasks/${cvatTaskId}`;
+  `${runObjectPrefix(run.dataset, objectKeyOf(run))}cvat/tasks/${cvatTaskId}`;
 export const taskDataKey = (run: RunRef, cvatTaskId: number) => `${base(run, cvatTaskId)}.json`;
 export const jobCacheKey = (run: RunRef, cvatTaskId: number, jobId: number) =>
   `${base(run, cvatTaskId)}/jobs/${jobId}.json`;

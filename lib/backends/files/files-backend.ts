@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BackendError, InvalidInputError, parseInput } from '../../errors/index.js';
 import type { Annotations } from '../../merge/contract.js';
+import { objectKeyOf } from '../../runs/keys.js';
 import { FILES_CAPABILITIES } from '../../schema/capabilities.js';
 import {
   type AnnotationBackend,
@@ -92,22 +93,22 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
       const { run, page } = parseInput(uploadContextSchema, input, 'upload context');
       // An empty page has nothing to annotate: no task, rather than an empty one.
       if (page.samples.length === 0) return { tasks: [] };
-      const location = {
+      const location: TaskLocation = {
         dataset: run.dataset,
-        annoKey: run.annoKey,
+        objectKey: objectKeyOf(run),
         taskId: filesTaskId(run.annoKey, page.index),
       };
       const key = manifestKey(location);
-      // Only a run that is not open yet uploads, so no annotator of it has delivered: a result
-      // here is another run's under this key (deleted or renamed; their files stay), and this
-      // task would be taken as finished with it. Refused, never deleted: it may be all that is
-      // left of that delivery, and a renamed run still reads it.
+      // Only a run that is not open yet uploads, so no annotator of it has delivered; and its
+      // object key was chosen with nothing under it. A result here was put by hand since, and
+      // this task would be taken as finished with it. Refused, never deleted: it may be all
+      // that is left of someone's delivery.
       const stale = resultKey(location);
       if ((await objects.stat(stale)) !== undefined) {
         throw new BackendError(
           'BACKEND_REQUEST_FAILED',
-          `Task '${location.taskId}' already has a result, at ${stale}: an earlier run under ` +
-            `key '${run.annoKey}' left it. Move that run's results away, or annotate under another key`,
+          `Task '${location.taskId}' already has a result, at ${stale}: an earlier run ` +
+            `left it. Move that run's results away, or annotate under another key`,
           { taskId: location.taskId, resultKey: stale },
         );
       }
@@ -131,7 +132,11 @@ export function createFilesBackend(options: FilesBackendOptions): AnnotationBack
       );
       const manifest: TaskManifest = {
         version: FILES_FORMAT_VERSION,
-        ...location,
+        dataset: run.dataset,
+        annoKey: run.annoKey,
+        taskId: location.taskId,
+        // Spelled out: the folder is the run's object key, which need not be its run key.
+        resultKey: stale,
         labelSchema: run.labelSchema,
         samples,
       };

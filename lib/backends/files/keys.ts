@@ -2,14 +2,14 @@ import { InvalidInputError } from '../../errors/index.js';
 import { RUN_OBJECT_PREFIX, runObjectPrefix } from '../../store/keys.js';
 
 /**
- * Where one task of the files backend lives. The backend task id is the path
- * `<dataset>/<annoKey>/<taskId>`: unique across every run (webhook lookups go through it),
- * and enough to find the task's files after the run is renamed, since the files stay where
- * they were written.
+ * Where one task of the files backend lives: under its run's object key, which no other run
+ * shares and a rename keeps. The backend task id is the path `<dataset>/<objectKey>/<taskId>`:
+ * unique across every run (webhook lookups go through it, so a result key names exactly one
+ * task), and enough to find the task's files whatever the run is called now.
  */
 export interface TaskLocation {
   readonly dataset: string;
-  readonly annoKey: string;
+  readonly objectKey: string;
   readonly taskId: string;
 }
 
@@ -22,7 +22,7 @@ export function filesTaskId(annoKey: string, pageIndex: number): string {
 }
 
 export function backendTaskIdOf(location: TaskLocation): string {
-  return `${location.dataset}/${location.annoKey}/${location.taskId}`;
+  return `${location.dataset}/${location.objectKey}/${location.taskId}`;
 }
 
 const TASK_ID = /^[^/.\s]+$/;
@@ -30,43 +30,44 @@ const TASK_ID = /^[^/.\s]+$/;
 /** @throws InvalidInputError `INVALID_INPUT` when the id is not one this backend made. */
 export function parseBackendTaskId(backendTaskId: string): TaskLocation {
   const parts = backendTaskId.split('/');
-  const [dataset, annoKey, taskId] = parts;
-  if (parts.length !== 3 || !dataset || !annoKey || !taskId || !TASK_ID.test(taskId)) {
+  const [dataset, objectKey, taskId] = parts;
+  if (parts.length !== 3 || !dataset || !objectKey || !taskId || !TASK_ID.test(taskId)) {
     throw new InvalidInputError(
-      `Invalid files backend task id '${backendTaskId}': expected '<dataset>/<annoKey>/<taskId>'`,
+      `Invalid files backend task id '${backendTaskId}': expected '<dataset>/<objectKey>/<taskId>'`,
       { backendTaskId },
     );
   }
-  runObjectPrefix(dataset, annoKey);
-  return { dataset, annoKey, taskId };
+  runObjectPrefix(dataset, objectKey);
+  return { dataset, objectKey, taskId };
 }
 
 export function manifestKey(location: TaskLocation): string {
-  return `${runObjectPrefix(location.dataset, location.annoKey)}tasks/${location.taskId}.json`;
+  return `${runObjectPrefix(location.dataset, location.objectKey)}tasks/${location.taskId}.json`;
 }
 
 export function resultKey(location: TaskLocation): string {
-  return `${runObjectPrefix(location.dataset, location.annoKey)}results/${location.taskId}.json`;
+  return `${runObjectPrefix(location.dataset, location.objectKey)}results/${location.taskId}.json`;
 }
 
 export function reportKey(location: TaskLocation): string {
-  return `${runObjectPrefix(location.dataset, location.annoKey)}results/${location.taskId}.report.json`;
+  return `${runObjectPrefix(location.dataset, location.objectKey)}results/${location.taskId}.report.json`;
 }
 
 const RESULT_KEY = new RegExp(`^${RUN_OBJECT_PREFIX}([^/]+)/([^/]+)/results/([^/.\\s]+)\\.json$`);
 
 /**
  * The task a result key belongs to, or undefined for any other key (manifests, reports,
- * stray files), so only `runs/<dataset>/<annoKey>/results/<taskId>.json` counts as finished.
+ * stray files), so only `runs/<dataset>/<objectKey>/results/<taskId>.json` counts as
+ * finished. The key names the run's object key, not its (current) run key.
  */
 export function parseResultKey(key: string): TaskLocation | undefined {
   const match = RESULT_KEY.exec(key);
   if (!match) return undefined;
-  const [, dataset = '', annoKey = '', taskId = ''] = match;
+  const [, dataset = '', objectKey = '', taskId = ''] = match;
   try {
-    runObjectPrefix(dataset, annoKey);
+    runObjectPrefix(dataset, objectKey);
   } catch {
     return undefined;
   }
-  return { dataset, annoKey, taskId };
+  return { dataset, objectKey, taskId };
 }

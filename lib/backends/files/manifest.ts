@@ -21,12 +21,19 @@ export const manifestSampleSchema = z.object({
 });
 export type ManifestSample = z.infer<typeof manifestSampleSchema>;
 
-/** `runs/<dataset>/<annoKey>/tasks/<taskId>.json`: everything an annotator needs for a task. */
+/** `runs/<dataset>/<objectKey>/tasks/<taskId>.json`: everything an annotator needs for a task. */
 export const taskManifestSchema = z.object({
   version: z.literal(FILES_FORMAT_VERSION),
   dataset: z.string().min(1),
+  /** The run's key when the task was made (a rename does not rewrite manifests). */
   annoKey: z.string().min(1),
   taskId: z.string().min(1),
+  /**
+   * Where the annotator uploads the result. The folder is the run's object key, which is not
+   * always its run key (a key reused after a delete or rename), so it is never to be guessed.
+   * Absent from manifests written before it was added: those live under the run key.
+   */
+  resultKey: z.string().min(1).optional(),
   /** The run's label schema: the fields, their types, classes, attributes and restrictions. */
   labelSchema: labelSchemaSchema,
   samples: z.array(manifestSampleSchema),

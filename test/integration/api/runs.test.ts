@@ -298,6 +298,8 @@ describe('POST /datasets/{dataset}/runs/{annoKey}/rename', () => {
     expect(response.body).toEqual({
       ...seeded,
       annoKey: 'new',
+      // Its objects stay where they are, so it keeps their key.
+      objectKey: 'old',
       version: seeded.version + 1,
       updatedAt: expect.any(String),
     });

@@ -158,8 +158,6 @@ describe('API: starting and following annotation runs', () => {
     await deliver(local, 'gt_review-00000', annotateFirstTask);
     await loadRun(deps, RUN);
     await request(api, 'DELETE /datasets/{dataset}/runs/{annoKey}', { params: RUN });
-    // The annotator's result is moved away (the files backend refuses a key holding one).
-    await local.store.media.delete('runs/street/gt_review/results/gt_review-00000.json');
     await annotateRun({ ...deps, clock: () => new Date('2026-01-03T00:00:00.000Z') });
 
     const report = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/report', {
@@ -167,6 +165,29 @@ describe('API: starting and following annotation runs', () => {
     });
 
     expect([report.status, report.body.error?.code]).toEqual([404, 'REPORT_NOT_FOUND']);
+  });
+
+  it('answers the last load of a renamed run, whose report stays under its object key', async () => {
+    const { api, deps, local } = await newApi();
+    await annotateRun(deps);
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    const load = await loadRun(deps, RUN);
+    await request(api, 'POST /datasets/{dataset}/runs/{annoKey}/rename', {
+      params: RUN,
+      body: { newKey: 'renamed' },
+    });
+
+    const report = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/report', {
+      params: { dataset: DATASET, annoKey: 'renamed' },
+    });
+
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ loadId: load.plan.loadId, annoKey: 'gt_review' });
+    expect(report.body.totals).toMatchObject({ added: 1, edited: 1, deleted: 1, refused: 1 });
+    const unexpected = await request(api, 'GET /datasets/{dataset}/runs/{annoKey}/unexpected', {
+      params: { dataset: DATASET, annoKey: 'renamed' },
+    });
+    expect(unexpected.body.tasks).toHaveLength(1);
   });
 
   it('refuses to describe an execution that is not one of the workflows', async () => {

@@ -68,6 +68,22 @@ describe('CVAT label identity through a load', () => {
     ]);
   });
 
+  it('edits the original label of a renamed run: its task data stays under its object key', async () => {
+    const { local, rig, car, finish } = await annotated();
+    await local.store.runs.rename(DATASET, ANNO_KEY, 'renamed');
+    cvat.annotator.changeClass('shape', car.id, 'truck');
+    finish();
+
+    const { merged } = await loadRun(rig.deps, { dataset: DATASET, annoKey: 'renamed' });
+
+    expect(merged.map(({ added, edited, deleted }) => ({ added, edited, deleted }))).toEqual([
+      { added: 0, edited: 1, deleted: 0 },
+    ]);
+    expect(await boxesOf(local, 's1')).toEqual([
+      detection(labelIdOf(1), 'truck', { bounding_box: [0.25, 0.25, 0.5, 0.5] }),
+    ]);
+  });
+
   it('edits the original label when its class changed and CVAT then re-ided every shape, recording the match', async () => {
     const { local, rig, cvatId, car, finish } = await annotated();
     cvat.annotator.changeClass('shape', car.id, 'truck');

@@ -266,6 +266,8 @@ describe('annoflow CLI', () => {
     expect(JSON.parse(renamed.stdout)).toMatchObject({ annoKey: 'audit_2', backend: 'cvat' });
     const info = await cli(['runs', 'info', 'runs-cli', 'audit_2']);
     expect(info.stdout).toContain('key:      audit_2\nbackend:  cvat\nstatus:   registered\n');
+    // Renamed, its files stay where they were.
+    expect(info.stdout).toContain('objects:  runs/runs-cli/audit/\n');
     expect(info.stdout).not.toContain('"pw"');
     const deleted = await cli(['runs', 'delete', 'runs-cli', 'audit_2']);
     expect(deleted.stdout).toBe(

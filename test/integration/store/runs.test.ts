@@ -196,6 +196,23 @@ describe('RunRepository', () => {
     ]);
   });
 
+  it('keeps the object key through renames, the old key for a run from before object keys', async () => {
+    const { store } = await aws.newStore();
+    await store.runs.create(run('legacy'));
+    await store.runs.create(createRunRecord({ ...run('chosen'), objectKey: 'chosen__x', now: T0 }));
+
+    const legacy = await store.runs.rename('d', 'legacy', 'legacy_2');
+    const twice = await store.runs.rename('d', 'legacy_2', 'legacy_3');
+    const chosen = await store.runs.rename('d', 'chosen', 'chosen_2');
+
+    expect([legacy.objectKey, twice.objectKey, chosen.objectKey]).toEqual([
+      'legacy',
+      'legacy',
+      'chosen__x',
+    ]);
+    expect((await store.runs.get('d', 'legacy_3')).objectKey).toBe('legacy');
+  });
+
   it('finishes a rename that stopped after its first step when asked again', async () => {
     const local = await aws.newStore();
     const { store } = local;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackendRegistry } from '../../../lib/backends/index.js';
+import { objectKeyOf } from '../../../lib/runs/index.js';
 import type { Store } from '../../../lib/store/index.js';
 import {
   cleanupRun,
@@ -176,7 +177,7 @@ describe('Workflows: annotate refusals', () => {
 });
 
 describe('Workflows: annotate under the key of a deleted run (files backend)', () => {
-  it("refuses a task whose result the deleted run's annotator left, rather than load it as new", async () => {
+  it("gives the new run an object key of its own: none of the deleted run's objects are its", async () => {
     const local = await aws.newStore();
     await seedDataset(local);
     const deps = depsFor(local.store);
@@ -184,19 +185,43 @@ describe('Workflows: annotate under the key of a deleted run (files backend)', (
     await deliver(local, 'gt_review-00000', annotateFirstTask);
     await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
     await local.store.runs.delete(DATASET, 'gt_review');
-    const { pages } = await prepareAnnotate(deps, REQUEST);
+    const leftovers = await listKeys(local, 'runs/street/gt_review/');
+    const samples = await snapshot(local.store);
 
-    const upload = uploadPage(deps, {
-      dataset: DATASET,
-      annoKey: 'gt_review',
-      page: pages[0] ?? 0,
-    });
+    await annotateRun(deps);
 
-    await expect(upload).rejects.toMatchObject({
-      code: 'BACKEND_REQUEST_FAILED',
-      message: expect.stringContaining('runs/street/gt_review/results/gt_review-00000.json'),
-    });
-    expect((await local.store.tasks.listByRun(DATASET, 'gt_review')).items).toEqual([]);
+    const run = await local.store.runs.get(DATASET, 'gt_review');
+    expect(run.objectKey).toMatch(/^gt_review__[0-9a-z]+$/);
+    expect(await listKeys(local, 'runs/street/gt_review/')).toEqual(leftovers);
+    expect(await listKeys(local, `runs/street/${run.objectKey}/`)).toEqual([
+      `runs/street/${run.objectKey}/pages/00000.json`,
+      `runs/street/${run.objectKey}/pages/00001.json`,
+      `runs/street/${run.objectKey}/tasks/gt_review-00000.json`,
+      `runs/street/${run.objectKey}/tasks/gt_review-00001.json`,
+    ]);
+    const load = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+    expect(load.plan.taskIds).toEqual([]);
+    expect(await snapshot(local.store)).toEqual(samples);
+  });
+
+  it('suffixes again when the suffixed key is taken too', async () => {
+    const local = await aws.newStore();
+    await seedDataset(local);
+    const deps = depsFor(local.store);
+    await annotateRun(deps);
+    await local.store.runs.delete(DATASET, 'gt_review');
+    await annotateRun(deps);
+    const second = objectKeyOf(await local.store.runs.get(DATASET, 'gt_review'));
+    await local.store.runs.delete(DATASET, 'gt_review');
+
+    await annotateRun(deps);
+
+    // The same clock gives the same first suffix: the third run takes the next one.
+    const third = objectKeyOf(await local.store.runs.get(DATASET, 'gt_review'));
+    expect([second, third]).toEqual([
+      expect.stringMatching(/^gt_review__[0-9a-z]+$/),
+      `${second}_1`,
+    ]);
   });
 });
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskManifest } from '../../../lib/backends/files/index.js';
+import { objectKeyOf } from '../../../lib/runs/index.js';
 import { pageKey } from '../../../lib/workflows/keys.js';
+import { receiveFilesResults } from '../../../lib/workflows/receive-files-results.js';
 import { listKeys, readJson } from '../../support/bucket.js';
 import { detection, detections } from '../../support/builders.js';
 import { useLocalAws } from '../../support/local-aws.js';
+import { s3Record } from '../../support/s3-records.js';
 import {
   A,
   annotateFirstTask,
@@ -396,5 +399,57 @@ describe('Workflows: a run renamed after a load', () => {
     expect(load.finalized.status).toBe('loaded');
     expect(load.finalized.counters).toMatchObject({ tasks: 2, tasksCompleted: 2, labelsAdded: 1 });
     expect((await snapshot(local.store)).s1?.version).toBe(1);
+  });
+
+  it('shares nothing with a new run under its old key: its manifests stay, each run loads only its own deliveries', async () => {
+    const { local, deps } = await annotated();
+    await local.store.runs.rename(DATASET, 'gt_review', 'renamed');
+    const manifestKeys = await listKeys(local, 'runs/street/gt_review/tasks/');
+    const manifests = await Promise.all(manifestKeys.map((key) => readJson(local, key)));
+
+    await annotateRun(deps);
+
+    const fresh = objectKeyOf(await local.store.runs.get(DATASET, 'gt_review'));
+    expect(fresh).not.toBe('gt_review');
+    expect(objectKeyOf(await local.store.runs.get(DATASET, 'renamed'))).toBe('gt_review');
+    expect(await listKeys(local, 'runs/street/gt_review/tasks/')).toEqual(manifestKeys);
+    expect(await Promise.all(manifestKeys.map((key) => readJson(local, key)))).toEqual(manifests);
+    const manifest = (await readJson(
+      local,
+      `runs/street/${fresh}/tasks/gt_review-00001.json`,
+    )) as TaskManifest;
+    expect(manifest).toMatchObject({
+      annoKey: 'gt_review',
+      resultKey: `runs/street/${fresh}/results/gt_review-00001.json`,
+    });
+
+    await deliver(local, 'gt_review-00000', annotateFirstTask);
+    await deliver(local, 'gt_review-00001', (sent) => sent, fresh);
+    const notified = await receiveFilesResults(deps, {
+      Records: [
+        s3Record(
+          'ObjectCreated:Put',
+          local.bucket,
+          'runs/street/gt_review/results/gt_review-00000.json',
+        ),
+        s3Record(
+          'ObjectCreated:Put',
+          local.bucket,
+          `runs/street/${fresh}/results/gt_review-00001.json`,
+        ),
+      ],
+    });
+    expect(notified.events.map((event) => [event.annoKey, event.outcome])).toEqual([
+      ['renamed', 'recorded'],
+      ['gt_review', 'recorded'],
+    ]);
+
+    const renamed = await loadRun(deps, { dataset: DATASET, annoKey: 'renamed' });
+    const again = await loadRun(deps, { dataset: DATASET, annoKey: 'gt_review' });
+
+    expect(renamed.plan.taskIds).toEqual(['gt_review-00000']);
+    expect(renamed.merged.map((task) => task.added)).toEqual([1]);
+    expect(again.plan.taskIds).toEqual(['gt_review-00001']);
+    expect(again.merged.map((task) => task.added)).toEqual([0]);
   });
 });

@@ -169,12 +169,14 @@ export function redeliverWithoutBicycle(local: LocalStore): Promise<void> {
   }));
 }
 
+/** The annotator delivers task `taskId` of the run whose objects are under `objectKey`. */
 export async function deliver(
   local: LocalStore,
   taskId: string,
   edit: (manifest: TaskManifest) => TaskManifest = (manifest) => manifest,
+  objectKey = 'gt_review',
 ): Promise<void> {
-  const base = `runs/${DATASET}/gt_review/`;
+  const base = `runs/${DATASET}/${objectKey}/`;
   const manifest = (await readJson(local, `${base}tasks/${taskId}.json`)) as TaskManifest;
   await local.store.media.put(
     `${base}results/${taskId}.json`,

@@ -9,14 +9,14 @@ import {
   resultKey,
 } from '../../../../lib/backends/files/keys.js';
 
-const location = { dataset: 'street.v2', annoKey: 'gt_review', taskId: 'gt_review-00003' };
+const location = { dataset: 'street.v2', objectKey: 'gt_review', taskId: 'gt_review-00003' };
 
 describe('Module: files backend keys', () => {
   it('names a page task after the run key and the zero-padded page index', () => {
     expect(filesTaskId('gt_review', 3)).toBe('gt_review-00003');
   });
 
-  it('keeps the task files of a run under runs/<dataset>/<annoKey>/', () => {
+  it('keeps the task files of a run under runs/<dataset>/<objectKey>/', () => {
     expect([manifestKey(location), resultKey(location), reportKey(location)]).toEqual([
       'runs/street.v2/gt_review/tasks/gt_review-00003.json',
       'runs/street.v2/gt_review/results/gt_review-00003.json',
