@@ -53,7 +53,7 @@ Try:
   curl -X POST ${api}/datasets/${DEMO_DATASET}/runs -H 'content-type: application/json' \\
        -d '{"annoKey":"review","labelField":"ground_truth","classes":["car","person"],"autoLoad":true}'
   curl ${api}/datasets/${DEMO_DATASET}/runs/review/status
-  (then put an edited runs/${DEMO_DATASET}/review/tasks/<task>.json at runs/${DEMO_DATASET}/review/results/<task>.json: README "Your first annotation run")
+  (then put an edited runs/${DEMO_DATASET}/review/tasks/<task>.json at its resultKey, runs/${DEMO_DATASET}/review/results/<task>.json for a key never used before: README "Your first annotation run")
 
 Or with the CLI, in another terminal:
   export ANNOFLOW_ENDPOINT=${api} ANNOFLOW_BUCKET=${service.model.mediaBucket} AWS_ENDPOINT_URL_S3=${service.s3Endpoint}
