@@ -1,4 +1,5 @@
 import type { AnnotationBackend } from '../backends/backend.js';
+import { isAnnoflowError } from '../errors/index.js';
 import type { RunRecord } from '../runs/record.js';
 import { CorruptStoreDataError } from '../store/corrupt-data-error.js';
 import { compareRunKeys, compareTaskIds } from '../store/keys.js';
@@ -41,6 +42,10 @@ export const MAX_TASK_FAILURES_IN_A_ROW = 3;
  * the load failed. A load of a page of tasks takes minutes; an hour leaves no doubt.
  */
 export const STALLED_COMPLETION_MS = 3600 * 1000;
+
+function toolAnswered(error: unknown): boolean {
+  return isAnnoflowError(error) && error.code !== 'BACKEND_UNAVAILABLE';
+}
 
 /** Open tasks, and completed ones whose automatic load never merged them (see above). */
 function needsAsking(deps: WorkflowDeps, run: RunRecord, task: TaskRecord): boolean {
@@ -136,8 +141,12 @@ export interface SweepResult {
  * Each task is checked on its own: one whose status call (or handling, once finished) throws
  * is logged and reported in `taskFailed`, and the sweep goes on with the run's next task.
  * After {@link MAX_TASK_FAILURES_IN_A_ROW} failures in a row the tool is likely down: the rest
- * of the run is skipped until the next sweep, reported once in `failed`, as is a run whose
- * backend cannot be made or whose tasks cannot be listed. Other runs are swept either way.
+ * of the run is skipped until the next sweep, reported once in `failed`. Only failures that
+ * may mean it is down count (no answer, `BACKEND_UNAVAILABLE`): a typed error about one task
+ * (the tool refused it, answered it badly) breaks the row, so tasks that always fail so
+ * cannot keep a run's later tasks from ever being asked about. Also reported once in `failed`:
+ * a run whose backend cannot be made or whose tasks cannot be listed. Other runs are swept
+ * either way.
  *
  * The order is the listings': datasets by name, a dataset's runs by key, a run's tasks by id,
  * a page at a time. Given `remainingMs`, the sweep stops between tasks when the time is spent,
@@ -325,7 +334,9 @@ async function sweepRun(
           failures = 0;
         } catch (error) {
           const message = messageOf(error);
-          failures += 1;
+          // A typed error other than "unavailable" is the tool (or our store) answering about
+          // this one task: the tool is up, and the run's later tasks are worth asking about.
+          failures = toolAnswered(error) ? 0 : failures + 1;
           deps.log?.({
             level: 'warn',
             message: 'sweep could not check a task',

@@ -6,6 +6,7 @@ import {
   guardBackend,
   type RefreshMediaContext,
 } from '../../../lib/backends/index.js';
+import { BackendError } from '../../../lib/errors/index.js';
 import type { Sample } from '../../../lib/labels/index.js';
 import { createStore } from '../../../lib/store/index.js';
 import { sampleKey, sweepResumeKey, taskKey } from '../../../lib/store/keys.js';
@@ -161,7 +162,10 @@ describe('Sweeper: finished tasks nobody announced', () => {
  * `annoKey/taskId`) and fail for the tasks named in `failing`: a tool that answers badly for
  * some tasks, or is down.
  */
-async function probedRun(failing: string[]) {
+async function probedRun(
+  failing: string[],
+  failure: (taskId: string) => Error = (taskId) => new Error(`no answer for ${taskId}`),
+) {
   const local = await aws.newStore();
   await seedDataset(local);
   const asked: string[] = [];
@@ -171,7 +175,7 @@ async function probedRun(failing: string[]) {
       ...files,
       status: async (ctx, task) => {
         asked.push(`${ctx.run.annoKey}/${task.taskId}`);
-        if (failing.includes(task.taskId)) throw new Error(`no answer for ${task.taskId}`);
+        if (failing.includes(task.taskId)) throw failure(task.taskId);
         return files.status(ctx, task);
       },
     };
@@ -190,6 +194,22 @@ async function probedRun(failing: string[]) {
 const taskIds = (entries: Array<{ taskId: string }>) => entries.map((entry) => entry.taskId);
 
 describe('Sweeper: a task the tool cannot answer for', () => {
+  it('asks about every task past ones the tool refuses each time, since it is up', async () => {
+    const refused = (taskId: string) =>
+      new BackendError('BACKEND_REQUEST_FAILED', `the tool refused ${taskId}: 404`, { taskId });
+    const run = await probedRun(['gt_review-00000', 'gt_review-00001', 'gt_review-00002'], refused);
+    await deliver(run.local, 'gt_review-00003');
+
+    const result = await sweepRuns(run.deps);
+
+    expect(run.asked).toHaveLength(4);
+    expect(taskIds(result.taskFailed)).toHaveLength(3);
+    expect(result.failed).toEqual([]);
+    expect(result.events.map((event) => event.backendTaskId)).toEqual([
+      'street/gt_review/gt_review-00003',
+    ]);
+  });
+
   it("does not keep the run's later tasks from being found finished", async () => {
     const run = await probedRun(['gt_review-00000']);
     await deliver(run.local, 'gt_review-00001');
