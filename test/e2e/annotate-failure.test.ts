@@ -50,7 +50,9 @@ describe('e2e: an upload that fails mid-run, through AnnotateWorkflow as synthes
     const { body } = await api('GET', RUN);
     expect(body.status).toBe('failed');
     expect(body.failure).toMatchObject({ code: 'BACKEND_REQUEST_FAILED' });
-    expect(String((body.failure as Json).message)).toMatch(/the tool refused page [1-3]/);
+    // Pages upload in parallel and a page starts as another ends: whichever refused page
+    // (1-5 of the demo's six) fails first is the reason recorded.
+    expect(String((body.failure as Json).message)).toMatch(/the tool refused page [1-5]/);
   });
 
   it('leaves no task open in the tool: every task made before the failure is deleted', async () => {
