@@ -225,6 +225,40 @@ describe('Workflows: annotate under the key of a deleted run (files backend)', (
   });
 });
 
+/**
+ * A run whose first page's upload is held in the tool until `release()`: what happens to the
+ * run meanwhile (another page fails it, it is deleted) meets an upload still under way.
+ * `cleaned` lists the tool-side tasks the backend deleted.
+ */
+async function uploadHeldInTheTool() {
+  const local = await aws.newStore();
+  await seedDataset(local);
+  const cleaned: string[] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const slow = flakyBackend(Number.POSITIVE_INFINITY, cleaned);
+  const deps = depsFor(local.store, {
+    backends: new BackendRegistry().register('slow', async (input) => {
+      const backend = await slow(input);
+      return {
+        ...backend,
+        upload: async (ctx) => {
+          await gate;
+          return backend.upload(ctx);
+        },
+      };
+    }),
+    config: { ...CONFIG, backends: { ...CONFIG.backends, slow: {} } },
+  });
+  const { pages } = await prepareAnnotate(deps, { ...REQUEST, backend: 'slow' });
+  const late = uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', page: pages[0] ?? 0 });
+  // Handled by the test's own expectation; unhandled until then.
+  late.catch(() => undefined);
+  return { local, deps, cleaned, release, late };
+}
+
 describe('Workflows: a failed upload', () => {
   it('cleans up the tasks already made in the tool and marks the run failed with the reason', async () => {
     const local = await aws.newStore();
@@ -285,29 +319,7 @@ describe('Workflows: a failed upload', () => {
   });
 
   it('deletes the tasks of a page whose upload finishes after another page failed the run', async () => {
-    const local = await aws.newStore();
-    await seedDataset(local);
-    const cleaned: string[] = [];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const slow = flakyBackend(Number.POSITIVE_INFINITY, cleaned);
-    const deps = depsFor(local.store, {
-      backends: new BackendRegistry().register('slow', async (input) => {
-        const backend = await slow(input);
-        return {
-          ...backend,
-          upload: async (ctx) => {
-            await gate;
-            return backend.upload(ctx);
-          },
-        };
-      }),
-      config: { ...CONFIG, backends: { ...CONFIG.backends, slow: {} } },
-    });
-    const { pages } = await prepareAnnotate(deps, { ...REQUEST, backend: 'slow' });
-    const late = uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', page: pages[0] ?? 0 });
+    const { local, deps, cleaned, release, late } = await uploadHeldInTheTool();
     // Another page failed meanwhile: its Catch compensated while this page was still uploading.
     const compensation = await failAnnotate(deps, {
       dataset: DATASET,
@@ -326,29 +338,7 @@ describe('Workflows: a failed upload', () => {
   });
 
   it('leaves no task record, and no tool-side task, of a page whose run is deleted while it uploads', async () => {
-    const local = await aws.newStore();
-    await seedDataset(local);
-    const cleaned: string[] = [];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const slow = flakyBackend(Number.POSITIVE_INFINITY, cleaned);
-    const deps = depsFor(local.store, {
-      backends: new BackendRegistry().register('slow', async (input) => {
-        const backend = await slow(input);
-        return {
-          ...backend,
-          upload: async (ctx) => {
-            await gate;
-            return backend.upload(ctx);
-          },
-        };
-      }),
-      config: { ...CONFIG, backends: { ...CONFIG.backends, slow: {} } },
-    });
-    const { pages } = await prepareAnnotate(deps, { ...REQUEST, backend: 'slow' });
-    const late = uploadPage(deps, { dataset: DATASET, annoKey: 'gt_review', page: pages[0] ?? 0 });
+    const { local, deps, cleaned, release, late } = await uploadHeldInTheTool();
     // DELETE /datasets/street/runs/gt_review while the page is in the tool's hands.
     await local.store.runs.delete(DATASET, 'gt_review');
     release();
