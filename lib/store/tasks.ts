@@ -107,11 +107,7 @@ export class TaskRepository {
    *
    * @throws InvalidInputError `INVALID_INPUT`; StoreError `ITEM_TOO_LARGE`
    */
-  put(input: TaskRecord): Promise<TaskRecord> {
-    return this.#write(input);
-  }
-
-  async #write(input: TaskRecord): Promise<TaskRecord> {
+  async put(input: TaskRecord): Promise<TaskRecord> {
     const task = parseInput(taskRecordSchema, input, 'task');
     const item = {
       ...taskKey(task.dataset, task.annoKey, task.taskId),
