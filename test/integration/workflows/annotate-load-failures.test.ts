@@ -338,7 +338,7 @@ describe('Workflows: a failed upload', () => {
   });
 
   it('leaves no task record, and no tool-side task, of a page whose run is deleted while it uploads', async () => {
-    const { local, deps, cleaned, release, late } = await uploadHeldInTheTool();
+    const { local, cleaned, release, late } = await uploadHeldInTheTool();
     // DELETE /datasets/street/runs/gt_review while the page is in the tool's hands.
     await local.store.runs.delete(DATASET, 'gt_review');
     release();
