@@ -5,6 +5,7 @@
  * benchmarks (merge, bundle, load, cost, e2e, cvat).
  */
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MERGE_NODE_OPTIONS } from '../cdk/function-entries.js';
 import { benchCost } from './aws-cost.js';
@@ -38,6 +39,32 @@ const BIG_PAGE = 1000;
 // the median of several processes, with their spread printed beside it.
 const TIMED_RUNS = quick ? 1 : 3;
 
+/**
+ * The goal is "on one core", and V8 scavenges with helper threads on every core it has: the
+ * merge and floor processes are pinned to one CPU (the last) with `taskset` where there is
+ * one, so those threads share the merge's core. Unpinned, the paged 1M run read ~10 % faster
+ * on this 2-core VM (session 11). Without taskset (macOS) the processes run unpinned, as said.
+ */
+const PINNED_CPU = pinnableCpu();
+
+function pinnableCpu(): number | undefined {
+  const cpu = availableParallelism() - 1;
+  if (cpu < 1) return undefined;
+  try {
+    execFileSync('taskset', ['-c', String(cpu), 'true'], { stdio: 'ignore' });
+    return cpu;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `command args` on one CPU when {@link PINNED_CPU} is set. */
+function onOneCore(command: string, args: string[]): [string, string[]] {
+  return PINNED_CPU === undefined
+    ? [command, args]
+    : ['taskset', ['-c', String(PINNED_CPU), command, ...args]];
+}
+
 function runMerge(
   labels: number,
   mode: 'whole' | 'paged',
@@ -45,7 +72,7 @@ function runMerge(
   extra: string[] = [],
 ): MergeFigure {
   const args = [script, String(labels), mode, ...(memory ? ['memory'] : []), ...extra];
-  const output = execFileSync(tsx, args, {
+  const output = execFileSync(...onOneCore(tsx, args), {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: ['--expose-gc', ...MERGE_NODE_OPTIONS].join(' ') },
   });
@@ -54,8 +81,10 @@ function runMerge(
 
 function runFloor(labels: number): number {
   const output = execFileSync(
-    tsx,
-    [fileURLToPath(new URL('./merge-floor.ts', import.meta.url)), String(labels)],
+    ...onOneCore(tsx, [
+      fileURLToPath(new URL('./merge-floor.ts', import.meta.url)),
+      String(labels),
+    ]),
     // The floor runs under the merge's flags too: the two are compared.
     { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: MERGE_NODE_OPTIONS.join(' ') } },
   );
@@ -131,6 +160,11 @@ function benchEndToEnd(samples: number[]): void {
 function benchMerge(): void {
   console.log(
     `\nbench/merge — mergeAnnotations, detections with restrictions and attribute checks (node ${MERGE_NODE_OPTIONS.join(' ')}, as the load function runs)`,
+  );
+  console.log(
+    PINNED_CPU === undefined
+      ? 'one core: not pinned (no taskset here); V8 GC helper threads may use other cores'
+      : `one core: each merge and floor process pinned to CPU ${PINNED_CPU} (taskset), GC helper threads included`,
   );
   console.log(
     `labels     mode    merge ms   labels/s    peak RSS MiB   live heap MiB   ${TIMED_RUNS > 1 ? `labels/s of ${TIMED_RUNS} runs (median shown)` : ''}`,
