@@ -5,6 +5,7 @@ export {
   type MergeResult,
   mergeAnnotations,
   mergeInputSchema,
+  SCHEMALESS_KEY,
   type UnexpectedPolicy,
   unexpectedPolicySchema,
 } from './merge-annotations.js';

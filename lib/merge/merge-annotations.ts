@@ -39,11 +39,21 @@ import { planTargets } from './targets.js';
 export const unexpectedPolicySchema = z.enum(['keep', 'ignore', 'return']);
 export type UnexpectedPolicy = z.infer<typeof unexpectedPolicySchema>;
 
+/**
+ * Where a schemaless run's download keeps its labels: FiftyOne's `None` field (SEMANTICS §6.4).
+ * Such a run has no label schema (the tool's project is the schema), so every label it
+ * returns is unexpected, and `unexpected` decides: `keep` stores it in the field named after
+ * its type, `return` returns it under this key, `ignore` drops it.
+ */
+export const SCHEMALESS_KEY = '';
+
 const mergeOptionsSchema = z.object({
   dataset: datasetSchemaSchema,
   labelSchema: labelSchemaSchema,
   destField: z.union([z.string().min(1), z.record(z.string(), z.string().min(1))]).optional(),
   unexpected: unexpectedPolicySchema.default('return'),
+  /** A schemaless run: `annotations[SCHEMALESS_KEY]` are merged as unexpected labels. */
+  schemaless: z.boolean().optional(),
 });
 
 export const mergeInputSchema = mergeOptionsSchema.extend({
@@ -98,7 +108,12 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
   const slices = new Map<string, IdMapSlice>();
   const returned: Annotations = {};
 
-  const plan = planTargets(parsed.labelSchema, parsed.dataset, parsed.destField, warnings);
+  const plan = planTargets(
+    parsed.labelSchema,
+    parsed.dataset,
+    destFieldOf(parsed.destField, parsed.schemaless === true, warnings),
+    warnings,
+  );
   const fieldIdMap = (target: string): IdMapSlice => {
     let slice = slices.get(target);
     if (!slice) {
@@ -156,47 +171,31 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
         continue;
       }
       // Unexpected labels (SEMANTICS §6.4): never kept when additions are not allowed.
-      const allowAdditions = field.allowAdditions ?? true;
-      const keepTarget = `${frameField ? FRAMES_PREFIX : ''}${returnType}`;
-      const conflict =
-        parsed.unexpected === 'keep' && allowAdditions
-          ? keepConflict(keepTarget, RETURN_TYPE_STORAGE[returnType], plan, parsed.dataset)
-          : undefined;
-      const disposition =
-        parsed.unexpected === 'keep'
-          ? allowAdditions && conflict === undefined
-            ? 'kept'
-            : 'refused'
-          : parsed.unexpected === 'return'
-            ? 'returned'
-            : 'ignored';
-      const entries = listDownloaded(raw, returnType, frameField, where);
-      for (const entry of entries) {
-        report.unexpected({ field: target, returnType, disposition, ...entry });
-      }
-      if (parsed.unexpected === 'return' && Object.keys(raw).length > 0) {
-        returned[target] = { ...(returned[target] ?? {}), [returnType]: raw };
-      }
-      if (conflict !== undefined && entries.length > 0) {
-        warnings.push(
-          `Not keeping ${entries.length} unexpected ${returnType} of field '${target}': ${conflict}`,
-        );
-      }
-      if (disposition === 'kept') {
-        const kept = keeps.get(keepTarget);
-        const duplicates = duplicatesOf(source, returnType);
-        if (kept === undefined)
-          keeps.set(keepTarget, {
-            returnType,
-            raws: [raw],
-            where,
-            duplicates: new Set(duplicates),
-          });
-        else {
-          kept.raws.push(raw);
-          for (const id of duplicates) kept.duplicates.add(id);
-        }
-      }
+      unexpectedLabels({
+        source,
+        target,
+        returnType,
+        raw,
+        where,
+        frameField,
+        allowAdditions: field.allowAdditions ?? true,
+      });
+    }
+  }
+  // A schemaless run's labels are all unexpected; on video they sit on frames, as FiftyOne
+  // keeps them in `frames.<type>` (`_handle_frame_fields` with no reference field).
+  if (parsed.schemaless === true) {
+    const downloaded = parsed.annotations[SCHEMALESS_KEY] ?? {};
+    for (const returnType of Object.keys(downloaded) as ReturnType[]) {
+      unexpectedLabels({
+        source: SCHEMALESS_KEY,
+        target: SCHEMALESS_KEY,
+        returnType,
+        raw: downloaded[returnType] ?? {},
+        where: `annotations['${SCHEMALESS_KEY}']['${returnType}']`,
+        frameField: parsed.dataset.mediaType === 'video',
+        allowAdditions: true,
+      });
     }
   }
   // After every schema field, each kept type in one pass (see unionOfDownloads).
@@ -210,6 +209,52 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
       where,
       duplicatedInDownload: duplicates,
     });
+  }
+
+  function unexpectedLabels(job: {
+    source: string;
+    target: string;
+    returnType: ReturnType;
+    raw: Record<string, unknown>;
+    where: string;
+    frameField: boolean;
+    allowAdditions: boolean;
+  }): void {
+    const { source, target, returnType, raw, where, frameField, allowAdditions } = job;
+    const keepTarget = `${frameField ? FRAMES_PREFIX : ''}${returnType}`;
+    const conflict =
+      parsed.unexpected === 'keep' && allowAdditions
+        ? keepConflict(keepTarget, RETURN_TYPE_STORAGE[returnType], plan, parsed.dataset)
+        : undefined;
+    const disposition =
+      parsed.unexpected === 'keep'
+        ? allowAdditions && conflict === undefined
+          ? 'kept'
+          : 'refused'
+        : parsed.unexpected === 'return'
+          ? 'returned'
+          : 'ignored';
+    const entries = listDownloaded(raw, returnType, frameField, where);
+    for (const entry of entries) {
+      report.unexpected({ field: target, returnType, disposition, ...entry });
+    }
+    if (parsed.unexpected === 'return' && Object.keys(raw).length > 0) {
+      returned[target] = { ...(returned[target] ?? {}), [returnType]: raw };
+    }
+    if (conflict !== undefined && entries.length > 0) {
+      warnings.push(
+        `Not keeping ${entries.length} unexpected ${returnType} of field '${target}': ${conflict}`,
+      );
+    }
+    if (disposition !== 'kept') return;
+    const kept = keeps.get(keepTarget);
+    const duplicates = duplicatesOf(source, returnType);
+    if (kept === undefined)
+      keeps.set(keepTarget, { returnType, raws: [raw], where, duplicates: new Set(duplicates) });
+    else {
+      kept.raws.push(raw);
+      for (const id of duplicates) kept.duplicates.add(id);
+    }
   }
 
   function mergeInto(job: {
@@ -273,12 +318,28 @@ export function mergeAnnotations(input: MergeInput): MergeResult {
 }
 
 /**
+ * A schemaless run has no field for a string `destField` to rename: its labels go to fields
+ * named after their types (SEMANTICS §6.4), so the string is ignored with a warning.
+ */
+function destFieldOf(
+  destField: string | Record<string, string> | undefined,
+  schemaless: boolean,
+  warnings: string[],
+): string | Record<string, string> | undefined {
+  if (!schemaless || typeof destField !== 'string') return destField;
+  warnings.push(
+    `Ignoring string \`destField='${destField}'\` since the run is schemaless: its labels are kept in fields named after their types`,
+  );
+  return undefined;
+}
+
+/**
  * Validates a merge input. The bulky parts (samples, id map, annotations) take the
  * allocation-free guards first and fall back to their zod schemas, which name the culprit.
  */
 function parseMergeInput(input: MergeInput): z.output<typeof mergeInputSchema> {
-  const { dataset, labelSchema, destField, unexpected } = input;
-  const options = optionsCache.get({ dataset, labelSchema, destField, unexpected });
+  const { dataset, labelSchema, destField, unexpected, schemaless } = input;
+  const options = optionsCache.get({ dataset, labelSchema, destField, unexpected, schemaless });
   const samples =
     Array.isArray(input.samples) && input.samples.every(isPlainSample) ? input.samples : undefined;
   const idMap = isPlainIdMap(input.idMap) ? input.idMap : undefined;
