@@ -24,6 +24,12 @@ export const runRefSchema = z.object({
    * object prefix from those of a former run under the same key (deleted, or renamed away).
    */
   createdAt: z.string().min(1).optional(),
+  /**
+   * A schemaless run (`labelSchema` and `labelField` omitted, SEMANTICS §3.1): its label
+   * schema is empty, the tool's own project is the schema, media is uploaded without labels,
+   * and every label the tool returns belongs under `SCHEMALESS_KEY` in the download.
+   */
+  schemaless: z.boolean().optional(),
 });
 export type RunRef = z.infer<typeof runRefSchema>;
 
@@ -156,6 +162,13 @@ export const webhookEventsSchema = z.array(webhookEventSchema);
 export interface AnnotationBackend {
   /** What the tool supports; `buildLabelSchema` checks a run against it (SEMANTICS §4.2). */
   readonly capabilities: BackendCapabilities;
+
+  /**
+   * Optional: checks, before the run is registered, what only the tool can tell (e.g. that
+   * the project a schemaless run names exists), so a run bound to fail at upload is never
+   * registered. Reads only; throws an `AnnoflowError` under a stable code.
+   */
+  checkRun?(ctx: BackendContext): Promise<void>;
 
   /**
    * Creates (or, on a retry, rewrites) the tool-side task(s) for one page. Tasks are named

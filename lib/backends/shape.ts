@@ -26,6 +26,7 @@ const backendShapeSchema = z.object({
   verifyWebhook: method,
   parseWebhook: method,
   refreshMedia: method.optional(),
+  checkRun: method.optional(),
 });
 
 /**
@@ -75,6 +76,7 @@ export function guardBackend(backend: AnnotationBackend, name: string): Annotati
   const what = (method: string) => `result of backend '${name}'.${method}()`;
   // Optional: the guard must not invent it, since callers test for its presence.
   const refresh = backend.refreshMedia?.bind(backend);
+  const checkRun = backend.checkRun?.bind(backend);
   return {
     capabilities: parseInput(
       backendCapabilitiesSchema,
@@ -98,5 +100,6 @@ export function guardBackend(backend: AnnotationBackend, name: string): Annotati
             parseInput(refreshMediaResultSchema, await refresh(ctx, task), what('refreshMedia')),
         }
       : {}),
+    ...(checkRun ? { checkRun: async (ctx) => void (await checkRun(ctx)) } : {}),
   };
 }

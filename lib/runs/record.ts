@@ -52,6 +52,11 @@ export const runConfigSchema = z.looseObject({
   destField: z.string().min(1).nullable().optional(),
   /** Default policy for unexpected labels at load time. */
   unexpected: unexpectedPolicySchema.optional(),
+  /**
+   * A schemaless run (no `labelSchema` nor `labelField`): media only goes to the tool, and
+   * every label it returns is unexpected at load (`RunRef.schemaless`).
+   */
+  schemaless: z.boolean().optional(),
   /** Serialized view stages the run was made on; null for a whole dataset (FiftyOne 2025). */
   view: z.array(z.unknown()).nullable().optional(),
 });

@@ -36,6 +36,11 @@ export interface BuiltLabelSchema {
   readonly labelSchema: LabelSchema;
   /** What FiftyOne logs as warnings, in field order, for the caller to surface. */
   readonly warnings: string[];
+  /**
+   * Neither `labelSchema` nor `labelField` was given, on a backend that allows it: FiftyOne's
+   * schemaless run (label schema `{None: {}}`), whose classes are the tool project's.
+   */
+  readonly schemaless?: true;
 }
 
 /**
@@ -75,6 +80,7 @@ export function buildLabelSchema(
     if (requested === null) {
       return {
         labelSchema: {},
+        schemaless: true,
         warnings: [
           `No label schema or label field given: the '${backend.name}' run is schemaless and takes its classes from the tool's project`,
         ],

@@ -247,6 +247,7 @@ async function makePlan(
     annotations: sliceAnnotations(part.annotations, part.sampleIds),
     ...(run.config.destField ? { destField: run.config.destField } : {}),
     unexpected: run.config.unexpected ?? 'return',
+    ...(run.config.schemaless === true ? { schemaless: true } : {}),
     ...(Object.keys(part.duplicateIds).length > 0 ? { duplicateIds: part.duplicateIds } : {}),
   });
   const writes: MergePlan['writes'] = [];

@@ -89,10 +89,19 @@ export async function prepareAnnotate(
   for await (const page of selectedSamples(store, request.dataset, selection)) {
     for (const sample of page) digest.add(sample);
   }
-  const { labelSchema, warnings } = buildLabelSchema(annotateOptions(request), {
+  const { labelSchema, warnings, schemaless } = buildLabelSchema(annotateOptions(request), {
     dataset: dataset.schema,
     samples: digest.samples,
     backend: backend.capabilities,
+  });
+  // What only the tool can tell (a schemaless run's project exists), before registration.
+  await backend.checkRun?.({
+    run: {
+      dataset: request.dataset,
+      annoKey: request.annoKey,
+      labelSchema,
+      ...(schemaless ? { schemaless } : {}),
+    },
   });
 
   const requestFingerprint = fingerprint({ ...request, backend: resolved.name });
@@ -104,6 +113,7 @@ export async function prepareAnnotate(
     backend: resolved.name,
     config: {
       labelSchema,
+      ...(schemaless ? { schemaless } : {}),
       params: resolved.params,
       ...(request.destField !== undefined ? { destField: request.destField } : {}),
       ...(request.unexpected !== undefined ? { unexpected: request.unexpected } : {}),

@@ -22,6 +22,7 @@ export function backendContext(run: RunRecord): BackendContext {
       objectKey: objectKeyOf(run),
       labelSchema: labelSchemaOf(run),
       createdAt: run.createdAt,
+      ...(run.config.schemaless === true ? { schemaless: true } : {}),
     },
   };
 }

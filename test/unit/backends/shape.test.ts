@@ -59,3 +59,31 @@ describe('assertBackendShape: refreshMedia', () => {
     );
   });
 });
+
+describe('guardBackend: an optional checkRun', () => {
+  it('stays absent when the backend has none, so callers can tell', () => {
+    expect(guardBackend(backend(), 'tiny').checkRun).toBeUndefined();
+  });
+
+  it("passes the backend's refusal through unchanged", async () => {
+    const refusal = new Error('no such project');
+    const guarded = guardBackend(
+      backend({
+        checkRun: async () => {
+          throw refusal;
+        },
+      }),
+      'tiny',
+    );
+
+    await expect(guarded.checkRun?.(CTX)).rejects.toBe(refusal);
+  });
+});
+
+describe('assertBackendShape: checkRun', () => {
+  it('refuses one that is not a function, naming it', () => {
+    expect(() => assertBackendShape({ ...backend(), checkRun: true }, 'module x')).toThrow(
+      /'checkRun' must be a function/,
+    );
+  });
+});

@@ -123,6 +123,13 @@ describe('Function: buildLabelSchema', () => {
       expect(warnings[0]).toContain('schemaless');
     });
 
+    it('marks a schemaless CVAT run as schemaless, and a run with a label field as not', () => {
+      expect(build({ classes: ['ignored'] }).schemaless).toBe(true);
+      expect(
+        build({ labelField: 'gt', labelType: 'detections', classes: ['a'] }).schemaless,
+      ).toBeUndefined();
+    });
+
     it('treats an empty label schema as not given', () => {
       expectSchemaError(
         () => build({ labelSchema: {} }, { backend: LABEL_STUDIO_CAPABILITIES }),
