@@ -35,6 +35,7 @@ import { planCvatLabels } from './label-specs.js';
 import { pageMedia } from './media.js';
 import { type CvatParams, cvatParamsSchema, isJobFinished } from './params.js';
 import { findProject, projectLabels } from './projects.js';
+import { schemalessPlan, schemalessProject } from './schemaless.js';
 import {
   jobCacheKey,
   readJobCache,
@@ -92,13 +93,21 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
   return {
     capabilities: CVAT_CAPABILITIES,
 
+    async checkRun(ctx: BackendContext): Promise<void> {
+      const { run } = parseInput(backendContextSchema, ctx, 'backend context');
+      if (run.schemaless === true) await schemalessProject(client, params);
+    },
+
     async upload(input: UploadContext): Promise<UploadResult> {
       const { run, page } = parseInput(uploadContextSchema, input, 'upload context');
       if (page.samples.length === 0) return { tasks: [] };
       // Every sample's media is resolved first: a sample CVAT cannot read creates nothing.
       const media = await pageMedia(env, page.samples);
       const plan = planCvatLabels(run.labelSchema, params);
-      const project = await findProject(client, params, run, plan, { create: true });
+      const project =
+        run.schemaless === true
+          ? await schemalessProject(client, params)
+          : await findProject(client, params, run, plan, { create: true });
       if (!project) throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT project not found');
       const labels = await projectLabels(client, project.id);
       const groups = taskSamples(page.samples, params.task_size);
@@ -140,7 +149,6 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
           { taskId: task.taskId, cvatTaskId, openJobs: open.map((job) => job.id) },
         );
       }
-      const plan = planCvatLabels(run.labelSchema, params);
       const taskData = await readTaskData(objects, run, cvatTaskId);
       const { data: meta } = await client.request('GET', `/api/tasks/${cvatTaskId}/data/meta`, {
         schema: dataMetaSchema,
@@ -156,6 +164,11 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         );
       }
       const labels = await client.list('/api/labels', labelSchema, { task_id: cvatTaskId });
+      // A schemaless run's schema is its project's labels (see schemaless.ts).
+      const plan =
+        run.schemaless === true
+          ? schemalessPlan(labels, params)
+          : planCvatLabels(run.labelSchema, params);
       const data: CvatLabeledData = { shapes: [], tags: [], tracks: [] };
       for (const job of jobs) {
         const annotations = await jobAnnotations(run, cvatTaskId, job);
@@ -234,8 +247,12 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
           {},
         );
       }
-      const plan = planCvatLabels(run.labelSchema, params);
-      const project = await findProject(client, params, run, plan, { create: false });
+      const project =
+        run.schemaless === true
+          ? await schemalessProject(client, params)
+          : await findProject(client, params, run, planCvatLabels(run.labelSchema, params), {
+              create: false,
+            });
       if (!project) return;
       const hooks = await client.list('/api/webhooks', webhookSchema, {
         project_id: project.id,

@@ -69,7 +69,8 @@ export async function findProject(
   return { id: winner.id, owned: true };
 }
 
-async function lowestNamed(client: CvatClient, name: string) {
+/** The project named exactly `name` with the lowest id (CVAT's search matches substrings). */
+export async function lowestNamed(client: CvatClient, name: string) {
   return (await client.list('/api/projects', projectSchema, { search: name }))
     .filter((project) => project.name === name)
     .sort((a, b) => a.id - b.id)[0];

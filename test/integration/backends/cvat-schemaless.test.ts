@@ -1,0 +1,275 @@
+import { describe, expect, it } from 'vitest';
+import { cleanupRun } from '../../../lib/workflows/index.js';
+import { adminCall } from '../../emulators/cvat/admin-client.js';
+import type { CvatEmulator } from '../../emulators/cvat/index.js';
+import { readJson } from '../../support/bucket.js';
+import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
+import { annotateRun, loadRun, snapshot } from '../workflows/run-support.js';
+import {
+  ANNO_KEY,
+  type CvatRig,
+  cvatRig,
+  DATASET,
+  REQUEST,
+  seedSixImages,
+  useCvatEmulator,
+} from './cvat-support.js';
+
+const aws = useLocalAws();
+let cvat: CvatEmulator;
+useCvatEmulator((started) => {
+  cvat = started;
+});
+
+/** A schemaless request: no `labelSchema` nor `labelField` (FiftyOne's label schema None). */
+const { labelField: _labelField, classes: _classes, ...SCHEMALESS } = REQUEST;
+const PROJECT_LABELS = [
+  { name: 'car', attributes: [] },
+  { name: 'day', attributes: [] },
+];
+
+/** The user's own project, made in CVAT before the run. */
+async function userProject(name = 'shared'): Promise<number> {
+  const created = await adminCall(cvat, 'POST', '/api/projects', { name, labels: PROJECT_LABELS });
+  return created.body.id as number;
+}
+
+async function schemalessRun(params: Record<string, unknown>, request = {}) {
+  const local = await aws.newStore();
+  await seedSixImages(local);
+  const rig = cvatRig(local, cvat, params);
+  await annotateRun(rig.deps, { ...SCHEMALESS, ...request });
+  const tasks = (await local.store.tasks.listByRun(DATASET, ANNO_KEY)).items;
+  return { local, rig, tasks, cvatIds: tasks.map((task) => Number(task.backendTaskId)) };
+}
+
+/** The annotator's work on the first task (s1, s2): a car box on s1, a `day` tag on s2. */
+function annotateFirstTask(cvatId: number): void {
+  cvat.annotator.addShape(cvatId, {
+    type: 'rectangle',
+    frame: 0,
+    label: 'car',
+    points: [16, 12, 48, 36],
+  });
+  cvat.annotator.addTag(cvatId, { frame: 1, label: 'day' });
+  finish(cvatId);
+}
+
+function finish(cvatId: number): void {
+  for (const job of cvat.annotator.jobs(cvatId)) cvat.annotator.finishJob(job.id);
+}
+
+const load = (rig: CvatRig) => loadRun(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY });
+const sampleOf = async (local: LocalStore, id: string) =>
+  (await snapshot(local.store))[id]?.sample as Record<string, unknown> | undefined;
+const projectLabels = (projectId: number) =>
+  [...cvat.state.labels.values()]
+    .filter((label) => label.project_id === projectId)
+    .map((label) => [label.name, label.attributes.map((each) => each.name)]);
+
+describe('CVAT backend: schemaless runs (no label schema, an existing project)', () => {
+  it("uploads the samples' media only, into tasks of the project named by project_name", async () => {
+    const projectId = await userProject();
+
+    const { tasks, cvatIds, local } = await schemalessRun({ project_name: 'shared' });
+
+    expect(tasks.map((task) => task.sampleIds)).toEqual([
+      ['s1', 's2'],
+      ['s3', 's4'],
+      ['s5', 's6'],
+    ]);
+    for (const cvatId of cvatIds) {
+      expect(cvat.state.tasks.get(cvatId)?.project_id).toBe(projectId);
+      expect(cvat.annotator.shapes(cvatId)).toEqual([]);
+    }
+    expect(tasks[0]?.backendData).toMatchObject({ projectId, projectOwned: false });
+    const run = await local.store.runs.get(DATASET, ANNO_KEY);
+    expect(run.config).toMatchObject({ labelSchema: {}, schemaless: true });
+  });
+
+  it('uploads into the project named by project_id', async () => {
+    const projectId = await userProject();
+
+    const { cvatIds } = await schemalessRun({ project_id: projectId });
+
+    expect(cvatIds.map((id) => cvat.state.tasks.get(id)?.project_id)).toEqual([
+      projectId,
+      projectId,
+      projectId,
+    ]);
+  });
+
+  it("never patches the project's labels: no label_id attribute is added", async () => {
+    const projectId = await userProject();
+
+    await schemalessRun({ project_name: 'shared' });
+
+    expect(projectLabels(projectId)).toEqual([
+      ['car', []],
+      ['day', []],
+    ]);
+  });
+
+  it('refuses a run naming no project with LABEL_SCHEMA_REQUIRED, registering nothing', async () => {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const rig = cvatRig(local, cvat);
+
+    await expect(annotateRun(rig.deps, SCHEMALESS)).rejects.toMatchObject({
+      code: 'LABEL_SCHEMA_REQUIRED',
+      message: expect.stringContaining('`project_name` or `project_id`'),
+    });
+    expect(await local.store.runs.list(DATASET)).toEqual([]);
+    expect(cvat.counts()).toMatchObject({ projects: 0, tasks: 0 });
+  });
+
+  it('refuses a project_name CVAT does not have with BACKEND_SCHEMA_MISMATCH, creating nothing', async () => {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const rig = cvatRig(local, cvat, { project_name: 'nowhere' });
+
+    await expect(annotateRun(rig.deps, SCHEMALESS)).rejects.toMatchObject({
+      code: 'BACKEND_SCHEMA_MISMATCH',
+      message: expect.stringContaining("project_name 'nowhere' does not exist"),
+    });
+    expect(await local.store.runs.list(DATASET)).toEqual([]);
+    expect(cvat.counts()).toMatchObject({ projects: 0, tasks: 0 });
+  });
+
+  it('refuses a project_id CVAT does not have with BACKEND_SCHEMA_MISMATCH', async () => {
+    const local = await aws.newStore();
+    await seedSixImages(local);
+    const rig = cvatRig(local, cvat, { project_id: 4242 });
+
+    await expect(annotateRun(rig.deps, SCHEMALESS)).rejects.toMatchObject({
+      code: 'BACKEND_SCHEMA_MISMATCH',
+      message: expect.stringContaining("project_id '4242' does not exist"),
+    });
+    expect(await local.store.runs.list(DATASET)).toEqual([]);
+  });
+
+  it("keeps every label in fields named after their types with unexpected 'keep'", async () => {
+    await userProject();
+    const { rig, cvatIds, local } = await schemalessRun(
+      { project_name: 'shared' },
+      { unexpected: 'keep' },
+    );
+    annotateFirstTask(cvatIds[0] ?? 0);
+
+    const loaded = await load(rig);
+
+    expect(loaded.merged).toEqual([expect.objectContaining({ added: 2, unexpected: 2 })]);
+    const s1 = await sampleOf(local, 's1');
+    expect(s1?.detections).toEqual({
+      _cls: 'Detections',
+      detections: [
+        {
+          _cls: 'Detection',
+          id: expect.stringMatching(/^[0-9a-f]{24}$/),
+          label: 'car',
+          bounding_box: [0.25, 0.25, 0.5, 0.5],
+        },
+      ],
+    });
+    expect((await sampleOf(local, 's2'))?.classifications).toEqual({
+      _cls: 'Classifications',
+      classifications: [
+        { _cls: 'Classification', id: expect.stringMatching(/^[0-9a-f]{24}$/), label: 'day' },
+      ],
+    });
+    expect((await local.store.datasets.get(DATASET)).schema.sampleFields).toMatchObject({
+      detections: 'Detections',
+      classifications: 'Classifications',
+    });
+  });
+
+  it("returns every label under the schemaless key '' with unexpected 'return', merging none", async () => {
+    await userProject();
+    const { rig, cvatIds, local } = await schemalessRun({ project_name: 'shared' });
+    annotateFirstTask(cvatIds[0] ?? 0);
+    const before = await snapshot(local.store);
+
+    const loaded = await load(rig);
+
+    expect(loaded.merged).toEqual([expect.objectContaining({ added: 0, unexpected: 2 })]);
+    expect(await snapshot(local.store)).toEqual(before);
+    const report = (await readJson(local, loaded.merged[0]?.reportKey ?? '')) as {
+      unexpected: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(report.unexpected)).toEqual(['']);
+    expect(Object.keys(report.unexpected[''] ?? {})).toEqual(['classifications', 'detections']);
+  });
+
+  it("drops every label with unexpected 'ignore', counting them", async () => {
+    await userProject();
+    const { rig, cvatIds, local } = await schemalessRun(
+      { project_name: 'shared' },
+      { unexpected: 'ignore' },
+    );
+    annotateFirstTask(cvatIds[0] ?? 0);
+    const before = await snapshot(local.store);
+
+    const loaded = await load(rig);
+
+    expect(loaded.merged).toEqual([expect.objectContaining({ added: 0, unexpected: 2 })]);
+    expect(await snapshot(local.store)).toEqual(before);
+  });
+
+  it('changes nothing when the load is replayed', async () => {
+    await userProject();
+    const { rig, cvatIds, local } = await schemalessRun(
+      { project_name: 'shared' },
+      { unexpected: 'keep' },
+    );
+    annotateFirstTask(cvatIds[0] ?? 0);
+    await load(rig);
+    const after = await snapshot(local.store);
+
+    await load(rig);
+
+    expect(await snapshot(local.store)).toEqual(after);
+  });
+
+  it('keeps the ids of loaded labels when more work is loaded: only the new label is added', async () => {
+    await userProject();
+    const { rig, cvatIds, local } = await schemalessRun(
+      { project_name: 'shared' },
+      { unexpected: 'keep' },
+    );
+    const [first = 0] = cvatIds;
+    annotateFirstTask(first);
+    await load(rig);
+    const stored = (await sampleOf(local, 's1'))?.detections as { detections: unknown[] };
+    const box = stored.detections[0];
+
+    cvat.annotator.addShape(first, {
+      type: 'rectangle',
+      frame: 1,
+      label: 'car',
+      points: [0, 0, 32, 24],
+    });
+    finish(first);
+    const again = await load(rig);
+
+    expect(again.merged).toEqual([expect.objectContaining({ added: 1, edited: 0, deleted: 0 })]);
+    expect((await sampleOf(local, 's1'))?.detections).toEqual({
+      _cls: 'Detections',
+      detections: [box],
+    });
+  });
+
+  it('cleans up the tasks and leaves the project, its labels untouched', async () => {
+    const projectId = await userProject();
+    const { rig } = await schemalessRun({ project_name: 'shared' });
+
+    const cleaned = await cleanupRun(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY });
+
+    expect(cleaned).toEqual({ status: 'cleaned', tasksCleaned: 3 });
+    expect(cvat.counts()).toMatchObject({ projects: 1, tasks: 0 });
+    expect(cvat.state.projects.get(projectId)?.name).toBe('shared');
+    expect(projectLabels(projectId)).toEqual([
+      ['car', []],
+      ['day', []],
+    ]);
+  });
+});
