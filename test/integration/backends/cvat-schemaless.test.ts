@@ -3,15 +3,19 @@ import { cleanupRun } from '../../../lib/workflows/index.js';
 import { adminCall } from '../../emulators/cvat/admin-client.js';
 import type { CvatEmulator } from '../../emulators/cvat/index.js';
 import { readJson } from '../../support/bucket.js';
+import { detection } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
 import { annotateRun, loadRun, snapshot } from '../workflows/run-support.js';
 import {
   ANNO_KEY,
+  CLIPS,
   type CvatRig,
   cvatRig,
   DATASET,
   REQUEST,
   seedSixImages,
+  seedVideo,
+  TRACK_IDS,
   useCvatEmulator,
 } from './cvat-support.js';
 
@@ -255,6 +259,41 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
     expect((await sampleOf(local, 's1'))?.detections).toEqual({
       _cls: 'Detections',
       detections: [box],
+    });
+  });
+
+  it("keeps a video's labels on its frames, in frame fields named after their types", async () => {
+    await userProject();
+    const local = await aws.newStore();
+    await seedVideo(local);
+    const rig = cvatRig(local, cvat, { project_name: 'shared' });
+    const request = { ...SCHEMALESS, dataset: CLIPS, pageSize: 10, unexpected: 'keep' as const };
+    await annotateRun(rig.deps, request);
+    const [task] = (await local.store.tasks.listByRun(CLIPS, ANNO_KEY)).items;
+    const cvatId = Number(task?.backendTaskId);
+    cvat.annotator.addShape(cvatId, {
+      type: 'rectangle',
+      frame: 0,
+      label: 'car',
+      points: [0, 0, 32, 24],
+    });
+    finish(cvatId);
+
+    await loadRun(rig.deps, { dataset: CLIPS, annoKey: ANNO_KEY });
+
+    const page = await local.store.samples.list(CLIPS, { limit: 10 });
+    const frame = page.items[0]?.sample.frames?.['1'] as Record<string, unknown> | undefined;
+    expect(frame?.detections).toEqual({
+      _cls: 'Detections',
+      detections: [
+        detection(TRACK_IDS[0] ?? '', 'car', { index: 1, bounding_box: [0.25, 0.25, 0.5, 0.5] }),
+        {
+          _cls: 'Detection',
+          id: expect.stringMatching(/^[0-9a-f]{24}$/),
+          label: 'car',
+          bounding_box: [0, 0, 0.5, 0.5],
+        },
+      ],
     });
   });
 
