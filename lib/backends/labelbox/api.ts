@@ -35,6 +35,20 @@ export type MediaType = 'IMAGE' | 'VIDEO';
 /** Data rows read per request: the SDK's page of a dataset's rows (`Dataset.data_rows`). */
 export const DATA_ROW_PAGE = 500;
 
+/**
+ * The quality settings the SDK's `Client._create_project` adds to every new project when no
+ * quality mode is asked for: benchmark and consensus both on, with consensus's audit numbers
+ * (`quality_mode.py`: `CONSENSUS_AUTO_AUDIT_NUMBER_OF_LABELS = 3`,
+ * `CONSENSUS_AUTO_AUDIT_PERCENTAGE = 0`). A project made without them is one the SDK never
+ * makes.
+ */
+export const SDK_QUALITY_DEFAULTS = {
+  autoAuditNumberOfLabels: 3,
+  autoAuditPercentage: 0,
+  isBenchmarkEnabled: true,
+  isConsensusEnabled: true,
+} as const;
+
 /** The export stream annoflow reads: the data rows, not the errors (SDK `StreamType`). */
 const RESULT_STREAM = 'RESULT';
 
@@ -213,11 +227,15 @@ export function labelboxApi(client: LabelboxClient) {
         projectSchema.nullable(),
       ),
 
+    /**
+     * A project, with the quality settings `Client.create_project` sends when it is given no
+     * quality mode (benchmark and consensus both enabled): see {@link SDK_QUALITY_DEFAULTS}.
+     */
     createProject: (name: string, description: string, mediaType: MediaType) =>
       client.request(
         'createProject',
-        'mutation CreateProjectPyApi($name: String!, $description: String!, $allowedMediaType: MediaType!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType}) { id name description } }',
-        { name, description, allowedMediaType: mediaType },
+        'mutation CreateProjectPyApi($name: String!, $description: String!, $allowedMediaType: MediaType!, $autoAuditNumberOfLabels: Int!, $autoAuditPercentage: Float!, $isBenchmarkEnabled: Boolean!, $isConsensusEnabled: Boolean!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType autoAuditNumberOfLabels: $autoAuditNumberOfLabels autoAuditPercentage: $autoAuditPercentage isBenchmarkEnabled: $isBenchmarkEnabled isConsensusEnabled: $isConsensusEnabled}) { id name description } }',
+        { name, description, allowedMediaType: mediaType, ...SDK_QUALITY_DEFAULTS },
         named,
       ),
 

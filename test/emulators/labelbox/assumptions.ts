@@ -8,7 +8,8 @@
  *   read at schema/project.py @7ff495b, client.py @785ce04, lbox/request_client.py @04700d7,
  *   schema/export_task.py @20a094f, schema/task.py @7ff495b, schema/dataset.py @b5e247a,
  *   schema/batch.py @222b392, schema/data_row.py @705275b, schema/webhook.py @4250004,
- *   schema/export_filters.py @11e16a4, orm/query.py @2beab37, pagination.py @1ed93fd), and
+ *   schema/export_filters.py @11e16a4, schema/quality_mode.py @ddebbcc, orm/query.py @2beab37,
+ *   pagination.py @1ed93fd), and
  *   FiftyOne labelbox.py @00081f70,
  * - [D] stated by Labelbox docs or official examples,
  * - [I] inferred: our best guess, to be corrected when a real server disagrees.
@@ -385,15 +386,37 @@ export const operations = {
    * `create`: `createProject(data: {name: $name description: $description allowedMediaType:
    * $allowedMediaType …})`; the media type's GraphQL name is `allowedMediaType` and its type
    * `MediaType!` (project.py `media_type = Field.Enum(MediaType, "media_type",
-   * "allowedMediaType")`)]. The SDK also sends its quality defaults (`autoAuditNumberOfLabels`,
-   * `autoAuditPercentage`, `isBenchmarkEnabled`, `isConsensusEnabled`); that Labelbox needs
-   * none of them is [I]. The old `mediaType` is refused.
+   * "allowedMediaType")`)]. The SDK adds its quality settings after the fields it is given, in
+   * this order [V client.py @785ce04 `Client._create_project`: with no `quality_modes`,
+   * `auto_audit_number_of_labels = CONSENSUS_AUTO_AUDIT_NUMBER_OF_LABELS`,
+   * `auto_audit_percentage = CONSENSUS_AUTO_AUDIT_PERCENTAGE`, `is_benchmark_enabled = True`,
+   * `is_consensus_enabled = True`; quality_mode.py @ddebbcc: 3 and 0; project.py @7ff495b:
+   * `Field.Int`, `Field.Float`, `Field.Boolean`, so `Int!`, `Float!`, `Boolean!`]. Only those
+   * defaults are accepted: annoflow asks for no quality mode, and a project made without
+   * them is one the SDK never makes. The old `mediaType`, and a project without the quality
+   * settings, are refused.
    */
   createProject: {
     kind: 'mutation',
-    document: fieldsOf('createProject', ['name', 'description', 'allowedMediaType']),
+    document: fieldsOf('createProject', [
+      'name',
+      'description',
+      'allowedMediaType',
+      'autoAuditNumberOfLabels',
+      'autoAuditPercentage',
+      'isBenchmarkEnabled',
+      'isConsensusEnabled',
+    ]),
     variables: z
-      .object({ name: z.string().min(1), description: z.string(), allowedMediaType: mediaType })
+      .object({
+        name: z.string().min(1),
+        description: z.string(),
+        allowedMediaType: mediaType,
+        autoAuditNumberOfLabels: z.literal(3),
+        autoAuditPercentage: z.literal(0),
+        isBenchmarkEnabled: z.literal(true),
+        isConsensusEnabled: z.literal(true),
+      })
       .strict(),
   },
   /**

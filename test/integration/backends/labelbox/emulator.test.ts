@@ -148,6 +148,38 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     ]);
   });
 
+  it('refuses a project made without the quality settings the SDK sends by default', async () => {
+    await graphql({
+      query:
+        'mutation M($name: String!, $description: String!, $allowedMediaType: MediaType!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType}) { id } }',
+      variables: { name: 'p', description: '', allowedMediaType: 'IMAGE' },
+    });
+    expect(emulator.counts().projects).toBe(0);
+    expect(emulator.violations()).toEqual([
+      "GraphQL createProject: the document does not have the SDK's shape",
+    ]);
+  });
+
+  it('refuses quality settings other than the SDK defaults (3 labels, 0 %, benchmark and consensus on)', async () => {
+    await graphql({
+      query:
+        'mutation M($name: String!, $description: String!, $allowedMediaType: MediaType!, $autoAuditNumberOfLabels: Int!, $autoAuditPercentage: Float!, $isBenchmarkEnabled: Boolean!, $isConsensusEnabled: Boolean!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType autoAuditNumberOfLabels: $autoAuditNumberOfLabels autoAuditPercentage: $autoAuditPercentage isBenchmarkEnabled: $isBenchmarkEnabled isConsensusEnabled: $isConsensusEnabled}) { id } }',
+      variables: {
+        name: 'p',
+        description: '',
+        allowedMediaType: 'IMAGE',
+        autoAuditNumberOfLabels: 1,
+        autoAuditPercentage: 1,
+        isBenchmarkEnabled: true,
+        isConsensusEnabled: false,
+      },
+    });
+    expect(emulator.counts().projects).toBe(0);
+    expect(emulator.violations()).toEqual([
+      expect.stringContaining('GraphQL createProject: variables'),
+    ]);
+  });
+
   it('records variables that break the assumed argument shapes', async () => {
     await graphql({
       query:
