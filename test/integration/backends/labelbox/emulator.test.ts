@@ -18,6 +18,36 @@ async function graphql(body: unknown, key = emulator.apiKey, path = '/graphql') 
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+const UPLOAD_FILE =
+  'mutation UploadFile($file: Upload!, $contentLength: Int!, $sign: Boolean) { uploadFile(file: $file, contentLength: $contentLength, sign: $sign) {url filename} }';
+
+/** A multipart upload as the SDK's `Client.upload_data` sends it, with `contentLength` given. */
+async function upload(
+  content: string,
+  filename: string,
+  contentLength = Buffer.byteLength(content),
+) {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({ variables: { file: null, contentLength, sign: false }, query: UPLOAD_FILE }),
+  );
+  form.append('map', JSON.stringify({ '1': ['variables.file'] }));
+  form.append('1', new Blob([content], { type: 'application/json' }), filename);
+  const response = await fetch(`${emulator.url}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${emulator.apiKey}` },
+    body: form,
+  });
+  return (await response.json()) as {
+    data?: { uploadFile?: { url: string } } | null;
+    errors?: unknown[];
+  };
+}
+
+const UPSERT =
+  'mutation UpsertDataRowsPyApi($manifestUri: String!) { upsertDataRows(data: { manifestUri: $manifestUri }) { id status type } }';
+
 describe('Emulator: Labelbox (its own contract checks)', () => {
   it('answers a request without the API key with 401', async () => {
     const { status } = await graphql({ query: 'query { projects { id } }' }, 'wrong');
@@ -199,6 +229,48 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
       },
     });
     expect(emulator.violations()).toEqual([expect.stringContaining('upsertOntology: normalized')]);
+  });
+
+  it('answers an upload sent as the SDK sends it with the URL of the upload', async () => {
+    const answer = await upload('[]', 'json_import.json');
+
+    expect(answer.data?.uploadFile?.url).toMatch(/\/uploads\/.+\/json_import\.json$/);
+    expect(emulator.violations()).toEqual([]);
+  });
+
+  it('refuses an upload whose contentLength is not the size of its file', async () => {
+    const answer = await upload('[]', 'json_import.json', 3);
+
+    expect(answer.errors).toHaveLength(1);
+    expect(emulator.violations()).toEqual([
+      'uploadFile: contentLength 3, but the file holds 2 bytes',
+    ]);
+  });
+
+  it('refuses an import of a manifest that was never uploaded', async () => {
+    await graphql({
+      query: UPSERT,
+      variables: { manifestUri: 'https://elsewhere.example/m.json' },
+    });
+
+    expect(emulator.violations()).toEqual([
+      'upsertDataRows: the manifest https://elsewhere.example/m.json was not uploaded with uploadFile',
+    ]);
+  });
+
+  it('refuses an import whose rows are not the SDK’s {id: AUTO, payload} specs', async () => {
+    const chunk = await upload(
+      JSON.stringify([{ rowData: 'https://media.example/1.jpg', globalKey: 's1' }]),
+      'json_import.json',
+    );
+    const manifest = await upload(
+      JSON.stringify({ source: 'SDK', item_count: 1, chunk_uris: [chunk.data?.uploadFile?.url] }),
+      'manifest.json',
+    );
+    await graphql({ query: UPSERT, variables: { manifestUri: manifest.data?.uploadFile?.url } });
+
+    expect(emulator.violations()).toEqual([expect.stringMatching(/^upsertDataRows: the chunk /)]);
+    expect(emulator.state.importTasks.size).toBe(0);
   });
 
   it('reports a missing resource as RESOURCE_NOT_FOUND, and a missing project as null', async () => {
