@@ -119,7 +119,11 @@ export class LabelboxEmulator {
   readonly #sha256Header: boolean;
   readonly #streamableExports: boolean;
   readonly #exportLinesPerFile: number;
-  readonly #importPolls: number;
+  /**
+   * Polls a data row import started from now on answers `IN_PROGRESS` (the option of that
+   * name); a test may change it between calls, e.g. to let a retry's import finish.
+   */
+  importPolls: number;
   #server: Server | undefined;
   #baseUrl = '';
   #tick = 0;
@@ -132,7 +136,7 @@ export class LabelboxEmulator {
     this.#sha256Header = options.sha256Header ?? true;
     this.#streamableExports = options.streamableExports ?? true;
     this.#exportLinesPerFile = options.exportLinesPerFile ?? 2;
-    this.#importPolls = options.importPolls ?? 0;
+    this.importPolls = options.importPolls ?? 0;
   }
 
   get apiKey(): string {
@@ -583,7 +587,7 @@ export class LabelboxEmulator {
       exportPolls: this.#exportPolls,
       streamableExports: this.#streamableExports,
       exportLinesPerFile: this.#exportLinesPerFile,
-      importPolls: this.#importPolls,
+      importPolls: this.importPolls,
       violation: (message) => this.#violations.push(message),
     };
     try {
