@@ -401,32 +401,6 @@ export const operations = {
     variables: z.object({ datasetId: id }).strict(),
   },
   /**
-   * Data rows with `rowData` (a URL Labelbox fetches the media from) and `globalKey`.
-   * [I] NOT the SDK's way, and not corrected yet: dataset.py `Dataset.create_data_rows` →
-   * `_exec_upsert_data_rows` uploads the rows as JSON files and a manifest (client.py
-   * `upload_data`, a multipart `uploadFile` mutation), then runs `upsertDataRows(data:
-   * {manifestUri})`, an async task whose results are read with `successesfulDataRowImports`.
-   * This synchronous bulk mutation stands in for all of that. Global keys are unique in an
-   * organization [D: Labelbox docs "Global keys"], so a key held by a live data row is refused.
-   */
-  createDataRows: {
-    kind: 'mutation',
-    variables: z.object({
-      data: z.object({
-        datasetId: id,
-        dataRows: z
-          .array(
-            z.object({
-              rowData: z.url({ protocol: /^https?$/ }),
-              globalKey: z.string().min(1),
-              mediaType: mediaType.optional(),
-            }),
-          )
-          .min(1),
-      }),
-    }),
-  },
-  /**
    * A data row's media URL replaced in place: its id, global key, batch and labels stay
    * [V data_row.py `DataRow.update(row_data=…)` → db_object.py `Updateable.update` →
    * orm/query.py `update_fields`: `updateDataRow(where: {id: $DataRowId} data: {rowData:
@@ -448,7 +422,10 @@ export const operations = {
    * global key another data row holds is refused by the task, the rest created [I, from
    * global keys being unique in an organization (D: Labelbox docs "Global keys")]; a row of a
    * dataset that does not exist is refused [I]. Rows appear once the task completes [I; the
-   * SDK: rows "in progress *maybe* retrieved", dataset.py `data_rows`].
+   * SDK: rows "in progress *maybe* retrieved", dataset.py `data_rows`]. The synchronous
+   * `createDataRows(data: {datasetId, dataRows})` annoflow used to send is not how the SDK
+   * makes rows (dataset.py makes them only through this task, `create_data_row` included), so
+   * it is refused as an unknown root field.
    */
   upsertDataRows: {
     kind: 'mutation',

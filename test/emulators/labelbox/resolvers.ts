@@ -107,30 +107,6 @@ export const resolvers: Resolvers = {
     return { id: datasetId };
   },
 
-  createDataRows: ({ data }, { state }) => {
-    if (!state.datasets.has(data.datasetId)) throw notFound('Dataset', data.datasetId);
-    for (const row of data.dataRows) {
-      if (state.dataRowByGlobalKey(row.globalKey)) {
-        throw new GraphqlError(
-          ERROR_CODES.conflict,
-          `Global key ${row.globalKey} is already in use by another data row`,
-        );
-      }
-    }
-    const ids = data.dataRows.map((row) => {
-      const id = state.newId('dr');
-      state.dataRows.set(id, {
-        id,
-        datasetId: data.datasetId,
-        globalKey: row.globalKey,
-        rowData: row.rowData,
-        mediaType: row.mediaType ?? 'IMAGE',
-      });
-      return id;
-    });
-    return { ids };
-  },
-
   upsertDataRows: ({ manifestUri }, ctx) => {
     const manifest = readUpload(ctx, manifestUri, 'manifest', (json) =>
       uploadManifestSchema.safeParse(json),

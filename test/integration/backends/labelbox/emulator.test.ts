@@ -273,6 +273,18 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     expect(emulator.state.importTasks.size).toBe(0);
   });
 
+  it('refuses createDataRows: Labelbox is not known to have it, the SDK imports rows from files', async () => {
+    await graphql({
+      query:
+        'mutation CreateDataRows($data: CreateDataRowsInput!) { createDataRows(data: $data) { ids } }',
+      variables: {
+        data: { datasetId: 'd', dataRows: [{ rowData: 'https://x/1.jpg', globalKey: 's1' }] },
+      },
+    });
+
+    expect(emulator.violations()).toEqual(['GraphQL: unknown root field createDataRows']);
+  });
+
   it('reports a missing resource as RESOURCE_NOT_FOUND, and a missing project as null', async () => {
     const deleted = await graphql({
       query:
