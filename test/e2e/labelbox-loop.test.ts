@@ -25,6 +25,7 @@ beforeAll(async () => {
     FIFTYONE_LABELBOX_API_KEY: lb.apiKey,
     FIFTYONE_LABELBOX_WEBHOOK_URL: `${service.apiUrl}/webhooks/labelbox`,
     FIFTYONE_LABELBOX_EXPORT_POLL_INTERVAL_MS: '0',
+    FIFTYONE_LABELBOX_DATA_ROW_POLL_INTERVAL_MS: '0',
   });
 }, 90_000);
 afterAll(async () => {

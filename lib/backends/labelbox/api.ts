@@ -35,6 +35,30 @@ export type MediaType = 'IMAGE' | 'VIDEO';
 /** Data rows read per request: the SDK's page of a dataset's rows (`Dataset.data_rows`). */
 export const DATA_ROW_PAGE = 500;
 
+/**
+ * The quality settings the SDK's `Client._create_project` adds to every new project when no
+ * quality mode is asked for: benchmark and consensus both on, with consensus's audit numbers
+ * (`quality_mode.py`: `CONSENSUS_AUTO_AUDIT_NUMBER_OF_LABELS = 3`,
+ * `CONSENSUS_AUTO_AUDIT_PERCENTAGE = 0`). A project made without them is one the SDK never
+ * makes.
+ */
+export const SDK_QUALITY_DEFAULTS = {
+  autoAuditNumberOfLabels: 3,
+  autoAuditPercentage: 0,
+  isBenchmarkEnabled: true,
+  isConsensusEnabled: true,
+} as const;
+
+/** Rows per page of an import's results: the SDK's `DOWNLOAD_RESULT_PAGE_SIZE`. */
+const IMPORT_RESULT_PAGE = 5000;
+
+/** What the SDK selects of a task (`Dataset._exec_upsert_data_rows`, the `Task` fields). */
+const TASK_FIELDS =
+  'id createdAt updatedAt name status completionPercentage result errors type metadata';
+
+const importTaskSchema = z.looseObject({ id: z.string(), status: z.string() });
+export type ImportTask = z.infer<typeof importTaskSchema>;
+
 /** The export stream annoflow reads: the data rows, not the errors (SDK `StreamType`). */
 const RESULT_STREAM = 'RESULT';
 
@@ -138,16 +162,84 @@ export function labelboxApi(client: LabelboxClient) {
       });
     },
 
-    createDataRows: (
-      datasetId: string,
-      dataRows: Array<{ rowData: string; globalKey: string; mediaType: MediaType }>,
-    ) =>
+    /**
+     * Starts importing the data rows a manifest names (uploaded with `uploadFile`, see
+     * `data-row-import.ts`): an async task, answered with its state (`Dataset._exec_upsert_data_rows`).
+     */
+    upsertDataRows: (manifestUri: string) =>
       client.request(
-        'createDataRows',
-        'mutation CreateDataRows($data: CreateDataRowsInput!) { createDataRows(data: $data) { ids } }',
-        { data: { datasetId, dataRows } },
-        z.looseObject({ ids: z.array(z.string()) }),
+        'upsertDataRows',
+        `mutation UpsertDataRowsPyApi($manifestUri: String!) { upsertDataRows(data: { manifestUri: $manifestUri }) { ${TASK_FIELDS} } }`,
+        { manifestUri },
+        importTaskSchema,
       ),
+
+    /** The id of the user the API key belongs to, whose created tasks are polled (`Client.get_user`). */
+    currentUserId: async () =>
+      (
+        await client.request(
+          'user',
+          'query GetUserPyApi { user { id } }',
+          {},
+          z.looseObject({ id: z.string() }),
+        )
+      ).id,
+
+    /**
+     * A task the user created, as `Task.refresh` reads it (`user.created_tasks(where=Task.uid
+     * == id)`); `null` unless exactly one task answers, which the SDK takes as not found.
+     */
+    createdTask: async (userId: string, taskId: string) => {
+      const tasks = await client.request(
+        ['user', 'createdTasks'],
+        `query GetUserCreatedTasksPyApi($taskId: ID!, $userId: ID!) { user(where: {id: $userId}) { createdTasks(where: {id: $taskId} skip: 0 first: ${PAGE}) { ${TASK_FIELDS} } } }`,
+        { taskId, userId },
+        z.array(importTaskSchema).nullish(),
+      );
+      return tasks?.length === 1 ? (tasks[0] ?? null) : null;
+    },
+
+    /** Every row a data row import refused, with Labelbox's reason (`DataUpsertTask.errors`). */
+    failedDataRowImports: (taskId: string) =>
+      cursorPages(async (from) => {
+        const page = await client.request(
+          'failedDataRowImports',
+          'query FailedDataRowImportsPyApi($taskId: ID!, $first: Int, $from: String) { failedDataRowImports(data: { taskId: $taskId, first: $first, from: $from}) { after total results { message spec { externalId globalKey rowData metadata { schemaId value name } attachments { type value name } } } } }',
+          { taskId, first: IMPORT_RESULT_PAGE, from },
+          z.looseObject({
+            after: z.string().nullish(),
+            results: z.array(
+              z.looseObject({
+                message: z.string().nullish(),
+                spec: z.looseObject({ globalKey: z.string().nullish() }).nullish(),
+              }),
+            ),
+          }),
+        );
+        const items = page.results.map((result) => ({
+          globalKey: result.spec?.globalKey ?? null,
+          message: result.message ?? 'no reason given',
+        }));
+        return { items, next: page.after };
+      }),
+
+    /**
+     * Every row a data row import created, with its id (`DataUpsertTask.result`); the field's
+     * name is misspelt so in Labelbox's API.
+     */
+    successfulDataRowImports: (taskId: string) =>
+      cursorPages(async (from) => {
+        const page = await client.request(
+          'successesfulDataRowImports',
+          'query SuccessesfulDataRowImportsPyApi($taskId: ID!, $first: Int, $from: String) { successesfulDataRowImports(data: { taskId: $taskId, first: $first, from: $from}) { nodes { id externalId globalKey rowData } after total } }',
+          { taskId, first: IMPORT_RESULT_PAGE, from },
+          z.looseObject({
+            nodes: z.array(z.looseObject({ id: z.string(), globalKey: z.string().nullish() })),
+            after: z.string().nullish(),
+          }),
+        );
+        return { items: page.nodes, next: page.after };
+      }),
 
     /** Points a data row at a new media URL; its labels and batch stay (one call per row). */
     updateDataRow: (id: string, rowData: string) =>
@@ -213,11 +305,15 @@ export function labelboxApi(client: LabelboxClient) {
         projectSchema.nullable(),
       ),
 
+    /**
+     * A project, with the quality settings `Client.create_project` sends when it is given no
+     * quality mode (benchmark and consensus both enabled): see {@link SDK_QUALITY_DEFAULTS}.
+     */
     createProject: (name: string, description: string, mediaType: MediaType) =>
       client.request(
         'createProject',
-        'mutation CreateProjectPyApi($name: String!, $description: String!, $allowedMediaType: MediaType!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType}) { id name description } }',
-        { name, description, allowedMediaType: mediaType },
+        'mutation CreateProjectPyApi($name: String!, $description: String!, $allowedMediaType: MediaType!, $autoAuditNumberOfLabels: Int!, $autoAuditPercentage: Float!, $isBenchmarkEnabled: Boolean!, $isConsensusEnabled: Boolean!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType autoAuditNumberOfLabels: $autoAuditNumberOfLabels autoAuditPercentage: $autoAuditPercentage isBenchmarkEnabled: $isBenchmarkEnabled isConsensusEnabled: $isConsensusEnabled}) { id name description } }',
+        { name, description, allowedMediaType: mediaType, ...SDK_QUALITY_DEFAULTS },
         named,
       ),
 

@@ -125,6 +125,12 @@ export function labelboxBackend(options: LabelboxBackendOptions): AnnotationBack
         mediaType,
         async (sample) =>
           mediaLinkOf(sample, objects, params.media_url_expires_in, LABELBOX_CANNOT_FETCH),
+        {
+          api,
+          client,
+          pollIntervalMs: params.data_row_poll_interval_ms,
+          timeoutMs: params.data_row_timeout_ms,
+        },
       );
       const found = await findOrCreate(
         () => api.projectsNamed(names.title),

@@ -38,6 +38,17 @@ export const labelboxParamsSchema = z.looseObject({
     .int()
     .positive()
     .default(5 * 60 * 1000),
+  /**
+   * How a data row import is waited for: the SDK's `Task.wait_till_done` defaults (a poll
+   * every 2 s, five minutes at most). An import still running then fails the upload as
+   * `BACKEND_UNAVAILABLE`; the retry adopts the rows it made.
+   */
+  data_row_poll_interval_ms: z.number().int().min(0).default(2000),
+  data_row_timeout_ms: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60 * 1000),
 });
 export type LabelboxParams = z.output<typeof labelboxParamsSchema>;
 

@@ -4,6 +4,7 @@ import type { UploadSample } from '../../schema/upload-sample.js';
 import type { BackendSecretStore } from '../secrets.js';
 import type { LabelboxApi, MediaType, Named, Project } from './api.js';
 import { isNotFound } from './client.js';
+import { type DataRowImportOptions, importDataRows, refusals } from './data-row-import.js';
 import type { LabelboxParams } from './params.js';
 import { WEBHOOK_TOPICS, webhookSecretName } from './webhook.js';
 
@@ -33,15 +34,24 @@ export async function findOrCreate<T extends Named>(
   return mine.sort((a, b) => a.id.localeCompare(b.id))[0] ?? create();
 }
 
+/**
+ * The data rows of `samples` in a dataset, made where missing (global key = sample id): rows
+ * already there, from an earlier attempt, are adopted, and the rest imported as the SDK
+ * imports them (`data-row-import.ts`). A row the import refuses because its global key is
+ * taken is adopted too when the row holding the key is in this dataset: an earlier attempt's
+ * import, still running when it gave up, finished in the meantime.
+ * @throws BackendError `BACKEND_REQUEST_FAILED` naming the global keys Labelbox refused (a
+ *   sample in another open run holds its key organization-wide), or as `importDataRows`.
+ */
 export async function ensureDataRows(
   api: LabelboxApi,
   datasetId: string,
   samples: readonly UploadSample[],
   mediaType: MediaType,
   urlOf: (sample: UploadSample) => Promise<string>,
+  importOptions: DataRowImportOptions,
 ): Promise<string[]> {
-  const byKey = new Map<string | null, string>();
-  for (const row of (await api.dataRowsOf(datasetId)) ?? []) byKey.set(row.globalKey, row.id);
+  const byKey = await rowsByKey(api, datasetId);
   const missing = samples.filter((sample) => !byKey.has(sample.id));
   if (missing.length > 0) {
     const rows = await Promise.all(
@@ -51,11 +61,27 @@ export async function ensureDataRows(
         mediaType,
       })),
     );
-    const { ids } = await api.createDataRows(datasetId, rows);
-    missing.forEach((sample, i) => {
-      const id = ids[i];
-      if (id) byKey.set(sample.id, id);
-    });
+    const result = await importDataRows(datasetId, rows, importOptions);
+    for (const row of result.created) byKey.set(row.globalKey, row.id);
+    let refused = result.failed.filter(
+      (row) => row.globalKey === null || !byKey.has(row.globalKey),
+    );
+    if (refused.length > 0) {
+      for (const [key, id] of await rowsByKey(api, datasetId))
+        if (!byKey.has(key)) byKey.set(key, id);
+      refused = refused.filter((row) => row.globalKey === null || !byKey.has(row.globalKey));
+    }
+    if (refused.length > 0) {
+      throw new BackendError(
+        'BACKEND_REQUEST_FAILED',
+        `Labelbox refused ${refused.length} data row(s) of dataset ${datasetId}${refusals(refused)}`,
+        {
+          datasetId,
+          importTaskId: result.taskId,
+          globalKeys: refused.slice(0, 10).map((row) => row.globalKey),
+        },
+      );
+    }
   }
   return samples.map((sample) => {
     const id = byKey.get(sample.id);
@@ -66,6 +92,15 @@ export async function ensureDataRows(
       { sampleId: sample.id, datasetId },
     );
   });
+}
+
+/** A dataset's data rows by global key (none when the dataset is gone). */
+async function rowsByKey(api: LabelboxApi, datasetId: string): Promise<Map<string, string>> {
+  const byKey = new Map<string, string>();
+  for (const row of (await api.dataRowsOf(datasetId)) ?? []) {
+    if (row.globalKey !== null) byKey.set(row.globalKey, row.id);
+  }
+  return byKey;
 }
 
 /**

@@ -8,7 +8,8 @@
  *   read at schema/project.py @7ff495b, client.py @785ce04, lbox/request_client.py @04700d7,
  *   schema/export_task.py @20a094f, schema/task.py @7ff495b, schema/dataset.py @b5e247a,
  *   schema/batch.py @222b392, schema/data_row.py @705275b, schema/webhook.py @4250004,
- *   schema/export_filters.py @11e16a4, orm/query.py @2beab37, pagination.py @1ed93fd), and
+ *   schema/export_filters.py @11e16a4, schema/quality_mode.py @ddebbcc, orm/query.py @2beab37,
+ *   pagination.py @1ed93fd), and
  *   FiftyOne labelbox.py @00081f70,
  * - [D] stated by Labelbox docs or official examples,
  * - [I] inferred: our best guess, to be corrected when a real server disagrees.
@@ -158,6 +159,124 @@ const id = z.string().min(1);
 const where = z.object({ id });
 const mediaType = z.enum(['IMAGE', 'VIDEO']); // [V SDK MediaType values]
 
+// ---------------------------------------------------------------------------------------
+// Data row import: files uploaded with `uploadFile`, then an `upsertDataRows` task
+// [V dataset.py @b5e247a `Dataset.create_data_rows` → `_exec_upsert_data_rows`;
+// internal/data_row_uploader.py @229df1a `upload_in_chunks`; internal/descriptor_file_creator.py
+// @1c531f1 `DescriptorFileCreator.create`; internal/data_row_upsert_item.py @0706005
+// `DataRowCreateItem.build`; client.py @785ce04 `Client.upload_data`; task.py @7ff495b
+// `Task`, `DataUpsertTask`; user.py @a3da2da; orm/query.py @a12c420, orm/db_object.py
+// @255c83e, orm/model.py @2c0c677, pagination.py @2f966b0 for the polling query].
+
+/**
+ * A file upload is a GraphQL multipart request (the GraphQL multipart request spec) to the
+ * GraphQL endpoint, not `/_gql`, with the API key and no JSON content type: form field
+ * `operations` (JSON `{"variables": {"file": null, "contentLength": <bytes>, "sign": false},
+ * "query": "mutation UploadFile($file: Upload!, $contentLength: Int!, $sign: Boolean) {
+ * uploadFile(file: $file, contentLength: $contentLength, sign: $sign) {url filename} }"}`),
+ * then `map` (`{"1": ["variables.file"]}`), then the file as part `1` with its filename and
+ * content type; the answer's `data.uploadFile.url` names the upload [V client.py
+ * `Client.upload_data`]. That the part must hold exactly `contentLength` bytes is [I]. The URL
+ * is an upload Labelbox reads itself, not a link annoflow fetches [I].
+ */
+export const UPLOAD_FILE_DOCUMENT =
+  /\buploadFile\s*\(\s*file\s*:\s*\$file\s*,\s*contentLength\s*:\s*\$contentLength\s*,\s*sign\s*:\s*\$sign\s*\)\s*\{[^}]*\burl\b[^}]*\}/;
+
+/** The multipart form fields, in the order the spec (and `requests`) sends them [V]. */
+export const UPLOAD_FORM_FIELDS = ['operations', 'map', '1'] as const;
+
+export const uploadOperationsSchema = z
+  .object({
+    query: z.string().regex(UPLOAD_FILE_DOCUMENT, "not the SDK's uploadFile document"),
+    variables: z
+      .object({
+        file: z.null(),
+        contentLength: z.number().int().min(0),
+        // [V] `sign` defaults to False; nothing annoflow uploads needs a signed URL.
+        sign: z.literal(false),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const uploadMapSchema = z.object({ '1': z.tuple([z.literal('variables.file')]) }).strict();
+
+/**
+ * The uploaded file part: a JSON file named as the SDK names it, `json_import.json` for a
+ * chunk of rows, `manifest.json` for the manifest, both `application/json` [V
+ * descriptor_file_creator.py, dataset.py].
+ */
+export const UPLOAD_FILENAMES = ['json_import.json', 'manifest.json'] as const;
+export const UPLOAD_CONTENT_TYPE = 'application/json';
+
+/**
+ * A chunk file is at most this many bytes, unless it holds a single item (the SDK halves a
+ * list until each half fits) [V datarow_upload_constants.py @ac76e38 `UPSERT_CHUNK_SIZE_BYTES`,
+ * descriptor_file_creator.py `_chunk_down_by_bytes`].
+ */
+export const UPSERT_CHUNK_SIZE_BYTES = 10_000_000;
+
+/**
+ * One item of a chunk: a JSON array of `{id, payload}` [V descriptor_file_creator.py
+ * `convert_item` returns `{"id": spec.id, "payload": item}`]. A created row's key is
+ * `{type: "AUTO", value: ""}` [V data_row_upsert_item.py `DataRowItemBase.build`, no `key`];
+ * the payload holds the `DataRow` fields by their Python names plus `dataset_id` (set by
+ * `build`) and `media_type` (an allowed extra) [V descriptor_file_creator.py `validate_keys`];
+ * `row_data` must be a URL Labelbox can fetch (an `s3://` one is refused by the SDK) [V].
+ */
+export const dataRowSpecSchema = z
+  .object({
+    id: z.object({ type: z.literal('AUTO'), value: z.literal('') }).strict(),
+    payload: z
+      .object({
+        row_data: z.url({ protocol: /^https?$/ }),
+        global_key: z.string().min(1),
+        media_type: mediaType.optional(),
+        external_id: z.string().optional(),
+        dataset_id: id,
+      })
+      .strict(),
+  })
+  .strict();
+export type DataRowSpec = z.infer<typeof dataRowSpecSchema>;
+
+/**
+ * The manifest, uploaded as `manifest.json` after the chunks: `{source: "SDK", item_count,
+ * chunk_uris}` [V data_row_uploader.py `UploadManifest`, `SOURCE_SDK`]; `item_count` is the
+ * number of items over all chunks [V `item_count=len(specs)`].
+ */
+export const uploadManifestSchema = z
+  .object({
+    source: z.literal('SDK'),
+    item_count: z.number().int().min(1),
+    chunk_uris: z.array(z.url()).min(1),
+  })
+  .strict();
+
+/**
+ * What `upsertDataRows` and `createdTasks` answer for a task: `id createdAt updatedAt name
+ * status completionPercentage result errors type metadata` [V dataset.py
+ * `_exec_upsert_data_rows` selection; task.py `Task` fields]. A data row import's `type` is
+ * `adv-upsert-data-rows` [V task.py `Task.is_creation_task`]; its `name` is [I].
+ */
+export const DATA_ROW_IMPORT_TYPE = 'adv-upsert-data-rows';
+
+/**
+ * A data row import's results are read a page at a time by cursor, `after` empty on the last
+ * page, pages of {@link DOWNLOAD_RESULT_PAGE_SIZE} [V task.py `DataUpsertTask`,
+ * datarow_upload_constants.py `DOWNLOAD_RESULT_PAGE_SIZE = 5_000`, pagination.py
+ * `_CursorPagination`: sends `from` and `first`, stops when the cursor is empty].
+ */
+export const DOWNLOAD_RESULT_PAGE_SIZE = 5000;
+
+const importResultPage = z
+  .object({
+    taskId: id,
+    first: z.number().int().min(1).max(DOWNLOAD_RESULT_PAGE_SIZE),
+    from: z.string().nullable().optional(),
+  })
+  .strict();
+
 /**
  * What the emulator assumes of one operation: whether it is a query or a mutation, whether
  * the SDK sends it to the experimental endpoint, the shape its document must have (for the
@@ -282,32 +401,6 @@ export const operations = {
     variables: z.object({ datasetId: id }).strict(),
   },
   /**
-   * Data rows with `rowData` (a URL Labelbox fetches the media from) and `globalKey`.
-   * [I] NOT the SDK's way, and not corrected yet: dataset.py `Dataset.create_data_rows` →
-   * `_exec_upsert_data_rows` uploads the rows as JSON files and a manifest (client.py
-   * `upload_data`, a multipart `uploadFile` mutation), then runs `upsertDataRows(data:
-   * {manifestUri})`, an async task whose results are read with `successesfulDataRowImports`.
-   * This synchronous bulk mutation stands in for all of that. Global keys are unique in an
-   * organization [D: Labelbox docs "Global keys"], so a key held by a live data row is refused.
-   */
-  createDataRows: {
-    kind: 'mutation',
-    variables: z.object({
-      data: z.object({
-        datasetId: id,
-        dataRows: z
-          .array(
-            z.object({
-              rowData: z.url({ protocol: /^https?$/ }),
-              globalKey: z.string().min(1),
-              mediaType: mediaType.optional(),
-            }),
-          )
-          .min(1),
-      }),
-    }),
-  },
-  /**
    * A data row's media URL replaced in place: its id, global key, batch and labels stay
    * [V data_row.py `DataRow.update(row_data=…)` → db_object.py `Updateable.update` →
    * orm/query.py `update_fields`: `updateDataRow(where: {id: $DataRowId} data: {rowData:
@@ -319,6 +412,86 @@ export const operations = {
     document:
       /\bupdateDataRow\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$dataRowId\s*\}\s*,?\s*data\s*:\s*\{\s*rowData\s*:\s*\$rowData\s*\}\s*\)/,
     variables: z.object({ dataRowId: id, rowData: z.url({ protocol: /^https?$/ }) }).strict(),
+  },
+  /**
+   * Starts importing the rows a manifest names: an async task, answered at once with its
+   * state (`IN_PROGRESS` until Labelbox has processed every row) [V dataset.py
+   * `_exec_upsert_data_rows`: `upsertDataRows(data: { manifestUri: $manifestUri }) { id
+   * createdAt updatedAt name status completionPercentage result errors type metadata }`,
+   * `$manifestUri: String!`, the URL `uploadFile` answered for the manifest]. A row whose
+   * global key another data row holds is refused by the task, the rest created [I, from
+   * global keys being unique in an organization (D: Labelbox docs "Global keys")]; a row of a
+   * dataset that does not exist is refused [I]. Rows appear once the task completes [I; the
+   * SDK: rows "in progress *maybe* retrieved", dataset.py `data_rows`]. The synchronous
+   * `createDataRows(data: {datasetId, dataRows})` annoflow used to send is not how the SDK
+   * makes rows (dataset.py makes them only through this task, `create_data_row` included), so
+   * it is refused as an unknown root field.
+   */
+  upsertDataRows: {
+    kind: 'mutation',
+    document:
+      /\bupsertDataRows\s*\(\s*data\s*:\s*\{\s*manifestUri\s*:\s*\$manifestUri\s*\}\s*\)\s*\{[^}]*\bid\b[^}]*\bstatus\b[^}]*\}/,
+    variables: z.object({ manifestUri: z.url() }).strict(),
+  },
+  /**
+   * The user the API key belongs to [V client.py `Client.get_user` → orm/query.py
+   * `get_single(Entity.User, None)`: `query GetUserPyApi{user{…}}`, no arguments]; the SDK
+   * asks for it to poll tasks through (dataset.py `task._user = self.client.get_user()`).
+   */
+  user: {
+    kind: 'query',
+    document: /^\s*query\b[^{]*\{\s*user\s*\{/,
+    variables: z.object({}).strict(),
+  },
+  /**
+   * A task, looked up among the tasks the user created: how the SDK polls one [V task.py
+   * `Task.refresh`/`Task.get_task`: `user.created_tasks(where=Task.uid == id)` →
+   * db_object.py `RelationshipManager._to_many` → orm/query.py `relationship`: `query
+   * GetUserCreatedTasksPyApi($param_0: ID!, $param_1: ID!){user(where: {id:
+   * $param_1}){createdTasks(where: {id: $param_0} skip: %d first: %d){…}}}`, `skip`/`first`
+   * written in by pagination.py `_OffsetPagination`; user.py `created_tasks =
+   * Relationship.ToMany("Task", False, "created_tasks")`, so no `deleted` filter]. The
+   * variables' names are ours (`$userId`, `$taskId`): GraphQL binds them by the document, so
+   * only their place matters. The SDK takes anything but exactly one task as not found [V].
+   */
+  'user.createdTasks': {
+    kind: 'query',
+    document:
+      /^\s*query\b[^{]*\{\s*user\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$userId\s*\}\s*\)\s*\{\s*createdTasks\s*\(\s*where\s*:\s*\{\s*id\s*:\s*\$taskId\s*\}\s*,?\s*skip\s*:\s*(?<skip>\d+)\s*,?\s*first\s*:\s*(?<first>\d+)\s*\)\s*\{/,
+    variables: z
+      .object({
+        userId: id,
+        taskId: id,
+        skip: z.coerce.number().int().min(0),
+        first: z.coerce.number().int().min(1).max(MAX_PAGE),
+      })
+      .strict(),
+  },
+  /**
+   * The rows an import refused, each with Labelbox's message and the spec it was sent [V
+   * task.py `DataUpsertTask._download_errors_paginated`: `failedDataRowImports(data: {
+   * taskId: $taskId, first: $first, from: $from}) { after total results { message spec {
+   * externalId globalKey rowData metadata {…} attachments {…} } } }`, `$from: String`]. What
+   * `DataUpsertTask.errors` and `has_errors` read.
+   */
+  failedDataRowImports: {
+    kind: 'query',
+    document:
+      /\bfailedDataRowImports\s*\(\s*data\s*:\s*\{\s*taskId\s*:\s*\$taskId\s*,\s*first\s*:\s*\$first\s*,\s*from\s*:\s*\$from\s*\}\s*\)\s*\{[\s\S]*\bafter\b[\s\S]*\bresults\s*\{[\s\S]*\bspec\s*\{[\s\S]*\bglobalKey\b/,
+    variables: importResultPage,
+  },
+  /**
+   * The rows an import created, with their ids [V task.py
+   * `DataUpsertTask._download_results_paginated`: `successesfulDataRowImports(data: { taskId:
+   * $taskId, first: $first, from: $from}) { nodes { id externalId globalKey rowData } after
+   * total }`; the field's name is misspelt so in the SDK, and so it is asked for]. What
+   * `DataUpsertTask.result` reads.
+   */
+  successesfulDataRowImports: {
+    kind: 'query',
+    document:
+      /\bsuccessesfulDataRowImports\s*\(\s*data\s*:\s*\{\s*taskId\s*:\s*\$taskId\s*,\s*first\s*:\s*\$first\s*,\s*from\s*:\s*\$from\s*\}\s*\)\s*\{\s*nodes\s*\{[^}]*\bid\b[^}]*\bglobalKey\b[^}]*\}/,
+    variables: importResultPage,
   },
   /**
    * Not used by annoflow (a dataset is deleted whole) [V data_row.py `DataRow.bulk_delete` →
@@ -385,15 +558,37 @@ export const operations = {
    * `create`: `createProject(data: {name: $name description: $description allowedMediaType:
    * $allowedMediaType …})`; the media type's GraphQL name is `allowedMediaType` and its type
    * `MediaType!` (project.py `media_type = Field.Enum(MediaType, "media_type",
-   * "allowedMediaType")`)]. The SDK also sends its quality defaults (`autoAuditNumberOfLabels`,
-   * `autoAuditPercentage`, `isBenchmarkEnabled`, `isConsensusEnabled`); that Labelbox needs
-   * none of them is [I]. The old `mediaType` is refused.
+   * "allowedMediaType")`)]. The SDK adds its quality settings after the fields it is given, in
+   * this order [V client.py @785ce04 `Client._create_project`: with no `quality_modes`,
+   * `auto_audit_number_of_labels = CONSENSUS_AUTO_AUDIT_NUMBER_OF_LABELS`,
+   * `auto_audit_percentage = CONSENSUS_AUTO_AUDIT_PERCENTAGE`, `is_benchmark_enabled = True`,
+   * `is_consensus_enabled = True`; quality_mode.py @ddebbcc: 3 and 0; project.py @7ff495b:
+   * `Field.Int`, `Field.Float`, `Field.Boolean`, so `Int!`, `Float!`, `Boolean!`]. Only those
+   * defaults are accepted: annoflow asks for no quality mode, and a project made without
+   * them is one the SDK never makes. The old `mediaType`, and a project without the quality
+   * settings, are refused.
    */
   createProject: {
     kind: 'mutation',
-    document: fieldsOf('createProject', ['name', 'description', 'allowedMediaType']),
+    document: fieldsOf('createProject', [
+      'name',
+      'description',
+      'allowedMediaType',
+      'autoAuditNumberOfLabels',
+      'autoAuditPercentage',
+      'isBenchmarkEnabled',
+      'isConsensusEnabled',
+    ]),
     variables: z
-      .object({ name: z.string().min(1), description: z.string(), allowedMediaType: mediaType })
+      .object({
+        name: z.string().min(1),
+        description: z.string(),
+        allowedMediaType: mediaType,
+        autoAuditNumberOfLabels: z.literal(3),
+        autoAuditPercentage: z.literal(0),
+        isBenchmarkEnabled: z.literal(true),
+        isConsensusEnabled: z.literal(true),
+      })
       .strict(),
   },
   /**

@@ -24,12 +24,17 @@ import {
   operations,
   REST_PATH,
   ROOT_FIELD,
+  UPLOAD_CONTENT_TYPE,
+  UPLOAD_FILENAMES,
+  UPLOAD_FORM_FIELDS,
+  uploadMapSchema,
+  uploadOperationsSchema,
   VIDEO_KIND,
   WEBHOOK_HEADERS,
   type WebhookBody,
   type WebhookTopic,
 } from './assumptions.js';
-import { GraphqlError, type ResolverContext, resolvers } from './resolvers.js';
+import { finishImports, GraphqlError, type ResolverContext, resolvers } from './resolvers.js';
 import {
   type DataRowRecord,
   LabelboxState,
@@ -51,6 +56,12 @@ export interface LabelboxEmulatorOptions {
   readonly streamableExports?: boolean;
   /** Lines per file of a streamed export (default 2, so results span several files). */
   readonly exportLinesPerFile?: number;
+  /**
+   * Polls (`createdTasks`) a data row import still answers `IN_PROGRESS` before it completes
+   * (default 0: the first poll finds it done; `upsertDataRows` itself always answers
+   * `IN_PROGRESS`). `Infinity` keeps imports running until {@link LabelboxEmulator.finishImports}.
+   */
+  readonly importPolls?: number;
 }
 
 /** An object as an annotator draws it: export shape, without the ids Labelbox assigns. */
@@ -108,6 +119,11 @@ export class LabelboxEmulator {
   readonly #sha256Header: boolean;
   readonly #streamableExports: boolean;
   readonly #exportLinesPerFile: number;
+  /**
+   * Polls a data row import started from now on answers `IN_PROGRESS` (the option of that
+   * name); a test may change it between calls, e.g. to let a retry's import finish.
+   */
+  importPolls: number;
   #server: Server | undefined;
   #baseUrl = '';
   #tick = 0;
@@ -120,6 +136,7 @@ export class LabelboxEmulator {
     this.#sha256Header = options.sha256Header ?? true;
     this.#streamableExports = options.streamableExports ?? true;
     this.#exportLinesPerFile = options.exportLinesPerFile ?? 2;
+    this.importPolls = options.importPolls ?? 0;
   }
 
   get apiKey(): string {
@@ -168,6 +185,14 @@ export class LabelboxEmulator {
       activeWebhooks: [...state.webhooks.values()].filter((hook) => hook.status === 'ACTIVE')
         .length,
     };
+  }
+
+  /**
+   * Completes every data row import still running, as Labelbox does whether anyone polls or
+   * not: what a client that gave up waiting finds made when it tries again.
+   */
+  finishImports(): void {
+    finishImports(this.state, () => this.#now());
   }
 
   // --- webhook controls ---------------------------------------------------------------
@@ -410,6 +435,9 @@ export class LabelboxEmulator {
       this.#violations.push(`${req.method} ${path}: no such endpoint`);
       return send(res, 404, { message: 'Not found' });
     }
+    if (/^multipart\/form-data\b/.test(req.headers['content-type'] ?? '')) {
+      return send(res, 200, await this.#upload(req, path));
+    }
     if (!contentTypeSchema.safeParse(req.headers['content-type']).success) {
       this.#violations.push(`POST ${path}: content-type ${req.headers['content-type']}`);
     }
@@ -427,6 +455,53 @@ export class LabelboxEmulator {
       return send(res, 400, { message: 'Bad request' });
     }
     send(res, 200, this.#execute(request.data.query, request.data.variables ?? {}, experimental));
+  }
+
+  /**
+   * A file upload: a GraphQL multipart request with `uploadFile`, checked against the SDK's
+   * `Client.upload_data` (see `UPLOAD_FILE_DOCUMENT`); the file is kept for the import that
+   * names the URL answered.
+   */
+  async #upload(req: IncomingMessage, path: string): Promise<unknown> {
+    this.calls.push('uploadFile');
+    const refused = (why: string) => {
+      this.#violations.push(`uploadFile: ${why}`);
+      return graphqlError('GRAPHQL_VALIDATION_FAILED', `uploadFile: ${why}`);
+    };
+    if (path !== GRAPHQL_PATH) return refused(`sent to ${path}, not ${GRAPHQL_PATH}`);
+    let form: FormData;
+    try {
+      const body = await readBytes(req);
+      form = await new Response(body, {
+        headers: { 'content-type': String(req.headers['content-type']) },
+      }).formData();
+    } catch {
+      return refused('the body is not multipart/form-data');
+    }
+    const fields = [...form.keys()];
+    if (fields.join() !== UPLOAD_FORM_FIELDS.join()) {
+      return refused(`form fields ${fields.join(', ')}, not ${UPLOAD_FORM_FIELDS.join(', ')}`);
+    }
+    const operations = uploadOperationsSchema.safeParse(safeJson(form.get('operations')));
+    if (!operations.success) return refused(`operations: ${operations.error.message}`);
+    const map = uploadMapSchema.safeParse(safeJson(form.get('map')));
+    if (!map.success) return refused(`map: ${map.error.message}`);
+    const file = form.get('1');
+    if (!(file instanceof File)) return refused('part 1 is not a file');
+    if (!(UPLOAD_FILENAMES as readonly string[]).includes(file.name)) {
+      return refused(`a file named ${file.name}, not as the SDK names its uploads`);
+    }
+    if (!file.type.startsWith(UPLOAD_CONTENT_TYPE)) {
+      return refused(`a file of type ${file.type}, not ${UPLOAD_CONTENT_TYPE}`);
+    }
+    const bytes = Buffer.from(await file.arrayBuffer());
+    const { contentLength } = operations.data.variables;
+    if (bytes.length !== contentLength) {
+      return refused(`contentLength ${contentLength}, but the file holds ${bytes.length} bytes`);
+    }
+    const url = `${this.#baseUrl}/uploads/${this.state.newId('up')}/${file.name}`;
+    this.state.uploads.set(url, { url, filename: file.name, contentType: file.type, bytes });
+    return { data: { uploadFile: { url, filename: file.name } } };
   }
 
   /** The REST API: only the ontology deletion annoflow needs. */
@@ -512,6 +587,7 @@ export class LabelboxEmulator {
       exportPolls: this.#exportPolls,
       streamableExports: this.#streamableExports,
       exportLinesPerFile: this.#exportLinesPerFile,
+      importPolls: this.importPolls,
       violation: (message) => this.#violations.push(message),
     };
     try {
@@ -536,7 +612,20 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
+}
+
+async function readBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+function safeJson(value: unknown): unknown {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import {
+  DATA_ROW_IMPORT_TYPE,
+  type DataRowSpec,
+  dataRowSpecSchema,
   ERROR_CODES,
   type ExportLine,
   exportLineSchema,
@@ -8,8 +11,10 @@ import {
   type Operation,
   ontologySchema,
   type operations,
+  UPSERT_CHUNK_SIZE_BYTES,
+  uploadManifestSchema,
 } from './assumptions.js';
-import type { ExportTaskRecord, LabelboxState, ProjectRecord } from './state.js';
+import type { ExportTaskRecord, ImportTaskRecord, LabelboxState, ProjectRecord } from './state.js';
 
 /** A GraphQL error as Labelbox reports it: HTTP 200, `errors[0].extensions.code` [I]. */
 export class GraphqlError extends Error {
@@ -32,6 +37,8 @@ export interface ResolverContext {
   readonly streamableExports: boolean;
   /** Lines per file of a streamed export, so results span several files. */
   readonly exportLinesPerFile: number;
+  /** How many `createdTasks` polls a data row import still answers `IN_PROGRESS`. */
+  readonly importPolls: number;
   /** Records a departure from the assumed contract (a self-check failing, a bad request). */
   readonly violation: (message: string) => void;
 }
@@ -100,28 +107,92 @@ export const resolvers: Resolvers = {
     return { id: datasetId };
   },
 
-  createDataRows: ({ data }, { state }) => {
-    if (!state.datasets.has(data.datasetId)) throw notFound('Dataset', data.datasetId);
-    for (const row of data.dataRows) {
-      if (state.dataRowByGlobalKey(row.globalKey)) {
-        throw new GraphqlError(
-          ERROR_CODES.conflict,
-          `Global key ${row.globalKey} is already in use by another data row`,
-        );
+  upsertDataRows: ({ manifestUri }, ctx) => {
+    const manifest = readUpload(ctx, manifestUri, 'manifest', (json) =>
+      uploadManifestSchema.safeParse(json),
+    );
+    const specs: DataRowSpec[] = [];
+    for (const uri of manifest.chunk_uris) {
+      const chunk = readUpload(ctx, uri, 'chunk', (json) =>
+        dataRowSpecSchema.array().min(1).safeParse(json),
+      );
+      const size = ctx.state.uploads.get(uri)?.bytes.length ?? 0;
+      if (size > UPSERT_CHUNK_SIZE_BYTES && chunk.length > 1) {
+        refuse(ctx, `chunk ${uri} holds ${size} bytes, more than the SDK puts in one`);
       }
+      specs.push(...chunk);
     }
-    const ids = data.dataRows.map((row) => {
-      const id = state.newId('dr');
-      state.dataRows.set(id, {
+    if (specs.length !== manifest.item_count) {
+      refuse(ctx, `item_count ${manifest.item_count}, but the chunks hold ${specs.length} items`);
+    }
+    const now = ctx.now();
+    const task: ImportTaskRecord = {
+      id: ctx.state.newId('tk'),
+      createdBy: ctx.state.userId,
+      createdAt: now,
+      updatedAt: now,
+      status: 'IN_PROGRESS',
+      pollsLeft: ctx.importPolls,
+      rows: specs.map(({ payload }) => ({
+        datasetId: payload.dataset_id,
+        globalKey: payload.global_key,
+        rowData: payload.row_data,
+        mediaType: payload.media_type ?? 'IMAGE',
+      })),
+      created: [],
+      failed: [],
+    };
+    ctx.state.importTasks.set(task.id, task);
+    return importTaskView(task);
+  },
+
+  user: (_vars, { state }) => ({
+    id: state.userId,
+    email: 'annotator@emulator.test',
+    name: 'Emulated annotator',
+    nickname: 'annotator',
+  }),
+
+  'user.createdTasks': ({ userId, taskId, skip }, ctx) => {
+    // Another user's tasks are not this key's to read [I].
+    if (userId !== ctx.state.userId) return null;
+    const task = ctx.state.importTasks.get(taskId);
+    if (!task || task.createdBy !== userId || skip > 0) return { createdTasks: [] };
+    if (task.status === 'IN_PROGRESS') {
+      if (task.pollsLeft > 0) task.pollsLeft -= 1;
+      else finishImports(ctx.state, ctx.now, task);
+    }
+    return { createdTasks: [importTaskView(task)] };
+  },
+
+  failedDataRowImports: ({ taskId, first, from }, { state }) => {
+    const task = state.importTasks.get(taskId);
+    if (!task) throw notFound('Task', taskId);
+    const { items, after } = cursorPage(task.failed, from, first);
+    return {
+      after,
+      total: task.failed.length,
+      results: items.map(({ message, globalKey, rowData }) => ({
+        message,
+        spec: { externalId: null, globalKey, rowData, metadata: [], attachments: [] },
+      })),
+    };
+  },
+
+  successesfulDataRowImports: ({ taskId, first, from }, { state }) => {
+    const task = state.importTasks.get(taskId);
+    if (!task) throw notFound('Task', taskId);
+    const { items, after } = cursorPage(task.created, from, first);
+    return {
+      nodes: items.map(({ id, globalKey, rowData }) => ({
         id,
-        datasetId: data.datasetId,
-        globalKey: row.globalKey,
-        rowData: row.rowData,
-        mediaType: row.mediaType ?? 'IMAGE',
-      });
-      return id;
-    });
-    return { ids };
+        externalId: null,
+        globalKey,
+        rowData,
+      })),
+      after,
+      total: task.created.length,
+    };
   },
 
   updateDataRow: ({ dataRowId, rowData }, { state }) => {
@@ -365,6 +436,90 @@ export const resolvers: Resolvers = {
     };
   },
 };
+
+/**
+ * Completes the data row imports still in progress, oldest first, up to `through` (all of them
+ * without it), as Labelbox works through them whether anyone polls or not [I]: each row is
+ * created unless its dataset is gone or another data row holds its global key.
+ */
+export function finishImports(
+  state: LabelboxState,
+  now: () => string,
+  through?: ImportTaskRecord,
+): void {
+  for (const task of state.importTasks.values()) {
+    if (task.status !== 'IN_PROGRESS') continue;
+    for (const row of task.rows) {
+      const { globalKey, rowData } = row;
+      const holder = state.dataRowByGlobalKey(globalKey);
+      if (!state.datasets.has(row.datasetId)) {
+        task.failed.push({ globalKey, rowData, message: `Dataset ${row.datasetId} not found` });
+      } else if (holder) {
+        task.failed.push({
+          globalKey,
+          rowData,
+          message: `Global key ${globalKey} is already in use by another data row (${holder.id})`,
+        });
+      } else {
+        const id = state.newId('dr');
+        state.dataRows.set(id, { id, ...row });
+        task.created.push({ id, globalKey, rowData });
+      }
+    }
+    task.status = 'COMPLETE';
+    task.pollsLeft = 0;
+    task.updatedAt = now();
+    if (task === through) return;
+  }
+}
+
+function importTaskView(task: ImportTaskRecord) {
+  return {
+    id: task.id,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+    name: 'Data row import',
+    status: task.status,
+    completionPercentage: task.status === 'IN_PROGRESS' ? 0 : 100,
+    result: null,
+    errors: null,
+    type: DATA_ROW_IMPORT_TYPE,
+    metadata: null,
+  };
+}
+
+/** A page of `items` from cursor `from` (an opaque offset here); `after` is null at the end. */
+function cursorPage<T>(items: readonly T[], from: string | null | undefined, first: number) {
+  const start = from ? Number(from) : 0;
+  const page = items.slice(start, start + first);
+  const end = start + page.length;
+  return { items: page, after: end < items.length ? String(end) : null };
+}
+
+function refuse(ctx: ResolverContext, why: string): never {
+  ctx.violation(`upsertDataRows: ${why}`);
+  throw new GraphqlError(ERROR_CODES.invalid, why);
+}
+
+/** An uploaded JSON file the import names, parsed and checked, or the import refused. */
+function readUpload<T>(
+  ctx: ResolverContext,
+  uri: string,
+  what: string,
+  parse: (json: unknown) => z.ZodSafeParseResult<T>,
+): T {
+  const upload = ctx.state.uploads.get(uri);
+  if (!upload) return refuse(ctx, `the ${what} ${uri} was not uploaded with uploadFile`);
+  let json: unknown;
+  try {
+    json = JSON.parse(upload.bytes.toString('utf8'));
+  } catch {
+    return refuse(ctx, `the ${what} ${uri} is not JSON`);
+  }
+  const parsed = parse(json);
+  if (!parsed.success) return refuse(ctx, `the ${what} ${uri}: ${parsed.error.message}`);
+  return parsed.data;
+}
 
 /** The `include…` flags of an export: a part left out of them is left out of its lines. */
 type ExportParams = Vars<'exportDataRowsInProject'>['input']['params'];

@@ -77,6 +77,35 @@ export interface ExportTaskRecord {
   files: Array<{ start: number; end: number; firstLine: number; lastLine: number }>;
 }
 
+/** A file sent with `uploadFile`, kept for the import that names it. */
+export interface UploadRecord {
+  url: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+/** A row of a data row import, as the task reports it back. */
+export interface ImportedRow {
+  globalKey: string;
+  rowData: string;
+}
+
+/** An `upsertDataRows` task: the rows it was sent, then what became of each. */
+export interface ImportTaskRecord {
+  id: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  /** Polls left (`createdTasks`) before the task completes. */
+  pollsLeft: number;
+  /** The rows to make, in manifest order; applied when the task completes. */
+  rows: Array<ImportedRow & { datasetId: string; mediaType: 'IMAGE' | 'VIDEO' }>;
+  created: Array<ImportedRow & { id: string }>;
+  failed: Array<ImportedRow & { message: string }>;
+}
+
 /** Everything the emulated organization holds; deleted things are removed, not flagged. */
 export class LabelboxState {
   readonly datasets = new Map<string, DatasetRecord>();
@@ -87,7 +116,12 @@ export class LabelboxState {
   readonly exportTasks = new Map<string, ExportTaskRecord>();
   /** Mask PNGs by id, served at `/masks/<id>.png`. */
   readonly masks = new Map<string, Buffer>();
+  /** Files sent with `uploadFile`, by the URL the upload answered. */
+  readonly uploads = new Map<string, UploadRecord>();
+  readonly importTasks = new Map<string, ImportTaskRecord>();
   #next = 0;
+  /** The user the API key belongs to: every task is created by it. */
+  readonly userId = this.newId('us');
 
   /** A cuid-looking id, unique in this emulator: Labelbox ids are opaque strings [V]. */
   newId(kind: string): string {

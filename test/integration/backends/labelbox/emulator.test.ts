@@ -18,6 +18,36 @@ async function graphql(body: unknown, key = emulator.apiKey, path = '/graphql') 
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+const UPLOAD_FILE =
+  'mutation UploadFile($file: Upload!, $contentLength: Int!, $sign: Boolean) { uploadFile(file: $file, contentLength: $contentLength, sign: $sign) {url filename} }';
+
+/** A multipart upload as the SDK's `Client.upload_data` sends it, with `contentLength` given. */
+async function upload(
+  content: string,
+  filename: string,
+  contentLength = Buffer.byteLength(content),
+) {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({ variables: { file: null, contentLength, sign: false }, query: UPLOAD_FILE }),
+  );
+  form.append('map', JSON.stringify({ '1': ['variables.file'] }));
+  form.append('1', new Blob([content], { type: 'application/json' }), filename);
+  const response = await fetch(`${emulator.url}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${emulator.apiKey}` },
+    body: form,
+  });
+  return (await response.json()) as {
+    data?: { uploadFile?: { url: string } } | null;
+    errors?: unknown[];
+  };
+}
+
+const UPSERT =
+  'mutation UpsertDataRowsPyApi($manifestUri: String!) { upsertDataRows(data: { manifestUri: $manifestUri }) { id status type } }';
+
 describe('Emulator: Labelbox (its own contract checks)', () => {
   it('answers a request without the API key with 401', async () => {
     const { status } = await graphql({ query: 'query { projects { id } }' }, 'wrong');
@@ -148,6 +178,38 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     ]);
   });
 
+  it('refuses a project made without the quality settings the SDK sends by default', async () => {
+    await graphql({
+      query:
+        'mutation M($name: String!, $description: String!, $allowedMediaType: MediaType!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType}) { id } }',
+      variables: { name: 'p', description: '', allowedMediaType: 'IMAGE' },
+    });
+    expect(emulator.counts().projects).toBe(0);
+    expect(emulator.violations()).toEqual([
+      "GraphQL createProject: the document does not have the SDK's shape",
+    ]);
+  });
+
+  it('refuses quality settings other than the SDK defaults (3 labels, 0 %, benchmark and consensus on)', async () => {
+    await graphql({
+      query:
+        'mutation M($name: String!, $description: String!, $allowedMediaType: MediaType!, $autoAuditNumberOfLabels: Int!, $autoAuditPercentage: Float!, $isBenchmarkEnabled: Boolean!, $isConsensusEnabled: Boolean!) { createProject(data: {name: $name description: $description allowedMediaType: $allowedMediaType autoAuditNumberOfLabels: $autoAuditNumberOfLabels autoAuditPercentage: $autoAuditPercentage isBenchmarkEnabled: $isBenchmarkEnabled isConsensusEnabled: $isConsensusEnabled}) { id } }',
+      variables: {
+        name: 'p',
+        description: '',
+        allowedMediaType: 'IMAGE',
+        autoAuditNumberOfLabels: 1,
+        autoAuditPercentage: 1,
+        isBenchmarkEnabled: true,
+        isConsensusEnabled: false,
+      },
+    });
+    expect(emulator.counts().projects).toBe(0);
+    expect(emulator.violations()).toEqual([
+      expect.stringContaining('GraphQL createProject: variables'),
+    ]);
+  });
+
   it('records variables that break the assumed argument shapes', async () => {
     await graphql({
       query:
@@ -167,6 +229,60 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
       },
     });
     expect(emulator.violations()).toEqual([expect.stringContaining('upsertOntology: normalized')]);
+  });
+
+  it('answers an upload sent as the SDK sends it with the URL of the upload', async () => {
+    const answer = await upload('[]', 'json_import.json');
+
+    expect(answer.data?.uploadFile?.url).toMatch(/\/uploads\/.+\/json_import\.json$/);
+    expect(emulator.violations()).toEqual([]);
+  });
+
+  it('refuses an upload whose contentLength is not the size of its file', async () => {
+    const answer = await upload('[]', 'json_import.json', 3);
+
+    expect(answer.errors).toHaveLength(1);
+    expect(emulator.violations()).toEqual([
+      'uploadFile: contentLength 3, but the file holds 2 bytes',
+    ]);
+  });
+
+  it('refuses an import of a manifest that was never uploaded', async () => {
+    await graphql({
+      query: UPSERT,
+      variables: { manifestUri: 'https://elsewhere.example/m.json' },
+    });
+
+    expect(emulator.violations()).toEqual([
+      'upsertDataRows: the manifest https://elsewhere.example/m.json was not uploaded with uploadFile',
+    ]);
+  });
+
+  it('refuses an import whose rows are not the SDK’s {id: AUTO, payload} specs', async () => {
+    const chunk = await upload(
+      JSON.stringify([{ rowData: 'https://media.example/1.jpg', globalKey: 's1' }]),
+      'json_import.json',
+    );
+    const manifest = await upload(
+      JSON.stringify({ source: 'SDK', item_count: 1, chunk_uris: [chunk.data?.uploadFile?.url] }),
+      'manifest.json',
+    );
+    await graphql({ query: UPSERT, variables: { manifestUri: manifest.data?.uploadFile?.url } });
+
+    expect(emulator.violations()).toEqual([expect.stringMatching(/^upsertDataRows: the chunk /)]);
+    expect(emulator.state.importTasks.size).toBe(0);
+  });
+
+  it('refuses createDataRows: Labelbox is not known to have it, the SDK imports rows from files', async () => {
+    await graphql({
+      query:
+        'mutation CreateDataRows($data: CreateDataRowsInput!) { createDataRows(data: $data) { ids } }',
+      variables: {
+        data: { datasetId: 'd', dataRows: [{ rowData: 'https://x/1.jpg', globalKey: 's1' }] },
+      },
+    });
+
+    expect(emulator.violations()).toEqual(['GraphQL: unknown root field createDataRows']);
   });
 
   it('reports a missing resource as RESOURCE_NOT_FOUND, and a missing project as null', async () => {

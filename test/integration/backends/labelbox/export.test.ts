@@ -45,7 +45,12 @@ async function labelled(options: LabelboxEmulatorOptions) {
   emulator = lb;
   const backend = labelboxBackend({
     objects: { bucket: 'media' } as never,
-    params: { url: lb.url, api_key: lb.apiKey, export_poll_interval_ms: 0 },
+    params: {
+      url: lb.url,
+      api_key: lb.apiKey,
+      export_poll_interval_ms: 0,
+      data_row_poll_interval_ms: 0,
+    },
     secrets: memorySecretStore(),
   });
   const [task] = (await backend.upload(upload)).tasks;

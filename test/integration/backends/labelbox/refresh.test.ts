@@ -35,7 +35,12 @@ async function annotated() {
   });
   const backend = await createLabelboxBackend({
     name: 'labelbox',
-    params: { url: emulator.url, api_key: emulator.apiKey, export_poll_interval_ms: 0 },
+    params: {
+      url: emulator.url,
+      api_key: emulator.apiKey,
+      export_poll_interval_ms: 0,
+      data_row_poll_interval_ms: 0,
+    },
     objects: local.store.media,
     clock,
   });

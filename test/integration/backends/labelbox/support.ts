@@ -54,6 +54,7 @@ export function labelboxDeps(
         url: emulator.url,
         api_key: emulator.apiKey,
         export_poll_interval_ms: 0,
+        data_row_poll_interval_ms: 0,
         ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
       },
     },

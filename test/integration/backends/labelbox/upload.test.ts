@@ -33,7 +33,7 @@ function page(annoKey: string, count: number): UploadContext {
 const backend = () =>
   labelboxBackend({
     objects: { bucket: 'media' } as never,
-    params: { url: emulator.url, api_key: emulator.apiKey },
+    params: { url: emulator.url, api_key: emulator.apiKey, data_row_poll_interval_ms: 0 },
     secrets: memorySecretStore(),
   });
 

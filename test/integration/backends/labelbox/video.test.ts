@@ -53,7 +53,12 @@ describe('Labelbox backend: videos', () => {
   it('uploads a video as a VIDEO data row and loads a track frame by frame', async () => {
     const backend = labelboxBackend({
       objects: { bucket: 'media' } as never,
-      params: { url: emulator.url, api_key: emulator.apiKey, export_poll_interval_ms: 0 },
+      params: {
+        url: emulator.url,
+        api_key: emulator.apiKey,
+        export_poll_interval_ms: 0,
+        data_row_poll_interval_ms: 0,
+      },
       secrets: memorySecretStore(),
     });
     const { tasks } = await backend.upload(page);

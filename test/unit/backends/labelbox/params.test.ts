@@ -3,6 +3,7 @@ import {
   graphqlEndpoint,
   labelboxBackend,
   labelboxEndpoints,
+  labelboxParamsSchema,
 } from '../../../../lib/backends/labelbox/index.js';
 import { memorySecretStore } from '../../../../lib/backends/secrets.js';
 
@@ -53,6 +54,22 @@ describe('Function: labelboxBackend params', () => {
         code: 'INVALID_INPUT',
         message: expect.stringContaining(fragment),
       }),
+    );
+  });
+
+  it('waits for a data row import as the SDK does by default: a poll every 2 s, 5 minutes at most', () => {
+    expect(labelboxParamsSchema.parse({ api_key: 'k' })).toMatchObject({
+      data_row_poll_interval_ms: 2000,
+      data_row_timeout_ms: 300_000,
+    });
+  });
+
+  it.each([
+    ['a negative data_row_poll_interval_ms', { data_row_poll_interval_ms: -1 }],
+    ['a zero data_row_timeout_ms', { data_row_timeout_ms: 0 }],
+  ])('refuses %s', (_name, params) => {
+    expect(() => make({ api_key: 'k', ...params })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
     );
   });
 
