@@ -11,7 +11,7 @@ import { table } from './table.js';
 import { CliUsageError, positiveInt } from './usage-error.js';
 import { followRun } from './wait.js';
 
-export const RUN_USAGE = `  annotate <dataset> <annoKey> --label-field F [--label-type T] [--classes a,b]
+export const RUN_USAGE = `  annotate <dataset> <annoKey> [--label-field F] [--label-type T] [--classes a,b]
            [--attributes JSON|a,b] [--label-schema FILE.json] [--backend B]
            [--backend-params JSON] [--tags a,b | --sample-ids id1,id2] [--page-size N]
            [--dest-field F] [--unexpected keep|ignore|return] [--auto-load]
@@ -20,10 +20,13 @@ export const RUN_USAGE = `  annotate <dataset> <annoKey> --label-field F [--labe
            --[no-]allow-label-edits, --[no-]allow-index-edits, --[no-]allow-spatial-edits)
                                                      start an annotation run (AnnotateWorkflow);
                                                      --label-schema replaces --label-field and
-                                                     friends; --wait returns once its tasks are
-                                                     open in the tool, or with
-                                                     --wait-for-completion once every task is
-                                                     finished (annotators' time)
+                                                     friends; with neither, a schemaless run
+                                                     (cvat: into the project --backend-params
+                                                     names by project_name or project_id);
+                                                     --wait returns once its tasks are open in
+                                                     the tool, or with --wait-for-completion
+                                                     once every task is finished (annotators'
+                                                     time)
   status <dataset> <annoKey>                         each task: its status here and in the tool
   load <dataset> <annoKey> [--cleanup] [--wait [--timeout S]]
                                                      merge the finished tasks (LoadWorkflow);
@@ -125,7 +128,16 @@ function waitLimits(values: RunValues): { timeoutMs?: number } {
 async function annotateRequest(values: RunValues, annoKey: string): Promise<AnnotateRunRequest> {
   const labelSchemaFile = values['label-schema'];
   if (labelSchemaFile === undefined && values['label-field'] === undefined) {
-    throw new CliUsageError('annotate needs --label-field (or --label-schema FILE.json)');
+    // No schema at all is a schemaless run (CVAT with project_name/project_id); a field's
+    // details without the field are a mistake, not a request for one.
+    const detail = (['label-type', 'classes', 'attributes'] as const).find(
+      (option) => values[option] !== undefined,
+    );
+    if (detail !== undefined) {
+      throw new CliUsageError(
+        `--${detail} needs --label-field (or --label-schema FILE.json); omit all three for a schemaless run`,
+      );
+    }
   }
   if (values.tags !== undefined && values['sample-ids'] !== undefined) {
     throw new CliUsageError('--tags and --sample-ids exclude each other');

@@ -95,6 +95,29 @@ describe('annoflow annotate: the request', () => {
     expect(JSON.parse(stdout)).toEqual(started('annotate').body);
   });
 
+  it('sends a run without a label schema as schemaless, for the backend to judge', async () => {
+    const { code, received } = await cli(
+      { 'POST /datasets/d/runs': started('annotate') },
+      'annotate',
+      'd',
+      'k',
+      '--backend',
+      'cvat',
+      '--backend-params',
+      '{"project_name":"street"}',
+      '--unexpected',
+      'keep',
+    );
+
+    expect(code).toBe(0);
+    expect(received[0]?.body).toEqual({
+      annoKey: 'k',
+      backend: 'cvat',
+      backendParams: { project_name: 'street' },
+      unexpected: 'keep',
+    });
+  });
+
   it('reads --label-schema from a file, and JSON classes and attributes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'annoflow-cli-'));
     try {
@@ -129,7 +152,8 @@ describe('annoflow annotate: the request', () => {
   });
 
   it.each([
-    [['--label-type', 'detections'], '--label-field'],
+    [['--label-type', 'detections'], '--label-type needs --label-field'],
+    [['--classes', 'car'], '--classes needs --label-field'],
     [['--label-field', 'gt', '--tags', 'a', '--sample-ids', 'b'], 'exclude each other'],
     [['--label-field', 'gt', '--allow-deletions', '--no-allow-deletions'], 'exclude each other'],
     [['--label-field', 'gt', '--timeout', '5'], '--timeout applies to --wait only'],
