@@ -106,6 +106,7 @@ export const webhookSchema = z.looseObject({
   id: z.number().int(),
   target_url: z.string().optional(),
   project_id: z.number().int().nullable().optional(),
+  description: z.string().optional(),
 });
 
 export const tokenSchema = z.looseObject({ key: z.string() });

@@ -223,6 +223,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     async cleanup(ctx: BackendContext, tasks: readonly BackendTask[]): Promise<void> {
       const { run } = parseInput(backendContextSchema, ctx, 'backend context');
       const owned = new Set<number>();
+      const projects = new Set<number>();
       for (const task of tasks) {
         const cvatTaskId = cvatTaskIdOf(task);
         await client.request('DELETE', `/api/tasks/${cvatTaskId}`, { accept: [404] });
@@ -232,8 +233,14 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         for (const jobId of data?.jobIds ?? [])
           await objects.delete(jobCacheKey(run, cvatTaskId, jobId));
         if (data?.projectOwned) owned.add(data.projectId);
+        if (data) projects.add(data.projectId);
       }
-      for (const projectId of owned) await deleteProjectIfEmpty(projectId);
+      for (const projectId of projects) {
+        if (owned.has(projectId) && (await deleteProjectIfEmpty(projectId))) continue;
+        // A project the run did not make (the user's, or one another run still uses) stays;
+        // the run's own webhook on it must not, or it posts every later job change to us.
+        await deleteRunWebhooks(projectId, run);
+      }
     },
 
     async registerWebhooks(ctx: BackendContext): Promise<void> {
@@ -259,7 +266,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         target_url: target,
       });
       for (const hook of hooks) {
-        if (hook.target_url !== target) continue;
+        if (hook.target_url !== target || hook.description !== webhookDescription(run)) continue;
         if (await secrets.get(webhookSecretName(hook.id))) return;
         // A hook whose secret was lost cannot be verified: replace it.
         await client.request('DELETE', `/api/webhooks/${hook.id}`, { accept: [404] });
@@ -268,7 +275,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       const { data } = await client.request('POST', '/api/webhooks', {
         body: {
           target_url: target,
-          description: `annoflow ${run.dataset}/${run.annoKey}`,
+          description: webhookDescription(run),
           type: 'project',
           project_id: project.id,
           events: [...CVAT_WEBHOOK_EVENTS],
@@ -329,15 +336,27 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
     });
   }
 
-  async function deleteProjectIfEmpty(projectId: number): Promise<void> {
+  /** @returns whether the project is gone (deleted now, or before). */
+  async function deleteProjectIfEmpty(projectId: number): Promise<boolean> {
     const { status } = await client.request('GET', `/api/projects/${projectId}`, { accept: [404] });
-    if (status === 404) return;
+    if (status === 404) return true;
     const left = await client.list('/api/tasks', taskSchema, { project_id: projectId });
-    if (left.some((task) => task.project_id === projectId)) return;
+    if (left.some((task) => task.project_id === projectId)) return false;
     const hooks = await client.list('/api/webhooks', webhookSchema, { project_id: projectId });
     await client.request('DELETE', `/api/projects/${projectId}`, { accept: [404] });
     // CVAT deletes the project's webhooks with it; their secrets go too.
     for (const hook of hooks) await secrets?.delete(webhookSecretName(hook.id));
+    return true;
+  }
+
+  /** The run's webhook on a project that stays (found by its description, whatever its URL). */
+  async function deleteRunWebhooks(projectId: number, run: BackendContext['run']): Promise<void> {
+    const hooks = await client.list('/api/webhooks', webhookSchema, { project_id: projectId });
+    for (const hook of hooks) {
+      if (hook.project_id !== projectId || hook.description !== webhookDescription(run)) continue;
+      await client.request('DELETE', `/api/webhooks/${hook.id}`, { accept: [404] });
+      await secrets?.delete(webhookSecretName(hook.id));
+    }
   }
 }
 
@@ -350,6 +369,14 @@ function cvatTaskIdOf(task: BackendTask): number {
     );
   }
   return id;
+}
+
+/**
+ * Names the run a webhook belongs to. Each run has its own on a project, even one another run
+ * already watches, so cleaning up one run can delete its webhook without silencing the other.
+ */
+function webhookDescription(run: { dataset: string; annoKey: string }): string {
+  return `annoflow ${run.dataset}/${run.annoKey}`;
 }
 
 function taskDataOf(task: BackendTask): z.infer<typeof cvatTaskDataSchema> | undefined {

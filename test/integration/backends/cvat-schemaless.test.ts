@@ -15,6 +15,7 @@ import {
   REQUEST,
   seedSixImages,
   seedVideo,
+  startReceiver,
   TRACK_IDS,
   useCvatEmulator,
 } from './cvat-support.js';
@@ -310,5 +311,22 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
       ['car', []],
       ['day', []],
     ]);
+  });
+
+  it("deletes the webhook it made on the user's project, and its secret, at cleanup", async () => {
+    const receiver = await startReceiver();
+    try {
+      const projectId = await userProject();
+      const { rig } = await schemalessRun({ project_name: 'shared', webhook_url: receiver.url });
+      const [hook] = [...cvat.state.webhooks.values()];
+      expect(hook?.project_id).toBe(projectId);
+
+      await cleanupRun(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY });
+
+      expect(cvat.counts()).toMatchObject({ projects: 1, tasks: 0, webhooks: 0 });
+      expect(await rig.secrets.get(`cvat/webhook/${hook?.id}`)).toBeUndefined();
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -494,6 +494,35 @@ describe('CVAT backend: webhooks and cleanup', () => {
     }
   });
 
+  it("gives each run its own webhook on a shared project: one run's cleanup leaves the other's", async () => {
+    const receiver = await startReceiver();
+    try {
+      const { rig } = await annotated({ webhook_url: receiver.url, project_name: 'shared' });
+      await annotateRun(rig.deps, { ...REQUEST, annoKey: 'second_pass' });
+      const hooks = () =>
+        [...cvat.state.webhooks.values()].map((hook) => [hook.project_id, hook.description]);
+      const [projectId] = [...cvat.state.projects.keys()];
+      expect(hooks()).toEqual([
+        [projectId, `annoflow ${DATASET}/${ANNO_KEY}`],
+        [projectId, `annoflow ${DATASET}/second_pass`],
+      ]);
+      const [firstHook, secondHook] = [...cvat.state.webhooks.keys()];
+
+      await cleanupRun(rig.deps, { dataset: DATASET, annoKey: ANNO_KEY });
+
+      expect(hooks()).toEqual([[projectId, `annoflow ${DATASET}/second_pass`]]);
+      expect(await rig.secrets.get(`cvat/webhook/${firstHook}`)).toBeUndefined();
+      expect(await rig.secrets.get(`cvat/webhook/${secondHook}`)).toMatch(/^[0-9a-f]{64}$/);
+
+      await cleanupRun(rig.deps, { dataset: DATASET, annoKey: 'second_pass' });
+
+      expect(cvat.counts()).toMatchObject({ tasks: 0, webhooks: 0 });
+      expect(await rig.secrets.get(`cvat/webhook/${secondHook}`)).toBeUndefined();
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('cleans up every task, the project it created, its webhook and their secrets', async () => {
     const receiver = await startReceiver();
     try {
