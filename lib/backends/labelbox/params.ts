@@ -39,16 +39,18 @@ export const labelboxParamsSchema = z.looseObject({
     .positive()
     .default(5 * 60 * 1000),
   /**
-   * How a data row import is waited for: the SDK's `Task.wait_till_done` defaults (a poll
-   * every 2 s, five minutes at most). An import still running then fails the upload as
-   * `BACKEND_UNAVAILABLE`; the retry adopts the rows it made.
+   * How a data row import is waited for: a poll every 2 s, as the SDK's `Task.wait_till_done`,
+   * but four minutes at most, not its five: a page uploads in the annotate function, whose
+   * limit is five minutes (`cdk/annotation-service.ts`), and a wait as long as that is killed
+   * with the function instead of ending in an error that says why. An import still running
+   * then fails the upload as `BACKEND_UNAVAILABLE`; the retry adopts the rows it made.
    */
   data_row_poll_interval_ms: z.number().int().min(0).default(2000),
   data_row_timeout_ms: z
     .number()
     .int()
     .positive()
-    .default(5 * 60 * 1000),
+    .default(4 * 60 * 1000),
 });
 export type LabelboxParams = z.output<typeof labelboxParamsSchema>;
 

