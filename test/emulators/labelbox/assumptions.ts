@@ -472,7 +472,9 @@ export const operations = {
    * task.py `DataUpsertTask._download_errors_paginated`: `failedDataRowImports(data: {
    * taskId: $taskId, first: $first, from: $from}) { after total results { message spec {
    * externalId globalKey rowData metadata {…} attachments {…} } } }`, `$from: String`]. What
-   * `DataUpsertTask.errors` and `has_errors` read.
+   * `DataUpsertTask.errors` and `has_errors` read. That a task ending `FAILED` lists every row
+   * here, and makes none, is [I]; so is a task that polls stop finding (the emulator's
+   * `importEnds` option makes both, for the client's error paths).
    */
   failedDataRowImports: {
     kind: 'query',

@@ -37,6 +37,7 @@ import {
 import { finishImports, GraphqlError, type ResolverContext, resolvers } from './resolvers.js';
 import {
   type DataRowRecord,
+  type ImportEnding,
   LabelboxState,
   type LabelRecord,
   type ProjectRecord,
@@ -62,6 +63,11 @@ export interface LabelboxEmulatorOptions {
    * `IN_PROGRESS`). `Infinity` keeps imports running until {@link LabelboxEmulator.finishImports}.
    */
   readonly importPolls?: number;
+  /**
+   * How a data row import ends once those polls are spent (default `COMPLETE`; `FAILED` and
+   * `LOST`, a task polls stop finding, are what a client must survive).
+   */
+  readonly importEnds?: ImportEnding;
 }
 
 /** An object as an annotator draws it: export shape, without the ids Labelbox assigns. */
@@ -124,6 +130,8 @@ export class LabelboxEmulator {
    * name); a test may change it between calls, e.g. to let a retry's import finish.
    */
   importPolls: number;
+  /** How a data row import started from now on ends (the option of that name). */
+  importEnds: ImportEnding;
   #server: Server | undefined;
   #baseUrl = '';
   #tick = 0;
@@ -137,6 +145,7 @@ export class LabelboxEmulator {
     this.#streamableExports = options.streamableExports ?? true;
     this.#exportLinesPerFile = options.exportLinesPerFile ?? 2;
     this.importPolls = options.importPolls ?? 0;
+    this.importEnds = options.importEnds ?? 'COMPLETE';
   }
 
   get apiKey(): string {
@@ -588,6 +597,7 @@ export class LabelboxEmulator {
       streamableExports: this.#streamableExports,
       exportLinesPerFile: this.#exportLinesPerFile,
       importPolls: this.importPolls,
+      importEnds: this.importEnds,
       violation: (message) => this.#violations.push(message),
     };
     try {

@@ -14,7 +14,13 @@ import {
   UPSERT_CHUNK_SIZE_BYTES,
   uploadManifestSchema,
 } from './assumptions.js';
-import type { ExportTaskRecord, ImportTaskRecord, LabelboxState, ProjectRecord } from './state.js';
+import type {
+  ExportTaskRecord,
+  ImportEnding,
+  ImportTaskRecord,
+  LabelboxState,
+  ProjectRecord,
+} from './state.js';
 
 /** A GraphQL error as Labelbox reports it: HTTP 200, `errors[0].extensions.code` [I]. */
 export class GraphqlError extends Error {
@@ -39,6 +45,8 @@ export interface ResolverContext {
   readonly exportLinesPerFile: number;
   /** How many `createdTasks` polls a data row import still answers `IN_PROGRESS`. */
   readonly importPolls: number;
+  /** How a data row import started now ends once those polls are spent. */
+  readonly importEnds: ImportEnding;
   /** Records a departure from the assumed contract (a self-check failing, a bad request). */
   readonly violation: (message: string) => void;
 }
@@ -133,6 +141,7 @@ export const resolvers: Resolvers = {
       updatedAt: now,
       status: 'IN_PROGRESS',
       pollsLeft: ctx.importPolls,
+      ends: ctx.importEnds,
       rows: specs.map(({ payload }) => ({
         datasetId: payload.dataset_id,
         globalKey: payload.global_key,
@@ -160,6 +169,10 @@ export const resolvers: Resolvers = {
     if (!task || task.createdBy !== userId || skip > 0) return { createdTasks: [] };
     if (task.status === 'IN_PROGRESS') {
       if (task.pollsLeft > 0) task.pollsLeft -= 1;
+      else if (task.ends === 'LOST') {
+        ctx.state.importTasks.delete(task.id);
+        return { createdTasks: [] };
+      } else if (task.ends === 'FAILED') failImport(task, ctx.now);
       else finishImports(ctx.state, ctx.now, task);
     }
     return { createdTasks: [importTaskView(task)] };
@@ -471,6 +484,16 @@ export function finishImports(
     task.updatedAt = now();
     if (task === through) return;
   }
+}
+
+/** Ends an import `FAILED`: no row is made, and each is reported refused [I]. */
+function failImport(task: ImportTaskRecord, now: () => string): void {
+  for (const { globalKey, rowData } of task.rows) {
+    task.failed.push({ globalKey, rowData, message: 'Data row import failed' });
+  }
+  task.status = 'FAILED';
+  task.pollsLeft = 0;
+  task.updatedAt = now();
 }
 
 function importTaskView(task: ImportTaskRecord) {

@@ -92,6 +92,13 @@ export interface ImportedRow {
 }
 
 /** An `upsertDataRows` task: the rows it was sent, then what became of each. */
+/**
+ * How a data row import ends: `COMPLETE` makes its rows; `FAILED` makes none and reports each
+ * row refused (what a failed import's `failedDataRowImports` holds is inferred [I]); `LOST`
+ * removes the task, so polls stop finding it.
+ */
+export type ImportEnding = 'COMPLETE' | 'FAILED' | 'LOST';
+
 export interface ImportTaskRecord {
   id: string;
   createdBy: string;
@@ -100,6 +107,8 @@ export interface ImportTaskRecord {
   status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
   /** Polls left (`createdTasks`) before the task completes. */
   pollsLeft: number;
+  /** How the task ends once its polls are spent (see `LabelboxEmulatorOptions.importEnds`). */
+  ends: ImportEnding;
   /** The rows to make, in manifest order; applied when the task completes. */
   rows: Array<ImportedRow & { datasetId: string; mediaType: 'IMAGE' | 'VIDEO' }>;
   created: Array<ImportedRow & { id: string }>;

@@ -114,6 +114,46 @@ describe('Labelbox backend: data rows made as the SDK makes them', () => {
     expect(emulator.counts()).toMatchObject({ dataRows: 0, projects: 0 });
   });
 
+  it('fails the upload as BACKEND_REQUEST_FAILED when Labelbox fails the import, making nothing', async () => {
+    await start({ importEnds: 'FAILED' });
+
+    const error = await backend()
+      .upload(page('k', ['s1', 's2']))
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+      message: expect.stringMatching(
+        /^Labelbox data row import \S+ into dataset \S+ ended FAILED: s1 \(Data row import failed\), s2 /,
+      ),
+      details: { status: 'FAILED' },
+    });
+    expect(emulator.counts()).toMatchObject({ dataRows: 0, projects: 0 });
+  });
+
+  it('fails the upload as BACKEND_REQUEST_FAILED when the import task disappears while polled', async () => {
+    await start({ importPolls: 1, importEnds: 'LOST' });
+
+    await expect(backend().upload(page('k', ['s1']))).rejects.toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+      message: expect.stringMatching(/^Labelbox data row import \S+ into dataset \S+ disappeared$/),
+    });
+    expect(emulator.counts()).toMatchObject({ dataRows: 0, projects: 0 });
+  });
+
+  it('uploads on retry after a failed import, making each row once', async () => {
+    await start({ importEnds: 'FAILED' });
+    await expect(backend().upload(page('k', ['s1', 's2']))).rejects.toMatchObject({
+      code: 'BACKEND_REQUEST_FAILED',
+    });
+    emulator.importEnds = 'COMPLETE';
+
+    const { tasks } = await backend().upload(page('k', ['s1', 's2']));
+
+    expect(emulator.counts()).toMatchObject({ datasets: 1, dataRows: 2, projects: 1 });
+    expect(tasks[0]?.sampleIds).toEqual(['s1', 's2']);
+  });
+
   it('adopts on retry the rows an import made after the first attempt gave up on it', async () => {
     await start({ importPolls: Number.POSITIVE_INFINITY });
     const slow = backend({ data_row_poll_interval_ms: 5, data_row_timeout_ms: 30 });
