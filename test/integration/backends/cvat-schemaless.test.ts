@@ -470,4 +470,47 @@ describe('CVAT backend: schemaless runs on videos, tracks drawn in CVAT', () => 
       '3': moved('3', [0.25, 0.5, 0.5, 0.5]),
     });
   });
+
+  it("runs a track without an outside keyframe to the video's last frame", async () => {
+    const { local, rig, cvatId } = await videoRun();
+    cvat.annotator.addTrack(cvatId, {
+      type: 'rectangle',
+      label: 'car',
+      shapes: [{ frame: 0, points: [0, 0, 32, 24] }],
+    });
+    finish(cvatId);
+
+    const loaded = await loadClips(rig);
+
+    expect(loaded.merged).toEqual([expect.objectContaining({ added: 10, unexpected: 10 })]);
+    const cars = await drawnCars(local);
+    expect(Object.keys(cars)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    for (const [number, labels] of Object.entries(cars)) {
+      expect(labels).toEqual([
+        expect.objectContaining({ index: 2, bounding_box: [0, 0, 0.5, 0.5] }),
+      ]);
+      expect('keyframe' in (labels[0] ?? {})).toBe(number === '1');
+    }
+  });
+
+  it("deletes a track's frames once it is deleted in CVAT, by a load that returns detections", async () => {
+    const { local, rig, cvatId } = await videoRun();
+    const trackId = drawTrack(cvatId);
+    await loadClips(rig);
+
+    cvat.annotator.delete('track', trackId);
+    cvat.annotator.addShape(cvatId, {
+      type: 'rectangle',
+      frame: 5,
+      label: 'car',
+      points: [0, 0, 32, 24],
+    });
+    finish(cvatId);
+    const again = await loadClips(rig);
+
+    expect(again.merged).toEqual([expect.objectContaining({ added: 1, deleted: 3 })]);
+    const cars = await drawnCars(local);
+    expect([cars['1'], cars['2'], cars['3']]).toEqual([[], [], []]);
+    expect(cars['6']).toEqual([expect.objectContaining({ label: 'car' })]);
+  });
 });
