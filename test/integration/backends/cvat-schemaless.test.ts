@@ -332,7 +332,10 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
 });
 
 describe('CVAT backend: schemaless runs on videos, tracks drawn in CVAT', () => {
-  /** A schemaless run on the 10-frame video `v1` (one job: a video's default), kept labels. */
+  /**
+   * A schemaless run on the 10-frame video `v1`, kept labels; one job, a video's default (a
+   * track across jobs is not supported: README, "Not supported yet").
+   */
   async function videoRun() {
     await userProject();
     const local = await aws.newStore();
