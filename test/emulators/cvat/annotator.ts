@@ -205,6 +205,74 @@ export class CvatAnnotator {
   }
 
   /**
+   * Draws a new track: one keyframe per entry of `shapes` (an `outside` one hides the object
+   * from its frame on, as CVAT's "switch outside" does). Returns the track's server id.
+   */
+  addTrack(
+    taskId: number,
+    track: {
+      type: string;
+      label: string;
+      shapes: ReadonlyArray<{ frame: number; points: number[]; outside?: boolean }>;
+    },
+  ): number {
+    const task = this.task(taskId);
+    const labelId = this.labelId(task, track.label);
+    const shapes = [...track.shapes].sort((a, b) => a.frame - b.frame);
+    const first = shapes[0];
+    if (!first) throw new Error('a track needs at least one shape');
+    const id = this.state.nextId('track');
+    this.state.annotationsOf(taskId).tracks.push({
+      id,
+      frame: first.frame,
+      label_id: labelId,
+      group: 0,
+      source: 'manual',
+      attributes: [],
+      shapes: shapes.map((shape) => ({
+        id: this.state.nextId('tracked_shape'),
+        type: track.type,
+        frame: shape.frame,
+        points: [...shape.points],
+        occluded: false,
+        outside: shape.outside ?? false,
+        z_order: 0,
+        rotation: 0,
+        keyframe: true,
+        attributes: [],
+      })),
+    });
+    this.saved(task, first.frame);
+    return id;
+  }
+
+  /**
+   * Redraws a track's shape at `frame`: its keyframe there, or a new keyframe holding the
+   * points (as dragging an interpolated box in CVAT makes one). The job of `frame` is saved.
+   */
+  setTrackedPoints(trackId: number, frame: number, points: number[]): void {
+    const { task } = this.find('track', trackId);
+    const track = this.state.annotationsOf(task.id).tracks.find((each) => each.id === trackId);
+    if (!track) throw new Error(`no track ${trackId}`);
+    const keyframe = track.shapes.find((shape) => shape.frame === frame);
+    if (keyframe) keyframe.points = [...points];
+    else {
+      const before = track.shapes.filter((shape) => shape.frame < frame).at(-1);
+      if (!before) throw new Error(`track ${trackId} has no shape before frame ${frame}`);
+      track.shapes.push({
+        ...structuredClone(before),
+        id: this.state.nextId('tracked_shape'),
+        frame,
+        points: [...points],
+        outside: false,
+        keyframe: true,
+      });
+      track.shapes.sort((a, b) => a.frame - b.frame);
+    }
+    this.saved(task, frame);
+  }
+
+  /**
    * Splits a track at `frame`: the first part ends there (an `outside` shape), the second is a
    * new track starting there with a copy of the shape in effect. Returns the new track's id.
    */
