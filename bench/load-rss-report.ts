@@ -1,6 +1,7 @@
 /** Runs `load-rss.ts` per run size and mode (each in its own processes) and prints ratios. */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { FUNCTION_ENTRIES } from '../cdk/function-entries.js';
 import type { LoadRssFigure, LoadRssMode } from './load-rss.js';
 import { goalLine, row } from './stats.js';
 
@@ -9,11 +10,12 @@ export const MAX_RSS_RATIO = 1.2;
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const script = fileURLToPath(new URL('./load-rss.ts', import.meta.url));
 
+/** The load function's Node flags as deployed (beside `--enable-source-maps`, which the worker adds). */
+const LOAD_NODE_OPTIONS = FUNCTION_ENTRIES.load.nodeOptions ?? [];
+
 export function loadRssFigure(samples: number, pageSize: number, mode: LoadRssMode) {
-  const output = execFileSync(tsx, [script, String(samples), String(pageSize), mode], {
-    encoding: 'utf8',
-    maxBuffer: 2 ** 24,
-  });
+  const args = [script, String(samples), String(pageSize), mode, ...LOAD_NODE_OPTIONS];
+  const output = execFileSync(tsx, args, { encoding: 'utf8', maxBuffer: 2 ** 24 });
   return JSON.parse(output.trim().split('\n').at(-1) as string) as LoadRssFigure;
 }
 
@@ -43,13 +45,18 @@ function printFigure(figure: LoadRssFigure): void {
   );
 }
 
+/**
+ * @param plateauSamples a further warm run this size (more tasks than the largest of `sizes`):
+ *   whether a warm process keeps growing with the run or levels off.
+ */
 export function benchLoadRss(
   sizes: readonly number[],
   pageSize: number,
   modes: readonly LoadRssMode[],
+  plateauSamples?: number,
 ): LoadRssFigure[] {
   console.log(
-    `\nbench/load-rss — load worker (bundled like a handler, plain node, --enable-source-maps) against the stand-ins; page = ${pageSize} samples, MiB`,
+    `\nbench/load-rss — load worker (bundled like a handler, plain node, --enable-source-maps ${LOAD_NODE_OPTIONS.join(' ')}, as the load function runs) against the stand-ins; page = ${pageSize} samples, MiB`,
   );
   console.log(
     '  steps: each step in a fresh process, by step = that step’s peak; warm: one process runs the whole load, by step = how much each kind of step raised the peak',
@@ -84,6 +91,16 @@ export function benchLoadRss(
         ratio <= MAX_RSS_RATIO,
       ),
     );
+    if (mode === 'warm' && plateauSamples !== undefined) {
+      // V8 sizes a long-lived heap up over its first tasks (the live heap does not grow), so
+      // the ratio above mostly measures that warm-up; this shows whether it stops.
+      const more = loadRssFigure(plateauSamples, pageSize, mode);
+      printFigure(more);
+      figures.push(more);
+      console.log(
+        `  warm, ${more.tasks} tasks vs ${last.tasks}: peak RSS ${more.peakRssMiB} vs ${last.peakRssMiB} MiB (${(more.peakRssMiB / last.peakRssMiB).toFixed(2)}), live heap ${more.liveHeapMiB} vs ${last.liveHeapMiB} MiB`,
+      );
+    }
   }
   return figures;
 }

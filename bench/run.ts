@@ -119,6 +119,7 @@ if (wanted('load')) {
     quick ? [50, 200] : [1000, 10_000],
     quick ? 50 : 1000,
     quick ? ['warm'] : ['steps', 'warm'],
+    quick ? undefined : 40_000,
   );
 }
 if (wanted('cost')) await benchCost(quick ? 100 : 1000, quick ? 100 : 1000);
