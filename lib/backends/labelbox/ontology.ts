@@ -13,22 +13,25 @@ const optionSchema = z.object({
 });
 export const classificationSchema: z.ZodType<OntologyClassification> = z.lazy(() =>
   z.object({
-    type: z.enum(['radio', 'checklist', 'text', 'dropdown']),
+    type: z.enum(['radio', 'checklist', 'text']),
     name: z.string(),
     instructions: z.string(),
     required: z.boolean(),
     options: z.array(optionSchema),
     scope: z.enum(['global', 'index']).optional(),
+    uiMode: z.enum(['hotkey', 'searchable']).optional(),
   }),
 );
 export interface OntologyClassification {
-  type: 'radio' | 'checklist' | 'text' | 'dropdown';
+  type: 'radio' | 'checklist' | 'text';
   name: string;
   instructions: string;
   required: boolean;
   options: Array<{ label: string; value: string; options?: OntologyClassification[] }>;
   /** `index`: answered per video frame (a frame-level field). */
   scope?: 'global' | 'index';
+  /** How a radio or checklist is answered: `searchable` is a search-as-you-type list. */
+  uiMode?: 'hotkey' | 'searchable';
 }
 
 export const TOOL_KINDS = ['rectangle', 'polygon', 'line', 'point', 'raster-segmentation'] as const;
@@ -126,18 +129,23 @@ function attributesOf(field: FieldSchema): Record<string, AttributeSpec> {
   return out;
 }
 
-const ATTRIBUTE_KIND: Record<string, OntologyClassification['type']> = {
-  text: 'text',
-  select: 'dropdown',
-  radio: 'radio',
-  checkbox: 'checklist',
+/**
+ * FiftyOne made `select` a `DROPDOWN` classification, a type Labelbox has since removed (the
+ * SDK's `Classification.Type` is text, checklist, radio and group): a select is a radio
+ * answered from a searchable list (`uiMode: searchable`, the SDK's `UIMode.SEARCHABLE`), which
+ * is also how it is told from a radio when the ontology is read back.
+ */
+const ATTRIBUTE_KIND: Record<string, Pick<OntologyClassification, 'type' | 'uiMode'>> = {
+  text: { type: 'text' },
+  select: { type: 'radio', uiMode: 'searchable' },
+  radio: { type: 'radio' },
+  checkbox: { type: 'checklist' },
 };
-const ATTRIBUTE_TYPE: Record<OntologyClassification['type'], string> = {
-  text: 'text',
-  dropdown: 'select',
-  radio: 'radio',
-  checklist: 'checkbox',
-};
+
+function attributeTypeOf(question: OntologyClassification): string {
+  if (question.type === 'radio') return question.uiMode === 'searchable' ? 'select' : 'radio';
+  return question.type === 'checklist' ? 'checkbox' : 'text';
+}
 
 /**
  * Attribute values may be any JSON value, option values are strings: a string goes as itself
@@ -149,9 +157,10 @@ export function optionValue(value: unknown): string {
 }
 
 function attributeQuestion(name: string, spec: AttributeSpec): OntologyClassification {
-  const type = ATTRIBUTE_KIND[spec.type] ?? 'text';
+  const { type, uiMode } = ATTRIBUTE_KIND[spec.type] ?? { type: 'text' };
   return {
     type,
+    ...(uiMode ? { uiMode } : {}),
     name,
     instructions: name,
     required: false,
@@ -260,7 +269,7 @@ function attributesOfQuestions(
 ): Record<string, AttributeSpec> {
   return Object.fromEntries(
     questions.map((q) => {
-      const type = ATTRIBUTE_TYPE[q.type] ?? 'text';
+      const type = attributeTypeOf(q);
       const spec: AttributeSpec =
         type === 'text' ? { type } : { type, values: q.options.map((o) => parseJson(o.value)) };
       return [q.name, spec];

@@ -98,19 +98,26 @@ export const optionSchema = z.object({
 });
 
 /**
- * A classification [V ontology.py `Classification.asdict`: `type`, `instructions`, `name`,
- * `required`, `options`, and `scope` (`global`/`index`) at the top level only]. `dropdown`
- * is [I]: this SDK's `Classification.Type` has only `text`, `checklist` and `radio`, so
- * Labelbox may refuse the dropdowns annoflow makes of `select` attributes (unresolved).
+ * A classification [V tool_building/classification.py @099fae2 `Classification.asdict`:
+ * `type`, `instructions`, `name`, `required`, `options`, `uiMode` (`hotkey`/`searchable`, only
+ * on `radio` and `checklist`), and `scope` (`global`/`index`) at the top level only;
+ * `Classification.Type` is `text`, `checklist`, `radio`, `group`, of which we use the first
+ * three]. FiftyOne's `dropdown` is not a type any more, so it is refused. That a searchable
+ * radio is answered in exports as any radio (`radio_answer`) is [I].
  */
-export const classificationSchema = z.object({
-  type: z.enum(['radio', 'checklist', 'text', 'dropdown']),
-  name: z.string().min(1),
-  instructions: z.string().min(1),
-  required: z.boolean(),
-  options: z.array(optionSchema),
-  scope: z.enum(['global', 'index']).optional(),
-});
+export const classificationSchema = z
+  .object({
+    type: z.enum(['radio', 'checklist', 'text']),
+    name: z.string().min(1),
+    instructions: z.string().min(1),
+    required: z.boolean(),
+    options: z.array(optionSchema),
+    scope: z.enum(['global', 'index']).optional(),
+    uiMode: z.enum(['hotkey', 'searchable']).optional(),
+  })
+  .refine((question) => question.uiMode === undefined || question.type !== 'text', {
+    message: 'uiMode is for radio and checklist classifications only',
+  });
 
 /**
  * A tool [V ontology.py `Tool.Type` values and `Tool.asdict`: `tool`, `name`, `required`,

@@ -231,6 +231,23 @@ describe('Emulator: Labelbox (its own contract checks)', () => {
     expect(emulator.violations()).toEqual([expect.stringContaining('upsertOntology: normalized')]);
   });
 
+  it('refuses a dropdown question: Labelbox has no such classification type any more', async () => {
+    const dropdown = {
+      type: 'dropdown',
+      name: 'color',
+      instructions: 'color',
+      required: false,
+      options: [{ label: 'red', value: 'red' }],
+    };
+    await graphql({
+      query: 'mutation M($data: UpsertOntologyInput!) { upsertOntology(data: $data) { id } }',
+      variables: {
+        data: { name: 'o', normalized: JSON.stringify({ tools: [], classifications: [dropdown] }) },
+      },
+    });
+    expect(emulator.violations()).toEqual([expect.stringContaining('upsertOntology: normalized')]);
+  });
+
   it('answers an upload sent as the SDK sends it with the URL of the upload', async () => {
     const answer = await upload('[]', 'json_import.json');
 

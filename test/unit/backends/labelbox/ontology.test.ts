@@ -22,6 +22,14 @@ describe('Function: ontologyOf', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  it('asks a select attribute as a searchable radio, Labelbox having dropped dropdowns', () => {
+    const [tool] = ontologyOf({ boxes: EVERY_TYPE.boxes as never }).tools;
+    const byName = Object.fromEntries(tool?.classifications.map((q) => [q.name, q]) ?? []);
+    expect(byName.color).toMatchObject({ type: 'radio', uiMode: 'searchable' });
+    expect(byName.occluded).toMatchObject({ type: 'radio' });
+    expect(byName.occluded).not.toHaveProperty('uiMode');
+  });
+
   it('puts the class in a required class_name radio, as FiftyOne’s classes_as_attrs does', () => {
     const [tool] = ontologyOf({ boxes: EVERY_TYPE.boxes as never }).tools;
     expect(tool?.classifications[0]).toMatchObject({
