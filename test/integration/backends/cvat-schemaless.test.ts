@@ -115,43 +115,35 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
     ]);
   });
 
-  it('refuses a run naming no project with LABEL_SCHEMA_REQUIRED, registering nothing', async () => {
-    const local = await aws.newStore();
-    await seedSixImages(local);
-    const rig = cvatRig(local, cvat);
+  it.each([
+    ['no project', {}, 'LABEL_SCHEMA_REQUIRED', '`project_name` or `project_id`'],
+    [
+      'a project_name CVAT does not have',
+      { project_name: 'nowhere' },
+      'BACKEND_SCHEMA_MISMATCH',
+      "project_name 'nowhere' does not exist",
+    ],
+    [
+      'a project_id CVAT does not have',
+      { project_id: 4242 },
+      'BACKEND_SCHEMA_MISMATCH',
+      "project_id '4242' does not exist",
+    ],
+  ])(
+    'refuses a run naming %s, registering and creating nothing',
+    async (_what, params, code, message) => {
+      const local = await aws.newStore();
+      await seedSixImages(local);
+      const rig = cvatRig(local, cvat, params);
 
-    await expect(annotateRun(rig.deps, SCHEMALESS)).rejects.toMatchObject({
-      code: 'LABEL_SCHEMA_REQUIRED',
-      message: expect.stringContaining('`project_name` or `project_id`'),
-    });
-    expect(await local.store.runs.list(DATASET)).toEqual([]);
-    expect(cvat.counts()).toMatchObject({ projects: 0, tasks: 0 });
-  });
-
-  it('refuses a project_name CVAT does not have with BACKEND_SCHEMA_MISMATCH, creating nothing', async () => {
-    const local = await aws.newStore();
-    await seedSixImages(local);
-    const rig = cvatRig(local, cvat, { project_name: 'nowhere' });
-
-    await expect(annotateRun(rig.deps, SCHEMALESS)).rejects.toMatchObject({
-      code: 'BACKEND_SCHEMA_MISMATCH',
-      message: expect.stringContaining("project_name 'nowhere' does not exist"),
-    });
-    expect(await local.store.runs.list(DATASET)).toEqual([]);
-    expect(cvat.counts()).toMatchObject({ projects: 0, tasks: 0 });
-  });
-
-  it('refuses a project_id CVAT does not have with BACKEND_SCHEMA_MISMATCH', async () => {
-    const local = await aws.newStore();
-    await seedSixImages(local);
-    const rig = cvatRig(local, cvat, { project_id: 4242 });
-
-    await expect(annotateRun(rig.deps, SCHEMALESS)).rejects.toMatchObject({
-      code: 'BACKEND_SCHEMA_MISMATCH',
-      message: expect.stringContaining("project_id '4242' does not exist"),
-    });
-    expect(await local.store.runs.list(DATASET)).toEqual([]);
-  });
+      await expect(annotateRun(rig.deps, SCHEMALESS)).rejects.toMatchObject({
+        code,
+        message: expect.stringContaining(message),
+      });
+      expect(await local.store.runs.list(DATASET)).toEqual([]);
+      expect(cvat.counts()).toMatchObject({ projects: 0, tasks: 0 });
+    },
+  );
 
   it("keeps every label in fields named after their types with unexpected 'keep'", async () => {
     await userProject();
