@@ -19,7 +19,12 @@ const track = (id: number, shapes: ReturnType<typeof shape>[]) => ({
   shapes,
 });
 const frames = (tracks: ReturnType<typeof track>[], count: number) =>
-  expandTracks(tracks, count).map((each) => [each.index, each.frame, each.points, each.keyframe]);
+  expandTracks(tracks, { frameCount: count }).map((each) => [
+    each.index,
+    each.frame,
+    each.points,
+    each.keyframe,
+  ]);
 
 describe('CVAT tracks: expansion to frames', () => {
   it('interpolates linearly between visible keyframes', () => {
