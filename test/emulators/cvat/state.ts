@@ -401,7 +401,9 @@ export class CvatState {
     return {
       shapes: all.shapes.filter((shape) => inside(shape.frame)),
       tags: all.tags.filter((tag) => inside(tag.frame)),
-      tracks: all.tracks.filter((track) => this.jobOfFrame(job.task_id, track.frame) === job),
+      tracks: all.tracks.filter(
+        (track) => this.jobOfFrame(job.task_id, track.frame)?.id === job.id,
+      ),
     };
   }
 
