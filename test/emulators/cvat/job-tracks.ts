@@ -66,7 +66,9 @@ function sliceTrack(
     const lastKey = shapes.at(-1)?.frame ?? start;
     const atStop = trackedShapeAt(track, stop);
     const last = inside.at(-1);
-    const after = shapes.find((shape) => shape.frame === stop + 1);
+    // The keyframe closing the piece: an outside one after its last shape, in the job or
+    // right after it (a leading one dropped above comes back once a shape precedes it).
+    const closing = last && shapes.find((shape) => shape.frame > last.frame);
     if (
       lastKey >= stop &&
       atStop &&
@@ -75,8 +77,8 @@ function sliceTrack(
       atStop.points.join() !== last.points.join()
     ) {
       inside.push(atStop);
-    } else if (inside.length > 0 && after?.outside) {
-      inside.push(after);
+    } else if (closing?.outside && closing.frame <= stop + 1) {
+      inside.push(closing);
     }
   }
   const [first] = inside;
