@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../../lib/store/tasks.js';
 import { backendContext, backendTask } from '../../../lib/workflows/run-context.js';
 import type { CvatEmulator } from '../../emulators/cvat/index.js';
+import { detection, detections, oid } from '../../support/builders.js';
 import { type LocalStore, useLocalAws } from '../../support/local-aws.js';
+import { mp4 } from '../../support/media.js';
 import { annotateRun, loadRun } from '../workflows/run-support.js';
 import {
   ANNO_KEY,
@@ -177,5 +179,94 @@ describe('CVAT backend: a video track crossing jobs (segment_size)', () => {
     expect(Object.values(frames['6'] ?? {})).toEqual([
       expect.not.objectContaining({ keyframe: true }),
     ]);
+  });
+
+  /**
+   * A keyframe-only track (keyframes at frame numbers 1 and 6, the boxes between as CVAT
+   * interpolates them, marked `keyframe: false`): only the two keyframes are sent, and CVAT
+   * cuts the track at every job boundary in between, adding interpolated shapes there.
+   */
+  async function keyframeRun(annoKey: string, segmentSize?: number) {
+    const local = await aws.newStore();
+    const { store, bucket } = local;
+    await store.datasets.create('kf', {
+      mediaType: 'video',
+      sampleFields: {},
+      frameFields: { detections: 'Detections' },
+    });
+    await store.media.put('datasets/kf/v1.mp4', mp4(64, 48, 10), 'video/mp4');
+    const frames: Record<string, Record<string, unknown>> = {};
+    for (let number = 1; number <= 6; number += 1) {
+      const x = (number - 1) * 0.05;
+      frames[String(number)] = {
+        id: oid(0xe0 + number),
+        detections: detections(
+          detection(oid(0xd0 + number), 'car', {
+            index: 1,
+            keyframe: number === 1 || number === 6,
+            bounding_box: [x, 0.25, 0.25, 0.5],
+          }),
+        ),
+      };
+    }
+    await store.samples.batchPut('kf', [
+      {
+        id: 'v1',
+        filepath: `s3://${bucket}/datasets/kf/v1.mp4`,
+        media_type: 'video',
+        metadata: { frame_width: 64, frame_height: 48, total_frame_count: 10 },
+        tags: [],
+        frames: frames as never,
+      },
+    ]);
+    const rig = cvatRig(local, cvat, segmentSize ? { segment_size: segmentSize } : {});
+    await annotateRun(rig.deps, {
+      ...REQUEST,
+      annoKey,
+      dataset: 'kf',
+      labelField: 'frames.detections',
+      pageSize: 10,
+    });
+    const [task] = (await local.store.tasks.listByRun('kf', annoKey)).items;
+    const cvatId = Number(task?.backendTaskId);
+    finishAll(cvatId);
+    const loaded = await loadRun(rig.deps, { dataset: 'kf', annoKey });
+    const [video] = (await local.store.samples.list('kf', { limit: 1 })).items;
+    return { cvatId, loaded, frames: video?.sample.frames };
+  }
+
+  it('loads a keyframe-only track cut at every job as the same track one job loads', async () => {
+    const whole = await keyframeRun('whole', 10);
+    const cut = await keyframeRun('cut', 2);
+
+    // Jobs [0, 1], [2, 3], [4, 5]: three pieces, with shapes CVAT added at the cuts.
+    expect(cvat.annotator.tracks(cut.cvatId).map((track) => track.shapes.length)).toEqual([
+      2, 2, 3,
+    ]);
+    const counts = (run: typeof whole) =>
+      run.loaded.merged.map(({ added, edited, deleted, refused }) => ({
+        added,
+        edited,
+        deleted,
+        refused,
+      }));
+    expect(counts(cut)).toEqual(counts(whole));
+    // Interpolated frames get ids derived from the server id of the piece they are read
+    // from; every other id, box, index and keyframe flag is the same as with one job. (One
+    // job adds them too: the stored frames between keyframes were not sent, so nothing
+    // records their ids.)
+    const seeded = new Set(Array.from({ length: 6 }, (_, at) => oid(0xd1 + at)));
+    const derivedIdsHidden = (frames: unknown) =>
+      JSON.parse(JSON.stringify(frames), (key, value: unknown) =>
+        key === 'id' &&
+        typeof value === 'string' &&
+        /^[0-9a-f]{24}$/.test(value) &&
+        !seeded.has(value) &&
+        !value.startsWith('0000000000000000000000e')
+          ? 'derived'
+          : value,
+      ) as unknown;
+    expect(derivedIdsHidden(cut.frames)).toEqual(derivedIdsHidden(whole.frames));
+    expect(counts(whole)).toEqual([{ added: 4, edited: 0, deleted: 0, refused: 0 }]);
   });
 });
