@@ -195,6 +195,8 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
         ...(video
           ? {
               video: true,
+              jobs: jobs.map((job) => ({ start: job.start_frame, stop: job.stop_frame })),
+              trackPieces: taskData?.trackPieces ?? {},
               frameCount: meta?.size ?? 0,
               frameRange: taskDataOf(task)?.frameRange ?? FULL_RANGE,
             }

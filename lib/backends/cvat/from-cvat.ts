@@ -46,6 +46,10 @@ export interface FromCvatInput {
   video?: boolean;
   /** A video's frame count: tracks without a closing `outside` run to its end. */
   frameCount?: number;
+  /** A video's annotation jobs (task frames): a track's piece ends with its job's frames. */
+  jobs?: ReadonlyArray<{ start: number; stop: number }>;
+  /** Server id of each piece of an uploaded track → the track (the task data's `trackPieces`). */
+  trackPieces?: Readonly<Record<string, number>>;
   /** A video: the frames the task shows (default: all); task frame k → frame start + k·step + 1. */
   frameRange?: FrameRange;
 }
@@ -92,7 +96,11 @@ export function fromCvatAnnotations(input: FromCvatInput): Annotations {
         labelIdUsable: true,
       }),
     ),
-    ...expandTracks(input.data.tracks, input.frameCount ?? 0).map(
+    ...expandTracks(input.data.tracks, {
+      frameCount: input.frameCount ?? 0,
+      ...(input.jobs ? { jobs: input.jobs } : {}),
+      ...(input.trackPieces ? { pieces: input.trackPieces } : {}),
+    }).map(
       (frame): Flat => ({
         ...frame,
         kind: 'track',

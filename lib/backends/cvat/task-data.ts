@@ -30,6 +30,12 @@ export const taskDataSchema = z.object({
       }),
     )
     .default([]),
+  /**
+   * Uploaded tracks by the server id of each piece CVAT saved them as (`<track id>` → the
+   * track's position in the upload): CVAT keeps a piece of a track per job, each with its own
+   * id, and download joins the pieces of one uploaded track again.
+   */
+  trackPieces: z.record(z.string(), z.number().int()).default({}),
   /** Labels whose masks CVAT cannot hold exactly, by label id (see `MaskOriginal`). */
   maskOriginals: z.record(z.string(), maskOriginalSchema).default({}),
 });

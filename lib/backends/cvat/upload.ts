@@ -26,7 +26,7 @@ import type { MaskOriginal } from './masks.js';
 import type { PageMedia } from './media.js';
 import type { CvatParams } from './params.js';
 import type { CvatProject } from './projects.js';
-import { serverIdsOf, uploadedOf } from './saved-items.js';
+import { serverIdsOf, trackPiecesOf, uploadedOf } from './saved-items.js';
 import { readTaskData, taskDataKey, writeTaskData } from './task-data.js';
 import { toCvatAnnotations } from './to-cvat.js';
 
@@ -129,7 +129,11 @@ export async function uploadTask(
     });
     const counts = (data: { shapes: unknown[]; tags: unknown[]; tracks: unknown[] }) =>
       [data.shapes.length, data.tags.length, data.tracks.length].join('/');
-    if (!saved || counts(saved) !== counts(sent)) {
+    // A track spanning jobs is saved as one track per job: pieces are matched, not counted.
+    const trackPieces = saved && trackPiecesOf(sent.tracks, saved, labels);
+    const sameItems = (a: typeof sent, b: NonNullable<typeof saved>) =>
+      a.shapes.length === b.shapes.length && a.tags.length === b.tags.length;
+    if (!saved || !sameItems(sent, saved) || !trackPieces) {
       throw new BackendError(
         'BACKEND_RESPONSE_INVALID',
         `CVAT task ${created.id} saved ${saved ? counts(saved) : 'nothing'} shapes/tags/tracks of ${counts(sent)} sent`,
@@ -142,6 +146,7 @@ export async function uploadTask(
       ...runCreatedAt(run),
       serverIds: serverIdsOf(saved, labels),
       uploaded: uploadedOf(saved, labels),
+      trackPieces,
       maskOriginals: Object.fromEntries(maskOriginals),
     });
     const partial = video && !isFullRange(range);

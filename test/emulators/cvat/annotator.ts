@@ -254,6 +254,10 @@ export class CvatAnnotator {
     const { task } = this.find('track', trackId);
     const track = this.state.annotationsOf(task.id).tracks.find((each) => each.id === trackId);
     if (!track) throw new Error(`no track ${trackId}`);
+    // An annotator edits a track in a job; CVAT keeps a piece of the track per job.
+    if (this.state.jobOfFrame(task.id, frame) !== this.state.jobOfFrame(task.id, track.frame)) {
+      throw new Error(`frame ${frame} is not in the job of track ${trackId}`);
+    }
     const keyframe = track.shapes.find((shape) => shape.frame === frame);
     if (keyframe) keyframe.points = [...points];
     else {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { splitTracksByJob } from './job-tracks.js';
 import { maskProblem } from './mask-pixels.js';
 import type {
   CvatState,
@@ -330,16 +331,22 @@ export function cvatRoutes(state: CvatState, webhooks: WebhookSender, version: s
   on('GET', '/api/tasks/{id}/annotations', (ctx) => {
     const found = task(ctx);
     if (!found) return notFound();
-    return { status: 200, body: labeledData(found.version, state.annotationsOf(found.id)) };
+    return { status: 200, body: labeledData(found.version, state.taskAnnotations(found.id)) };
   });
   on('PUT', '/api/tasks/{id}/annotations', (ctx) => {
     const found = task(ctx);
     if (!found) return notFound();
     const checked = checkAnnotations(found, ctx.body);
     if (typeof checked === 'string') return badRequest(checked);
-    state.annotations.set(found.id, checked);
-    state.touchAfterSave(found, state.jobsOf(found.id), ctx.userId);
-    return { status: 200, body: labeledData(found.version, checked) };
+    // CVAT saves a task's data job by job: a track spanning jobs becomes one track per job.
+    const jobs = state.jobsOf(found.id);
+    state.annotations.set(
+      found.id,
+      splitTracksByJob(checked, jobs, (kind) => state.nextId(kind)),
+    );
+    state.touchAfterSave(found, jobs, ctx.userId);
+    // The response is the task-level view of what was saved, as CVAT's `put_task_data`.
+    return { status: 200, body: labeledData(found.version, state.taskAnnotations(found.id)) };
   });
 
   // --- jobs ----------------------------------------------------------------------------------

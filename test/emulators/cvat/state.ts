@@ -5,6 +5,7 @@
  * all jobs, `updated_date` touched on every save. Events go to `emit`; HTTP is elsewhere.
  */
 
+import { mergedTaskTracks } from './job-tracks.js';
 import type { CloudStorageRecord, FrameSelection } from './task-media.js';
 
 export type JobStage = 'annotation' | 'validation' | 'acceptance';
@@ -390,20 +391,30 @@ export class CvatState {
   }
 
   /**
-   * The annotations of a job: what lies in its frame range; a track whenever it overlaps the
-   * range (CVAT returns a track to every job it spans, so clients merge tracks by id).
+   * The annotations of a job: what lies in its frame range. A track belongs to one job, the
+   * one its first frame is in: CVAT keeps a piece of a track per job (`job-tracks.ts`), each
+   * with its own id, and a job returns only its own pieces.
    */
   jobAnnotations(job: JobRecord): TaskAnnotations {
     const all = this.annotationsOf(job.task_id);
     const inside = (frame: number) => job.start_frame <= frame && frame <= job.stop_frame;
-    const overlaps = (track: TrackRecord) => {
-      const last = Math.max(track.frame, ...track.shapes.map((shape) => shape.frame));
-      return track.frame <= job.stop_frame && last >= job.start_frame;
-    };
     return {
       shapes: all.shapes.filter((shape) => inside(shape.frame)),
       tags: all.tags.filter((tag) => inside(tag.frame)),
-      tracks: all.tracks.filter(overlaps),
+      tracks: all.tracks.filter(
+        (track) => this.jobOfFrame(job.task_id, track.frame)?.id === job.id,
+      ),
+    };
+  }
+
+  /** The task-level view (`GET /api/tasks/{id}/annotations`): pieces closed at job ends. */
+  taskAnnotations(taskId: number): TaskAnnotations {
+    const all = this.annotationsOf(taskId);
+    return {
+      ...all,
+      tracks: mergedTaskTracks(all.tracks, this.jobsOf(taskId), (track) =>
+        this.jobOfFrame(taskId, track.frame),
+      ),
     };
   }
 
