@@ -5,12 +5,13 @@
  * (bench/README.md, "bench/bundle"):
  *
  * - code splitting: what a function reaches only through `import()` (the backends it does
- *   not run, Secrets Manager and Step Functions until first used, the SDK's SSO/INI/STS
- *   credential providers) becomes a chunk loaded on first use instead of code parsed at
- *   every cold start. `NodejsFunction` always writes one file.
- * - a plugin (the esbuild CLI `NodejsFunction` runs has none) that keeps zod's English
- *   messages only: `import { z } from 'zod'` re-exports every locale through `z.locales`,
- *   ~190 KiB of each bundle that nothing here reads.
+ *   not run, Secrets Manager and Step Functions until first used) becomes a chunk loaded on
+ *   first use instead of code parsed at every cold start. `NodejsFunction` always writes one
+ *   file.
+ * - plugins (the esbuild CLI `NodejsFunction` runs has none): one keeps zod's English
+ *   messages only (`import { z } from 'zod'` re-exports every locale through `z.locales`,
+ *   ~190 KiB of each bundle that nothing here reads); one resolves the SDK's credential
+ *   chain to the environment, where Lambda puts a function's credentials (below).
  */
 import { join } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
@@ -68,6 +69,31 @@ export const functionBuildRequestSchema = z.object({
 export type FunctionBuildRequest = z.input<typeof functionBuildRequestSchema>;
 
 /**
+ * Lambda gives a function its role's credentials in environment variables
+ * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), the first place the
+ * SDK's default chain looks, so the rest of the chain (shared ini files, SSO, web identity,
+ * processes, container and instance metadata) never runs there. It was still bundled, with the
+ * nested STS/SSO/sign-in clients it needs: ~85 KiB of every asset, as chunks loaded only if
+ * the environment had no credentials. In a function's asset the SDK's `defaultProvider` is the
+ * environment provider; the CLI and client, which run on users' machines, keep the full chain.
+ * A function without credentials in its environment fails on its first AWS call, saying so
+ * (`CredentialsProviderError: Unable to find environment variable credentials`).
+ */
+export const lambdaCredentialsOnly: Plugin = {
+  name: 'annoflow-lambda-credentials-only',
+  setup(builder) {
+    builder.onLoad(
+      { filter: /[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]index\.js$/ },
+      (args) => ({
+        contents: 'export { fromEnv as defaultProvider } from "@aws-sdk/credential-provider-env";',
+        resolveDir: join(args.path, '..'),
+        loader: 'js',
+      }),
+    );
+  },
+};
+
+/**
  * The esbuild options of a function's asset: Node 22 ESM (the `require` banner for bundled
  * CommonJS), minified (class and function names too: `keepNames` cost 6% of every bundle, and
  * every error class names itself), source maps without `sourcesContent`, UTF-8 output,
@@ -104,7 +130,7 @@ export function functionBuildOptions(request: FunctionBuildRequest): BuildOption
     chunkNames: 'chunks/[name]-[hash]',
     outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, lambdaCredentialsOnly],
   };
 }
 

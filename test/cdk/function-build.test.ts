@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -96,6 +96,62 @@ describe('Function: buildFunction', () => {
     expect(allSources.some((path) => path.includes(source))).toBe(true);
     expect(loadedSources.filter((path) => path.includes(source))).toEqual([]);
   });
+
+  it("bundles the environment's credential provider and none of the rest of the SDK's chain", () => {
+    const stub = 'node_modules/@aws-sdk/credential-provider-node/dist-es/index.js';
+    const chain = allSources.filter(
+      (path) =>
+        path !== stub &&
+        /@aws-sdk\/(credential-provider-(?!env\/)[a-z-]+|nested-clients)\//.test(path),
+    );
+
+    expect(chain).toEqual([]);
+    expect(metafile.inputs[stub]?.bytes).toBeLessThan(200);
+    expect(allSources.some((path) => path.includes('@aws-sdk/credential-provider-env/'))).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['takes the credentials Lambda puts in the environment', true, 'AKIDFROMENV'],
+    [
+      'fails without them, though a shared credentials file has some',
+      false,
+      'environment variable',
+    ],
+  ])(
+    "gives a function's SDK clients credentials from the environment only: %s",
+    async (_what, withEnv, expected) => {
+      const dir = join(outDir, 'credentials-probe');
+      await buildFunction({
+        entry: join(PROJECT_ROOT, 'test/fixtures/functions/credentials-probe.ts'),
+        outDir: dir,
+      });
+      // A profile the full chain would find in ~/.aws/credentials.
+      await mkdir(join(dir, 'home', '.aws'), { recursive: true });
+      await writeFile(
+        join(dir, 'home', '.aws', 'credentials'),
+        '[default]\naws_access_key_id = AKIDFROMFILE\naws_secret_access_key = secret\n',
+      );
+      const script = `const { handler } = await import(process.argv[1]); console.log(await handler().catch((error) => error.message));`;
+
+      const { stdout } = await run(
+        process.execPath,
+        ['--input-type=module', '-e', script, pathToFileURL(join(dir, 'index.mjs')).href],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: join(dir, 'home'),
+            ...(withEnv
+              ? { AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'secret' }
+              : {}),
+          },
+        },
+      );
+
+      expect(stdout.trim()).toContain(expected);
+    },
+  );
 
   it('writes the handler as index.mjs with the require banner and a source map', async () => {
     const code = await readFile(indexFile(), 'utf8');
