@@ -48,6 +48,12 @@ async function schemalessRun(params: Record<string, unknown>, request = {}) {
   return { local, rig, tasks, cvatIds: tasks.map((task) => Number(task.backendTaskId)) };
 }
 
+/** A schemaless run into the user's project `shared`, made first, loading with `unexpected`. */
+async function sharedProjectRun(unexpected: 'keep' | 'return' | 'ignore') {
+  await userProject();
+  return schemalessRun({ project_name: 'shared' }, { unexpected });
+}
+
 /** The annotator's work on the first task (s1, s2): a car box on s1, a `day` tag on s2. */
 function annotateFirstTask(cvatId: number): void {
   cvat.annotator.addShape(cvatId, {
@@ -146,11 +152,7 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
   );
 
   it("keeps every label in fields named after their types with unexpected 'keep'", async () => {
-    await userProject();
-    const { rig, cvatIds, local } = await schemalessRun(
-      { project_name: 'shared' },
-      { unexpected: 'keep' },
-    );
+    const { rig, cvatIds, local } = await sharedProjectRun('keep');
     annotateFirstTask(cvatIds[0] ?? 0);
 
     const loaded = await load(rig);
@@ -198,11 +200,7 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
   });
 
   it("drops every label with unexpected 'ignore', counting them", async () => {
-    await userProject();
-    const { rig, cvatIds, local } = await schemalessRun(
-      { project_name: 'shared' },
-      { unexpected: 'ignore' },
-    );
+    const { rig, cvatIds, local } = await sharedProjectRun('ignore');
     annotateFirstTask(cvatIds[0] ?? 0);
     const before = await snapshot(local.store);
 
@@ -213,11 +211,7 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
   });
 
   it('changes nothing when the load is replayed', async () => {
-    await userProject();
-    const { rig, cvatIds, local } = await schemalessRun(
-      { project_name: 'shared' },
-      { unexpected: 'keep' },
-    );
+    const { rig, cvatIds, local } = await sharedProjectRun('keep');
     annotateFirstTask(cvatIds[0] ?? 0);
     await load(rig);
     const after = await snapshot(local.store);
@@ -228,11 +222,7 @@ describe('CVAT backend: schemaless runs (no label schema, an existing project)',
   });
 
   it('keeps the ids of loaded labels when more work is loaded: only the new label is added', async () => {
-    await userProject();
-    const { rig, cvatIds, local } = await schemalessRun(
-      { project_name: 'shared' },
-      { unexpected: 'keep' },
-    );
+    const { rig, cvatIds, local } = await sharedProjectRun('keep');
     const [first = 0] = cvatIds;
     annotateFirstTask(first);
     await load(rig);
