@@ -213,4 +213,16 @@ describe('annoflow CLI: an annotation run end to end (files backend, embedded ru
       /^error AnnotateRejected: annotate of wrong FAILED: LABEL_TYPE_MISMATCH: .*'classification'/m,
     );
   });
+
+  it('exits 1 naming LABEL_SCHEMA_REQUIRED when a schemaless run goes to a backend that needs a schema', async () => {
+    const run = await cli('annotate', 'demo', 'no_schema', '--backend', 'files', '--wait');
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error AnnotateRejected: annotate of no_schema FAILED: LABEL_SCHEMA_REQUIRED: /m,
+    );
+    expect((await service.store.runs.list('demo')).map((each) => each.annoKey)).not.toContain(
+      'no_schema',
+    );
+  });
 });
