@@ -104,10 +104,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       // Every sample's media is resolved first: a sample CVAT cannot read creates nothing.
       const media = await pageMedia(env, page.samples);
       const plan = planCvatLabels(run.labelSchema, params);
-      const project =
-        run.schemaless === true
-          ? await schemalessProject(client, params)
-          : await findProject(client, params, run, plan, { create: true });
+      const project = await runProject(run, { create: true });
       if (!project) throw new BackendError('BACKEND_RESPONSE_INVALID', 'CVAT project not found');
       const labels = await projectLabels(client, project.id);
       const groups = taskSamples(page.samples, params.task_size);
@@ -256,12 +253,7 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
           {},
         );
       }
-      const project =
-        run.schemaless === true
-          ? await schemalessProject(client, params)
-          : await findProject(client, params, run, planCvatLabels(run.labelSchema, params), {
-              create: false,
-            });
+      const project = await runProject(run, { create: false });
       if (!project) return;
       const hooks = await client.list('/api/webhooks', webhookSchema, {
         project_id: project.id,
@@ -336,6 +328,16 @@ export function cvatBackend(options: CvatBackendOptions): AnnotationBackend {
       ...report.counts,
       report: identityReportKey(run, report.cvatTaskId),
     });
+  }
+
+  /**
+   * The run's project: a schemaless run's is the user's, which must exist; any other run's is
+   * found by name (or id), and made when `create` and missing.
+   */
+  async function runProject(run: RunRef, options: { create: boolean }) {
+    if (run.schemaless === true) return schemalessProject(client, params);
+    const plan = planCvatLabels(run.labelSchema, params);
+    return findProject(client, params, run, plan, options);
   }
 
   /** @returns whether the project is gone (deleted now, or before). */

@@ -63,14 +63,13 @@ export async function ensureDataRows(
     );
     const result = await importDataRows(datasetId, rows, importOptions);
     for (const row of result.created) byKey.set(row.globalKey, row.id);
-    let refused = result.failed.filter(
-      (row) => row.globalKey === null || !byKey.has(row.globalKey),
-    );
-    if (refused.length > 0) {
+    const unmade = () =>
+      result.failed.filter((row) => row.globalKey === null || !byKey.has(row.globalKey));
+    if (unmade().length > 0) {
       for (const [key, id] of await rowsByKey(api, datasetId))
         if (!byKey.has(key)) byKey.set(key, id);
-      refused = refused.filter((row) => row.globalKey === null || !byKey.has(row.globalKey));
     }
+    const refused = unmade();
     if (refused.length > 0) {
       throw new BackendError(
         'BACKEND_REQUEST_FAILED',
