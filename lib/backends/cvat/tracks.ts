@@ -55,85 +55,98 @@ const sameAttributes = (a: Shape, b: Shape) =>
  * keyframes. A track drawn in CVAT across jobs has no such record: each job's piece is a track.
  */
 export function expandTracks(tracks: readonly CvatTrack[], layout: TrackLayout): TrackFrame[] {
-  const { frameCount } = layout;
   const jobs = [...(layout.jobs ?? [])].sort((a, b) => a.start - b.start);
   const jobOf = (frame: number) => jobs.find((job) => job.start <= frame && frame <= job.stop);
+  const out: TrackFrame[] = [];
+  groupPieces(tracks, layout.pieces).forEach((pieces, position) => {
+    const ordered = pieces
+      .map((track) => ({ track, shapes: [...track.shapes].sort((a, b) => a.frame - b.frame) }))
+      .sort(
+        (a, b) => (a.shapes[0]?.frame ?? a.track.frame) - (b.shapes[0]?.frame ?? b.track.frame),
+      );
+    const emitted = new Set<number>();
+    let previousKey: Shape | undefined;
+    ordered.forEach(({ track, shapes }, at) => {
+      const job = jobOf(shapes[0]?.frame ?? track.frame);
+      const end = pieceEnd(job, layout.frameCount);
+      // Where CVAT cut the track: this piece's job start (not the first piece's) and end (not
+      // the last piece's). A shape there copying the previous keyframe is CVAT's, not drawn.
+      const joined = ordered.length > 1;
+      const cutStart = joined && at > 0 ? job?.start : undefined;
+      const cutEnd = joined && at < ordered.length - 1 ? job?.stop : undefined;
+      shapes.forEach((shape, i) => {
+        if (shape.outside) return;
+        const next = shapes[i + 1];
+        const last = next
+          ? Math.min(next.frame - 1, end ?? next.frame - 1)
+          : Math.max(end ?? shape.frame, shape.frame);
+        const atCut = shape.frame === cutStart || shape.frame === cutEnd;
+        const copy = atCut && previousKey !== undefined && sameAttributes(shape, previousKey);
+        if (!copy) previousKey = shape;
+        const towards = interpolationTarget(shape, next);
+        for (let frame = shape.frame; frame <= last; frame += 1) {
+          if (emitted.has(frame)) continue;
+          emitted.add(frame);
+          const t = towards ? (frame - shape.frame) / (towards.frame - shape.frame) : 0;
+          out.push({
+            trackId: track.id ?? -1,
+            index: position + 1,
+            frame,
+            labelId: track.label_id,
+            group: track.group ?? 0,
+            type: shape.type,
+            points: towards
+              ? shape.points.map((value, k) => value + ((towards.points[k] ?? value) - value) * t)
+              : [...shape.points],
+            occluded: shape.occluded,
+            attributes: [...track.attributes, ...shape.attributes],
+            keyframe: frame === shape.frame && !copy,
+          });
+        }
+      });
+    });
+  });
+  return out;
+}
+
+/**
+ * The tracks as FiftyOne tracks, in `index` order (by lowest server id): the pieces of one
+ * uploaded track (`pieces`) together, any other piece alone. An id seen twice (jobs sharing
+ * frames) is read once.
+ */
+function groupPieces(tracks: readonly CvatTrack[], pieces: TrackLayout['pieces']): CvatTrack[][] {
   const groups = new Map<string, CvatTrack[]>();
   const seen = new Set<number>();
   for (const track of tracks) {
     const id = track.id ?? -1;
-    // A job returns only its own pieces; an id seen twice (jobs sharing frames) is read once.
     if (id >= 0 && seen.has(id)) continue;
     seen.add(id);
-    const position = layout.pieces?.[String(id)];
+    const position = pieces?.[String(id)];
     const key = position === undefined ? `server/${id}` : `upload/${position}`;
     groups.set(key, [...(groups.get(key) ?? []), track]);
   }
-  const firstId = (pieces: CvatTrack[]) => Math.min(...pieces.map((each) => each.id ?? -1));
-  const out: TrackFrame[] = [];
-  [...groups.values()]
-    .sort((a, b) => firstId(a) - firstId(b))
-    .forEach((pieces, position) => {
-      const ordered = pieces
-        .map((track) => ({ track, shapes: [...track.shapes].sort((a, b) => a.frame - b.frame) }))
-        .sort(
-          (a, b) => (a.shapes[0]?.frame ?? a.track.frame) - (b.shapes[0]?.frame ?? b.track.frame),
-        );
-      const emitted = new Set<number>();
-      let previousKey: Shape | undefined;
-      ordered.forEach(({ track, shapes }, at) => {
-        const job = jobOf(shapes[0]?.frame ?? track.frame);
-        // The piece's last frame: its job's, the video's, whichever comes first (if known).
-        const ends = [job?.stop, frameCount > 0 ? frameCount - 1 : undefined].filter(
-          (each): each is number => each !== undefined,
-        );
-        const end = ends.length > 0 ? Math.min(...ends) : undefined;
-        const joined = ordered.length > 1;
-        shapes.forEach((shape, i) => {
-          if (shape.outside) return;
-          const next = shapes[i + 1];
-          const last = next
-            ? Math.min(next.frame - 1, end ?? next.frame - 1)
-            : Math.max(end ?? shape.frame, shape.frame);
-          // A shape CVAT added at a cut: at the piece's job start (not the first piece), or at
-          // the job's end with the track going on, a copy of the previous keyframe's attributes.
-          const atCut =
-            joined &&
-            job !== undefined &&
-            ((shape.frame === job.start && at > 0) ||
-              (shape.frame === job.stop && at < ordered.length - 1));
-          const copy = atCut && previousKey !== undefined && sameAttributes(shape, previousKey);
-          if (!copy) previousKey = shape;
-          const towards =
-            next &&
-            !next.outside &&
-            next.type === shape.type &&
-            // Masks are held, not interpolated: their points are runs, not coordinates.
-            shape.type !== 'mask' &&
-            next.points.length === shape.points.length
-              ? next
-              : undefined;
-          for (let frame = shape.frame; frame <= last; frame += 1) {
-            if (emitted.has(frame)) continue;
-            emitted.add(frame);
-            const t = towards ? (frame - shape.frame) / (towards.frame - shape.frame) : 0;
-            out.push({
-              trackId: track.id ?? -1,
-              index: position + 1,
-              frame,
-              labelId: track.label_id,
-              group: track.group ?? 0,
-              type: shape.type,
-              points: towards
-                ? shape.points.map((value, k) => value + ((towards.points[k] ?? value) - value) * t)
-                : [...shape.points],
-              occluded: shape.occluded,
-              attributes: [...track.attributes, ...shape.attributes],
-              keyframe: frame === shape.frame && !copy,
-            });
-          }
-        });
-      });
-    });
-  return out;
+  const firstId = (group: CvatTrack[]) => Math.min(...group.map((each) => each.id ?? -1));
+  return [...groups.values()].sort((a, b) => firstId(a) - firstId(b));
+}
+
+/** A piece's last frame: its job's or the video's, whichever comes first (if either is known). */
+function pieceEnd(job: { stop: number } | undefined, frameCount: number): number | undefined {
+  const ends = [job?.stop, frameCount > 0 ? frameCount - 1 : undefined].filter(
+    (each): each is number => each !== undefined,
+  );
+  return ends.length > 0 ? Math.min(...ends) : undefined;
+}
+
+/**
+ * The keyframe a shape is interpolated toward: the next one, when visible and of the same
+ * shape. Masks are held, not interpolated: their points are runs, not coordinates.
+ */
+function interpolationTarget(shape: Shape, next: Shape | undefined): Shape | undefined {
+  return next &&
+    !next.outside &&
+    next.type === shape.type &&
+    shape.type !== 'mask' &&
+    next.points.length === shape.points.length
+    ? next
+    : undefined;
 }
